@@ -1,0 +1,61 @@
+import { networkInterfaces } from 'node:os';
+import type { Config } from './config.ts';
+import type { DatabaseHandle } from './db/connection.ts';
+import type { ContestSummary } from './db/contests.repository.ts';
+import { contestLinks } from './services/contests.service.ts';
+import type { ServerSecrets } from './startup.ts';
+
+/**
+ * The start banner: where to open everything. Phones join over the venue Wi-Fi, so links use the
+ * machine's LAN address (or PUBLIC_URL), not localhost.
+ */
+
+/** The machine's IPv4 address on the local network, preferring private ranges; null when offline. */
+export function lanAddress(): string | null {
+  const candidates = Object.values(networkInterfaces())
+    .flat()
+    .filter((a) => a !== undefined && a.family === 'IPv4' && !a.internal)
+    .map((a) => a!.address);
+  const isPrivate = (ip: string) => /^(10\.|192\.168\.|172\.(1[6-9]|2\d|3[01])\.)/.test(ip);
+  return candidates.find(isPrivate) ?? candidates[0] ?? null;
+}
+
+export function publicBaseUrl(config: Config): string {
+  return config.publicUrl ?? `http://${lanAddress() ?? 'localhost'}:${config.port}`;
+}
+
+const MAX_CONTESTS_LISTED = 3;
+
+export async function printBanner(args: {
+  config: Config;
+  handle: DatabaseHandle;
+  secrets: ServerSecrets;
+  contests: ContestSummary[];
+  demoId: string | null;
+}): Promise<void> {
+  const { config, handle, secrets, contests, demoId } = args;
+  const base = publicBaseUrl(config);
+  const lines: string[] = [];
+  lines.push('');
+  lines.push(`擂台 Leitai is ready · database: ${handle.kind === 'pglite' ? `embedded (PGlite) in ${config.dataDir}` : 'PostgreSQL (DATABASE_URL)'}`);
+  lines.push(`  on this machine:     http://localhost:${config.port}`);
+  lines.push(`  on the venue network: ${base}${lanAddress() === null && !config.publicUrl ? '   (no network found: phones cannot join yet)' : ''}`);
+  if (secrets.newAdminToken) {
+    lines.push('');
+    lines.push(`  Admin token (shown only now; keep it, or set ADMIN_TOKEN): ${secrets.newAdminToken}`);
+  }
+  if (demoId) lines.push('', '  The database was empty: the demo contest (望城区 2023 final, 22 presenters) was loaded.');
+  for (const contest of contests.slice(0, MAX_CONTESTS_LISTED)) {
+    const links = await contestLinks(handle.db, secrets.linkSecret, base, contest.id);
+    if (!links) continue;
+    lines.push('');
+    lines.push(`  比赛 ${contest.title}  (id ${contest.id})`);
+    lines.push(`    主持台 host console: ${links.host}`);
+    lines.push(`    大屏 display:        ${links.display}`);
+    lines.push('    评委 judges:');
+    for (const judge of links.judges) lines.push(`      ${judge.key.padEnd(4)} ${judge.name}  ${judge.url}`);
+  }
+  if (contests.length > MAX_CONTESTS_LISTED) lines.push('', `  … and ${contests.length - MAX_CONTESTS_LISTED} older contests.`);
+  lines.push('');
+  process.stdout.write(`${lines.join('\n')}\n`);
+}

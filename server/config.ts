@@ -1,0 +1,102 @@
+import { resolve } from 'node:path';
+
+/**
+ * Configuration, read once from the environment at start and frozen. A wrong value stops the
+ * server with one line naming the variable, before anything else happens.
+ */
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  /** Postgres connection string; null means the embedded PGlite database in dataDir */
+  readonly databaseUrl: string | null;
+  readonly dataDir: string;
+  /** fixed admin token; null means one is generated on first start and kept (hashed) in the database */
+  readonly adminToken: string | null;
+  /** the address printed in links (e.g. https://leitai.example.org); null means http://<LAN address>:<port> */
+  readonly publicUrl: string | null;
+  /** load the demo contest when the database holds no contest */
+  readonly loadDemo: boolean;
+  readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+type Env = Record<string, string | undefined>;
+
+function present(env: Env, name: string): string | null {
+  const value = env[name]?.trim();
+  return value ? value : null;
+}
+
+function port(env: Env): number {
+  const raw = present(env, 'PORT');
+  if (raw === null) return 3000;
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || n < 1 || n > 65535) throw new ConfigError(`PORT must be a port number from 1 to 65535, got "${raw}"`);
+  return n;
+}
+
+function databaseUrl(env: Env): string | null {
+  const raw = present(env, 'DATABASE_URL');
+  if (raw === null) return null;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError('DATABASE_URL must be a postgres:// connection string');
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+    throw new ConfigError(`DATABASE_URL must start with postgres:// or postgresql://, got "${url.protocol}//…"`);
+  }
+  return raw;
+}
+
+function adminToken(env: Env): string | null {
+  const raw = present(env, 'ADMIN_TOKEN');
+  if (raw !== null && raw.length < 16) throw new ConfigError('ADMIN_TOKEN must be at least 16 characters long (or unset, to have one generated)');
+  return raw;
+}
+
+function publicUrl(env: Env): string | null {
+  const raw = present(env, 'PUBLIC_URL');
+  if (raw === null) return null;
+  try {
+    const url = new URL(raw);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error();
+    return url.origin + url.pathname.replace(/\/+$/, '');
+  } catch {
+    throw new ConfigError(`PUBLIC_URL must be an http:// or https:// address, got "${raw}"`);
+  }
+}
+
+function flag(env: Env, name: string, fallback: boolean): boolean {
+  const raw = present(env, name)?.toLowerCase() ?? null;
+  if (raw === null) return fallback;
+  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+  throw new ConfigError(`${name} must be true or false, got "${env[name]}"`);
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+function logLevel(env: Env): Config['logLevel'] {
+  const raw = present(env, 'LOG_LEVEL') ?? 'info';
+  const level = LOG_LEVELS.find((l) => l === raw);
+  if (!level) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${raw}"`);
+  return level;
+}
+
+export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): Config {
+  return Object.freeze({
+    port: port(env),
+    host: present(env, 'HOST') ?? '0.0.0.0',
+    databaseUrl: databaseUrl(env),
+    dataDir: resolve(cwd, present(env, 'DATA_DIR') ?? 'data'),
+    adminToken: adminToken(env),
+    publicUrl: publicUrl(env),
+    loadDemo: flag(env, 'LOAD_DEMO', true),
+    logLevel: logLevel(env),
+  });
+}

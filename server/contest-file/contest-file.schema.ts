@@ -1,0 +1,87 @@
+import { Type, type Static } from '@sinclair/typebox';
+
+/**
+ * The shape of a `leitai/contest@1` document (DESIGN.md), as a TypeBox schema: the one schema
+ * layer checks it here, and the same schema serves the admin API's request bodies. What a shape
+ * cannot say (keys unique, weights summing to 1, a score under its max) is checked afterwards in
+ * contest-file.ts, on exact decimals.
+ */
+
+export const CONTEST_FILE_FORMAT = 'leitai/contest@1';
+
+const Key = Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$', description: 'letters, digits, - and _' });
+const Name = Type.String({ minLength: 1, maxLength: 200 });
+const Text = Type.String({ maxLength: 500 });
+/** decimal values are JSON numbers; they are read digit-exact (see readContestFile) */
+const Decimal = Type.Number();
+const Count = Type.Integer({ minimum: 0, maximum: 1000 });
+
+export const CriterionSchema = Type.Object(
+  { key: Key, name: Name, max: Decimal, step: Decimal },
+  { additionalProperties: false },
+);
+
+export const PanelSchema = Type.Object(
+  {
+    key: Key,
+    name: Name,
+    weight: Decimal,
+    dropHighest: Type.Optional(Count),
+    dropLowest: Type.Optional(Count),
+  },
+  { additionalProperties: false },
+);
+
+export const AwardSchema = Type.Object(
+  { name: Name, count: Type.Optional(Type.Integer({ minimum: 1, maximum: 10000 })) },
+  { additionalProperties: false },
+);
+
+export const RulesSchema = Type.Object(
+  {
+    criteria: Type.Array(CriterionSchema, { minItems: 1, maxItems: 50 }),
+    panels: Type.Array(PanelSchema, { minItems: 1, maxItems: 20 }),
+    decimals: Type.Optional(Type.Integer({ minimum: 0, maximum: 4 })),
+    tieBreak: Type.Optional(Type.Array(Key, { maxItems: 20 })),
+    timeLimitSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 24 * 3600 })),
+    awards: Type.Optional(Type.Array(AwardSchema, { maxItems: 20 })),
+  },
+  { additionalProperties: false },
+);
+
+export const PresenterSchema = Type.Object(
+  {
+    key: Key,
+    name: Name,
+    unit: Type.Optional(Text),
+    topic: Type.Optional(Text),
+    order: Type.Optional(Type.Integer({ minimum: 1, maximum: 100000 })),
+    recused: Type.Optional(Type.Array(Key, { maxItems: 1000 })),
+  },
+  { additionalProperties: false },
+);
+
+export const JudgeSchema = Type.Object({ key: Key, name: Name, panel: Key }, { additionalProperties: false });
+
+export const ScoreSchema = Type.Object(
+  {
+    presenter: Key,
+    judge: Key,
+    items: Type.Record(Type.String(), Decimal),
+  },
+  { additionalProperties: false },
+);
+
+export const ContestFileSchema = Type.Object(
+  {
+    format: Type.Literal(CONTEST_FILE_FORMAT),
+    title: Name,
+    rules: RulesSchema,
+    presenters: Type.Array(PresenterSchema, { maxItems: 2000 }),
+    judges: Type.Array(JudgeSchema, { maxItems: 1000 }),
+    scores: Type.Optional(Type.Array(ScoreSchema, { maxItems: 200000 })),
+  },
+  { additionalProperties: false },
+);
+
+export type ContestFile = Static<typeof ContestFileSchema>;

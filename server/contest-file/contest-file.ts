@@ -1,0 +1,220 @@
+import { Value } from '@sinclair/typebox/value';
+import { isSafeNumber, parse as parseLossless } from 'lossless-json';
+import { inRunningOrder, type ContestDefinition, type Criterion, type Panel, type Presenter, type Sheet } from '../domain/contest.ts';
+import { Exact, sum } from '../domain/exact.ts';
+import { sheetItemsProblem } from '../domain/scoring.ts';
+import { AppError } from '../errors.ts';
+import { CONTEST_FILE_FORMAT, ContestFileSchema, type ContestFile } from './contest-file.schema.ts';
+
+/**
+ * Reading and writing `leitai/contest@1` documents. Reading is three steps, each refusing with a
+ * message that names the offending key: exact JSON (no number loses a digit), the TypeBox shape,
+ * then the rules a shape cannot express, checked on exact decimals.
+ */
+
+export interface ContestWithScores {
+  definition: ContestDefinition;
+  sheets: Sheet[];
+}
+
+function invalid(path: string, message: string): AppError {
+  return new AppError('invalid_contest_file', path ? `${path}: ${message}` : message, { path });
+}
+
+/**
+ * JSON.parse, except that a number whose digits a double cannot hold exactly (more than 15
+ * significant digits) is refused instead of silently rounded, and a duplicated key is refused
+ * instead of silently overwritten.
+ */
+export function parseJsonExact(text: string): unknown {
+  try {
+    return parseLossless(text, undefined, (digits: string) => {
+      if (!isSafeNumber(digits)) throw new Error(`the number ${digits} has more digits than can be kept exactly`);
+      return Number(digits);
+    });
+  } catch (error) {
+    throw invalid('', `not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+/** "/rules/panels/0/weight" → "rules.panels[0].weight" */
+function dotted(pointer: string): string {
+  return pointer
+    .split('/')
+    .slice(1)
+    .map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .reduce((acc, part) => (/^\d+$/.test(part) ? `${acc}[${part}]` : acc ? `${acc}.${part}` : part), '');
+}
+
+function checkShape(document: unknown): ContestFile {
+  if (Value.Check(ContestFileSchema, document)) return document;
+  const first = Value.Errors(ContestFileSchema, document).First()!;
+  if (first.path === '/format') throw invalid('format', `must be "${CONTEST_FILE_FORMAT}"`);
+  const got = first.value === undefined ? 'it is missing' : `got ${JSON.stringify(first.value)?.slice(0, 60)}`;
+  throw invalid(dotted(first.path) || 'document', `${first.message.toLowerCase()} (${got})`);
+}
+
+function decimal(path: string, value: number): Exact {
+  const exact = Exact.tryFromJsonNumber(value);
+  if (exact === null) throw invalid(path, `${value} is not an exact decimal`);
+  return exact;
+}
+
+function requireUniqueKeys(path: string, list: ReadonlyArray<{ key: string }>): void {
+  const seen = new Set<string>();
+  list.forEach((item, i) => {
+    if (seen.has(item.key)) throw invalid(`${path}[${i}].key`, `duplicate key "${item.key}"`);
+    seen.add(item.key);
+  });
+}
+
+/** A contest document already parsed from JSON (exactly, see parseJsonExact) → validated domain values. */
+export function contestFromDocument(document: unknown): ContestWithScores {
+  const file = checkShape(document);
+  const { rules } = file;
+
+  requireUniqueKeys('rules.criteria', rules.criteria);
+  requireUniqueKeys('rules.panels', rules.panels);
+  requireUniqueKeys('presenters', file.presenters);
+  requireUniqueKeys('judges', file.judges);
+
+  const criteria: Criterion[] = rules.criteria.map((c, i) => {
+    const path = `rules.criteria[${i}]`;
+    const max = decimal(`${path}.max`, c.max);
+    const step = decimal(`${path}.step`, c.step);
+    if (max.cmp(Exact.ZERO) <= 0) throw invalid(`${path}.max`, `criterion ${c.key} must have a maximum above 0, got ${max}`);
+    if (step.cmp(Exact.ZERO) <= 0) throw invalid(`${path}.step`, `criterion ${c.key} must have a step above 0, got ${step}`);
+    if (!max.isMultipleOf(step)) throw invalid(`${path}.step`, `criterion ${c.key}: the step ${step} does not divide the maximum ${max}`);
+    return { key: c.key, name: c.name, max, step };
+  });
+
+  const panels: Panel[] = rules.panels.map((p, i) => {
+    const weight = decimal(`rules.panels[${i}].weight`, p.weight);
+    if (weight.cmp(Exact.ZERO) <= 0 || weight.cmp(Exact.ONE) > 0) {
+      throw invalid(`rules.panels[${i}].weight`, `panel ${p.key} has weight ${weight}, it must be above 0 and at most 1`);
+    }
+    return { key: p.key, name: p.name, weight, dropHighest: p.dropHighest ?? 0, dropLowest: p.dropLowest ?? 0 };
+  });
+  const totalWeight = sum(panels.map((p) => p.weight));
+  if (!totalWeight.eq(Exact.ONE)) {
+    throw invalid('rules.panels', `the panel weights sum to ${totalWeight}, they must sum to exactly 1`);
+  }
+
+  const tieBreak = rules.tieBreak ?? [];
+  tieBreak.forEach((key, i) => {
+    if (!panels.some((p) => p.key === key)) throw invalid(`rules.tieBreak[${i}]`, `no panel with key "${key}"`);
+  });
+
+  const judges = file.judges.map((j, i) => {
+    if (!panels.some((p) => p.key === j.panel)) throw invalid(`judges[${i}].panel`, `judge ${j.key}: no panel with key "${j.panel}"`);
+    return { key: j.key, name: j.name, panel: j.panel };
+  });
+  const judgeKeys = new Set(judges.map((j) => j.key));
+
+  const orders = new Set<number>();
+  const presenters: Presenter[] = file.presenters.map((p, i) => {
+    if (p.order !== undefined) {
+      if (orders.has(p.order)) throw invalid(`presenters[${i}].order`, `presenter ${p.key}: running order ${p.order} is used twice`);
+      orders.add(p.order);
+    }
+    const recused = [...new Set(p.recused ?? [])];
+    recused.forEach((judge, r) => {
+      if (!judgeKeys.has(judge)) throw invalid(`presenters[${i}].recused[${r}]`, `presenter ${p.key}: no judge with key "${judge}"`);
+    });
+    for (const panel of panels) {
+      const panelJudges = judges.filter((j) => j.panel === panel.key);
+      if (panelJudges.length > 0 && panelJudges.every((j) => recused.includes(j.key))) {
+        throw invalid(`presenters[${i}].recused`, `presenter ${p.key} is recused from every judge of panel ${panel.key}, so it could get no ${panel.key} score`);
+      }
+    }
+    return { key: p.key, name: p.name, unit: p.unit ?? '', topic: p.topic ?? '', order: p.order ?? null, recused };
+  });
+  if (orders.size > 0 && orders.size < presenters.length) {
+    const i = file.presenters.findIndex((p) => p.order === undefined);
+    throw invalid(`presenters[${i}].order`, `presenter ${file.presenters[i]!.key} has no running order while others have one`);
+  }
+
+  rules.awards?.forEach((a, i) => {
+    if (a.count === undefined && i !== rules.awards!.length - 1) {
+      throw invalid(`rules.awards[${i}].count`, `only the last award may leave out its count (it then goes to everyone left)`);
+    }
+  });
+
+  const definition: ContestDefinition = {
+    title: file.title,
+    rules: {
+      criteria,
+      panels,
+      decimals: rules.decimals ?? 2,
+      tieBreak,
+      timeLimitSeconds: rules.timeLimitSeconds ?? null,
+      awards: (rules.awards ?? []).map((a) => ({ name: a.name, count: a.count ?? null })),
+    },
+    presenters: inRunningOrder(presenters),
+    judges,
+  };
+
+  const seen = new Set<string>();
+  const sheets: Sheet[] = (file.scores ?? []).map((s, i) => {
+    const path = `scores[${i}]`;
+    const presenter = presenters.find((p) => p.key === s.presenter);
+    if (!presenter) throw invalid(`${path}.presenter`, `no presenter with key "${s.presenter}"`);
+    if (!judgeKeys.has(s.judge)) throw invalid(`${path}.judge`, `no judge with key "${s.judge}"`);
+    if (presenter.recused.includes(s.judge)) throw invalid(path, `judge ${s.judge} is recused from presenter ${s.presenter} and cannot score them`);
+    const pair = `${s.presenter}\u0000${s.judge}`;
+    if (seen.has(pair)) throw invalid(path, `a second sheet by judge ${s.judge} for presenter ${s.presenter}`);
+    seen.add(pair);
+    const items: Record<string, Exact> = {};
+    for (const [key, value] of Object.entries(s.items)) items[key] = decimal(`${path}.items.${key}`, value);
+    const problem = sheetItemsProblem(criteria, items);
+    if (problem) throw invalid(`${path}.items`, `judge ${s.judge}, presenter ${s.presenter}: ${problem}`);
+    return { presenter: s.presenter, judge: s.judge, items };
+  });
+
+  return { definition, sheets };
+}
+
+/** Contest file text → validated contest; throws AppError('invalid_contest_file') naming what is wrong. */
+export function readContestFile(text: string): ContestWithScores {
+  return contestFromDocument(parseJsonExact(text));
+}
+
+/** The domain values back as a document; every decimal written as the JSON number of its exact digits. */
+export function toContestFile(definition: ContestDefinition, sheets?: readonly Sheet[]): ContestFile {
+  const { rules } = definition;
+  const file: ContestFile = {
+    format: CONTEST_FILE_FORMAT,
+    title: definition.title,
+    rules: {
+      criteria: rules.criteria.map((c) => ({ key: c.key, name: c.name, max: c.max.toNumber(), step: c.step.toNumber() })),
+      panels: rules.panels.map((p) => ({
+        key: p.key,
+        name: p.name,
+        weight: p.weight.toNumber(),
+        dropHighest: p.dropHighest,
+        dropLowest: p.dropLowest,
+      })),
+      decimals: rules.decimals,
+      tieBreak: [...rules.tieBreak],
+      ...(rules.timeLimitSeconds === null ? {} : { timeLimitSeconds: rules.timeLimitSeconds }),
+      awards: rules.awards.map((a) => (a.count === null ? { name: a.name } : { name: a.name, count: a.count })),
+    },
+    presenters: definition.presenters.map((p) => ({
+      key: p.key,
+      name: p.name,
+      unit: p.unit,
+      topic: p.topic,
+      ...(p.order === null ? {} : { order: p.order }),
+      recused: [...p.recused],
+    })),
+    judges: definition.judges.map((j) => ({ key: j.key, name: j.name, panel: j.panel })),
+  };
+  if (sheets) {
+    file.scores = sheets.map((s) => ({
+      presenter: s.presenter,
+      judge: s.judge,
+      items: Object.fromEntries(rules.criteria.filter((c) => s.items[c.key]).map((c) => [c.key, s.items[c.key]!.toNumber()])),
+    }));
+  }
+  return file;
+}

@@ -1,0 +1,44 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { AccessRole, Database } from './database.ts';
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+export interface AccessGrant {
+  contestId: string;
+  role: AccessRole;
+  judgeKey: string | null;
+  generation: number;
+}
+
+export async function insertAccessToken(db: Db, tokenHash: string, grant: AccessGrant): Promise<void> {
+  await db
+    .insertInto('access_tokens')
+    .values({ token_hash: tokenHash, contest_id: grant.contestId, role: grant.role, judge_key: grant.judgeKey, generation: grant.generation })
+    .execute();
+}
+
+/** The grant a token hash stands for, unless it was revoked. */
+export async function findAccessGrant(db: Db, tokenHash: string): Promise<AccessGrant | null> {
+  const row = await db
+    .selectFrom('access_tokens')
+    .select(['contest_id', 'role', 'judge_key', 'generation'])
+    .where('token_hash', '=', tokenHash)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
+  return row ? toGrant(row) : null;
+}
+
+/** The live (unrevoked) grants of a contest: what its links are derived from. */
+export async function activeGrants(db: Db, contestId: string): Promise<AccessGrant[]> {
+  const rows = await db
+    .selectFrom('access_tokens')
+    .select(['contest_id', 'role', 'judge_key', 'generation'])
+    .where('contest_id', '=', contestId)
+    .where('revoked_at', 'is', null)
+    .execute();
+  return rows.map(toGrant);
+}
+
+function toGrant(row: { contest_id: string; role: AccessRole; judge_key: string | null; generation: number }): AccessGrant {
+  return { contestId: row.contest_id, role: row.role, judgeKey: row.judge_key, generation: row.generation };
+}

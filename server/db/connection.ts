@@ -1,0 +1,127 @@
+import { mkdir } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { PGlite, types as pgliteTypes } from '@electric-sql/pglite';
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import pg from 'pg';
+import type { Database } from './database.ts';
+import { PGliteDialect } from './pglite-dialect.ts';
+
+/**
+ * Opens the one database: Postgres through a pg Pool when a URL is given, otherwise embedded
+ * PGlite (in memory when dataDir is null, for tests; else on disk).
+ *
+ * Values read back must be the same on both backends, or code tested on PGlite breaks on Postgres.
+ * What the two return by default (measured with pg 8.23 / PGlite 0.5.16):
+ *
+ *   type               pg default            PGlite default        we use
+ *   numeric            '90.005' (text)       '90.005' (text)       text: exact decimals, never floats
+ *   int8 / bigint      '12' (text)           12 (number!)          text: ids and count(*) are int8, and
+ *                                                                  a JS number silently rounds > 2^53
+ *   int4, int2         number                number                number
+ *   float8             number                number                number (unused by the schema)
+ *   jsonb, json        parsed value          parsed value          parsed value
+ *   timestamptz        Date                  Date                  Date
+ *   int8[]             ['1','2']             [1, 2]                text[]  (PGlite's array parsers use the
+ *   numeric[]          [1.5] (floats!)       ['1.5']               text[]   element parser, so fixing int8 fixes it)
+ *
+ * `date` and `timestamp without time zone` are read in the process's local time zone by pg; the
+ * schema avoids them — keep it that way. Errors: both throw an error carrying the SQLSTATE in
+ * `.code` (e.g. '23505') and the constraint name in `.constraint`.
+ *
+ * Writes: pass jsonb as JSON text (the Database interface says so). pg would serialise a JS array
+ * as a Postgres array literal, PGlite by the parameter's type, so objects/arrays would differ.
+ */
+
+export interface DatabaseHandle {
+  db: Kysely<Database>;
+  kind: 'pglite' | 'postgres';
+  /** true when `select 1` answers within a couple of seconds; never throws (for /healthz) */
+  ping(): Promise<boolean>;
+  /** closes the pool or the PGlite instance; waits for a running PGlite transaction to finish */
+  close(): Promise<void>;
+}
+
+export interface OpenDatabaseOptions {
+  databaseUrl: string | null;
+  dataDir: string | null;
+  /** errors of idle pooled Postgres connections (e.g. the server restarted); default console.error */
+  onPoolError?: (error: Error) => void;
+}
+
+const PG_INT8 = 20;
+const PG_NUMERIC = 1700;
+const PG_INT8_ARRAY = 1016;
+const PG_NUMERIC_ARRAY = 1231;
+const PG_TEXT_ARRAY = 1009;
+
+const asText = (value: string): string => value;
+
+/**
+ * Per-pool pg type parsers (not the process-global pg.types, so nothing else can change them
+ * under us): int8 and numeric, and arrays of them, stay text; everything else is pg's default.
+ * (The cast: pg-types types the oid as its enum of scalar builtins, which has no array oids.)
+ */
+const pgDefaultParser = pg.types.getTypeParser as (oid: number, format?: 'text' | 'binary') => unknown;
+const pgTypes: pg.CustomTypesConfig = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
+    if (oid === PG_INT8 || oid === PG_NUMERIC) return asText;
+    if (oid === PG_INT8_ARRAY || oid === PG_NUMERIC_ARRAY) return pgDefaultParser(PG_TEXT_ARRAY, format);
+    return pgDefaultParser(oid, format);
+  }) as pg.CustomTypesConfig['getTypeParser'],
+};
+
+/** PGlite parsers: int8 as text like pg (numeric is text already; pinned so it stays so). */
+const pgliteParsers = {
+  [pgliteTypes.INT8]: asText,
+  [pgliteTypes.NUMERIC]: asText,
+};
+
+export async function openDatabase(options: OpenDatabaseOptions): Promise<DatabaseHandle> {
+  if (options.databaseUrl !== null) {
+    const pool = new pg.Pool({
+      connectionString: options.databaseUrl,
+      max: 10,
+      // Without it a down server makes pool.connect() wait forever.
+      connectionTimeoutMillis: 5_000,
+      types: pgTypes,
+    });
+    // An idle client's error is emitted on the pool; unhandled, it would crash the process.
+    pool.on('error', options.onPoolError ?? ((error) => console.error('postgres pool error:', error)));
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    return { db, kind: 'postgres', ping: () => ping(db), close: () => db.destroy() };
+  }
+
+  let dataDir: string | undefined;
+  if (options.dataDir !== null) {
+    dataDir = resolve(options.dataDir);
+    await mkdir(dataDir, { recursive: true });
+  }
+  const pglite = new PGlite({ dataDir, parsers: pgliteParsers });
+  await pglite.waitReady;
+  // The handle owns this instance, so db.destroy() (and close()) closes it.
+  const db = new Kysely<Database>({ dialect: new PGliteDialect({ pglite, closeOnDestroy: true }) });
+  return { db, kind: 'pglite', ping: () => ping(db), close: () => db.destroy() };
+}
+
+/**
+ * A ping queues like any query: on PGlite behind a running transaction, on Postgres behind a full
+ * pool. Either way an answer later than this counts as down.
+ */
+const PING_TIMEOUT_MS = 2_000;
+
+async function ping(db: Kysely<Database>): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolveTimeout) => {
+    timer = setTimeout(() => resolveTimeout(false), PING_TIMEOUT_MS);
+    timer.unref();
+  });
+  const answer = sql<{ one: number }>`select 1 as one`
+    .execute(db)
+    .then((result) => result.rows[0]?.one === 1)
+    .catch(() => false);
+  try {
+    return await Promise.race([answer, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

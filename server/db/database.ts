@@ -1,0 +1,138 @@
+import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+
+/**
+ * The one Kysely Database interface: every table as the migrations in migrations/ leave it.
+ * `numeric` columns are read and written as decimal text (never JS numbers); jsonb columns hold
+ * plain JSON values.
+ */
+
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type Json<T> = ColumnType<T, string, string>;
+
+export interface ServerSettingsTable {
+  key: string;
+  value: string;
+  updated_at: Timestamp;
+}
+
+export interface ContestsTable {
+  id: string;
+  title: string;
+  created_at: Timestamp;
+}
+
+export interface AwardRow {
+  name: string;
+  count: number | null;
+}
+
+export interface ContestRulesTable {
+  contest_id: string;
+  decimals: number;
+  tie_break: Json<string[]>;
+  time_limit_seconds: number | null;
+  awards: Json<AwardRow[]>;
+}
+
+export interface PanelsTable {
+  contest_id: string;
+  key: string;
+  position: number;
+  name: string;
+  weight: string;
+  drop_highest: number;
+  drop_lowest: number;
+}
+
+export interface CriteriaTable {
+  contest_id: string;
+  key: string;
+  position: number;
+  name: string;
+  max: string;
+  step: string;
+}
+
+export interface PresentersTable {
+  contest_id: string;
+  key: string;
+  position: number;
+  running_order: number | null;
+  name: string;
+  unit: string;
+  topic: string;
+}
+
+export interface JudgesTable {
+  contest_id: string;
+  key: string;
+  position: number;
+  name: string;
+  panel_key: string;
+}
+
+export interface RecusalsTable {
+  contest_id: string;
+  presenter_key: string;
+  judge_key: string;
+}
+
+export type AccessRole = 'host' | 'display' | 'judge';
+
+export interface AccessTokensTable {
+  token_hash: string;
+  contest_id: string;
+  role: AccessRole;
+  judge_key: string | null;
+  generation: number;
+  created_at: Timestamp;
+  revoked_at: Timestamp | null;
+}
+
+export type SheetEnteredBy = 'judge' | 'host' | 'import';
+
+export interface ScoreSheetsTable {
+  /** bigint identity; pg and PGlite return it as text */
+  id: Generated<string>;
+  contest_id: string;
+  presenter_key: string;
+  judge_key: string;
+  submission_id: string;
+  /** criterion key → decimal text */
+  items: Json<Record<string, string>>;
+  total: string;
+  supersedes_id: string | null;
+  entered_by: SheetEnteredBy;
+  reason: string | null;
+  created_at: Timestamp;
+}
+
+export interface AuditLogTable {
+  id: Generated<string>;
+  contest_id: string | null;
+  at: Timestamp;
+  actor_role: string;
+  actor_key: string | null;
+  action: string;
+  presenter_key: string | null;
+  judge_key: string | null;
+  detail: ColumnType<Record<string, unknown>, string | undefined, string>;
+}
+
+export interface Database {
+  server_settings: ServerSettingsTable;
+  contests: ContestsTable;
+  contest_rules: ContestRulesTable;
+  panels: PanelsTable;
+  criteria: CriteriaTable;
+  presenters: PresentersTable;
+  judges: JudgesTable;
+  recusals: RecusalsTable;
+  access_tokens: AccessTokensTable;
+  score_sheets: ScoreSheetsTable;
+  audit_log: AuditLogTable;
+}
+
+export type ScoreSheetRow = Selectable<ScoreSheetsTable>;
+export type NewScoreSheet = Insertable<ScoreSheetsTable>;
+export type AuditEntry = Selectable<AuditLogTable>;

@@ -1,0 +1,77 @@
+import type { Exact } from './exact.ts';
+
+/**
+ * A contest as the domain sees it: validated, with every number exact. Built from a contest file
+ * (server/contest-file/) or from the database (server/db/), never straight from client input.
+ */
+
+export interface Criterion {
+  key: string;
+  name: string;
+  max: Exact;
+  step: Exact;
+}
+
+export interface Panel {
+  key: string;
+  name: string;
+  weight: Exact;
+  dropHighest: number;
+  dropLowest: number;
+}
+
+export interface Award {
+  name: string;
+  /** null: every ranked presenter left after the awards above */
+  count: number | null;
+}
+
+export interface Rules {
+  criteria: Criterion[];
+  panels: Panel[];
+  decimals: number;
+  tieBreak: string[];
+  timeLimitSeconds: number | null;
+  awards: Award[];
+}
+
+export interface Presenter {
+  key: string;
+  name: string;
+  unit: string;
+  topic: string;
+  /** running-order number as written in the file, or null when the file order is the running order */
+  order: number | null;
+  recused: string[];
+}
+
+export interface Judge {
+  key: string;
+  name: string;
+  panel: string;
+}
+
+export interface ContestDefinition {
+  title: string;
+  rules: Rules;
+  /** in running order */
+  presenters: Presenter[];
+  judges: Judge[];
+}
+
+/** One judge's effective sheet for one presenter: item values by criterion key. */
+export interface Sheet {
+  presenter: string;
+  judge: string;
+  items: Record<string, Exact>;
+}
+
+export const KEY_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** Presenters sorted into running order: by `order` where given, else by position in the list. */
+export function inRunningOrder<T extends { order: number | null }>(presenters: readonly T[]): T[] {
+  return presenters
+    .map((p, index) => ({ p, index }))
+    .sort((a, b) => (a.p.order ?? Infinity) - (b.p.order ?? Infinity) || a.index - b.index)
+    .map(({ p }) => p);
+}

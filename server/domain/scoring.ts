@@ -1,0 +1,151 @@
+import { inRunningOrder, type ContestDefinition, type Criterion, type Panel, type Rules, type Sheet } from './contest.ts';
+import { Exact, sum } from './exact.ts';
+
+/**
+ * The scoring rules of DESIGN.md, exact: totals, trimming, panel means, the weighted final
+ * rounded once half-up, ranks with tie-breaks, awards. Pure: the live board and `npm run recount`
+ * both call computeResults, which is how they agree to the digit.
+ */
+
+export interface JudgeScore {
+  judge: string;
+  total: Exact;
+  /** this total is one of the panel's trimmed extremes */
+  dropped: 'highest' | 'lowest' | null;
+}
+
+export interface PanelResult {
+  panel: string;
+  /** the submitted totals of the panel's non-recused judges, in the order the judges are listed */
+  scores: JudgeScore[];
+  /** non-recused judges of the panel: how many sheets make this panel complete */
+  expected: number;
+  /** the mean of the kept totals, exact; null while no judge of the panel has submitted */
+  score: Exact | null;
+  /** score rounded to the contest's decimals, as shown */
+  rounded: string | null;
+}
+
+export interface PresenterResult {
+  presenter: string;
+  complete: boolean;
+  panels: PanelResult[];
+  /** Σ weight × panel score, exact; null while any panel has no score */
+  final: Exact | null;
+  /** final rounded once, half-up, to the contest's decimals: the number that is ranked and shown */
+  rounded: string | null;
+  /** 1-based; equal presenters share a rank and the next rank skips; null when not complete */
+  rank: number | null;
+  award: string | null;
+}
+
+export function sheetTotal(items: Record<string, Exact>): Exact {
+  return sum(Object.values(items));
+}
+
+/**
+ * What is wrong with a sheet's items under the rubric, in words that name the criterion, or null
+ * when every criterion has a value between 0 and its max in whole steps and nothing else is there.
+ */
+export function sheetItemsProblem(criteria: readonly Criterion[], items: Record<string, Exact>): string | null {
+  for (const c of criteria) {
+    const value = items[c.key];
+    if (value === undefined) return `criterion ${c.key} (${c.name}) has no value`;
+    if (value.isNegative()) return `criterion ${c.key} (${c.name}) is ${value}, below 0`;
+    if (value.cmp(c.max) > 0) return `criterion ${c.key} (${c.name}) is ${value}, over the maximum ${c.max}`;
+    if (!value.isMultipleOf(c.step)) return `criterion ${c.key} (${c.name}) is ${value}, not a whole step of ${c.step}`;
+  }
+  for (const key of Object.keys(items)) {
+    if (!criteria.some((c) => c.key === key)) return `criterion ${key} is not in the rubric`;
+  }
+  return null;
+}
+
+/** Trims one panel's totals: drop n highest and m lowest instances only when more than n + m remain. */
+export function trimPanel(panel: Panel, totals: ReadonlyArray<{ judge: string; total: Exact }>): JudgeScore[] {
+  const scores: JudgeScore[] = totals.map((t) => ({ judge: t.judge, total: t.total, dropped: null }));
+  if (scores.length <= panel.dropHighest + panel.dropLowest) return scores;
+  // Ties between equal totals go by list position so the struck-out judge is the same every time.
+  const ascending = scores.map((s, index) => ({ s, index })).sort((a, b) => a.s.total.cmp(b.s.total) || a.index - b.index);
+  for (let i = 0; i < panel.dropLowest; i++) ascending[i]!.s.dropped = 'lowest';
+  for (let i = 0; i < panel.dropHighest; i++) ascending[ascending.length - 1 - i]!.s.dropped = 'highest';
+  return scores;
+}
+
+function panelResult(rules: Rules, panel: Panel, judges: readonly string[], sheetsByJudge: Map<string, Sheet>): PanelResult {
+  const submitted = judges.flatMap((judge) => {
+    const sheet = sheetsByJudge.get(judge);
+    return sheet ? [{ judge, total: sheetTotal(sheet.items) }] : [];
+  });
+  const scores = trimPanel(panel, submitted);
+  const kept = scores.filter((s) => s.dropped === null);
+  const score = kept.length === 0 ? null : sum(kept.map((s) => s.total)).div(Exact.of(kept.length));
+  return { panel: panel.key, scores, expected: judges.length, score, rounded: score?.toFixed(rules.decimals) ?? null };
+}
+
+/**
+ * Every presenter's result: ranked presenters first in rank order (equal ones in running order),
+ * then the others in running order. Sheets of recused judges and of unknown presenters or judges
+ * are ignored (the contest file and the live commands refuse them before they get here); two
+ * sheets for the same presenter and judge are a caller's bug and throw.
+ */
+export function computeResults(contest: ContestDefinition, sheets: readonly Sheet[]): PresenterResult[] {
+  const { rules } = contest;
+  const sheetsByPresenter = new Map<string, Map<string, Sheet>>();
+  for (const sheet of sheets) {
+    let byJudge = sheetsByPresenter.get(sheet.presenter);
+    if (!byJudge) sheetsByPresenter.set(sheet.presenter, (byJudge = new Map()));
+    if (byJudge.has(sheet.judge)) throw new Error(`two effective sheets for presenter ${sheet.presenter} by judge ${sheet.judge}`);
+    byJudge.set(sheet.judge, sheet);
+  }
+
+  const running = inRunningOrder(contest.presenters);
+  const results = running.map((presenter): PresenterResult => {
+    const byJudge = sheetsByPresenter.get(presenter.key) ?? new Map<string, Sheet>();
+    const panels = rules.panels.map((panel) => {
+      const judges = contest.judges.filter((j) => j.panel === panel.key && !presenter.recused.includes(j.key)).map((j) => j.key);
+      return panelResult(rules, panel, judges, byJudge);
+    });
+    const complete = panels.every((p) => p.scores.length === p.expected);
+    const final = panels.every((p) => p.score !== null)
+      ? rules.panels.reduce((acc, panel, i) => acc.add(panel.weight.mul(panels[i]!.score!)), Exact.ZERO)
+      : null;
+    return { presenter: presenter.key, complete, panels, final, rounded: final?.toFixed(rules.decimals) ?? null, rank: null, award: null };
+  });
+
+  const rankable = results.filter((r) => r.complete && r.final !== null);
+  const others = results.filter((r) => !(r.complete && r.final !== null));
+  const key = (r: PresenterResult): Exact[] => [
+    r.final!.round(rules.decimals),
+    ...rules.tieBreak.map((panelKey) => r.panels.find((p) => p.panel === panelKey)?.score?.round(rules.decimals) ?? Exact.ZERO),
+  ];
+  const compareKeys = (a: Exact[], b: Exact[]): number => {
+    for (let i = 0; i < a.length; i++) {
+      const c = b[i]!.cmp(a[i]!);
+      if (c !== 0) return c;
+    }
+    return 0;
+  };
+  // Array.prototype.sort is stable, so equal presenters keep running order.
+  const ranked = rankable.map((r) => ({ r, k: key(r) })).sort((a, b) => compareKeys(a.k, b.k));
+  ranked.forEach((entry, i) => {
+    const previous = ranked[i - 1];
+    entry.r.rank = previous && compareKeys(previous.k, entry.k) === 0 ? previous.r.rank : i + 1;
+  });
+  assignAwards(rules, ranked.map((e) => e.r));
+  return [...ranked.map((e) => e.r), ...others];
+}
+
+/**
+ * Awards go down the ranking in the order listed: award i goes to every presenter whose rank is
+ * within the first count₁ + … + countᵢ places, so a tie across a boundary gives all the tied
+ * presenters the higher award. An award without a count takes everyone ranked after the others.
+ */
+function assignAwards(rules: Rules, ranked: PresenterResult[]): void {
+  let upTo = 0;
+  const bounds = rules.awards.map((a) => (upTo = a.count === null ? Infinity : upTo + a.count));
+  for (const r of ranked) {
+    const i = bounds.findIndex((bound) => r.rank! <= bound);
+    r.award = i === -1 ? null : rules.awards[i]!.name;
+  }
+}

@@ -1,0 +1,32 @@
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { AppError, type ErrorCode } from '../errors.ts';
+
+/** The one mapping from error codes to HTTP statuses; every error reply is {ok:false, error:{code, message}}. */
+export const HTTP_STATUS: Record<ErrorCode, number> = {
+  invalid_input: 400,
+  invalid_contest_file: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  db_unavailable: 503,
+  internal: 500,
+};
+
+export function registerErrorHandler(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError | AppError, request, reply) => {
+    if (error instanceof AppError) {
+      return reply.status(HTTP_STATUS[error.code]).send({ ok: false, error: { code: error.code, message: error.message } });
+    }
+    // Fastify's own refusals (schema validation, body too large, bad JSON) carry a 4xx status.
+    const status = (error as FastifyError).statusCode ?? 500;
+    if (status < 500) {
+      return reply.status(status).send({ ok: false, error: { code: 'invalid_input', message: error.message } });
+    }
+    request.log.error({ err: error }, 'request failed');
+    return reply.status(500).send({ ok: false, error: { code: 'internal', message: 'internal error; the server log has the details' } });
+  });
+  app.setNotFoundHandler((request, reply) =>
+    reply.status(404).send({ ok: false, error: { code: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}` } }),
+  );
+}

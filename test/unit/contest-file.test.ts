@@ -1,0 +1,74 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { readContestFile, toContestFile } from '../../server/contest-file/contest-file.ts';
+
+const demoText = readFileSync(new URL('../../contests/demo-wangcheng-2023.json', import.meta.url), 'utf8');
+const scoredText = readFileSync(new URL('../fixtures/demo-scored.json', import.meta.url), 'utf8');
+
+describe('the contest file', () => {
+  it('reads the shipped demo: 22 units in running order, two panels weighted 0.7 / 0.3, four criteria', () => {
+    const { definition, sheets } = readContestFile(demoText);
+    expect(definition.presenters).toHaveLength(22);
+    expect(definition.presenters[0]!.unit).toBe('乌山街道');
+    expect(definition.presenters[21]!.unit).toBe('区信访局');
+    expect(definition.rules.panels.map((p) => [p.key, p.weight.toString(), p.dropHighest, p.dropLowest])).toEqual([
+      ['main', '0.7', 1, 1],
+      ['eval', '0.3', 1, 1],
+    ]);
+    expect(definition.judges.filter((j) => j.panel === 'main')).toHaveLength(7);
+    expect(definition.judges.filter((j) => j.panel === 'eval')).toHaveLength(15);
+    expect(definition.rules.criteria.map((c) => `${c.name} ${c.max}/${c.step}`)).toEqual(['选题准 20/0.5', '举措实 30/0.5', '成效好 30/0.5', '展示效果 20/0.5']);
+    expect(definition.rules.timeLimitSeconds).toBe(480);
+    expect(sheets).toEqual([]);
+  });
+
+  it('writes back what it read, so export → import loses nothing (scores included)', () => {
+    const first = readContestFile(scoredText);
+    const written = JSON.stringify(toContestFile(first.definition, first.sheets));
+    const second = readContestFile(written);
+    expect(second.definition).toEqual(first.definition);
+    expect(second.sheets).toEqual(first.sheets);
+    expect(JSON.parse(written).scores).toHaveLength(482);
+  });
+
+  it('puts presenters in running order by their order numbers, whatever the order of the list', () => {
+    const doc = JSON.parse(demoText);
+    doc.presenters.reverse();
+    const { definition } = readContestFile(JSON.stringify(doc));
+    expect(definition.presenters.map((p) => p.order)).toEqual(Array.from({ length: 22 }, (_, i) => i + 1));
+  });
+
+  it('refuses a running order given to some presenters and not others, or given twice', () => {
+    const doc = JSON.parse(demoText);
+    delete doc.presenters[4].order;
+    expect(() => readContestFile(JSON.stringify(doc))).toThrow(/presenters\[4\]\.order: presenter p05 has no running order/);
+    const twice = JSON.parse(demoText);
+    twice.presenters[4].order = 1;
+    expect(() => readContestFile(JSON.stringify(twice))).toThrow(/presenters\[4\]\.order: presenter p05: running order 1 is used twice/);
+  });
+
+  it('refuses rules that cannot be scored: a step that does not divide the max, an unknown tie-break panel, a panel everyone is recused from', () => {
+    const step = JSON.parse(demoText);
+    step.rules.criteria[0].step = 3;
+    expect(() => readContestFile(JSON.stringify(step))).toThrow(/rules\.criteria\[0\]\.step: criterion topic: the step 3 does not divide the maximum 20/);
+    const tie = JSON.parse(demoText);
+    tie.rules.tieBreak = ['jury'];
+    expect(() => readContestFile(JSON.stringify(tie))).toThrow(/rules\.tieBreak\[0\]: no panel with key "jury"/);
+    const recused = JSON.parse(demoText);
+    recused.presenters[0].recused = ['m1', 'm2', 'm3', 'm4', 'm5', 'm6', 'm7'];
+    expect(() => readContestFile(JSON.stringify(recused))).toThrow(/presenter p01 is recused from every judge of panel main/);
+  });
+
+  it('refuses unknown fields and duplicated JSON keys rather than ignoring them', () => {
+    const extra = JSON.parse(demoText);
+    extra.rules.panels[0].wieght = 0.7;
+    expect(() => readContestFile(JSON.stringify(extra))).toThrow(/rules\.panels\[0\]\.wieght/);
+    expect(() => readContestFile('{"format":"leitai/contest@1","format":"x"}')).toThrow(/Duplicate key 'format'/);
+  });
+
+  it('lets only the last award leave out its count', () => {
+    const doc = JSON.parse(demoText);
+    doc.rules.awards = [{ name: '一等奖' }, { name: '二等奖', count: 3 }];
+    expect(() => readContestFile(JSON.stringify(doc))).toThrow(/rules\.awards\[0\]\.count: only the last award may leave out its count/);
+  });
+});

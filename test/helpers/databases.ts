@@ -153,3 +153,30 @@ export function describeEachDatabase(title: string, body: (ctx: DatabaseContext)
     });
   }
 }
+
+/**
+ * A brand-new, empty Postgres database (not from the template, so whoever uses it migrates it
+ * itself): for tests that start the server as a process with DATABASE_URL.
+ */
+export async function createEmptyPostgresDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `leitai_t_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: adminUrl() });
+  await admin.connect();
+  try {
+    await admin.query(`create database ${name}`);
+  } finally {
+    await admin.end();
+  }
+  return {
+    url: urlOf(name),
+    async drop() {
+      const dropper = new pg.Client({ connectionString: adminUrl() });
+      await dropper.connect();
+      try {
+        await dropper.query(`drop database if exists ${name} with (force)`);
+      } finally {
+        await dropper.end();
+      }
+    },
+  };
+}

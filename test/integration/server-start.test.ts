@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../server/db/connection.ts';
 import { hashToken } from '../../server/auth/tokens.ts';
+import { createEmptyPostgresDatabase, databaseKinds } from '../helpers/databases.ts';
 import { startServer, type ServerProcess } from '../helpers/server-process.ts';
 
 /** The server as an organiser starts it: a process with only environment variables to go on. */
@@ -64,6 +65,23 @@ describe('starting with no DATABASE_URL', () => {
       expect(everything).not.toContain(/Admin token .*: (\S+)/.exec(first)![1]);
     } finally {
       await handle.close();
+    }
+  });
+});
+
+describe.runIf(databaseKinds().includes('postgres'))('starting with DATABASE_URL [postgres]', () => {
+  it('migrates an empty Postgres database, loads the demo there and reports db "postgres"', async () => {
+    const database = await createEmptyPostgresDatabase();
+    try {
+      const server = await startServer({ DATABASE_URL: database.url });
+      running.push(server);
+      expect(await (await fetch(`${server.url}/healthz`)).json()).toEqual({ ok: true, db: 'postgres' });
+      expect(server.output()).toContain('database: PostgreSQL (DATABASE_URL)');
+      expect(server.output()).toContain('the demo contest');
+      expect(tokensIn(server.output(), 'judge')).toHaveLength(22);
+      expect(await server.stop()).toBe(0);
+    } finally {
+      await database.drop();
     }
   });
 });

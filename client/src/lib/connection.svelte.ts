@@ -1,0 +1,102 @@
+import { io, type Socket } from 'socket.io-client';
+import {
+  PROTOCOL_VERSION,
+  type AckResult,
+  type ClientToServerEvents,
+  type CommandEvent,
+  type Payload,
+  type ServerToClientEvents,
+  type Snapshot,
+} from '../../../server/protocol.ts';
+
+/**
+ * The one owner of the socket. Holds the latest snapshot the server sent for this client's role
+ * (never merged: a snapshot replaces the previous one when its version is higher), the connection
+ * status, and the offset between this device's clock and the server's (for the talk clock).
+ */
+
+export type ConnectionStatus = 'connecting' | 'online' | 'offline' | 'replaced' | 'refused';
+
+type Ack<E extends CommandEvent> = Parameters<ClientToServerEvents[E]>[1];
+type AckValue<E extends CommandEvent> = Parameters<Ack<E>>[0];
+
+/** the access token from the link's fragment (#token=…), which never reaches server logs */
+export function tokenFromLocation(): string | null {
+  return new URLSearchParams(location.hash.slice(1)).get('token');
+}
+
+export class Connection<S extends Snapshot> {
+  status = $state<ConnectionStatus>('connecting');
+  snapshot = $state.raw<S | null>(null);
+  /** serverNow − Date.now() at the last snapshot: add it to Date.now() to get server time */
+  clockOffsetMs = $state(0);
+  /** true from a disconnect until the next snapshot arrives: what is on screen may be old */
+  stale = $derived(this.status !== 'online' || this.snapshot === null);
+
+  readonly #socket: Socket<ServerToClientEvents, ClientToServerEvents>;
+
+  constructor(token: string) {
+    this.#socket = io({ auth: { token, protocol: PROTOCOL_VERSION }, transports: ['websocket', 'polling'], reconnectionDelayMax: 3000 });
+    this.#socket.on('connect', () => {
+      this.status = 'online';
+    });
+    this.#socket.on('disconnect', () => {
+      if (this.status !== 'replaced') this.status = 'offline';
+    });
+    this.#socket.on('connect_error', (error) => {
+      if (error.message.startsWith('unauthorized')) {
+        this.status = 'refused';
+        this.#socket.disconnect();
+      } else if (this.status !== 'replaced') this.status = 'offline';
+    });
+    this.#socket.on('state:snapshot', (snapshot) => this.#accept(snapshot as S));
+    this.#socket.on('session:replaced', () => {
+      this.status = 'replaced';
+      this.#socket.disconnect();
+    });
+  }
+
+  #accept(snapshot: S): void {
+    // After a reconnect the server's first snapshot may carry the same version as ours; take it
+    // anyway (it is the server's current truth). Only an older one is ignored.
+    if (this.snapshot && snapshot.version < this.snapshot.version) return;
+    this.clockOffsetMs = snapshot.serverNow - Date.now();
+    this.snapshot = snapshot;
+  }
+
+  /** server time now, in epoch ms */
+  serverNow(): number {
+    return Date.now() + this.clockOffsetMs;
+  }
+
+  /**
+   * Sends a command and resolves with the server's answer. Without an answer in time (the
+   * connection dropped, the server is down) it resolves with a `timeout` error: the command may or
+   * may not have been applied, and the next snapshot tells.
+   */
+  send<E extends CommandEvent>(event: E, payload: Payload<E>, timeoutMs = 8000): Promise<AckValue<E> | { ok: false; error: { code: 'timeout'; message: string } }> {
+    return new Promise((resolve) => {
+      const emit = this.#socket.timeout(timeoutMs).emit as unknown as (
+        event: E,
+        payload: Payload<E>,
+        ack: (error: Error | null, result: AckValue<E>) => void,
+      ) => void;
+      emit.call(this.#socket, event, payload, (error, result) => {
+        if (error) resolve({ ok: false, error: { code: 'timeout', message: 'no answer from the server' } });
+        else resolve(result);
+      });
+    });
+  }
+
+  /** after `replaced`: take the seat back on this device */
+  reclaim(): void {
+    this.status = 'connecting';
+    this.#socket.connect();
+  }
+
+  get connected(): boolean {
+    return this.#socket.connected;
+  }
+}
+
+export type { AckResult };

@@ -1,0 +1,314 @@
+import type { ContestDefinition } from './contest.ts';
+import type { Exact } from './exact.ts';
+import { sheetItemsProblem, sheetTotal } from './scoring.ts';
+
+/**
+ * The live contest as a state machine: a command and the current state in, a decision out (the
+ * new state, the sheet to store, what to write in the audit log) or a refusal with a code. Pure:
+ * time comes in as `now`, storage and broadcasting are the caller's.
+ *
+ * A turn goes waiting → presenting → scoring → closed → revealed, or waiting → skipped. The host
+ * moves it; the last expected sheet closes it by itself. What the display shows of a turn's
+ * scores is fixed at the reveal (the ids of the sheets revealed), so a later correction reaches
+ * the projector only when the host reveals again.
+ */
+
+export type TurnPhase = 'waiting' | 'presenting' | 'scoring' | 'closed' | 'revealed' | 'skipped';
+
+/** What the projector shows as a whole. */
+export type Screen = 'title' | 'turn' | 'ranking' | 'awards';
+
+export interface Clock {
+  /** epoch ms when the clock last started running; null while stopped */
+  runningSince: number | null;
+  /** ms run before runningSince */
+  elapsedMs: number;
+}
+
+export interface RevealRecord {
+  /** judge key → id of the sheet that was shown */
+  sheetIds: Record<string, string>;
+  at: number;
+  /** 1 at the first reveal, 2 after a re-reveal, … */
+  count: number;
+}
+
+export interface TurnState {
+  phase: TurnPhase;
+  clock: Clock;
+  /** judges whose sheet the host reopened: each may submit a replacement once */
+  reopened: Record<string, string>;
+  revealed: RevealRecord | null;
+}
+
+export interface LiveState {
+  /** moves on with every change (sheets included): clients keep the snapshot with the highest */
+  version: number;
+  /**
+   * moves on only when the host's picture of the contest changes (a turn moves, the screen
+   * changes, a sheet is reopened): host commands carry it, so two consoles cannot both advance
+   */
+  turnsVersion: number;
+  screen: Screen;
+  /** the presenter on stage (or last on stage) */
+  current: string | null;
+  turns: Record<string, TurnState>;
+  /** award levels shown on the awards screen, counted from the lowest award up */
+  awardsShown: number;
+}
+
+/** A stored sheet as the state machine needs to know it. */
+export interface SheetRecord {
+  id: string;
+  presenter: string;
+  judge: string;
+  items: Record<string, Exact>;
+  total: Exact;
+  enteredBy: 'judge' | 'host' | 'import';
+  supersedesId: string | null;
+  submissionId: string;
+  reason: string | null;
+  createdAt: number;
+}
+
+/** Effective sheets: presenter → judge → sheet (the one nobody supersedes). */
+export type EffectiveSheets = ReadonlyMap<string, ReadonlyMap<string, SheetRecord>>;
+
+export type Actor = { role: 'host' } | { role: 'judge'; judge: string };
+
+export type LiveCommand =
+  | { type: 'turn:start'; presenter: string }
+  | { type: 'turn:open-scoring'; presenter: string }
+  | { type: 'turn:close'; presenter: string }
+  | { type: 'turn:reveal'; presenter: string }
+  | { type: 'turn:skip'; presenter: string }
+  | { type: 'turn:reset'; presenter: string }
+  | { type: 'clock:pause' }
+  | { type: 'clock:resume' }
+  | { type: 'sheet:reopen'; presenter: string; judge: string; reason: string }
+  | { type: 'sheet:submit'; presenter: string; judge: string; items: Record<string, Exact> }
+  | { type: 'screen:show'; screen: 'title' | 'turn' | 'ranking' }
+  | { type: 'awards:reveal-next' };
+
+export type LiveErrorCode =
+  | 'not_found' // no such presenter or judge in this contest
+  | 'invalid_transition' // the turn is not in a phase where this can happen
+  | 'turn_not_open' // a sheet for a turn that is not taking sheets (or not from this judge)
+  | 'already_submitted'
+  | 'recused'
+  | 'out_of_range' // an item outside 0..max or off its step
+  | 'not_finished'; // the awards before every turn is decided
+
+export interface NewSheetPlan {
+  presenter: string;
+  judge: string;
+  items: Record<string, Exact>;
+  supersedesId: string | null;
+  enteredBy: 'judge' | 'host';
+  reason: string | null;
+}
+
+export interface AuditEvent {
+  action: string;
+  presenter?: string;
+  judge?: string;
+  detail?: Record<string, unknown>;
+}
+
+export type Decision =
+  | { ok: true; state: LiveState; sheet: NewSheetPlan | null; audit: AuditEvent[] }
+  | { ok: false; code: LiveErrorCode; message: string };
+
+export function initialLiveState(contest: ContestDefinition): LiveState {
+  return {
+    version: 0,
+    turnsVersion: 0,
+    screen: 'title',
+    current: null,
+    turns: Object.fromEntries(
+      contest.presenters.map((p) => [p.key, { phase: 'waiting', clock: { runningSince: null, elapsedMs: 0 }, reopened: {}, revealed: null }]),
+    ),
+    awardsShown: 0,
+  };
+}
+
+export function clockElapsedMs(clock: Clock, now: number): number {
+  return clock.elapsedMs + (clock.runningSince === null ? 0 : Math.max(0, now - clock.runningSince));
+}
+
+function stopClock(clock: Clock, now: number): Clock {
+  return { runningSince: null, elapsedMs: clockElapsedMs(clock, now) };
+}
+
+/** Non-recused judges of a presenter, in list order. */
+export function expectedJudges(contest: ContestDefinition, presenter: string): string[] {
+  const p = contest.presenters.find((x) => x.key === presenter);
+  return p ? contest.judges.filter((j) => !p.recused.includes(j.key)).map((j) => j.key) : [];
+}
+
+const refuse = (code: LiveErrorCode, message: string): Decision => ({ ok: false, code, message });
+
+const PHASE_NAMES: Record<TurnPhase, string> = {
+  waiting: 'waiting',
+  presenting: 'presenting',
+  scoring: 'scoring',
+  closed: 'closed',
+  revealed: 'revealed',
+  skipped: 'skipped',
+};
+
+export function decide(
+  contest: ContestDefinition,
+  state: LiveState,
+  sheets: EffectiveSheets,
+  actor: Actor,
+  command: LiveCommand,
+  now: number,
+): Decision {
+  const presenterOf = (key: string) => contest.presenters.find((p) => p.key === key);
+  const judgeOf = (key: string) => contest.judges.find((j) => j.key === key);
+
+  /** a new state with the given turn replaced; `moves` says whether the host's picture changed */
+  const next = (changes: Partial<LiveState>, moves: boolean): LiveState => ({
+    ...state,
+    ...changes,
+    version: state.version + 1,
+    turnsVersion: moves ? state.turnsVersion + 1 : state.turnsVersion,
+  });
+  const withTurn = (presenter: string, turn: TurnState) => ({ ...state.turns, [presenter]: turn });
+  const accept = (newState: LiveState, audit: AuditEvent[], sheet: NewSheetPlan | null = null): Decision => ({ ok: true, state: newState, sheet, audit });
+
+  if (command.type === 'clock:pause' || command.type === 'clock:resume') {
+    const key = state.current;
+    const turn = key ? state.turns[key] : undefined;
+    if (!key || !turn || turn.phase !== 'presenting') return refuse('invalid_transition', 'the clock runs only while a presenter is presenting');
+    const running = turn.clock.runningSince !== null;
+    if (command.type === 'clock:pause' && !running) return refuse('invalid_transition', 'the clock is already paused');
+    if (command.type === 'clock:resume' && running) return refuse('invalid_transition', 'the clock is already running');
+    const clock = command.type === 'clock:pause' ? stopClock(turn.clock, now) : { runningSince: now, elapsedMs: turn.clock.elapsedMs };
+    return accept(next({ turns: withTurn(key, { ...turn, clock }) }, true), [{ action: command.type, presenter: key, detail: { elapsedMs: clock.elapsedMs } }]);
+  }
+
+  if (command.type === 'screen:show') {
+    if (command.screen === 'turn' && state.current === null) return refuse('invalid_transition', 'no presenter has been on stage yet');
+    return accept(next({ screen: command.screen }, true), [{ action: 'screen:show', detail: { screen: command.screen } }]);
+  }
+
+  if (command.type === 'awards:reveal-next') {
+    const open = contest.presenters.filter((p) => !['revealed', 'skipped'].includes(state.turns[p.key]!.phase));
+    if (open.length > 0) return refuse('not_finished', `awards come after every turn is revealed or skipped; ${open.length} still open (first: ${open[0]!.name})`);
+    if (contest.rules.awards.length === 0) return refuse('invalid_transition', 'this contest has no awards');
+    if (state.screen === 'awards' && state.awardsShown >= contest.rules.awards.length) return refuse('invalid_transition', 'every award is already shown');
+    const awardsShown = state.screen === 'awards' ? state.awardsShown + 1 : 1;
+    return accept(next({ screen: 'awards', awardsShown }, true), [{ action: 'awards:reveal', detail: { shown: awardsShown } }]);
+  }
+
+  const presenter = presenterOf(command.presenter);
+  if (!presenter) return refuse('not_found', `no presenter "${command.presenter}" in this contest`);
+  const turn = state.turns[presenter.key]!;
+  const wrongPhase = (doing: string, allowed: TurnPhase[]) =>
+    refuse('invalid_transition', `cannot ${doing} ${presenter.name}: the turn is ${PHASE_NAMES[turn.phase]}, it must be ${allowed.join(' or ')}`);
+
+  switch (command.type) {
+    case 'turn:start': {
+      if (turn.phase !== 'waiting') return wrongPhase('start', ['waiting']);
+      const busy = contest.presenters.find((p) => ['presenting', 'scoring'].includes(state.turns[p.key]!.phase));
+      if (busy) return refuse('invalid_transition', `${busy.name} is still ${PHASE_NAMES[state.turns[busy.key]!.phase]}; close that turn first`);
+      const started: TurnState = { ...turn, phase: 'presenting', clock: { runningSince: now, elapsedMs: 0 } };
+      return accept(next({ turns: withTurn(presenter.key, started), current: presenter.key, screen: 'turn' }, true), [
+        { action: 'turn:start', presenter: presenter.key },
+      ]);
+    }
+    case 'turn:open-scoring': {
+      if (turn.phase !== 'presenting') return wrongPhase('open scoring for', ['presenting']);
+      const clock = stopClock(turn.clock, now);
+      return accept(next({ turns: withTurn(presenter.key, { ...turn, phase: 'scoring', clock }), screen: 'turn' }, true), [
+        { action: 'turn:open-scoring', presenter: presenter.key, detail: { talkMs: clock.elapsedMs } },
+      ]);
+    }
+    case 'turn:close': {
+      if (turn.phase !== 'scoring') return wrongPhase('close', ['scoring']);
+      const missing = expectedJudges(contest, presenter.key).filter((j) => !sheets.get(presenter.key)?.has(j));
+      return accept(next({ turns: withTurn(presenter.key, { ...turn, phase: 'closed' }) }, true), [
+        { action: 'turn:close', presenter: presenter.key, detail: { missing } },
+      ]);
+    }
+    case 'turn:reveal': {
+      if (turn.phase !== 'closed' && turn.phase !== 'revealed') return wrongPhase('reveal', ['closed', 'revealed']);
+      const shown = sheets.get(presenter.key) ?? new Map<string, SheetRecord>();
+      const sheetIds = Object.fromEntries([...shown].map(([judge, sheet]) => [judge, sheet.id]));
+      const revealed: RevealRecord = { sheetIds, at: now, count: (turn.revealed?.count ?? 0) + 1 };
+      return accept(next({ turns: withTurn(presenter.key, { ...turn, phase: 'revealed', revealed }), current: presenter.key, screen: 'turn' }, true), [
+        { action: revealed.count > 1 ? 'turn:re-reveal' : 'turn:reveal', presenter: presenter.key, detail: { sheets: Object.keys(sheetIds).length } },
+      ]);
+    }
+    case 'turn:skip': {
+      if (turn.phase !== 'waiting') return wrongPhase('skip', ['waiting']);
+      return accept(next({ turns: withTurn(presenter.key, { ...turn, phase: 'skipped' }) }, true), [{ action: 'turn:skip', presenter: presenter.key }]);
+    }
+    case 'turn:reset': {
+      // Undo: a turn opened by mistake goes back to waiting, as long as no sheet came in for it.
+      if (!['presenting', 'scoring', 'skipped'].includes(turn.phase)) return wrongPhase('undo', ['presenting', 'scoring', 'skipped']);
+      if ((sheets.get(presenter.key)?.size ?? 0) > 0) return refuse('invalid_transition', `cannot undo ${presenter.name}: sheets have already arrived for this turn`);
+      const reset: TurnState = { phase: 'waiting', clock: { runningSince: null, elapsedMs: 0 }, reopened: {}, revealed: null };
+      const current = state.current === presenter.key && turn.phase !== 'skipped' ? null : state.current;
+      return accept(next({ turns: withTurn(presenter.key, reset), current, screen: current === null ? 'title' : state.screen }, true), [
+        { action: 'turn:reset', presenter: presenter.key, detail: { from: turn.phase } },
+      ]);
+    }
+    case 'sheet:reopen': {
+      const judge = judgeOf(command.judge);
+      if (!judge) return refuse('not_found', `no judge "${command.judge}" in this contest`);
+      const sheet = sheets.get(presenter.key)?.get(judge.key);
+      if (!sheet) return refuse('invalid_transition', `${judge.name} has no sheet for ${presenter.name} to reopen`);
+      if (turn.reopened[judge.key] !== undefined) return refuse('invalid_transition', `${judge.name}'s sheet for ${presenter.name} is already reopened`);
+      const reopened = { ...turn.reopened, [judge.key]: command.reason };
+      return accept(next({ turns: withTurn(presenter.key, { ...turn, reopened }) }, true), [
+        { action: 'sheet:reopen', presenter: presenter.key, judge: judge.key, detail: { reason: command.reason, sheetId: sheet.id } },
+      ]);
+    }
+    case 'sheet:submit': {
+      const judge = judgeOf(command.judge);
+      if (!judge) return refuse('not_found', `no judge "${command.judge}" in this contest`);
+      if (presenter.recused.includes(judge.key)) return refuse('recused', `${judge.name} is recused (回避) from ${presenter.name}`);
+      const existing = sheets.get(presenter.key)?.get(judge.key) ?? null;
+      const reopenReason = turn.reopened[judge.key];
+      if (existing && reopenReason === undefined) {
+        return refuse('already_submitted', `${judge.name} has already submitted a sheet for ${presenter.name}; the host can reopen it`);
+      }
+      if (!existing && turn.phase !== 'scoring') {
+        return refuse('turn_not_open', `${presenter.name} is not taking sheets (the turn is ${PHASE_NAMES[turn.phase]})`);
+      }
+      const problem = sheetItemsProblem(contest.rules.criteria, command.items);
+      if (problem) return refuse('out_of_range', `${judge.name}, ${presenter.name}: ${problem}`);
+
+      const byHost = actor.role === 'host';
+      const reason = existing ? reopenReason! : byHost ? '代录 (entered by the host)' : null;
+      const { [judge.key]: _done, ...stillReopened } = turn.reopened;
+      let phase = turn.phase;
+      const submitted = new Set(sheets.get(presenter.key)?.keys() ?? []);
+      submitted.add(judge.key);
+      const complete = expectedJudges(contest, presenter.key).every((j) => submitted.has(j));
+      if (phase === 'scoring' && complete) phase = 'closed';
+      const audit: AuditEvent[] = [
+        {
+          action: existing ? 'sheet:correct' : 'sheet:submit',
+          presenter: presenter.key,
+          judge: judge.key,
+          detail: { total: sheetTotal(command.items).toString(), enteredBy: byHost ? 'host' : 'judge', ...(reason ? { reason } : {}) },
+        },
+      ];
+      if (phase !== turn.phase) audit.push({ action: 'turn:close', presenter: presenter.key, detail: { auto: true } });
+      return accept(
+        next({ turns: withTurn(presenter.key, { ...turn, phase, reopened: stillReopened }) }, phase !== turn.phase || existing !== null),
+        audit,
+        { presenter: presenter.key, judge: judge.key, items: command.items, supersedesId: existing?.id ?? null, enteredBy: byHost ? 'host' : 'judge', reason },
+      );
+    }
+  }
+}
+
+/** Host commands that change what the host sees: they must carry the turnsVersion they were made against. */
+export function isHostCommand(command: LiveCommand): boolean {
+  return command.type !== 'sheet:submit';
+}

@@ -1,0 +1,9 @@
+import { execFileSync } from 'node:child_process';
+
+/**
+ * Builds the client once per test run: the server-process and browser tests serve dist/client,
+ * and must see the client as it is in the working tree, not a stale build.
+ */
+export default function setup(): void {
+  execFileSync('npx', ['vite', 'build', '--logLevel', 'error'], { cwd: new URL('../', import.meta.url).pathname, stdio: 'inherit' });
+}

@@ -1,29 +1,54 @@
 import Fastify, { type FastifyInstance } from 'fastify';
+import type { Server } from 'socket.io';
 import type { Config } from './config.ts';
+import { parseJsonExact } from './contest-file/contest-file.ts';
 import type { DatabaseHandle } from './db/connection.ts';
 import { clientRoutes } from './http/client.routes.ts';
+import { contestRoutes } from './http/contests.routes.ts';
 import { registerErrorHandler } from './http/errors.ts';
 import { healthRoutes } from './http/health.routes.ts';
+import { attachSocketServer } from './realtime/socket.plugin.ts';
+import { LiveContests } from './services/live-contests.service.ts';
 import type { ServerSecrets } from './startup.ts';
 
 export interface AppDeps {
   config: Config;
   db: DatabaseHandle;
   secrets: ServerSecrets;
+  /** the clock of the live contests (tests may move it) */
+  now?: () => number;
+}
+
+export interface LeitaiApp {
+  app: FastifyInstance;
+  io: Server;
+  live: LiveContests;
 }
 
 /**
- * The composition root: every route and plugin, built from config and a database. Never listens
- * (main.ts does, and tests use app.inject or listen on port 0).
+ * The composition root: every route, the socket server and the live contests, built from config
+ * and a database. Never listens (main.ts does; tests listen on port 0 or use app.inject).
  */
-export async function buildApp({ config, db }: AppDeps): Promise<FastifyInstance> {
+export async function buildApp({ config, db, secrets, now }: AppDeps): Promise<LeitaiApp> {
   const app = Fastify({
     logger: { level: config.logLevel },
-    // a contest file with 500 sheets is ~100 kB; nothing legitimate comes near this
+    // a contest file of 2,000 presenters is well under this; nothing legitimate comes near it
     bodyLimit: 2 * 1024 * 1024,
   });
+  // JSON bodies are read digit-exact (a number a double cannot hold is refused, not rounded).
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+    try {
+      done(null, parseJsonExact(body as string));
+    } catch (error) {
+      done(error as Error, undefined);
+    }
+  });
   registerErrorHandler(app);
+
+  const live = new LiveContests(db.db, now);
   await app.register(healthRoutes, { databaseKind: db.kind, databaseUp: () => db.ping() });
+  await app.register(contestRoutes, { db, linkSecret: secrets.linkSecret, adminTokenHash: secrets.adminTokenHash, publicUrl: config.publicUrl });
   await app.register(clientRoutes);
-  return app;
+  const io = attachSocketServer(app, { db: db.db, live });
+  return { app, io: io as unknown as Server, live };
 }

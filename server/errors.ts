@@ -1,17 +1,16 @@
+import type { AckErrorCode } from './protocol.ts';
+
 /**
  * The one error type. Every refusal the server gives (HTTP reply, socket ack, CLI exit) carries a
  * code from this union and a message a person can act on; transports map codes to their own form
- * in one place each (server/http/errors.ts, server/realtime/acks.ts).
+ * in one place each (server/http/errors.ts, server/realtime/acks.ts). The socket's codes
+ * (AckErrorCode in protocol.ts) are all here; a few more exist only over HTTP.
  */
 export type ErrorCode =
-  | 'invalid_input' // a payload or file that fails the schema or the contest's rules
-  | 'invalid_contest_file'
-  | 'unauthorized' // no or unknown credentials
-  | 'forbidden' // known credentials, not allowed to do this
-  | 'not_found'
-  | 'conflict' // would contradict stored data (e.g. editing rules once scores exist)
-  | 'db_unavailable'
-  | 'internal';
+  | AckErrorCode
+  | 'invalid_contest_file' // a contest file that fails the schema or the rules
+  | 'conflict' // would contradict stored data
+  | 'rate_limited';
 
 export class AppError extends Error {
   override readonly name = 'AppError';
@@ -27,4 +26,19 @@ export class AppError extends Error {
 
 export function isAppError(error: unknown): error is AppError {
   return error instanceof AppError;
+}
+
+/**
+ * Whether an error means the database could not be reached or dropped the connection (as opposed
+ * to refusing the statement): such a command was not applied and can be sent again.
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  const e = error as { code?: unknown; message?: unknown } | null;
+  const code = typeof e?.code === 'string' ? e.code : '';
+  const message = typeof e?.message === 'string' ? e.message : '';
+  return (
+    /^(08|57P|53)/.test(code) || // connection exceptions, operator intervention (shutdown), insufficient resources
+    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH'].includes(code) ||
+    /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|PGlite is closed/i.test(message)
+  );
 }

@@ -30,7 +30,7 @@ await migrateToLatest(handle.db).catch((error: Error) => die(`database migration
 const secrets = await ensureServerSecrets(handle.db, config);
 const demoId = config.loadDemo ? await loadDemoIfEmpty(handle.db, secrets.linkSecret) : null;
 
-const app = await buildApp({ config, db: handle, secrets });
+const { app } = await buildApp({ config, db: handle, secrets });
 try {
   await app.listen({ port: config.port, host: config.host });
 } catch (error) {

@@ -119,6 +119,14 @@ export interface AuditLogTable {
   detail: ColumnType<Record<string, unknown>, string | undefined, string>;
 }
 
+export interface ContestLiveTable {
+  contest_id: string;
+  version: number;
+  /** a LiveState (server/domain/live.ts) as JSON */
+  state: Json<unknown>;
+  updated_at: Timestamp;
+}
+
 export interface Database {
   server_settings: ServerSettingsTable;
   contests: ContestsTable;
@@ -131,6 +139,7 @@ export interface Database {
   access_tokens: AccessTokensTable;
   score_sheets: ScoreSheetsTable;
   audit_log: AuditLogTable;
+  contest_live: ContestLiveTable;
 }
 
 export type ScoreSheetRow = Selectable<ScoreSheetsTable>;

@@ -1,7 +1,8 @@
-import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../../server/app.ts';
+import { io as connectSocket, type Socket } from 'socket.io-client';
+import { buildApp, type LeitaiApp } from '../../server/app.ts';
 import { loadConfig, type Config } from '../../server/config.ts';
 import type { DatabaseHandle } from '../../server/db/connection.ts';
+import type { ClientToServerEvents, ServerToClientEvents, Snapshot } from '../../server/protocol.ts';
 import { ensureServerSecrets, type ServerSecrets } from '../../server/startup.ts';
 
 export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789';
@@ -10,10 +11,61 @@ export function testConfig(env: Record<string, string> = {}): Config {
   return loadConfig({ LOG_LEVEL: 'silent', ADMIN_TOKEN: TEST_ADMIN_TOKEN, LOAD_DEMO: 'false', ...env });
 }
 
+export interface TestApp extends LeitaiApp {
+  config: Config;
+  secrets: ServerSecrets;
+}
+
 /** The whole app on a test database, built the way main.ts builds it, without listening. */
-export async function testApp(handle: DatabaseHandle, env: Record<string, string> = {}): Promise<{ app: FastifyInstance; config: Config; secrets: ServerSecrets }> {
-  const config = testConfig(env);
+export async function testApp(handle: DatabaseHandle, options: { env?: Record<string, string>; now?: () => number } = {}): Promise<TestApp> {
+  const config = testConfig(options.env);
   const secrets = await ensureServerSecrets(handle.db, config);
-  const app = await buildApp({ config, db: handle, secrets });
-  return { app, config, secrets };
+  return { ...(await buildApp({ config, db: handle, secrets, now: options.now })), config, secrets };
+}
+
+export type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+export interface RunningTestServer extends TestApp {
+  url: string;
+  /** a socket.io-client connection with this token, resolved once connected and its first snapshot is in */
+  connect<S extends Snapshot = Snapshot>(token: string): Promise<{ socket: ClientSocket; snapshot: () => S; next: () => Promise<S> }>;
+  close(): Promise<void>;
+}
+
+/** The app listening on a free loopback port, with helpers to connect real socket.io clients. */
+export async function startTestServer(handle: DatabaseHandle, options: { now?: () => number } = {}): Promise<RunningTestServer> {
+  const built = await testApp(handle, options);
+  await built.app.listen({ port: 0, host: '127.0.0.1' });
+  const { port } = built.app.server.address() as { port: number };
+  const url = `http://127.0.0.1:${port}`;
+  const sockets: ClientSocket[] = [];
+  return {
+    ...built,
+    url,
+    async connect<S extends Snapshot>(token: string) {
+      const socket: ClientSocket = connectSocket(url, { auth: { token }, transports: ['websocket'], reconnection: false, forceNew: true });
+      sockets.push(socket);
+      let latest: S | null = null;
+      let waiters: Array<(s: S) => void> = [];
+      socket.on('state:snapshot', (s) => {
+        latest = s as S;
+        const w = waiters;
+        waiters = [];
+        for (const resolve of w) resolve(latest);
+      });
+      await new Promise<void>((resolve, reject) => {
+        socket.once('connect_error', reject);
+        socket.once('state:snapshot', () => resolve());
+      });
+      return {
+        socket,
+        snapshot: () => latest!,
+        next: () => new Promise<S>((resolve) => waiters.push(resolve)),
+      };
+    },
+    async close() {
+      for (const s of sockets) s.disconnect();
+      await built.app.close();
+    },
+  };
 }

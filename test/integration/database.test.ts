@@ -17,6 +17,7 @@ const TABLES = [
   'access_tokens',
   'score_sheets',
   'audit_log',
+  'contest_live',
 ] as const satisfies ReadonlyArray<keyof Database>;
 const allTablesListed: Exclude<keyof Database, (typeof TABLES)[number]> extends never ? true : never = true;
 void allTablesListed;

@@ -21,7 +21,7 @@ describe('GET /healthz while the database cannot be reached', () => {
   it('answers 503 with ok:false instead of hanging or claiming health', async () => {
     const handle = await unreachable;
     // secrets would need the database; health must not
-    const app = await buildApp({ config: testConfig(), db: handle, secrets: { linkSecret: 'x', adminTokenHash: 'x', newAdminToken: null } });
+    const { app } = await buildApp({ config: testConfig(), db: handle, secrets: { linkSecret: 'x', adminTokenHash: '00', newAdminToken: null } });
     const reply = await app.inject({ method: 'GET', url: '/healthz' });
     expect(reply.statusCode).toBe(503);
     expect(reply.json()).toEqual({ ok: false, db: 'postgres' });

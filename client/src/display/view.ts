@@ -1,0 +1,26 @@
+import type { DisplaySnapshot, PresenterInfo, Reveal, TurnPhase } from '../../../server/protocol.ts';
+
+/** What the projector shows for a snapshot. */
+export type DisplayView =
+  | { kind: 'title' }
+  | { kind: 'turn'; presenter: PresenterInfo; phase: TurnPhase }
+  | { kind: 'reveal'; presenter: PresenterInfo; reveal: Reveal }
+  | { kind: 'ranking' }
+  | { kind: 'awards' };
+
+export function pickView(snapshot: DisplaySnapshot): DisplayView {
+  const { board } = snapshot;
+  if (board.screen === 'ranking') return { kind: 'ranking' };
+  if (board.screen === 'awards') return { kind: 'awards' };
+  const presenter = snapshot.presenters.find((p) => p.key === board.current);
+  if (board.screen === 'title' || !presenter) return { kind: 'title' };
+  const phase = board.currentPhase ?? 'waiting';
+  // Only a reveal of the presenter on stage is shown; anything else stays hidden.
+  if (phase === 'revealed' && board.reveal?.presenter === presenter.key) return { kind: 'reveal', presenter, reveal: board.reveal };
+  return { kind: 'turn', presenter, phase: phase === 'revealed' ? 'closed' : phase };
+}
+
+/** changes when a different view (or a different presenter) takes the screen: the cue for a cross-fade */
+export function viewKey(view: DisplayView): string {
+  return 'presenter' in view ? `${view.kind}:${view.presenter.key}` : view.kind;
+}

@@ -1,0 +1,236 @@
+import type { HostSheet, HostSnapshot, HostTurn, TurnPhase } from '../../../server/protocol.ts';
+
+/**
+ * What the host console should offer next, as pure functions of a HostSnapshot (and the row the
+ * host selected, if any). The console shows ONE big "next step" button; this module decides what
+ * it does, so the rule can be read and unit-tested without a browser.
+ *
+ * The turn the panel is about ("focus"):
+ *   - the row the host clicked, when there is one;
+ *   - else the turn on stage (presenting or scoring);
+ *   - else the presenter last on stage (board.current), unless it was sent back to waiting;
+ *   - else the first waiting presenter in running order (nothing has started yet);
+ *   - else the first closed, unrevealed turn.
+ */
+
+export type Step =
+  /** turn:start. `next` when it is the presenter after the focused (finished) turn: "下一位：<name>" */
+  | { kind: 'start'; presenter: string; next: boolean }
+  | { kind: 'open-scoring'; presenter: string }
+  /** turn:close; `missing` lists the non-recused judges without a sheet, in list order */
+  | { kind: 'close'; presenter: string; missing: string[] }
+  /** turn:reveal of a closed turn (`other` when it is not the focused turn) */
+  | { kind: 'reveal'; presenter: string; other: boolean }
+  /** the focused turn is waiting but another turn is on stage: finish that one first */
+  | { kind: 'busy'; presenter: string; busy: string; busyPhase: TurnPhase }
+  /** every turn is revealed or skipped: reveal the next award level (lowest first) */
+  | { kind: 'awards'; level: string; index: number }
+  /** every turn is decided and every award level is shown (or there are none) */
+  | { kind: 'finished' }
+  /** a contest without presenters */
+  | { kind: 'empty' };
+
+export interface Secondary {
+  /** the clock of the focused presenting turn can be paused / resumed */
+  pause: boolean;
+  resume: boolean;
+  /** the waiting presenter that "缺席" would mark absent */
+  skip: string | null;
+  /** undo (turn:reset) of the focused turn; `blocked` when sheets have arrived (the server refuses) */
+  undo: { presenter: string; from: TurnPhase; blocked: boolean } | null;
+  /** turn:reveal again on a revealed turn; `pending` says whether a correction is not yet on the projector */
+  reReveal: { presenter: string; pending: Correction } | null;
+}
+
+/** Is a correction waiting to be shown? 'yes' for sure, 'maybe' when the snapshot cannot tell. */
+export type Correction = 'no' | 'maybe' | 'yes' | 'reopened';
+
+const ON_STAGE: ReadonlySet<TurnPhase> = new Set(['presenting', 'scoring']);
+const DECIDED: ReadonlySet<TurnPhase> = new Set(['revealed', 'skipped']);
+
+/** Lookups over one snapshot, built once per snapshot. */
+export interface SnapshotIndex {
+  snapshot: HostSnapshot;
+  /** presenter keys in running order */
+  order: string[];
+  turn: Map<string, HostTurn>;
+  /** presenter → judge → effective sheet */
+  sheets: Map<string, Map<string, HostSheet>>;
+  /** presenter → non-recused judge keys, in list order */
+  expected: Map<string, string[]>;
+}
+
+export function indexSnapshot(snapshot: HostSnapshot): SnapshotIndex {
+  const order = [...snapshot.presenters].sort((a, b) => a.position - b.position).map((p) => p.key);
+  const turn = new Map(snapshot.turns.map((t) => [t.presenter, t]));
+  const sheets = new Map<string, Map<string, HostSheet>>();
+  for (const s of snapshot.sheets) {
+    let byJudge = sheets.get(s.presenter);
+    if (!byJudge) sheets.set(s.presenter, (byJudge = new Map()));
+    byJudge.set(s.judge, s);
+  }
+  const expected = new Map(snapshot.presenters.map((p) => [p.key, snapshot.judges.filter((j) => !p.recused.includes(j.key)).map((j) => j.key)]));
+  return { snapshot, order, turn, sheets, expected };
+}
+
+const phaseOf = (ix: SnapshotIndex, presenter: string): TurnPhase => ix.turn.get(presenter)?.phase ?? 'waiting';
+
+/** The turn on stage (presenting or scoring), if any. The server allows at most one. */
+export function onStage(ix: SnapshotIndex): string | null {
+  return ix.order.find((p) => ON_STAGE.has(phaseOf(ix, p))) ?? null;
+}
+
+/** Non-recused judges of the presenter who have no sheet in, in list order. */
+export function missingJudges(ix: SnapshotIndex, presenter: string): string[] {
+  const sheets = ix.sheets.get(presenter);
+  return (ix.expected.get(presenter) ?? []).filter((j) => !sheets?.has(j));
+}
+
+export function focusTurn(ix: SnapshotIndex, selected: string | null): string | null {
+  if (selected !== null && ix.turn.has(selected)) return selected;
+  const active = onStage(ix);
+  if (active) return active;
+  const current = ix.snapshot.board.current;
+  if (current !== null && ix.turn.has(current) && phaseOf(ix, current) !== 'waiting') return current;
+  return ix.order.find((p) => phaseOf(ix, p) === 'waiting') ?? ix.order.find((p) => phaseOf(ix, p) === 'closed') ?? ix.order.at(-1) ?? null;
+}
+
+/** The first waiting presenter after `after` in running order, else the first waiting one from the top. */
+export function nextWaiting(ix: SnapshotIndex, after: string | null): string | null {
+  const from = after === null ? -1 : ix.order.indexOf(after);
+  const later = ix.order.slice(from + 1).find((p) => phaseOf(ix, p) === 'waiting');
+  return later ?? ix.order.find((p) => phaseOf(ix, p) === 'waiting') ?? null;
+}
+
+/** Award level names, lowest first, as the results assign them. */
+export function awardLevels(snapshot: HostSnapshot): string[] {
+  const names: string[] = [];
+  for (const r of snapshot.results) if (r.rank !== null && r.award !== null && !names.includes(r.award)) names.push(r.award);
+  return names.reverse();
+}
+
+function afterFinished(ix: SnapshotIndex, focus: string): Step {
+  const next = nextWaiting(ix, focus);
+  if (next) {
+    const active = onStage(ix);
+    if (active) return { kind: 'busy', presenter: next, busy: active, busyPhase: phaseOf(ix, active) };
+    return { kind: 'start', presenter: next, next: true };
+  }
+  const closed = ix.order.find((p) => phaseOf(ix, p) === 'closed');
+  if (closed) return { kind: 'reveal', presenter: closed, other: closed !== focus };
+  if (ix.order.some((p) => !DECIDED.has(phaseOf(ix, p)))) {
+    // only turns on stage are left
+    const active = onStage(ix)!;
+    return { kind: 'busy', presenter: focus, busy: active, busyPhase: phaseOf(ix, active) };
+  }
+  const levels = awardLevels(ix.snapshot);
+  const shown = ix.snapshot.board.screen === 'awards' ? ix.snapshot.awardsShown : 0;
+  if (shown < levels.length) return { kind: 'awards', level: levels[shown]!, index: shown };
+  return { kind: 'finished' };
+}
+
+export function nextStep(ix: SnapshotIndex, focus: string | null): Step {
+  if (focus === null) return { kind: 'empty' };
+  const phase = phaseOf(ix, focus);
+  switch (phase) {
+    case 'waiting': {
+      const active = onStage(ix);
+      if (active) return { kind: 'busy', presenter: focus, busy: active, busyPhase: phaseOf(ix, active) };
+      return { kind: 'start', presenter: focus, next: false };
+    }
+    case 'presenting':
+      return { kind: 'open-scoring', presenter: focus };
+    case 'scoring':
+      return { kind: 'close', presenter: focus, missing: missingJudges(ix, focus) };
+    case 'closed':
+      return { kind: 'reveal', presenter: focus, other: false };
+    case 'revealed':
+    case 'skipped':
+      return afterFinished(ix, focus);
+  }
+}
+
+/** Normalised decimal text, so "87.50" and "87.5" compare equal. */
+function canonical(text: string): string {
+  const t = text.trim();
+  if (!t.includes('.')) return t.replace(/^(-?)0+(?=\d)/, '$1');
+  return t.replace(/0+$/, '').replace(/\.$/, '').replace(/^(-?)0+(?=\d)/, '$1');
+}
+
+/**
+ * Does the projector lack a correction of this revealed turn? Exact when the projector shows this
+ * turn (its revealed totals are compared with the sheets now in force); otherwise only a guess
+ * from the `corrected` marks, since the host snapshot does not say which sheets were revealed.
+ */
+export function correctionPending(ix: SnapshotIndex, presenter: string): Correction {
+  const turn = ix.turn.get(presenter);
+  if (!turn || turn.phase !== 'revealed') return 'no';
+  if (turn.reopened.length > 0) return 'reopened';
+  const sheets = [...(ix.sheets.get(presenter)?.values() ?? [])];
+  const reveal = ix.snapshot.board.reveal;
+  if (reveal && reveal.presenter === presenter) {
+    const panelOf = new Map(ix.snapshot.judges.map((j) => [j.key, j.panel]));
+    for (const panel of ix.snapshot.panels) {
+      const shown = (reveal.panels.find((p) => p.panel === panel.key)?.totals ?? []).map((t) => canonical(t.total)).sort();
+      const now = sheets.filter((s) => panelOf.get(s.judge) === panel.key).map((s) => canonical(s.total)).sort();
+      if (shown.length !== now.length || shown.some((v, i) => v !== now[i])) return 'yes';
+    }
+    return 'no';
+  }
+  return sheets.some((s) => s.corrected) ? 'maybe' : 'no';
+}
+
+export function secondaryActions(ix: SnapshotIndex, focus: string | null, step: Step): Secondary {
+  const none: Secondary = { pause: false, resume: false, skip: null, undo: null, reReveal: null };
+  if (focus === null) return none;
+  const turn = ix.turn.get(focus);
+  if (!turn) return none;
+  const phase = turn.phase;
+  const running = turn.clock.runningSince !== null;
+  const skip = phase === 'waiting' ? focus : step.kind === 'start' && step.next ? step.presenter : null;
+  const undo =
+    phase === 'presenting' || phase === 'scoring' || phase === 'skipped'
+      ? { presenter: focus, from: phase, blocked: (ix.sheets.get(focus)?.size ?? 0) > 0 }
+      : null;
+  return {
+    pause: phase === 'presenting' && running,
+    resume: phase === 'presenting' && !running,
+    skip,
+    undo,
+    reReveal: phase === 'revealed' ? { presenter: focus, pending: correctionPending(ix, focus) } : null,
+  };
+}
+
+/** The socket command a step sends, or null when the step is not a command. */
+export function stepCommand(step: Step): { event: 'turn:start' | 'turn:open-scoring' | 'turn:close' | 'turn:reveal'; presenter: string } | { event: 'awards:reveal-next' } | null {
+  switch (step.kind) {
+    case 'start':
+      return { event: 'turn:start', presenter: step.presenter };
+    case 'open-scoring':
+      return { event: 'turn:open-scoring', presenter: step.presenter };
+    case 'close':
+      return { event: 'turn:close', presenter: step.presenter };
+    case 'reveal':
+      return { event: 'turn:reveal', presenter: step.presenter };
+    case 'awards':
+      return { event: 'awards:reveal-next' };
+    default:
+      return null;
+  }
+}
+
+/** Talk clock: elapsed and remaining ms at server time `now`. Remaining goes negative on overrun. */
+export function clockReading(clock: HostTurn['clock'], now: number): { elapsedMs: number; remainingMs: number | null; running: boolean } {
+  const elapsedMs = clock.elapsedMs + (clock.runningSince === null ? 0 : Math.max(0, now - clock.runningSince));
+  return { elapsedMs, remainingMs: clock.limitMs === null ? null : clock.limitMs - elapsedMs, running: clock.runningSince !== null };
+}
+
+/** m:ss (or h:mm:ss) of a duration, rounding the seconds down (or up, for a countdown); unsigned. */
+export function formatDuration(ms: number, rounding: 'floor' | 'ceil' = 'floor'): string {
+  const total = rounding === 'ceil' ? Math.ceil(Math.abs(ms) / 1000) : Math.floor(Math.abs(ms) / 1000);
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = total % 60;
+  const ss = String(s).padStart(2, '0');
+  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${ss}` : `${m}:${ss}`;
+}

@@ -1,0 +1,91 @@
+import type { JudgePresenter, JudgeSnapshot, OwnSheet } from '../../../server/protocol.ts';
+import type { OutboxEntry } from './outbox.svelte.ts';
+
+/** What the judge's page shows for one presenter, worked out from the snapshot and the outbox. */
+
+export type SheetView =
+  | { kind: 'recused' }
+  /** a sheet this device sent: on its way, refused, or acknowledged */
+  | { kind: 'delivery'; entry: OutboxEntry }
+  /** the judge may fill in (or, reopened, change) the sheet now */
+  | { kind: 'form'; reopenReason: string | null; previous: OwnSheet | null }
+  /** the server has this judge's sheet (sent earlier, from another session, or entered by the host) */
+  | { kind: 'stored'; sheet: OwnSheet }
+  /** nothing to fill in: the turn is waiting, presenting, over without a sheet, or skipped */
+  | { kind: 'phase' };
+
+export function ownSheet(snapshot: JudgeSnapshot, presenter: string): OwnSheet | null {
+  return snapshot.sheets.find((s) => s.presenter === presenter) ?? null;
+}
+
+export function sheetView(snapshot: JudgeSnapshot, presenter: JudgePresenter, entry: OutboxEntry | undefined): SheetView {
+  if (presenter.recused) return { kind: 'recused' };
+  const own = ownSheet(snapshot, presenter.key);
+  const delivery = entry?.delivery;
+  if (entry && delivery && delivery.state !== 'received') return { kind: 'delivery', entry };
+  if (entry && delivery?.state === 'received') {
+    // the ok is the truth until a later snapshot shows something newer (a reopen, a host's entry)
+    const newerSheet = own !== null && own.at > delivery.receipt.at;
+    const reopenedSince = presenter.canSubmit && snapshot.version > delivery.version;
+    if (!newerSheet && !reopenedSince) return { kind: 'delivery', entry };
+  }
+  if (presenter.canSubmit) return { kind: 'form', reopenReason: presenter.reopenReason, previous: own };
+  if (own) return { kind: 'stored', sheet: own };
+  return { kind: 'phase' };
+}
+
+export type RowStatus = 'received' | 'pending' | 'refused' | 'reopened' | 'recused' | 'skipped' | 'missed' | 'open';
+
+export interface ScoreRow {
+  presenter: JudgePresenter;
+  status: RowStatus;
+  total: string | null;
+}
+
+/** One row per presenter whose turn has begun or who has a sheet, in running order. */
+export function scoreRows(snapshot: JudgeSnapshot, entries: Record<string, OutboxEntry>): ScoreRow[] {
+  return snapshot.presenters.flatMap((p): ScoreRow[] => {
+    const entry = entries[p.key];
+    const own = ownSheet(snapshot, p.key);
+    const view = sheetView(snapshot, p, entry);
+    if (p.phase === 'waiting' && !own && !entry) return [];
+    if (view.kind === 'recused') return [{ presenter: p, status: 'recused', total: null }];
+    if (view.kind === 'delivery') {
+      const d = view.entry.delivery;
+      const status: RowStatus = d.state === 'received' ? 'received' : d.state === 'refused' ? 'refused' : 'pending';
+      return [{ presenter: p, status, total: d.state === 'received' ? d.receipt.total : view.entry.sheet.total }];
+    }
+    if (view.kind === 'form') return [{ presenter: p, status: view.reopenReason !== null ? 'reopened' : 'open', total: own?.total ?? null }];
+    if (own) return [{ presenter: p, status: 'received', total: own.total }];
+    if (p.phase === 'skipped') return [{ presenter: p, status: 'skipped', total: null }];
+    if (p.phase === 'closed' || p.phase === 'revealed') return [{ presenter: p, status: 'missed', total: null }];
+    return [{ presenter: p, status: 'open', total: null }];
+  });
+}
+
+export interface Progress {
+  scored: number;
+  /** presenters this judge still has to score: not recused, not skipped, turn not over */
+  remaining: number;
+  /** sheets on their way */
+  waiting: number;
+}
+
+export function progress(snapshot: JudgeSnapshot, entries: Record<string, OutboxEntry>): Progress {
+  let scored = 0;
+  let remaining = 0;
+  let waiting = 0;
+  for (const p of snapshot.presenters) {
+    if (p.recused || p.phase === 'skipped') continue;
+    const d = entries[p.key]?.delivery;
+    if (ownSheet(snapshot, p.key) || d?.state === 'received') scored++;
+    else if (d?.state === 'sending' || d?.state === 'retrying') waiting++;
+    else if (p.phase === 'waiting' || p.phase === 'presenting' || p.phase === 'scoring') remaining++;
+  }
+  return { scored, remaining, waiting };
+}
+
+/** presenters (not on the page right now) whose sheet the host reopened for this judge */
+export function reopenedElsewhere(snapshot: JudgeSnapshot, shown: string | null): JudgePresenter[] {
+  return snapshot.presenters.filter((p) => p.key !== shown && p.canSubmit && p.reopenReason !== null);
+}

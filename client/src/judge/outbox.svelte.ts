@@ -1,0 +1,174 @@
+import type { AckErrorCode, JudgeSnapshot, OwnSheet, SheetReceipt } from '../../../server/protocol.ts';
+import type { Connection } from '../lib/connection.svelte.ts';
+import { dropDraft, dropPending, loadPending, newSubmissionId, savePending, type PendingSheet, type Scope } from './pending-sheets.ts';
+import { sameDecimal } from './rubric.ts';
+
+/**
+ * Delivers the judge's sheets. A sheet is saved to localStorage first, then sent; without an
+ * answer (timeout, connection lost) or with `db_unavailable` it is sent again with the same
+ * submissionId, on a timer and at every reconnect, until the server answers. "Received" is shown
+ * only from the server's ok.
+ */
+
+export type Delivery =
+  | { state: 'sending'; attempt: number }
+  | { state: 'retrying'; attempt: number; why: 'offline' | 'timeout' | 'db_unavailable' }
+  | { state: 'received'; receipt: SheetReceipt; /** snapshot version when the ok came */ version: number }
+  | { state: 'refused'; code: AckErrorCode; message: string; /** the total the server already has */ serverTotal: string | null };
+
+export interface OutboxEntry {
+  sheet: PendingSheet;
+  delivery: Delivery;
+  /** false when this browser could not keep the sheet across a reload */
+  saved: boolean;
+}
+
+/** codes after which sending the same sheet again can succeed */
+const RETRYABLE: ReadonlySet<string> = new Set(['timeout', 'db_unavailable']);
+const MAX_DELAY_MS = 10_000;
+
+export class Outbox {
+  /** presenter key → this session's latest sheet for that presenter */
+  entries = $state.raw<Record<string, OutboxEntry>>({});
+
+  readonly #conn: Connection<JudgeSnapshot>;
+  #scope: Scope | null = null;
+  readonly #inFlight = new Set<string>();
+  readonly #timers = new Map<string, ReturnType<typeof setTimeout>>();
+
+  constructor(conn: Connection<JudgeSnapshot>) {
+    this.#conn = conn;
+  }
+
+  get scope(): Scope | null {
+    return this.#scope;
+  }
+
+  /** sheets still on their way (or refused), for the counts */
+  get waiting(): number {
+    return Object.values(this.entries).filter((e) => e.delivery.state === 'sending' || e.delivery.state === 'retrying').length;
+  }
+
+  /**
+   * Called whenever the connection is (back) online with a snapshot: loads the outbox of this
+   * contest and judge the first time, and sends everything not yet answered.
+   */
+  resume(scope: Scope): void {
+    if (!this.#scope || this.#scope.contest !== scope.contest || this.#scope.judge !== scope.judge) {
+      this.#scope = scope;
+      const loaded: Record<string, OutboxEntry> = {};
+      for (const sheet of loadPending(scope)) {
+        loaded[sheet.presenter] = {
+          sheet,
+          saved: true,
+          delivery: sheet.refusal
+            ? { state: 'refused', code: sheet.refusal.code, message: sheet.refusal.message, serverTotal: null }
+            : { state: 'retrying', attempt: 0, why: 'offline' },
+        };
+      }
+      this.entries = loaded;
+    }
+    for (const [presenter, entry] of Object.entries(this.entries)) {
+      if (entry.delivery.state === 'retrying' || entry.delivery.state === 'sending') void this.#send(presenter);
+    }
+  }
+
+  /** the judge confirmed: keep the sheet, then send it */
+  submit(presenter: string, items: Record<string, string>, total: string): void {
+    const scope = this.#scope;
+    if (!scope) return;
+    const sheet: PendingSheet = { presenter, items, total, submissionId: newSubmissionId(), createdAt: Date.now() };
+    const saved = savePending(scope, sheet);
+    dropDraft(scope, presenter);
+    const delivery: Delivery = this.#conn.connected ? { state: 'sending', attempt: 1 } : { state: 'retrying', attempt: 1, why: 'offline' };
+    this.#set(presenter, { sheet, saved, delivery });
+    void this.#send(presenter);
+  }
+
+  /** forget a refused sheet (the judge read the message, or edits it again) */
+  dismiss(presenter: string): void {
+    const entry = this.entries[presenter];
+    if (!entry || entry.delivery.state === 'sending' || entry.delivery.state === 'retrying') return;
+    if (this.#scope) dropPending(this.#scope, presenter);
+    const { [presenter]: _gone, ...rest } = this.entries;
+    this.entries = rest;
+  }
+
+  /** send a refused sheet once more, as it was (e.g. after an `internal` error) */
+  retry(presenter: string): void {
+    const entry = this.entries[presenter];
+    if (!entry || entry.delivery.state !== 'refused' || !this.#scope) return;
+    const { refusal: _old, ...sheet } = entry.sheet;
+    savePending(this.#scope, sheet);
+    this.#set(presenter, { ...entry, sheet, delivery: { state: 'sending', attempt: 1 } });
+    void this.#send(presenter);
+  }
+
+  async #send(presenter: string): Promise<void> {
+    if (this.#inFlight.has(presenter)) return;
+    const entry = this.entries[presenter];
+    if (!entry || !this.#scope) return;
+    if (this.#conn.status === 'replaced' || this.#conn.status === 'refused') return;
+    this.#clearTimer(presenter);
+    this.#inFlight.add(presenter);
+    const attempt = entry.delivery.state === 'retrying' || entry.delivery.state === 'sending' ? Math.max(1, entry.delivery.attempt) : 1;
+    if (entry.delivery.state === 'retrying' && this.#conn.connected) this.#set(presenter, { ...entry, delivery: { state: 'sending', attempt } });
+    const { sheet } = entry;
+    const result = await this.#conn.send('sheet:submit', { presenter, items: sheet.items, submissionId: sheet.submissionId });
+    this.#inFlight.delete(presenter);
+    const now = this.entries[presenter];
+    if (!now || now.sheet.submissionId !== sheet.submissionId) return; // replaced meanwhile
+
+    if (result.ok) return this.#received(presenter, result);
+    const { code, message } = result.error;
+    if (RETRYABLE.has(code)) {
+      const why = code === 'db_unavailable' ? 'db_unavailable' : this.#conn.connected ? 'timeout' : 'offline';
+      this.#set(presenter, { ...now, delivery: { state: 'retrying', attempt: attempt + 1, why } });
+      const delay = Math.min(MAX_DELAY_MS, 1000 * 2 ** Math.min(attempt, 4));
+      this.#timers.set(presenter, setTimeout(() => void this.#send(presenter), delay));
+      return;
+    }
+    if (code === 'already_submitted') {
+      const stored = await this.#serverSheet(presenter);
+      if (stored && sameDecimal(stored.total, sheet.total)) {
+        const receipt: SheetReceipt = { sheetId: '', presenter, judge: this.#scope.judge, total: stored.total, duplicate: true, at: stored.at };
+        return this.#received(presenter, { ok: true, ...receipt });
+      }
+      return this.#refuse(presenter, code, message, stored?.total ?? null);
+    }
+    this.#refuse(presenter, code, message, null);
+  }
+
+  #received(presenter: string, receipt: SheetReceipt & { ok: true }): void {
+    const entry = this.entries[presenter];
+    if (!entry) return;
+    if (this.#scope) dropPending(this.#scope, presenter);
+    const { ok: _ok, ...plain } = receipt;
+    this.#set(presenter, { ...entry, delivery: { state: 'received', receipt: plain, version: this.#conn.snapshot?.version ?? 0 } });
+  }
+
+  #refuse(presenter: string, code: AckErrorCode, message: string, serverTotal: string | null): void {
+    const entry = this.entries[presenter];
+    if (!entry) return;
+    const sheet: PendingSheet = { ...entry.sheet, refusal: { code, message } };
+    if (this.#scope) savePending(this.#scope, sheet);
+    this.#set(presenter, { ...entry, sheet, delivery: { state: 'refused', code, message, serverTotal } });
+  }
+
+  /** this judge's stored sheet for the presenter, from a fresh snapshot when the server gives one */
+  async #serverSheet(presenter: string): Promise<OwnSheet | null> {
+    const fresh = await this.#conn.send('contest:sync', {});
+    const snapshot = fresh.ok && fresh.snapshot.role === 'judge' ? fresh.snapshot : this.#conn.snapshot;
+    return snapshot?.sheets.find((s) => s.presenter === presenter) ?? null;
+  }
+
+  #set(presenter: string, entry: OutboxEntry): void {
+    this.entries = { ...this.entries, [presenter]: entry };
+  }
+
+  #clearTimer(presenter: string): void {
+    const timer = this.#timers.get(presenter);
+    if (timer !== undefined) clearTimeout(timer);
+    this.#timers.delete(presenter);
+  }
+}

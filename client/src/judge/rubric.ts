@@ -1,0 +1,88 @@
+import type { CriterionInfo } from '../../../server/protocol.ts';
+
+/**
+ * The rubric as whole numbers. Every value a judge can give is a whole number of its criterion's
+ * step, so the page counts in integer "units" of 10^-scale (scale = the most decimal places in any
+ * max or step) and never adds floating-point numbers: 0.1 + 0.2 is 1 + 2 units, shown as "0.3".
+ */
+
+export interface RubricCriterion {
+  key: string;
+  name: string;
+  /** the step in units */
+  stepUnits: number;
+  /** the highest step index: values are 0, 1 × step, …, steps × step */
+  steps: number;
+  max: string;
+  step: string;
+}
+
+export interface Rubric {
+  scale: number;
+  criteria: RubricCriterion[];
+  /** the highest total possible, as decimal text */
+  maxTotal: string;
+}
+
+const DECIMAL = /^(\d+)(?:\.(\d+))?$/;
+
+function places(text: string): number {
+  return DECIMAL.exec(text)?.[2]?.replace(/0+$/, '').length ?? 0;
+}
+
+/** "18.5" at scale 2 → 1850; null for anything that is not a plain non-negative decimal */
+export function toUnits(text: string, scale: number): number | null {
+  const m = DECIMAL.exec(text.trim());
+  if (!m) return null;
+  const frac = (m[2] ?? '').replace(/0+$/, '');
+  if (frac.length > scale) return null;
+  const units = Number(m[1]! + frac.padEnd(scale, '0'));
+  return Number.isSafeInteger(units) ? units : null;
+}
+
+/** 1850 at scale 2 → "18.5" (no trailing zeros, no float arithmetic) */
+export function fromUnits(units: number, scale: number): string {
+  const digits = String(units).padStart(scale + 1, '0');
+  const whole = digits.slice(0, digits.length - scale);
+  const frac = digits.slice(digits.length - scale).replace(/0+$/, '');
+  return frac ? `${whole}.${frac}` : whole;
+}
+
+/** the same decimal written two ways ("87.50", "87.5") compares equal */
+export function sameDecimal(a: string, b: string): boolean {
+  const scale = Math.max(places(a), places(b));
+  const x = toUnits(a, scale);
+  return x !== null && x === toUnits(b, scale);
+}
+
+export function makeRubric(criteria: readonly CriterionInfo[]): Rubric {
+  const scale = Math.min(9, Math.max(0, ...criteria.flatMap((c) => [places(c.max), places(c.step)])));
+  const list = criteria.map((c): RubricCriterion => {
+    const stepUnits = toUnits(c.step, scale) ?? 0;
+    const maxUnits = toUnits(c.max, scale) ?? 0;
+    return { key: c.key, name: c.name, max: c.max, step: c.step, stepUnits, steps: stepUnits > 0 ? Math.floor(maxUnits / stepUnits) : 0 };
+  });
+  const maxTotal = fromUnits(list.reduce((sum, c) => sum + c.steps * c.stepUnits, 0), scale);
+  return { scale, criteria: list, maxTotal };
+}
+
+/** the value of step index i, as decimal text */
+export function valueText(rubric: Rubric, criterion: RubricCriterion, index: number): string {
+  return fromUnits(index * criterion.stepUnits, rubric.scale);
+}
+
+/** the step index of a stored value ("18.5" → 37 with step 0.5), or null when it is not one */
+export function stepIndex(rubric: Rubric, criterion: RubricCriterion, text: string): number | null {
+  const units = toUnits(text, rubric.scale);
+  if (units === null || criterion.stepUnits === 0 || units % criterion.stepUnits !== 0) return null;
+  const index = units / criterion.stepUnits;
+  return index <= criterion.steps ? index : null;
+}
+
+/** the sum of the chosen step indexes (null = not scored yet, counted as 0), as decimal text */
+export function totalText(rubric: Rubric, indexes: ReadonlyArray<number | null>): string {
+  return fromUnits(
+    rubric.criteria.reduce((sum, c, i) => sum + (indexes[i] ?? 0) * c.stepUnits, 0),
+    rubric.scale,
+  );
+}

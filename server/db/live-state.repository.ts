@@ -1,0 +1,37 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { LiveState } from '../domain/live.ts';
+import type { Database } from './database.ts';
+
+/** The live state document of a contest. The caller owns the transaction. */
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+export async function findLiveState(db: Db, contestId: string): Promise<LiveState | null> {
+  const row = await db.selectFrom('contest_live').select('state').where('contest_id', '=', contestId).executeTakeFirst();
+  return row ? (row.state as LiveState) : null;
+}
+
+/**
+ * The stored version, with the row locked until the transaction ends: commands on one contest
+ * are serialised by the database, even across server processes.
+ */
+export async function lockLiveState(trx: Transaction<Database>, contestId: string): Promise<number | null> {
+  const row = await trx.selectFrom('contest_live').select('version').where('contest_id', '=', contestId).forUpdate().executeTakeFirst();
+  return row?.version ?? null;
+}
+
+export async function insertLiveState(db: Db, contestId: string, state: LiveState): Promise<void> {
+  await db
+    .insertInto('contest_live')
+    .values({ contest_id: contestId, version: state.version, state: JSON.stringify(state) })
+    .onConflict((oc) => oc.column('contest_id').doNothing())
+    .execute();
+}
+
+export async function saveLiveState(trx: Transaction<Database>, contestId: string, state: LiveState): Promise<void> {
+  await trx
+    .updateTable('contest_live')
+    .set({ version: state.version, state: JSON.stringify(state), updated_at: new Date() })
+    .where('contest_id', '=', contestId)
+    .execute();
+}

@@ -1,0 +1,217 @@
+import type {
+  Board,
+  ClockInfo,
+  ContestInfo,
+  CriterionInfo,
+  DisplaySnapshot,
+  HostSnapshot,
+  JudgeSnapshot,
+  PanelInfo,
+  PresenterInfo,
+  RankingRow,
+  Reveal,
+} from '../protocol.ts';
+import { PROTOCOL_VERSION } from '../protocol.ts';
+import type { ContestDefinition, Sheet } from './contest.ts';
+import { expectedJudges, type EffectiveSheets, type LiveState, type SheetRecord, type TurnState } from './live.ts';
+import { computeResults, type PresenterResult } from './scoring.ts';
+
+/**
+ * What each role may see, computed from the whole live contest. This is the only place that
+ * decides it: a judge's snapshot carries that judge's own sheets and nobody else's values; the
+ * display's carries counts while scoring and only what the host has revealed; only the host's
+ * carries every sheet.
+ */
+
+export interface LiveView {
+  id: string;
+  contest: ContestDefinition;
+  state: LiveState;
+  effective: EffectiveSheets;
+  /** every stored sheet, superseded ones too: a reveal shows the sheets as they were at the reveal */
+  sheetsById: ReadonlyMap<string, SheetRecord>;
+  now: number;
+}
+
+const asSheet = (s: SheetRecord): Sheet => ({ presenter: s.presenter, judge: s.judge, items: s.items });
+
+/** item values as text, in rubric order */
+function itemsText(contest: ContestDefinition, s: SheetRecord): Record<string, string> {
+  return Object.fromEntries(contest.rules.criteria.filter((c) => s.items[c.key]).map((c) => [c.key, s.items[c.key]!.toString()]));
+}
+
+function base(view: LiveView) {
+  const { contest } = view;
+  const info: ContestInfo = { id: view.id, title: contest.title, decimals: contest.rules.decimals, timeLimitSeconds: contest.rules.timeLimitSeconds };
+  const criteria: CriterionInfo[] = contest.rules.criteria.map((c) => ({ key: c.key, name: c.name, max: c.max.toString(), step: c.step.toString() }));
+  const panels: PanelInfo[] = contest.rules.panels.map((p) => ({
+    key: p.key,
+    name: p.name,
+    weight: p.weight.toString(),
+    dropHighest: p.dropHighest,
+    dropLowest: p.dropLowest,
+    judgeCount: contest.judges.filter((j) => j.panel === p.key).length,
+  }));
+  return { protocol: PROTOCOL_VERSION, version: view.state.version, serverNow: view.now, contest: info, criteria, panels };
+}
+
+function presenterInfos(contest: ContestDefinition): PresenterInfo[] {
+  return contest.presenters.map((p, i) => ({ key: p.key, name: p.name, unit: p.unit, topic: p.topic, position: i + 1 }));
+}
+
+function clockInfo(contest: ContestDefinition, turn: TurnState): ClockInfo {
+  const limit = contest.rules.timeLimitSeconds;
+  return { runningSince: turn.clock.runningSince, elapsedMs: turn.clock.elapsedMs, limitMs: limit === null ? null : limit * 1000 };
+}
+
+/** A sheet replaced an earlier one: the display marks it 已更正. */
+const isCorrection = (s: SheetRecord) => s.supersedesId !== null && s.enteredBy !== 'import';
+
+/** The board: what the projector shows. Built from the sheets as they were at each reveal, never the live ones. */
+export function board(view: LiveView): Board {
+  const { contest, state } = view;
+  const revealedSheets: SheetRecord[] = [];
+  const revealedKeys: string[] = [];
+  for (const p of contest.presenters) {
+    const record = state.turns[p.key]!.revealed;
+    if (!record) continue;
+    revealedKeys.push(p.key);
+    for (const id of Object.values(record.sheetIds)) {
+      const sheet = view.sheetsById.get(id);
+      if (sheet) revealedSheets.push(sheet);
+    }
+  }
+  const results = computeResults(contest, revealedSheets.map(asSheet));
+  const revealedSet = new Set(revealedKeys);
+  const ranking: RankingRow[] = results
+    .filter((r) => revealedSet.has(r.presenter))
+    .map((r) => ({ presenter: r.presenter, rank: r.rank, final: r.rounded, award: r.award, complete: r.complete }));
+
+  const current = state.current;
+  const turn = current ? state.turns[current]! : null;
+  let reveal: Reveal | null = null;
+  if (current && turn?.revealed) {
+    const result = results.find((r) => r.presenter === current)!;
+    const byId = new Map(Object.entries(turn.revealed.sheetIds).map(([judge, id]) => [judge, view.sheetsById.get(id)]));
+    reveal = {
+      presenter: current,
+      panels: result.panels.map((panel) => {
+        const seats = contest.judges.filter((j) => j.panel === panel.panel).map((j) => j.key);
+        return {
+          panel: panel.panel,
+          score: panel.rounded,
+          totals: panel.scores.map((s) => ({
+            seat: seats.indexOf(s.judge) + 1,
+            total: s.total.toString(),
+            dropped: s.dropped,
+            corrected: byId.get(s.judge) ? isCorrection(byId.get(s.judge)!) : false,
+          })),
+        };
+      }),
+      final: result.rounded,
+      rank: result.rank,
+      count: turn.revealed.count,
+    };
+  }
+
+  const progress =
+    current && turn && (turn.phase === 'scoring' || turn.phase === 'closed')
+      ? contest.rules.panels.map((panel) => {
+          const expected = expectedJudges(contest, current).filter((j) => contest.judges.find((x) => x.key === j)!.panel === panel.key);
+          const submitted = expected.filter((j) => view.effective.get(current)?.has(j)).length;
+          return { panel: panel.key, submitted, expected: expected.length };
+        })
+      : [];
+
+  return {
+    screen: state.screen,
+    current,
+    currentPhase: turn?.phase ?? null,
+    clock: turn ? clockInfo(contest, turn) : null,
+    progress,
+    reveal,
+    ranking,
+    awards: state.screen === 'awards' ? awardLevels(contest, results, state.awardsShown) : [],
+    revealedCount: revealedKeys.length,
+  };
+}
+
+/** The award levels shown so far, counted from the lowest award up. */
+function awardLevels(contest: ContestDefinition, results: PresenterResult[], shown: number) {
+  const levels = contest.rules.awards.map((a) => ({
+    name: a.name,
+    presenters: results.filter((r) => r.award === a.name && r.rank !== null).map((r) => ({ presenter: r.presenter, rank: r.rank!, final: r.rounded! })),
+  }));
+  return levels.reverse().slice(0, shown);
+}
+
+export function displaySnapshot(view: LiveView): DisplaySnapshot {
+  return { ...base(view), role: 'display', presenters: presenterInfos(view.contest), board: board(view) };
+}
+
+export function judgeSnapshot(view: LiveView, judgeKey: string): JudgeSnapshot {
+  const { contest, state } = view;
+  const judge = contest.judges.find((j) => j.key === judgeKey)!;
+  const own = contest.presenters.flatMap((p) => {
+    const s = view.effective.get(p.key)?.get(judgeKey);
+    return s ? [s] : [];
+  });
+  return {
+    ...base(view),
+    role: 'judge',
+    judge: { key: judge.key, name: judge.name, panel: judge.panel },
+    current: state.current,
+    presenters: presenterInfos(contest).map((info) => {
+      const p = contest.presenters.find((x) => x.key === info.key)!;
+      const turn = state.turns[p.key]!;
+      const recused = p.recused.includes(judgeKey);
+      const has = view.effective.get(p.key)?.has(judgeKey) ?? false;
+      const reopenReason = turn.reopened[judgeKey] ?? null;
+      return { ...info, phase: turn.phase, recused, canSubmit: !recused && (has ? reopenReason !== null : turn.phase === 'scoring'), reopenReason };
+    }),
+    sheets: own.map((s) => ({ presenter: s.presenter, items: itemsText(contest, s), total: s.total.toString(), at: s.createdAt, enteredBy: s.enteredBy, corrected: isCorrection(s) })),
+  };
+}
+
+export function hostSnapshot(view: LiveView, connectedJudges: ReadonlySet<string>): HostSnapshot {
+  const { contest, state } = view;
+  const effective = contest.presenters.flatMap((p) => [...(view.effective.get(p.key)?.values() ?? [])]);
+  const results = computeResults(contest, effective.map(asSheet));
+  return {
+    ...base(view),
+    role: 'host',
+    turnsVersion: state.turnsVersion,
+    presenters: presenterInfos(contest).map((info) => ({ ...info, recused: contest.presenters.find((p) => p.key === info.key)!.recused })),
+    judges: contest.judges.map((j) => ({ key: j.key, name: j.name, panel: j.panel, connected: connectedJudges.has(j.key) })),
+    turns: contest.presenters.map((p) => {
+      const turn = state.turns[p.key]!;
+      return {
+        presenter: p.key,
+        phase: turn.phase,
+        clock: clockInfo(contest, turn),
+        reopened: Object.entries(turn.reopened).map(([judge, reason]) => ({ judge, reason })),
+        revealCount: turn.revealed?.count ?? 0,
+      };
+    }),
+    sheets: effective.map((s) => ({
+      id: s.id,
+      presenter: s.presenter,
+      judge: s.judge,
+      items: itemsText(contest, s),
+      total: s.total.toString(),
+      at: s.createdAt,
+      enteredBy: s.enteredBy,
+      corrected: isCorrection(s),
+    })),
+    results: results.map((r) => ({
+      presenter: r.presenter,
+      rank: r.rank,
+      final: r.rounded,
+      award: r.award,
+      complete: r.complete,
+      panels: r.panels.map((p) => ({ panel: p.panel, score: p.rounded, submitted: p.scores.length, expected: p.expected })),
+    })),
+    board: board(view),
+    awardsShown: state.awardsShown,
+  };
+}

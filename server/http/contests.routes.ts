@@ -1,0 +1,51 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { contestFromDocument, toContestFile } from '../contest-file/contest-file.ts';
+import { findContest, listContests } from '../db/contests.repository.ts';
+import { effectiveSheets } from '../db/score-sheets.repository.ts';
+import type { DatabaseHandle } from '../db/connection.ts';
+import { AppError } from '../errors.ts';
+import { contestLinks, createContest } from '../services/contests.service.ts';
+import { requireAdmin } from './admin-auth.ts';
+
+export interface ContestRoutesDeps {
+  db: DatabaseHandle;
+  linkSecret: string;
+  adminTokenHash: string;
+  publicUrl: string | null;
+}
+
+/** The admin API for contests: create from a contest file, list, export with scores. */
+export async function contestRoutes(app: FastifyInstance, deps: ContestRoutesDeps): Promise<void> {
+  const { db } = deps;
+  app.addHook('onRequest', requireAdmin(deps.adminTokenHash));
+
+  // Links point where the caller reached us, unless PUBLIC_URL says otherwise.
+  const baseUrl = (request: FastifyRequest) => deps.publicUrl ?? `${request.protocol}://${request.host}`;
+
+  app.get('/api/contests', async () => ({ ok: true, contests: await listContests(db.db) }));
+
+  app.post('/api/contests', async (request, reply) => {
+    const contest = contestFromDocument(request.body);
+    if (contest.sheets.length > 0) {
+      throw new AppError('invalid_input', 'scores: a new contest starts without scores; remove the "scores" list (an archive with scores is for npm run recount)');
+    }
+    const id = await createContest(db.db, deps.linkSecret, contest, 'admin');
+    const links = (await contestLinks(db.db, deps.linkSecret, baseUrl(request), id))!;
+    return reply.status(201).send({
+      id,
+      hostUrl: links.host,
+      displayUrl: links.display,
+      judges: links.judges.map((j) => ({ key: j.key, name: j.name, url: j.url })),
+    });
+  });
+
+  app.get<{ Params: { id: string } }>('/api/contests/:id/export', async (request, reply) => {
+    const definition = await findContest(db.db, request.params.id);
+    if (!definition) throw new AppError('not_found', `no contest ${request.params.id}`);
+    const file = toContestFile(definition, await effectiveSheets(db.db, request.params.id));
+    return reply
+      .header('content-disposition', `attachment; filename="contest-${request.params.id}.json"`)
+      .type('application/json; charset=utf-8')
+      .send(JSON.stringify(file, null, 2));
+  });
+}

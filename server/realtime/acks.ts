@@ -1,0 +1,28 @@
+import { AppError, type ErrorCode } from '../errors.ts';
+import type { AckErrorCode, AckResult } from '../protocol.ts';
+
+/** The one mapping from errors to socket acknowledgements. */
+const ACK_CODE: Record<ErrorCode, AckErrorCode> = {
+  invalid_input: 'invalid_input',
+  invalid_contest_file: 'invalid_input',
+  unauthorized: 'unauthorized',
+  forbidden: 'forbidden',
+  not_found: 'not_found',
+  stale_version: 'stale_version',
+  invalid_transition: 'invalid_transition',
+  turn_not_open: 'turn_not_open',
+  already_submitted: 'already_submitted',
+  recused: 'recused',
+  out_of_range: 'out_of_range',
+  submission_conflict: 'submission_conflict',
+  not_finished: 'not_finished',
+  db_unavailable: 'db_unavailable',
+  conflict: 'invalid_transition',
+  rate_limited: 'forbidden',
+  internal: 'internal',
+};
+
+export function ackError(error: unknown): AckResult<never> {
+  if (error instanceof AppError) return { ok: false, error: { code: ACK_CODE[error.code], message: error.message } };
+  return { ok: false, error: { code: 'internal', message: 'internal error; the server log has the details' } };
+}

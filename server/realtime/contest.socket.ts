@@ -1,0 +1,105 @@
+import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
+import type { TSchema } from '@sinclair/typebox';
+import { Exact } from '../domain/exact.ts';
+import type { Actor, LiveCommand } from '../domain/live.ts';
+import { AppError } from '../errors.ts';
+import { EVENT_ROLES, PayloadSchemas, type AckResult, type CommandEvent, type Payload, type Snapshot } from '../protocol.ts';
+import type { LiveContests } from '../services/live-contests.service.ts';
+import { ackError } from './acks.ts';
+import type { LeitaiSocket } from './handshake.ts';
+
+/**
+ * The socket events of a contest: validate → service → ack. Broadcasting happens in
+ * broadcaster.ts when the service reports a committed change. Nothing a client sends can throw
+ * out of a handler: every path ends in an ack.
+ */
+
+const checks = Object.fromEntries(Object.entries(PayloadSchemas).map(([event, schema]) => [event, TypeCompiler.Compile(schema as TSchema)])) as {
+  [E in CommandEvent]: TypeCheck<(typeof PayloadSchemas)[E]>;
+};
+
+function validPayload<E extends CommandEvent>(event: E, payload: unknown): Payload<E> {
+  const check = checks[event] as TypeCheck<TSchema>;
+  if (check.Check(payload)) return payload as Payload<E>;
+  const first = check.Errors(payload).First();
+  const where = first?.path ? first.path.slice(1).replace(/\//g, '.') : 'payload';
+  throw new AppError('invalid_input', `${event}: ${where || 'payload'}: ${first?.message ?? 'invalid'}`);
+}
+
+/** Item values as exact decimals; a value that is not an exact decimal is refused, naming the criterion. */
+function exactItems(items: Record<string, number | string>): Record<string, Exact> {
+  const exact: Record<string, Exact> = {};
+  for (const [key, value] of Object.entries(items)) {
+    const parsed = typeof value === 'number' ? Exact.tryFromJsonNumber(value) : Exact.tryParse(value);
+    if (parsed === null) throw new AppError('out_of_range', `criterion ${key}: ${String(value)} is not an exact decimal`);
+    exact[key] = parsed;
+  }
+  return exact;
+}
+
+type Translated = { actor: Actor; command: LiveCommand; turnsVersion?: number; submissionId?: string };
+
+/** From a validated payload to the domain's command, with the actor the socket's role makes it. */
+function translate(socket: LeitaiSocket, event: Exclude<CommandEvent, 'contest:sync'>, payload: Payload<CommandEvent>): Translated {
+  const host: Actor = { role: 'host' };
+  const p = payload as Record<string, unknown> & { turnsVersion?: number };
+  switch (event) {
+    case 'turn:start':
+    case 'turn:open-scoring':
+    case 'turn:close':
+    case 'turn:reveal':
+    case 'turn:skip':
+    case 'turn:reset':
+      return { actor: host, command: { type: event, presenter: p.presenter as string }, turnsVersion: p.turnsVersion };
+    case 'clock:pause':
+    case 'clock:resume':
+    case 'awards:reveal-next':
+      return { actor: host, command: { type: event }, turnsVersion: p.turnsVersion };
+    case 'screen:show':
+      return { actor: host, command: { type: event, screen: (payload as Payload<'screen:show'>).screen }, turnsVersion: p.turnsVersion };
+    case 'sheet:reopen': {
+      const { presenter, judge, reason } = payload as Payload<'sheet:reopen'>;
+      return { actor: host, command: { type: 'sheet:reopen', presenter, judge, reason }, turnsVersion: p.turnsVersion };
+    }
+    case 'sheet:submit': {
+      const { presenter, items, submissionId } = payload as Payload<'sheet:submit'>;
+      const judge = socket.data.judgeKey!;
+      return { actor: { role: 'judge', judge }, command: { type: 'sheet:submit', presenter, judge, items: exactItems(items) }, submissionId };
+    }
+    case 'sheet:enter': {
+      const { presenter, judge, items, submissionId } = payload as Payload<'sheet:enter'>;
+      return { actor: host, command: { type: 'sheet:submit', presenter, judge, items: exactItems(items) }, submissionId };
+    }
+  }
+}
+
+export interface ContestSocketDeps {
+  live: LiveContests;
+  snapshotFor(socket: LeitaiSocket): Promise<Snapshot>;
+  log: { warn(obj: object, message: string): void };
+}
+
+export function registerContestEvents(socket: LeitaiSocket, deps: ContestSocketDeps): void {
+  for (const event of Object.keys(PayloadSchemas) as CommandEvent[]) {
+    socket.on(event, async (payload: unknown, ack: unknown) => {
+      // A client that sends no callback gets no answer, but is still refused or served safely.
+      const reply = typeof ack === 'function' ? (ack as (result: AckResult<object>) => void) : () => undefined;
+      try {
+        if (!EVENT_ROLES[event].includes(socket.data.role)) {
+          throw new AppError('forbidden', `${event} is not allowed for the ${socket.data.role} role`);
+        }
+        const valid = validPayload(event, payload);
+        if (event === 'contest:sync') return reply({ ok: true, snapshot: await deps.snapshotFor(socket) } as AckResult<object>);
+        const { actor, command, turnsVersion, submissionId } = translate(socket, event, valid);
+        const result = await deps.live.execute(socket.data.contestId, actor, command, { turnsVersion, submissionId });
+        reply({ ok: true, ...result });
+      } catch (error) {
+        const answer = ackError(error);
+        if (!answer.ok && (answer.error.code === 'internal' || answer.error.code === 'db_unavailable')) {
+          deps.log.warn({ event, role: socket.data.role, contest: socket.data.contestId, err: error }, `socket command failed: ${answer.error.message}`);
+        }
+        reply(answer);
+      }
+    });
+  }
+}

@@ -1,0 +1,29 @@
+import type { Kysely } from 'kysely';
+import type { Socket } from 'socket.io';
+import { hashToken } from '../auth/tokens.ts';
+import { findAccessGrant } from '../db/access-tokens.repository.ts';
+import type { Database } from '../db/database.ts';
+import { HANDSHAKE_ERRORS, type ClientToServerEvents, type InterServerEvents, type ServerToClientEvents, type SocketData } from '../protocol.ts';
+
+export type LeitaiSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
+
+/**
+ * Handshake authentication: the token in `auth.token` decides the role and the contest. An
+ * unknown or revoked token is refused before any event can be sent.
+ */
+export function handshakeAuth(db: Kysely<Database>, log: (message: string) => void) {
+  return async (socket: LeitaiSocket, next: (error?: Error) => void): Promise<void> => {
+    const token: unknown = socket.handshake.auth?.token;
+    try {
+      const grant = typeof token === 'string' && /^[A-Za-z0-9_-]{16,64}$/.test(token) ? await findAccessGrant(db, hashToken(token)) : null;
+      if (!grant) {
+        log(`refused a socket handshake from ${socket.handshake.address}: unknown token`);
+        return next(new Error(HANDSHAKE_ERRORS.unauthorized));
+      }
+      socket.data = { contestId: grant.contestId, role: grant.role, judgeKey: grant.judgeKey };
+      next();
+    } catch {
+      next(new Error('db_unavailable: the server cannot check the link right now; retrying'));
+    }
+  };
+}

@@ -1,0 +1,7 @@
+/** Socket.IO rooms: one per contest and role, and one per judge (one device holds a judge's seat). */
+export const rooms = {
+  hosts: (contestId: string) => `c:${contestId}:host`,
+  displays: (contestId: string) => `c:${contestId}:display`,
+  judges: (contestId: string) => `c:${contestId}:judges`,
+  judge: (contestId: string, judgeKey: string) => `c:${contestId}:judge:${judgeKey}`,
+};

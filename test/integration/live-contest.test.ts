@@ -1,0 +1,298 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { io as connectSocket } from 'socket.io-client';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { DisplaySnapshot, HostSnapshot, JudgeSnapshot } from '../../server/protocol.ts';
+import { startTestServer, TEST_ADMIN_TOKEN, type ClientSocket, type RunningTestServer } from '../helpers/app.ts';
+import { ack, createContestOverApi, hostDo, itemsFor, submissionId, submit, tokenOf, waitFor, type CreatedContest } from '../helpers/contest-driver.ts';
+import { describeEachDatabase } from '../helpers/databases.ts';
+
+/**
+ * A whole contest run through the socket protocol by real socket.io clients, the way the host
+ * console, the judges' phones and the projector run it, checked against an independent recount of
+ * the exported contest file.
+ */
+
+const run = promisify(execFile);
+const ROOT = new URL('../../', import.meta.url).pathname;
+
+type Conn<S> = { socket: ClientSocket; snapshot: () => S; next: () => Promise<S> };
+
+describeEachDatabase('a live contest over Socket.IO', (ctx) => {
+  let server: RunningTestServer;
+  let contest: CreatedContest;
+  let host: Conn<HostSnapshot>;
+  let display: Conn<DisplaySnapshot>;
+  const judges: Record<string, Conn<JudgeSnapshot>> = {};
+  /** every frame each judge's socket received, to prove no other judge's value reached it */
+  const judgeFrames: Record<string, unknown[]> = {};
+  const displayFrames: DisplaySnapshot[] = [];
+
+  beforeAll(async () => {
+    server = await startTestServer(ctx.handle);
+    contest = await createContestOverApi(server.url);
+    host = await server.connect<HostSnapshot>(tokenOf(contest.hostUrl));
+    display = await server.connect<DisplaySnapshot>(tokenOf(contest.displayUrl));
+    displayFrames.push(display.snapshot());
+    display.socket.on('state:snapshot', (s) => displayFrames.push(s as DisplaySnapshot));
+    for (const j of contest.judges) {
+      judges[j.key] = await server.connect<JudgeSnapshot>(tokenOf(j.url));
+      judgeFrames[j.key] = [judges[j.key]!.snapshot()];
+      judges[j.key]!.socket.on('state:snapshot', (s) => judgeFrames[j.key]!.push(s));
+    }
+  });
+  afterAll(() => server.close());
+
+  it('creates the contest over the admin API with a link per role and per judge', () => {
+    expect(contest.hostUrl).toMatch(new RegExp(`^${server.url}/host#token=[A-Za-z0-9_-]{22}$`));
+    expect(contest.displayUrl).toMatch(/\/display#token=/);
+    expect(contest.judges.map((j) => j.key)).toEqual(['m1', 'm2', 'm3', 'm4', 'e1', 'e2', 'e3']);
+    expect(display.snapshot().board.screen).toBe('title');
+    expect(judges.m1!.snapshot().judge).toEqual({ key: 'm1', name: '主评委甲', panel: 'main' });
+  });
+
+  it('refuses a handshake with an unknown token', async () => {
+    const socket = connectSocket(server.url, { auth: { token: 'A'.repeat(22) }, transports: ['websocket'], reconnection: false, forceNew: true });
+    const error = await new Promise<Error>((resolve) => socket.once('connect_error', resolve));
+    expect(error.message).toMatch(/^unauthorized/);
+    socket.disconnect();
+  });
+
+  it('runs p1 through presenting, scoring, closing by itself on the last sheet, and reveal', async () => {
+    await hostDo(host, 'turn:start', { presenter: 'p1' });
+    await waitFor(() => display.snapshot().board.currentPhase === 'presenting');
+    expect(display.snapshot().board.clock!.runningSince).not.toBeNull();
+    expect(display.snapshot().board.clock!.limitMs).toBe(300_000);
+
+    await hostDo(host, 'turn:open-scoring', { presenter: 'p1' });
+    await waitFor(() => judges.m1!.snapshot().presenters[0]!.canSubmit);
+    for (const key of ['m1', 'm2', 'm3', 'm4', 'e1', 'e2']) {
+      const result = await submit(judges[key]!, 'p1', itemsFor('p1', key));
+      expect(result).toMatchObject({ ok: true, presenter: 'p1', judge: key, duplicate: false });
+    }
+    await waitFor(() => display.snapshot().board.progress.find((p) => p.panel === 'eval')?.submitted === 2);
+    expect(display.snapshot().board.progress).toEqual([
+      { panel: 'main', submitted: 4, expected: 4 },
+      { panel: 'eval', submitted: 2, expected: 3 },
+    ]);
+    expect(host.snapshot().turns[0]!.phase).toBe('scoring');
+
+    await submit(judges.e3!, 'p1', itemsFor('p1', 'e3'));
+    await waitFor(() => host.snapshot().turns[0]!.phase === 'closed');
+    // closed, not revealed: the projector has no value yet
+    expect(display.snapshot().board.reveal).toBeNull();
+    expect(display.snapshot().board.ranking).toEqual([]);
+
+    await hostDo(host, 'turn:reveal', { presenter: 'p1' });
+    await waitFor(() => display.snapshot().board.reveal !== null);
+    const reveal = display.snapshot().board.reveal!;
+    const hostResult = host.snapshot().results.find((r) => r.presenter === 'p1')!;
+    expect(reveal.final).toBe(hostResult.final);
+    expect(reveal.panels[0]!.totals.filter((t) => t.dropped !== null)).toHaveLength(2);
+    expect(reveal.panels[1]!.totals.filter((t) => t.dropped !== null)).toHaveLength(0);
+    expect(display.snapshot().board.ranking).toEqual([{ presenter: 'p1', rank: 1, final: hostResult.final, award: '一等奖', complete: true }]);
+  });
+
+  it('runs p2 to p4 the same way (e3 recused from p2), skips the absent p5, and ranks like the recount of the export', async () => {
+    for (const presenter of ['p2', 'p3', 'p4']) {
+      await hostDo(host, 'turn:start', { presenter });
+      await hostDo(host, 'turn:open-scoring', { presenter });
+      const expected = Object.keys(judges).filter((key) => !(presenter === 'p2' && key === 'e3'));
+      await Promise.all(expected.map((key) => submit(judges[key]!, presenter, itemsFor(presenter, key))));
+      await waitFor(() => host.snapshot().turns.find((t) => t.presenter === presenter)!.phase === 'closed');
+      await hostDo(host, 'turn:reveal', { presenter });
+    }
+    await hostDo(host, 'turn:skip', { presenter: 'p5' });
+    await hostDo(host, 'screen:show', { screen: 'ranking' });
+    await waitFor(() => display.snapshot().board.ranking.length === 4 && display.snapshot().board.screen === 'ranking');
+
+    const exported = await fetch(`${server.url}/api/contests/${contest.id}/export`, { headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` } });
+    expect(exported.status).toBe(200);
+    const file = join(mkdtempSync(join(tmpdir(), 'leitai-export-')), 'export.json');
+    writeFileSync(file, await exported.text());
+    const { stdout } = await run('npm', ['run', '--silent', 'recount', '--', file], { cwd: ROOT });
+    const recount = JSON.parse(stdout).results as Array<{ presenter: string; rank: number | null; final: string | null; award: string | null }>;
+    expect(recount.filter((r) => r.rank !== null).map((r) => [r.presenter, r.rank, r.final, r.award])).toEqual(
+      display.snapshot().board.ranking.map((r) => [r.presenter, r.rank, r.final, r.award]),
+    );
+    expect(recount.find((r) => r.presenter === 'p5')).toMatchObject({ rank: null, final: null });
+    expect(host.snapshot().sheets).toHaveLength(7 + 6 + 7 + 7);
+  });
+
+  it('shows a correction on the projector only when the host reveals again, marked as corrected', async () => {
+    const before = display.snapshot().board.ranking.find((r) => r.presenter === 'p3')!.final;
+    await hostDo(host, 'sheet:reopen', { presenter: 'p3', judge: 'e1', reason: '评委误触，申请更正' });
+    await waitFor(() => judges.e1!.snapshot().presenters[2]!.canSubmit);
+    expect(judges.e1!.snapshot().presenters[2]!.reopenReason).toBe('评委误触，申请更正');
+    expect(await submit(judges.e1!, 'p3', { content: '20', delivery: '10' })).toMatchObject({ ok: true, total: '30' });
+    await waitFor(() => host.snapshot().results.find((r) => r.presenter === 'p3')!.final !== before);
+    // the console sees the new number at once; the hall does not
+    expect(display.snapshot().board.ranking.find((r) => r.presenter === 'p3')!.final).toBe(before);
+
+    await hostDo(host, 'turn:reveal', { presenter: 'p3' });
+    await waitFor(() => display.snapshot().board.reveal?.count === 2);
+    const eval1 = display.snapshot().board.reveal!.panels[1]!.totals.find((t) => t.seat === 1)!;
+    expect(eval1).toMatchObject({ total: '30', corrected: true });
+    expect(display.snapshot().board.ranking.find((r) => r.presenter === 'p3')!.final).toBe(host.snapshot().results.find((r) => r.presenter === 'p3')!.final);
+  });
+
+  it('reveals the awards from the lowest up once every turn is decided', async () => {
+    await hostDo(host, 'awards:reveal-next');
+    await waitFor(() => display.snapshot().board.screen === 'awards');
+    expect(display.snapshot().board.awards.map((a) => a.name)).toEqual(['优秀奖']);
+    await hostDo(host, 'awards:reveal-next');
+    await hostDo(host, 'awards:reveal-next');
+    await waitFor(() => display.snapshot().board.awards.length === 3);
+    expect(display.snapshot().board.awards.map((a) => a.name)).toEqual(['优秀奖', '二等奖', '一等奖']);
+    expect(display.snapshot().board.awards[2]!.presenters).toHaveLength(1);
+  });
+
+  it('never sent a judge another judge’s values: every frame a judge received holds only its own sheets', () => {
+    for (const [key, frames] of Object.entries(judgeFrames)) {
+      expect(frames.length).toBeGreaterThan(5);
+      for (const frame of frames as JudgeSnapshot[]) {
+        expect(frame.role).toBe('judge');
+        expect(frame.sheets.every((s) => frame.judge.key === key && typeof s.presenter === 'string')).toBe(true);
+        // nothing shaped like another judge's sheet or the host's data can be in it
+        const text = JSON.stringify(frame);
+        expect(text).not.toMatch(/"judges"|"results"|"board"|"turnsVersion"|token/);
+        for (const other of Object.keys(judgeFrames).filter((k) => k !== key)) expect(text).not.toContain(`"${other}"`);
+      }
+    }
+  });
+
+  it('never sent the display a value before its reveal', () => {
+    expect(displayFrames.length).toBeGreaterThan(10);
+    for (const frame of displayFrames) {
+      // a reveal is only ever that of a revealed turn; the ranking holds revealed presenters only
+      if (frame.board.reveal) expect(frame.board.currentPhase).toBe('revealed');
+      expect(frame.board.ranking).toHaveLength(frame.board.revealedCount);
+      expect(JSON.stringify(frame)).not.toMatch(/"items"|"sheets"|"judges"|token/);
+    }
+    // while p1 was being scored, the display had counts and no value of any kind
+    const scoring = displayFrames.filter((f) => f.board.current === 'p1' && f.board.currentPhase === 'scoring');
+    expect(scoring.length).toBeGreaterThan(0);
+    for (const frame of scoring) expect([frame.board.reveal, frame.board.ranking]).toEqual([null, []]);
+  });
+});
+
+describeEachDatabase('refusals over Socket.IO, one of each code', (ctx) => {
+  let server: RunningTestServer;
+  let host: Conn<HostSnapshot>;
+  let hostToken = '';
+  let m1: Conn<JudgeSnapshot>;
+  let e3: Conn<JudgeSnapshot>;
+
+  beforeAll(async () => {
+    server = await startTestServer(ctx.handle);
+    const contest = await createContestOverApi(server.url);
+    hostToken = tokenOf(contest.hostUrl);
+    host = await server.connect<HostSnapshot>(hostToken);
+    m1 = await server.connect<JudgeSnapshot>(tokenOf(contest.judges.find((j) => j.key === 'm1')!.url));
+    e3 = await server.connect<JudgeSnapshot>(tokenOf(contest.judges.find((j) => j.key === 'e3')!.url));
+  });
+  afterAll(() => server.close());
+
+  const refused = (result: { ok: boolean; error?: { code: string; message: string } }) => (result.ok ? 'accepted' : result.error!.code);
+
+  it('invalid_input: a payload that does not match the schema', async () => {
+    const result = await ack(host.socket, 'turn:start', { presenter: 'p1', turnsVersion: 'zero', extra: true });
+    expect(refused(result)).toBe('invalid_input');
+    expect(result.ok ? '' : result.error.message).toMatch(/turn:start: /);
+  });
+
+  it('forbidden: a judge trying to move a turn, a host trying to submit as a judge', async () => {
+    expect(refused(await ack(m1.socket, 'turn:start', { presenter: 'p1', turnsVersion: 0 }))).toBe('forbidden');
+    expect(refused(await ack(host.socket, 'sheet:submit', { presenter: 'p1', items: {}, submissionId: submissionId() }))).toBe('forbidden');
+  });
+
+  it('not_found: a presenter that is not in the contest', async () => {
+    expect(refused(await ack(host.socket, 'turn:start', { presenter: 'p99', turnsVersion: host.snapshot().turnsVersion }))).toBe('not_found');
+  });
+
+  it('turn_not_open: a sheet for a turn that is not scoring', async () => {
+    expect(refused(await submit(m1, 'p1', { content: '50', delivery: '30' }))).toBe('turn_not_open');
+  });
+
+  it('invalid_transition: closing a turn that never started', async () => {
+    expect(refused(await ack(host.socket, 'turn:close', { presenter: 'p1', turnsVersion: host.snapshot().turnsVersion }))).toBe('invalid_transition');
+  });
+
+  it('stale_version: two consoles pressing the same button, one moves and one is refused', async () => {
+    const second = await server.connect<HostSnapshot>(hostToken);
+    const seen = host.snapshot().turnsVersion;
+    const [a, b] = await Promise.all([
+      ack(host.socket, 'turn:start', { presenter: 'p1', turnsVersion: seen }),
+      ack(second.socket, 'turn:start', { presenter: 'p1', turnsVersion: seen }),
+    ]);
+    expect([refused(a), refused(b)].sort()).toEqual(['accepted', 'stale_version']);
+    await waitFor(() => host.snapshot().turnsVersion === seen + 1);
+    await hostDo(host, 'turn:open-scoring', { presenter: 'p1' });
+  });
+
+  it('out_of_range: an item over its max, off its step, or missing', async () => {
+    const over = await submit(m1, 'p1', { content: '60.5', delivery: '30' });
+    expect(refused(over)).toBe('out_of_range');
+    expect(over.ok ? '' : over.error.message).toMatch(/criterion content \(内容\) is 60\.5, over the maximum 60/);
+    expect(refused(await submit(m1, 'p1', { content: '50.25', delivery: '30' }))).toBe('out_of_range');
+    expect(refused(await submit(m1, 'p1', { content: '50' }))).toBe('out_of_range');
+    expect(refused(await submit(m1, 'p1', { content: '1e400', delivery: '1' }))).toBe('invalid_input');
+  });
+
+  it('a retried submission id stores one sheet and answers as the first time; the same id with other values is submission_conflict', async () => {
+    const id = submissionId();
+    const first = await submit(m1, 'p1', { content: '50', delivery: '30' }, id);
+    const again = await submit(m1, 'p1', { content: '50', delivery: '30' }, id);
+    expect(first).toMatchObject({ ok: true, duplicate: false, total: '80' });
+    expect(again).toEqual({ ...first, duplicate: true });
+    expect(refused(await submit(m1, 'p1', { content: '51', delivery: '30' }, id))).toBe('submission_conflict');
+    const rows = await ctx.db.selectFrom('score_sheets').select('id').where('submission_id', '=', id).execute();
+    expect(rows).toHaveLength(1);
+  });
+
+  it('already_submitted: a second sheet without a reopen', async () => {
+    expect(refused(await submit(m1, 'p1', { content: '51', delivery: '30' }))).toBe('already_submitted');
+  });
+
+  it('recused: a judge scoring a presenter they are recused from', async () => {
+    await hostDo(host, 'turn:close', { presenter: 'p1' });
+    await hostDo(host, 'turn:reveal', { presenter: 'p1' });
+    await hostDo(host, 'turn:start', { presenter: 'p2' });
+    await hostDo(host, 'turn:open-scoring', { presenter: 'p2' });
+    const result = await submit(e3, 'p2', { content: '50', delivery: '30' });
+    expect(refused(result)).toBe('recused');
+    expect(e3.snapshot().presenters[1]).toMatchObject({ recused: true, canSubmit: false });
+  });
+
+  it('not_finished: the awards before every turn is decided', async () => {
+    expect(refused(await ack(host.socket, 'awards:reveal-next', { turnsVersion: host.snapshot().turnsVersion }))).toBe('not_finished');
+  });
+
+  it('answers a command sent without an acknowledgement callback, and a junk event, without breaking the connection', async () => {
+    (host.socket.emit as (e: string, p: unknown) => void)('turn:start', null);
+    (host.socket.emit as (e: string, p: unknown) => void)('no:such-event', { x: 1 });
+    const sync = await ack<{ snapshot: HostSnapshot }>(host.socket, 'contest:sync', {});
+    expect(sync.ok && sync.snapshot.role).toBe('host');
+  });
+});
+
+describeEachDatabase('one device per judge', (ctx) => {
+  it('the second phone opening a judge’s link takes over, and the first is told it was replaced', async () => {
+    const server = await startTestServer(ctx.handle);
+    try {
+      const contest = await createContestOverApi(server.url);
+      const token = tokenOf(contest.judges[0]!.url);
+      const first = await server.connect<JudgeSnapshot>(token);
+      const replaced = new Promise<void>((resolve) => first.socket.on('session:replaced', () => resolve()));
+      const second = await server.connect<JudgeSnapshot>(token);
+      await replaced;
+      await waitFor(() => first.socket.disconnected);
+      expect(second.socket.connected).toBe(true);
+    } finally {
+      await server.close();
+    }
+  });
+});

@@ -39,6 +39,6 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   return (
     /^(08|57P|53)/.test(code) || // connection exceptions, operator intervention (shutdown), insufficient resources
     ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH'].includes(code) ||
-    /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|PGlite is closed/i.test(message)
+    /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|is not currently accepting connections|PGlite is closed/i.test(message)
   );
 }

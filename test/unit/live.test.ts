@@ -1,0 +1,216 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { readContestFile } from '../../server/contest-file/contest-file.ts';
+import { Exact } from '../../server/domain/exact.ts';
+import { clockElapsedMs, decide, initialLiveState, type Actor, type Decision, type LiveCommand, type LiveState, type SheetRecord } from '../../server/domain/live.ts';
+
+/** The turn state machine, command by command, as the host and judges drive it. */
+
+const { definition: contest } = readContestFile(readFileSync(new URL('../fixtures/small-contest.json', import.meta.url), 'utf8'));
+const HOST: Actor = { role: 'host' };
+const judge = (key: string): Actor => ({ role: 'judge', judge: key });
+
+class Harness {
+  state: LiveState = initialLiveState(contest);
+  sheets = new Map<string, Map<string, SheetRecord>>();
+  now = 1_000_000;
+  #ids = 0;
+
+  try(command: LiveCommand, actor: Actor = HOST): Decision {
+    const decision = decide(contest, this.state, this.sheets, actor, command, this.now);
+    if (decision.ok) {
+      this.state = decision.state;
+      if (decision.sheet) {
+        const s = decision.sheet;
+        const record: SheetRecord = {
+          id: String(++this.#ids),
+          presenter: s.presenter,
+          judge: s.judge,
+          items: s.items,
+          total: Object.values(s.items).reduce((a, b) => a.add(b), Exact.ZERO),
+          enteredBy: s.enteredBy,
+          supersedesId: s.supersedesId,
+          submissionId: `sub-${this.#ids}`,
+          reason: s.reason,
+          createdAt: this.now,
+        };
+        if (!this.sheets.has(s.presenter)) this.sheets.set(s.presenter, new Map());
+        this.sheets.get(s.presenter)!.set(s.judge, record);
+      }
+    }
+    return decision;
+  }
+
+  do(command: LiveCommand, actor: Actor = HOST): Decision & { ok: true } {
+    const decision = this.try(command, actor);
+    if (!decision.ok) throw new Error(`${command.type} refused: ${decision.message}`);
+    return decision;
+  }
+
+  submit(presenter: string, judgeKey: string, content = '50', delivery = '30', actor: Actor = judge(judgeKey)): Decision {
+    return this.try({ type: 'sheet:submit', presenter, judge: judgeKey, items: { content: Exact.parse(content), delivery: Exact.parse(delivery) } }, actor);
+  }
+
+  phase(presenter: string) {
+    return this.state.turns[presenter]!.phase;
+  }
+}
+
+const code = (d: Decision) => (d.ok ? 'ok' : d.code);
+
+describe('a turn', () => {
+  it('goes waiting → presenting → scoring → closed → revealed, each step moving both versions on', () => {
+    const h = new Harness();
+    expect(h.phase('p1')).toBe('waiting');
+    h.do({ type: 'turn:start', presenter: 'p1' });
+    expect([h.phase('p1'), h.state.current, h.state.screen, h.state.version, h.state.turnsVersion]).toEqual(['presenting', 'p1', 'turn', 1, 1]);
+    h.do({ type: 'turn:open-scoring', presenter: 'p1' });
+    h.do({ type: 'turn:close', presenter: 'p1' });
+    h.do({ type: 'turn:reveal', presenter: 'p1' });
+    expect(h.phase('p1')).toBe('revealed');
+    expect(h.state.turnsVersion).toBe(4);
+  });
+
+  it('lets only one presenter be on stage or in scoring at a time', () => {
+    const h = new Harness();
+    h.do({ type: 'turn:start', presenter: 'p1' });
+    const second = h.try({ type: 'turn:start', presenter: 'p2' });
+    expect(code(second)).toBe('invalid_transition');
+    expect(second.ok ? '' : second.message).toMatch(/张书记 is still presenting/);
+  });
+
+  it('closes by itself when the last non-recused judge submits, and counts a recused judge as not expected', () => {
+    const h = new Harness();
+    h.do({ type: 'turn:start', presenter: 'p2' });
+    h.do({ type: 'turn:open-scoring', presenter: 'p2' });
+    for (const key of ['m1', 'm2', 'm3', 'm4', 'e1']) expect(code(h.submit('p2', key))).toBe('ok');
+    expect(h.phase('p2')).toBe('scoring');
+    const last = h.submit('p2', 'e2');
+    expect(h.phase('p2')).toBe('closed'); // e3 is recused from p2
+    expect(last.ok && last.audit.map((a) => a.action)).toEqual(['sheet:submit', 'turn:close']);
+  });
+
+  it('does not move the host’s version for an ordinary sheet, so judges submitting never make the host’s command stale', () => {
+    const h = new Harness();
+    h.do({ type: 'turn:start', presenter: 'p1' });
+    h.do({ type: 'turn:open-scoring', presenter: 'p1' });
+    const before = h.state.turnsVersion;
+    h.submit('p1', 'm1');
+    expect(h.state.turnsVersion).toBe(before);
+    expect(h.state.version).toBe(3);
+  });
+
+  it('can be undone while no sheet has arrived, and not after', () => {
+    const h = new Harness();
+    h.do({ type: 'turn:start', presenter: 'p1' });
+    h.do({ type: 'turn:reset', presenter: 'p1' });
+    expect([h.phase('p1'), h.state.current, h.state.screen]).toEqual(['waiting', null, 'title']);
+    h.do({ type: 'turn:start', presenter: 'p1' });
+    h.do({ type: 'turn:open-scoring', presenter: 'p1' });
+    h.submit('p1', 'm1');
+    const undo = h.try({ type: 'turn:reset', presenter: 'p1' });
+    expect(code(undo)).toBe('invalid_transition');
+    expect(undo.ok ? '' : undo.message).toMatch(/sheets have already arrived/);
+  });
+
+  it('can be skipped while waiting (absent), and the skip undone', () => {
+    const h = new Harness();
+    h.do({ type: 'turn:skip', presenter: 'p5' });
+    expect(h.phase('p5')).toBe('skipped');
+    expect(code(h.try({ type: 'turn:start', presenter: 'p5' }))).toBe('invalid_transition');
+    h.do({ type: 'turn:reset', presenter: 'p5' });
+    expect(h.phase('p5')).toBe('waiting');
+  });
+});
+
+describe('the talk clock', () => {
+  it('runs from the start, stops while paused, and stops for good when scoring opens', () => {
+    const h = new Harness();
+    h.do({ type: 'turn:start', presenter: 'p1' });
+    h.now += 60_000;
+    h.do({ type: 'clock:pause' });
+    h.now += 30_000; // paused: does not count
+    expect(clockElapsedMs(h.state.turns.p1!.clock, h.now)).toBe(60_000);
+    expect(code(h.try({ type: 'clock:pause' }))).toBe('invalid_transition');
+    h.do({ type: 'clock:resume' });
+    h.now += 15_000;
+    expect(clockElapsedMs(h.state.turns.p1!.clock, h.now)).toBe(75_000);
+    h.do({ type: 'turn:open-scoring', presenter: 'p1' });
+    h.now += 99_000;
+    expect(clockElapsedMs(h.state.turns.p1!.clock, h.now)).toBe(75_000);
+    expect(code(h.try({ type: 'clock:resume' }))).toBe('invalid_transition');
+  });
+});
+
+describe('a sheet', () => {
+  it('is refused before scoring opens, after it closed, twice, when recused, or out of range', () => {
+    const h = new Harness();
+    expect(code(h.submit('p1', 'm1'))).toBe('turn_not_open');
+    h.do({ type: 'turn:start', presenter: 'p1' });
+    expect(code(h.submit('p1', 'm1'))).toBe('turn_not_open');
+    h.do({ type: 'turn:open-scoring', presenter: 'p1' });
+    expect(code(h.submit('p1', 'm1', '60.5'))).toBe('out_of_range');
+    expect(code(h.submit('p1', 'm1', '50.3'))).toBe('out_of_range');
+    expect(code(h.submit('p1', 'm1'))).toBe('ok');
+    expect(code(h.submit('p1', 'm1'))).toBe('already_submitted');
+    h.do({ type: 'turn:close', presenter: 'p1' });
+    expect(code(h.submit('p1', 'm2'))).toBe('turn_not_open');
+    h.do({ type: 'turn:reveal', presenter: 'p1' });
+    h.do({ type: 'turn:start', presenter: 'p2' });
+    h.do({ type: 'turn:open-scoring', presenter: 'p2' });
+    expect(code(h.submit('p2', 'e3'))).toBe('recused');
+  });
+
+  it('can be replaced once after the host reopens it with a reason, even after the reveal, superseding the old one', () => {
+    const h = new Harness();
+    h.do({ type: 'turn:start', presenter: 'p1' });
+    h.do({ type: 'turn:open-scoring', presenter: 'p1' });
+    h.submit('p1', 'm1', '50', '30');
+    h.do({ type: 'turn:close', presenter: 'p1' });
+    h.do({ type: 'turn:reveal', presenter: 'p1' });
+    const shownId = h.state.turns.p1!.revealed!.sheetIds.m1;
+    h.do({ type: 'sheet:reopen', presenter: 'p1', judge: 'm1', reason: '误触' });
+    const correction = h.submit('p1', 'm1', '55', '30');
+    expect(correction.ok && correction.sheet).toMatchObject({ supersedesId: shownId, reason: '误触', enteredBy: 'judge' });
+    expect(correction.ok && correction.audit[0]!.action).toBe('sheet:correct');
+    expect(code(h.submit('p1', 'm1', '56', '30'))).toBe('already_submitted');
+    // the reveal still points at the sheet that was shown, until the host reveals again
+    expect(h.state.turns.p1!.revealed!.sheetIds.m1).toBe(shownId);
+    h.do({ type: 'turn:reveal', presenter: 'p1' });
+    expect(h.state.turns.p1!.revealed).toMatchObject({ count: 2, sheetIds: { m1: h.sheets.get('p1')!.get('m1')!.id } });
+  });
+
+  it('entered by the host for a judge (代录) is marked as such', () => {
+    const h = new Harness();
+    h.do({ type: 'turn:start', presenter: 'p1' });
+    h.do({ type: 'turn:open-scoring', presenter: 'p1' });
+    const entered = h.submit('p1', 'm2', '50', '30', HOST);
+    expect(entered.ok && entered.sheet).toMatchObject({ enteredBy: 'host', reason: expect.stringContaining('代录') });
+    expect(entered.ok && entered.audit[0]!.detail).toMatchObject({ enteredBy: 'host' });
+  });
+
+  it('cannot be reopened when there is none', () => {
+    const h = new Harness();
+    expect(code(h.try({ type: 'sheet:reopen', presenter: 'p1', judge: 'm1', reason: 'x' }))).toBe('invalid_transition');
+    expect(code(h.try({ type: 'sheet:reopen', presenter: 'p1', judge: 'zz', reason: 'x' }))).toBe('not_found');
+  });
+});
+
+describe('the awards', () => {
+  it('wait until every turn is revealed or skipped, then go up one level at a time and stop at the top', () => {
+    const h = new Harness();
+    expect(code(h.try({ type: 'awards:reveal-next' }))).toBe('not_finished');
+    for (const p of ['p1', 'p2', 'p3', 'p4']) {
+      h.do({ type: 'turn:start', presenter: p });
+      h.do({ type: 'turn:open-scoring', presenter: p });
+      h.do({ type: 'turn:close', presenter: p });
+      h.do({ type: 'turn:reveal', presenter: p });
+    }
+    h.do({ type: 'turn:skip', presenter: 'p5' });
+    for (const shown of [1, 2, 3]) {
+      h.do({ type: 'awards:reveal-next' });
+      expect([h.state.screen, h.state.awardsShown]).toEqual(['awards', shown]);
+    }
+    expect(code(h.try({ type: 'awards:reveal-next' }))).toBe('invalid_transition');
+  });
+});

@@ -42,15 +42,15 @@ describeEachDatabase('the admin API', (ctx) => {
   it('creates a contest from a contest file and answers 201 with the host, display and judges’ links', async () => {
     const response = await call('POST', '/api/contests', { body: JSON.stringify(SMALL_CONTEST) });
     expect(response.status).toBe(201);
-    const body = await response.json();
+    const body = (await response.json()) as { id: string };
     expect(body).toEqual({
       id: expect.stringMatching(/^[a-z0-9]{10}$/),
       hostUrl: expect.stringMatching(/\/host#token=/),
       displayUrl: expect.stringMatching(/\/display#token=/),
       judges: SMALL_CONTEST.judges.map((j: { key: string; name: string }) => ({ key: j.key, name: j.name, url: expect.stringMatching(/\/judge#token=/) })),
     });
-    const list = await (await call('GET', '/api/contests')).json();
-    expect(list.contests.map((c: { id: string }) => c.id)).toContain(body.id);
+    const list = (await (await call('GET', '/api/contests')).json()) as { contests: Array<{ id: string }> };
+    expect(list.contests.map((c) => c.id)).toContain(body.id);
 
     const exported = await call('GET', `/api/contests/${body.id}/export`);
     expect(exported.status).toBe(200);
@@ -72,7 +72,7 @@ describeEachDatabase('the admin API', (ctx) => {
     for (const [body, message] of cases) {
       const response = await call('POST', '/api/contests', { body });
       expect(response.status).toBe(400);
-      const answer = await response.json();
+      const answer = (await response.json()) as { ok: boolean; error: { message: string } };
       expect(answer.ok).toBe(false);
       expect(answer.error.message).toMatch(message);
     }
@@ -82,6 +82,6 @@ describeEachDatabase('the admin API', (ctx) => {
   it('answers 404 for a contest that does not exist', async () => {
     const response = await call('GET', '/api/contests/nosuchcontest/export');
     expect(response.status).toBe(404);
-    expect((await response.json()).error.code).toBe('not_found');
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe('not_found');
   });
 });

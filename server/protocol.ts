@@ -38,6 +38,7 @@ export const PayloadSchemas = {
   'clock:pause': Type.Object({ turnsVersion: TurnsVersion }, strict),
   'clock:resume': Type.Object({ turnsVersion: TurnsVersion }, strict),
   'sheet:reopen': Type.Object({ presenter: Key, judge: Key, reason: Reason, turnsVersion: TurnsVersion }, strict),
+  'judge:excuse': Type.Object({ presenter: Key, judge: Key, reason: Reason, turnsVersion: TurnsVersion }, strict),
   'sheet:submit': Type.Object({ presenter: Key, items: Items, submissionId: SubmissionId }, strict),
   'sheet:enter': Type.Object({ presenter: Key, judge: Key, items: Items, submissionId: SubmissionId }, strict),
   'screen:show': Type.Object({ screen: Type.Union([Type.Literal('title'), Type.Literal('turn'), Type.Literal('ranking')]), turnsVersion: TurnsVersion }, strict),
@@ -59,6 +60,7 @@ export const EVENT_ROLES: Record<CommandEvent, ReadonlyArray<Role>> = {
   'clock:pause': ['host'],
   'clock:resume': ['host'],
   'sheet:reopen': ['host'],
+  'judge:excuse': ['host'],
   'sheet:submit': ['judge'],
   'sheet:enter': ['host'],
   'screen:show': ['host'],
@@ -308,6 +310,8 @@ export interface ClientToServerEvents {
   'clock:pause': Command<'clock:pause'>;
   'clock:resume': Command<'clock:resume'>;
   'sheet:reopen': Command<'sheet:reopen'>;
+  /** an absent judge is excused from one presenter: counted as recused there, so the presenter can be complete */
+  'judge:excuse': Command<'judge:excuse'>;
   'sheet:submit': Command<'sheet:submit', SheetReceipt>;
   'sheet:enter': Command<'sheet:enter', SheetReceipt>;
   'screen:show': Command<'screen:show'>;

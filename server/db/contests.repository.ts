@@ -70,6 +70,10 @@ export async function insertContest(trx: Transaction<Database>, id: string, cont
   if (recusals.length > 0) await trx.insertInto('recusals').values(recusals).execute();
 }
 
+export async function insertRecusal(db: Db, contestId: string, presenter: string, judge: string): Promise<void> {
+  await db.insertInto('recusals').values({ contest_id: contestId, presenter_key: presenter, judge_key: judge }).execute();
+}
+
 export async function findContest(db: Db, id: string): Promise<ContestDefinition | null> {
   const contest = await db.selectFrom('contests').selectAll().where('id', '=', id).executeTakeFirst();
   if (!contest) return null;

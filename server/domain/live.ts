@@ -87,6 +87,7 @@ export type LiveCommand =
   | { type: 'clock:resume' }
   | { type: 'sheet:reopen'; presenter: string; judge: string; reason: string }
   | { type: 'sheet:submit'; presenter: string; judge: string; items: Record<string, Exact> }
+  | { type: 'judge:excuse'; presenter: string; judge: string; reason: string }
   | { type: 'screen:show'; screen: 'title' | 'turn' | 'ranking' }
   | { type: 'awards:reveal-next' };
 
@@ -115,8 +116,14 @@ export interface AuditEvent {
   detail?: Record<string, unknown>;
 }
 
+/** A judge excused from a presenter (absent, left early): from then on treated as recused from them. */
+export interface NewRecusal {
+  presenter: string;
+  judge: string;
+}
+
 export type Decision =
-  | { ok: true; state: LiveState; sheet: NewSheetPlan | null; audit: AuditEvent[] }
+  | { ok: true; state: LiveState; sheet: NewSheetPlan | null; recusal?: NewRecusal; audit: AuditEvent[] }
   | { ok: false; code: LiveErrorCode; message: string };
 
 export function initialLiveState(contest: ContestDefinition): LiveState {
@@ -266,6 +273,27 @@ export function decide(
       return accept(next({ turns: withTurn(presenter.key, { ...turn, reopened }) }, true), [
         { action: 'sheet:reopen', presenter: presenter.key, judge: judge.key, detail: { reason: command.reason, sheetId: sheet.id } },
       ]);
+    }
+    case 'judge:excuse': {
+      // A judge who is absent (left early, phone and paper both unavailable) would leave the
+      // presenter incomplete and unranked for ever; excusing them counts them as recused here.
+      const judge = judgeOf(command.judge);
+      if (!judge) return refuse('not_found', `no judge "${command.judge}" in this contest`);
+      if (presenter.recused.includes(judge.key)) return refuse('invalid_transition', `${judge.name} is already recused from ${presenter.name}`);
+      if (sheets.get(presenter.key)?.has(judge.key)) return refuse('already_submitted', `${judge.name} has a sheet for ${presenter.name}; reopen it instead`);
+      if (turn.phase === 'revealed') return refuse('invalid_transition', `${presenter.name} is already revealed`);
+      const remaining = expectedJudges(contest, presenter.key).filter((j) => j !== judge.key);
+      const complete = remaining.every((j) => sheets.get(presenter.key)?.has(j));
+      const phase = turn.phase === 'scoring' && complete ? 'closed' : turn.phase;
+      const audit: AuditEvent[] = [{ action: 'judge:excuse', presenter: presenter.key, judge: judge.key, detail: { reason: command.reason } }];
+      if (phase !== turn.phase) audit.push({ action: 'turn:close', presenter: presenter.key, detail: { auto: true } });
+      return {
+        ok: true,
+        state: next({ turns: withTurn(presenter.key, { ...turn, phase }) }, true),
+        sheet: null,
+        recusal: { presenter: presenter.key, judge: judge.key },
+        audit,
+      };
     }
     case 'sheet:submit': {
       const judge = judgeOf(command.judge);

@@ -61,6 +61,10 @@ function translate(socket: LeitaiSocket, event: Exclude<CommandEvent, 'contest:s
       const { presenter, judge, reason } = payload as Payload<'sheet:reopen'>;
       return { actor: host, command: { type: 'sheet:reopen', presenter, judge, reason }, turnsVersion: p.turnsVersion };
     }
+    case 'judge:excuse': {
+      const { presenter, judge, reason } = payload as Payload<'judge:excuse'>;
+      return { actor: host, command: { type: 'judge:excuse', presenter, judge, reason }, turnsVersion: p.turnsVersion };
+    }
     case 'sheet:submit': {
       const { presenter, items, submissionId } = payload as Payload<'sheet:submit'>;
       const judge = socket.data.judgeKey!;

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import { appendAudit } from '../db/audit.repository.ts';
-import { findContest } from '../db/contests.repository.ts';
+import { findContest, insertRecusal } from '../db/contests.repository.ts';
 import type { Database, ScoreSheetRow } from '../db/database.ts';
 import { findLiveState, insertLiveState, lockLiveState, saveLiveState } from '../db/live-state.repository.ts';
 import { insertSheet } from '../db/score-sheets.repository.ts';
@@ -59,6 +59,11 @@ function addSheet(live: LiveContest, sheet: SheetRecord): void {
   const current = byJudge.get(sheet.judge);
   // A correction always supersedes the sheet in force, so the newest row of a (presenter, judge) is the one that counts.
   if (!current || Number(sheet.id) > Number(current.id)) byJudge.set(sheet.judge, sheet);
+}
+
+function withRecusal(contest: ContestDefinition, presenter: string, judge: string): ContestDefinition {
+  const recused = (p: ContestDefinition['presenters'][number]) => contest.judges.filter((j) => p.recused.includes(j.key) || j.key === judge).map((j) => j.key);
+  return { ...contest, presenters: contest.presenters.map((p) => (p.key === presenter ? { ...p, recused: recused(p) } : p)) };
 }
 
 const sameItems = (a: Record<string, Exact>, b: Record<string, Exact>) =>
@@ -172,6 +177,7 @@ export class LiveContests {
             });
             stored = sheetRecord(row);
           }
+          if (decision.recusal) await insertRecusal(trx, contestId, decision.recusal.presenter, decision.recusal.judge);
           await saveLiveState(trx, contestId, decision.state);
           for (const event of decision.audit) {
             await appendAudit(trx, {
@@ -193,6 +199,7 @@ export class LiveContests {
       // Committed: now, and only now, the contest in memory moves on and listeners hear of it.
       live.state = decision.state;
       if (stored) addSheet(live, stored);
+      if (decision.recusal) live.contest = withRecusal(live.contest, decision.recusal.presenter, decision.recusal.judge);
       for (const listener of this.#listeners) listener(contestId);
       return stored ? receipt(stored, false) : { version: live.state.version };
     });

@@ -139,6 +139,23 @@ describeEachDatabase('a live contest over Socket.IO', (ctx) => {
     expect(display.snapshot().board.ranking.find((r) => r.presenter === 'p3')!.final).toBe(host.snapshot().results.find((r) => r.presenter === 'p3')!.final);
   });
 
+  it('lets the host excuse an absent judge so the presenter is complete, and the export carries it as a recusal', async () => {
+    await hostDo(host, 'turn:reset', { presenter: 'p5' });
+    await hostDo(host, 'turn:start', { presenter: 'p5' });
+    await hostDo(host, 'turn:open-scoring', { presenter: 'p5' });
+    await Promise.all(['m1', 'm2', 'm3', 'e1', 'e2', 'e3'].map((key) => submit(judges[key]!, 'p5', itemsFor('p5', key))));
+    await hostDo(host, 'judge:excuse', { presenter: 'p5', judge: 'm4', reason: '评委临时离场' });
+    await waitFor(() => host.snapshot().turns[4]!.phase === 'closed');
+    await waitFor(() => judges.m4!.snapshot().presenters[4]!.recused);
+    expect(judges.m4!.snapshot().presenters[4]).toMatchObject({ recused: true, canSubmit: false });
+    expect(host.snapshot().results.find((r) => r.presenter === 'p5')).toMatchObject({ complete: true, rank: expect.any(Number) });
+    await hostDo(host, 'turn:reveal', { presenter: 'p5' });
+    const exported = await (await fetch(`${server.url}/api/contests/${contest.id}/export`, { headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` } })).json();
+    expect((exported as { presenters: Array<{ key: string; recused: string[] }> }).presenters[4]!.recused).toEqual(['m4']);
+    const audit = await ctx.db.selectFrom('audit_log').selectAll().where('action', '=', 'judge:excuse').execute();
+    expect(audit).toEqual([expect.objectContaining({ presenter_key: 'p5', judge_key: 'm4', actor_role: 'host', detail: { reason: '评委临时离场' } })]);
+  });
+
   it('reveals the awards from the lowest up once every turn is decided', async () => {
     await hostDo(host, 'awards:reveal-next');
     await waitFor(() => display.snapshot().board.screen === 'awards');

@@ -196,6 +196,29 @@ describe('a sheet', () => {
   });
 });
 
+describe('an absent judge', () => {
+  it('excused by the host from a presenter no longer holds the turn open: the last sheet in closes it', () => {
+    const h = new Harness();
+    h.do({ type: 'turn:start', presenter: 'p1' });
+    h.do({ type: 'turn:open-scoring', presenter: 'p1' });
+    for (const key of ['m1', 'm2', 'm3', 'e1', 'e2', 'e3']) h.submit('p1', key);
+    expect(h.phase('p1')).toBe('scoring'); // m4 never comes
+    const excuse = h.do({ type: 'judge:excuse', presenter: 'p1', judge: 'm4', reason: '评委临时离场' });
+    expect(excuse.recusal).toEqual({ presenter: 'p1', judge: 'm4' });
+    expect(h.phase('p1')).toBe('closed');
+    expect(excuse.audit.map((a) => a.action)).toEqual(['judge:excuse', 'turn:close']);
+  });
+
+  it('cannot be excused where a sheet of theirs is in, or twice', () => {
+    const h = new Harness();
+    h.do({ type: 'turn:start', presenter: 'p1' });
+    h.do({ type: 'turn:open-scoring', presenter: 'p1' });
+    h.submit('p1', 'm1');
+    expect(code(h.try({ type: 'judge:excuse', presenter: 'p1', judge: 'm1', reason: 'x' }))).toBe('already_submitted');
+    expect(code(h.try({ type: 'judge:excuse', presenter: 'p2', judge: 'e3', reason: 'x' }))).toBe('invalid_transition');
+  });
+});
+
 describe('the awards', () => {
   it('wait until every turn is revealed or skipped, then go up one level at a time and stop at the top', () => {
     const h = new Harness();

@@ -5,6 +5,7 @@
 import { buildApp } from './app.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { openDatabase } from './db/connection.ts';
+import { DataDirLockedError } from './db/data-dir-lock.ts';
 import { listContests } from './db/contests.repository.ts';
 import { migrateToLatest } from './db/migrator.ts';
 import { printBanner } from './banner.ts';
@@ -24,7 +25,7 @@ try {
 }
 
 const handle = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.databaseUrl ? null : config.dataDir }).catch((error: Error) =>
-  die(`cannot open the database (${config.databaseUrl ? 'DATABASE_URL' : `embedded, in ${config.dataDir}`}): ${error.message}`),
+  die(error instanceof DataDirLockedError ? error.message : `cannot open the database (${config.databaseUrl ? 'DATABASE_URL' : `embedded, in ${config.dataDir}`}): ${error.message}`),
 );
 await migrateToLatest(handle.db).catch((error: Error) => die(`database migration failed: ${error.message}`));
 const secrets = await ensureServerSecrets(handle.db, config);

@@ -4,6 +4,8 @@ import { PGlite, types as pgliteTypes } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { Database } from './database.ts';
+import { lockDataDir } from './data-dir-lock.ts';
+import { DataDirSync } from './data-dir-sync.ts';
 import { PGliteDialect } from './pglite-dialect.ts';
 
 /**
@@ -46,6 +48,11 @@ export interface OpenDatabaseOptions {
   dataDir: string | null;
   /** errors of idle pooled Postgres connections (e.g. the server restarted); default console.error */
   onPoolError?: (error: Error) => void;
+  /**
+   * Embedded only: flush the data folder to disk after every commit (default true). Off only for
+   * the benchmark's baseline; PGlite itself never fsyncs.
+   */
+  durable?: boolean;
 }
 
 const PG_INT8 = 20;
@@ -92,15 +99,37 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
   }
 
   let dataDir: string | undefined;
+  let unlock = () => {};
   if (options.dataDir !== null) {
     dataDir = resolve(options.dataDir);
     await mkdir(dataDir, { recursive: true });
+    unlock = lockDataDir(dataDir);
   }
-  const pglite = new PGlite({ dataDir, parsers: pgliteParsers });
-  await pglite.waitReady;
+  let pglite: PGlite;
+  try {
+    pglite = new PGlite({ dataDir, parsers: pgliteParsers });
+    await pglite.waitReady;
+  } catch (error) {
+    unlock();
+    throw error;
+  }
+  let afterCommit: (() => void) | undefined;
+  if (dataDir !== undefined && options.durable !== false) {
+    const sync = new DataDirSync(dataDir);
+    sync.flush();
+    afterCommit = () => sync.flush();
+  }
   // The handle owns this instance, so db.destroy() (and close()) closes it.
-  const db = new Kysely<Database>({ dialect: new PGliteDialect({ pglite, closeOnDestroy: true }) });
-  return { db, kind: 'pglite', ping: () => ping(db), close: () => db.destroy() };
+  const db = new Kysely<Database>({ dialect: new PGliteDialect({ pglite, closeOnDestroy: true, afterCommit }) });
+  return {
+    db,
+    kind: 'pglite',
+    ping: () => ping(db),
+    close: async () => {
+      await db.destroy();
+      unlock();
+    },
+  };
 }
 
 /**

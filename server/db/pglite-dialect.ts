@@ -41,6 +41,12 @@ export interface PGliteDialectConfig {
    * created the instance owns it and closes it.
    */
   closeOnDestroy?: boolean;
+  /**
+   * Called after every commit (and every write outside a transaction) while the connection is
+   * still held, so the caller's promise resolves only after it: connection.ts flushes the data
+   * folder to disk here, which is what lets "acknowledged" mean "survives a power cut".
+   */
+  afterCommit?: () => void;
 }
 
 export class PGliteDialect implements Dialect {
@@ -95,7 +101,7 @@ class PGliteDriver implements Driver {
 
   constructor(config: PGliteDialectConfig) {
     this.#config = config;
-    this.#connection = new PGliteConnection(config.pglite);
+    this.#connection = new PGliteConnection(config.pglite, config.afterCommit ?? (() => undefined));
   }
 
   async init(): Promise<void> {
@@ -124,16 +130,21 @@ class PGliteDriver implements Driver {
         .join(' ');
     }
     await (connection as PGliteConnection).raw(text);
+    (connection as PGliteConnection).inTransaction = true;
   }
 
   async commitTransaction(connection: DatabaseConnection): Promise<void> {
     // Postgres answers COMMIT with a ROLLBACK tag when an earlier error (that the caller caught)
     // aborted the transaction; reporting success then would claim writes that never happened.
-    const result = await (connection as PGliteConnection).raw('commit');
+    const c = connection as PGliteConnection;
+    c.inTransaction = false;
+    const result = await c.raw('commit');
     if (result.command === 'ROLLBACK') throw new AbortedTransactionError();
+    c.afterCommit();
   }
 
   async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    (connection as PGliteConnection).inTransaction = false;
     await (connection as PGliteConnection).raw('rollback');
   }
 
@@ -169,9 +180,12 @@ function quoteIdent(name: string): string {
 
 class PGliteConnection implements DatabaseConnection {
   readonly #pglite: PGlite;
+  readonly afterCommit: () => void;
+  inTransaction = false;
 
-  constructor(pglite: PGlite) {
+  constructor(pglite: PGlite, afterCommit: () => void) {
     this.#pglite = pglite;
+    this.afterCommit = afterCommit;
   }
 
   raw(text: string): Promise<Results> {
@@ -183,6 +197,8 @@ class PGliteConnection implements DatabaseConnection {
     // Same rule as Kysely's PostgresDriver: an affected-row count only for data-changing commands
     // (PGlite reports affectedRows 0 for SELECT and DDL, where Kysely expects undefined).
     const changes = result.command === 'INSERT' || result.command === 'UPDATE' || result.command === 'DELETE' || result.command === 'MERGE';
+    // a statement outside a transaction commits by itself; anything but a read may have written
+    if (!this.inTransaction && result.command !== 'SELECT') this.afterCommit();
     return {
       rows: result.rows,
       numAffectedRows: changes ? BigInt(result.affectedRows ?? result.rowCount ?? 0) : undefined,

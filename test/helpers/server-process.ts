@@ -28,12 +28,16 @@ export interface ServerProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-export async function startServer(env: Record<string, string>, options: { waitForReady?: boolean } = {}): Promise<ServerProcess> {
+export async function startServer(env: Record<string, string>, options: { waitForReady?: boolean; wrapper?: string[] } = {}): Promise<ServerProcess> {
   const port = env.PORT ? Number(env.PORT) : await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+  // a wrapper (e.g. strace) runs the server as its child: stopping the wrapper stops the server
+  const [command, ...args] = [...(options.wrapper ?? []), process.execPath, '--import', 'tsx', 'server/main.ts'];
+  const child = spawn(command!, args, {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', PORT: String(port), LOG_LEVEL: 'warn', HOST: '127.0.0.1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    // its own process group, so stop() reaches a wrapper's child (the server under strace) too
+    detached: true,
   });
   let out = '';
   let err = '';
@@ -48,18 +52,24 @@ export async function startServer(env: Record<string, string>, options: { waitFo
     stderr: () => err,
     exited,
     async stop(signal = 'SIGTERM') {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      if (child.exitCode === null && child.signalCode === null) {
+        try {
+          process.kill(-child.pid!, signal);
+        } catch {
+          child.kill(signal);
+        }
+      }
       return exited;
     },
   };
   if (options.waitForReady ?? true) {
-    const deadline = Date.now() + 30_000;
+    const deadline = Date.now() + 90_000;
     for (;;) {
       if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}: ${err}`);
       if (out.includes('Leitai is ready')) break;
       if (Date.now() > deadline) {
         child.kill('SIGKILL');
-        throw new Error(`server did not start within 30 s:\n${out}\n${err}`);
+        throw new Error(`server did not start within 90 s:\n${out}\n${err}`);
       }
       await new Promise((r) => setTimeout(r, 100));
     }

@@ -1,7 +1,7 @@
 import { messages } from '../lib/i18n.ts';
 
 /** Every word the projector shows. Chinese by default, English with ?lang=en. */
-export const t = messages({
+const tables = {
   zh: {
     pageTitle: '大屏',
     brand: '擂台',
@@ -52,6 +52,7 @@ export const t = messages({
     awardCount: '{n} 位',
     awardsEmpty: '颁奖即将开始',
     earlierAwards: '已颁奖项',
+    awardVacant: '空缺',
     pageOf: '{page} / {pages}',
   },
   en: {
@@ -86,10 +87,10 @@ export const t = messages({
     weight: 'weight {w}',
     panelScore: 'Score',
     seat: '#{n}',
-    droppedHighest: 'Highest dropped',
-    droppedLowest: 'Lowest dropped',
-    corrected: 'Corrected',
-    scoreCorrected: 'Score corrected',
+    droppedHighest: 'High dropped',
+    droppedLowest: 'Low dropped',
+    corrected: 'Revised',
+    scoreCorrected: 'Score revised',
     finalScore: 'Final score',
     rankIs: 'No. {n}',
     rankLabel: 'Current rank',
@@ -104,6 +105,12 @@ export const t = messages({
     awardCount: '{n}',
     awardsEmpty: 'The awards are next',
     earlierAwards: 'Awarded',
+    awardVacant: 'Not awarded',
     pageOf: '{page} / {pages}',
   },
-});
+};
+
+export const t = messages(tables);
+
+/** every character these messages use, in both languages: see glyphs.ts */
+export const everyMessage = [...Object.values(tables.zh), ...Object.values(tables.en)].join('');

@@ -45,7 +45,7 @@ export class TalkClock {
     if (!this.#source().frozen) this.#now = this.#serverNow();
   }
 
-  readonly running = $derived(this.#source().clock?.runningSince != null);
+  readonly running = $derived.by(() => this.#source().clock?.runningSince != null);
 
   readonly elapsedMs = $derived.by(() => {
     const clock = this.#source().clock;
@@ -53,7 +53,7 @@ export class TalkClock {
     return clock.elapsedMs + (clock.runningSince === null ? 0 : Math.max(0, this.#now - clock.runningSince));
   });
 
-  readonly limitMs = $derived(this.#source().clock?.limitMs ?? null);
+  readonly limitMs = $derived.by(() => this.#source().clock?.limitMs ?? null);
 
   readonly mood: ClockMood = $derived.by(() => {
     if (this.limitMs === null) return 'untimed';

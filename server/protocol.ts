@@ -20,7 +20,7 @@ export const PROTOCOL_VERSION = 1;
 const Key = Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' });
 /** a decimal as a JSON number or as text ("18.5") */
 const DecimalValue = Type.Union([Type.Number(), Type.String({ pattern: '^-?\\d{1,9}(\\.\\d{1,9})?$' })]);
-const Items = Type.Record(Key, DecimalValue, { maxProperties: 50 });
+const Items = Type.Record(Key, DecimalValue, { maxProperties: 50, additionalProperties: false });
 const SubmissionId = Type.String({ pattern: '^[A-Za-z0-9_-]{8,64}$', description: 'client-generated, unique per sheet; a retry sends the same one' });
 const TurnsVersion = Type.Integer({ minimum: 0, description: 'the turnsVersion of the snapshot the command was made against' });
 const Reason = Type.String({ minLength: 1, maxLength: 500 });
@@ -41,7 +41,10 @@ export const PayloadSchemas = {
   'judge:excuse': Type.Object({ presenter: Key, judge: Key, reason: Reason, turnsVersion: TurnsVersion }, strict),
   'sheet:submit': Type.Object({ presenter: Key, items: Items, submissionId: SubmissionId }, strict),
   'sheet:enter': Type.Object({ presenter: Key, judge: Key, items: Items, submissionId: SubmissionId }, strict),
-  'screen:show': Type.Object({ screen: Type.Union([Type.Literal('title'), Type.Literal('turn'), Type.Literal('ranking')]), turnsVersion: TurnsVersion }, strict),
+  'screen:show': Type.Object(
+    { screen: Type.Union([Type.Literal('title'), Type.Literal('turn'), Type.Literal('ranking'), Type.Literal('awards')]), turnsVersion: TurnsVersion },
+    strict,
+  ),
   'awards:reveal-next': Type.Object({ turnsVersion: TurnsVersion }, strict),
 } satisfies Record<string, TSchema>;
 

@@ -45,8 +45,11 @@ export interface LiveState {
   /** moves on with every change (sheets included): clients keep the snapshot with the highest */
   version: number;
   /**
-   * moves on only when the host's picture of the contest changes (a turn moves, the screen
-   * changes, a sheet is reopened): host commands carry it, so two consoles cannot both advance
+   * moves on with every change of turns and screens, not with an ordinary sheet: a host command
+   * carries the turnsVersion it was made against, so two consoles cannot both advance. A judge's
+   * sheet moves it only when it changes a turn (the last sheet closing it) or replaces a reopened
+   * sheet: a host command in flight at that moment is refused as stale, which is right, because
+   * the console was looking at an older picture.
    */
   turnsVersion: number;
   screen: Screen;
@@ -88,7 +91,7 @@ export type LiveCommand =
   | { type: 'sheet:reopen'; presenter: string; judge: string; reason: string }
   | { type: 'sheet:submit'; presenter: string; judge: string; items: Record<string, Exact> }
   | { type: 'judge:excuse'; presenter: string; judge: string; reason: string }
-  | { type: 'screen:show'; screen: 'title' | 'turn' | 'ranking' }
+  | { type: 'screen:show'; screen: 'title' | 'turn' | 'ranking' | 'awards' }
   | { type: 'awards:reveal-next' };
 
 export type LiveErrorCode =
@@ -198,6 +201,7 @@ export function decide(
 
   if (command.type === 'screen:show') {
     if (command.screen === 'turn' && state.current === null) return refuse('invalid_transition', 'no presenter has been on stage yet');
+    if (command.screen === 'awards' && state.awardsShown === 0) return refuse('invalid_transition', 'no award has been revealed yet');
     return accept(next({ screen: command.screen }, true), [{ action: 'screen:show', detail: { screen: command.screen } }]);
   }
 
@@ -205,8 +209,8 @@ export function decide(
     const open = contest.presenters.filter((p) => !['revealed', 'skipped'].includes(state.turns[p.key]!.phase));
     if (open.length > 0) return refuse('not_finished', `awards come after every turn is revealed or skipped; ${open.length} still open (first: ${open[0]!.name})`);
     if (contest.rules.awards.length === 0) return refuse('invalid_transition', 'this contest has no awards');
-    if (state.screen === 'awards' && state.awardsShown >= contest.rules.awards.length) return refuse('invalid_transition', 'every award is already shown');
-    const awardsShown = state.screen === 'awards' ? state.awardsShown + 1 : 1;
+    if (state.awardsShown >= contest.rules.awards.length) return refuse('invalid_transition', 'every award is already shown');
+    const awardsShown = state.awardsShown + 1;
     return accept(next({ screen: 'awards', awardsShown }, true), [{ action: 'awards:reveal', detail: { shown: awardsShown } }]);
   }
 
@@ -242,6 +246,9 @@ export function decide(
     }
     case 'turn:reveal': {
       if (turn.phase !== 'closed' && turn.phase !== 'revealed') return wrongPhase('reveal', ['closed', 'revealed']);
+      // the projector shows one presenter: revealing another now would take the stage from the one on it
+      const onStage = contest.presenters.find((p) => p.key !== presenter.key && ['presenting', 'scoring'].includes(state.turns[p.key]!.phase));
+      if (onStage) return refuse('invalid_transition', `${onStage.name} is ${PHASE_NAMES[state.turns[onStage.key]!.phase]}; reveal ${presenter.name} after that turn is closed`);
       const shown = sheets.get(presenter.key) ?? new Map<string, SheetRecord>();
       const sheetIds = Object.fromEntries([...shown].map(([judge, sheet]) => [judge, sheet.id]));
       const revealed: RevealRecord = { sheetIds, at: now, count: (turn.revealed?.count ?? 0) + 1 };
@@ -281,7 +288,8 @@ export function decide(
       if (!judge) return refuse('not_found', `no judge "${command.judge}" in this contest`);
       if (presenter.recused.includes(judge.key)) return refuse('invalid_transition', `${judge.name} is already recused from ${presenter.name}`);
       if (sheets.get(presenter.key)?.has(judge.key)) return refuse('already_submitted', `${judge.name} has a sheet for ${presenter.name}; reopen it instead`);
-      if (turn.phase === 'revealed') return refuse('invalid_transition', `${presenter.name} is already revealed`);
+      const panelLeft = contest.judges.filter((j) => j.panel === judge.panel && j.key !== judge.key && !presenter.recused.includes(j.key));
+      if (panelLeft.length === 0) return refuse('invalid_transition', `${judge.name} is the last judge of their panel for ${presenter.name}; the panel would have no score`);
       const remaining = expectedJudges(contest, presenter.key).filter((j) => j !== judge.key);
       const complete = remaining.every((j) => sheets.get(presenter.key)?.has(j));
       const phase = turn.phase === 'scoring' && complete ? 'closed' : turn.phase;
@@ -304,7 +312,10 @@ export function decide(
       if (existing && reopenReason === undefined) {
         return refuse('already_submitted', `${judge.name} has already submitted a sheet for ${presenter.name}; the host can reopen it`);
       }
-      if (!existing && turn.phase !== 'scoring') {
+      // A judge submits while scoring is open; the host may also enter a late paper sheet (代录)
+      // for a closed or revealed turn, which the projector shows at the next reveal.
+      const open = turn.phase === 'scoring' || (actor.role === 'host' && (turn.phase === 'closed' || turn.phase === 'revealed'));
+      if (!existing && !open) {
         return refuse('turn_not_open', `${presenter.name} is not taking sheets (the turn is ${PHASE_NAMES[turn.phase]})`);
       }
       const problem = sheetItemsProblem(contest.rules.criteria, command.items);

@@ -83,9 +83,12 @@ export function board(view: LiveView): Board {
   }
   const results = computeResults(contest, revealedSheets.map(asSheet));
   const revealedSet = new Set(revealedKeys);
+  // An award is on the board only once the host has announced it: before the end, ranks among the
+  // presenters revealed so far would hand out provisional awards in public.
+  const announced = new Set(contest.rules.awards.map((a) => a.name).reverse().slice(0, state.awardsShown));
   const ranking: RankingRow[] = results
     .filter((r) => revealedSet.has(r.presenter))
-    .map((r) => ({ presenter: r.presenter, rank: r.rank, final: r.rounded, award: r.award, complete: r.complete }));
+    .map((r) => ({ presenter: r.presenter, rank: r.rank, final: r.rounded, award: r.award !== null && announced.has(r.award) ? r.award : null, complete: r.complete }));
 
   const current = state.current;
   const turn = current ? state.turns[current]! : null;
@@ -131,7 +134,7 @@ export function board(view: LiveView): Board {
     progress,
     reveal,
     ranking,
-    awards: state.screen === 'awards' ? awardLevels(contest, results, state.awardsShown) : [],
+    awards: awardLevels(contest, results, state.awardsShown),
     revealedCount: revealedKeys.length,
   };
 }

@@ -31,12 +31,13 @@ export async function contestRoutes(app: FastifyInstance, deps: ContestRoutesDep
     }
     const id = await createContest(db.db, deps.linkSecret, contest, 'admin');
     const links = (await contestLinks(db.db, deps.linkSecret, baseUrl(request), id))!;
-    return reply.status(201).send({
-      id,
-      hostUrl: links.host,
-      displayUrl: links.display,
-      judges: links.judges.map((j) => ({ key: j.key, name: j.name, url: j.url })),
-    });
+    return reply.status(201).send({ id, hostUrl: links.host, displayUrl: links.display, judges: links.judges });
+  });
+
+  app.get<{ Params: { id: string } }>('/api/contests/:id/links', async (request) => {
+    const links = await contestLinks(db.db, deps.linkSecret, baseUrl(request), request.params.id);
+    if (!links) throw new AppError('not_found', `no contest ${request.params.id}`);
+    return { ok: true, hostUrl: links.host, displayUrl: links.display, judges: links.judges };
   });
 
   app.get<{ Params: { id: string } }>('/api/contests/:id/export', async (request, reply) => {

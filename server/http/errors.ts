@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
-import { AppError, type ErrorCode } from '../errors.ts';
+import { AppError, isDatabaseUnavailable, type ErrorCode } from '../errors.ts';
 
 /** The one mapping from error codes to HTTP statuses; every error reply is {ok:false, error:{code, message}}. */
 export const HTTP_STATUS: Record<ErrorCode, number> = {
@@ -31,6 +31,9 @@ export function registerErrorHandler(app: FastifyInstance): void {
     const status = (error as FastifyError).statusCode ?? 500;
     if (status < 500) {
       return reply.status(status).send({ ok: false, error: { code: 'invalid_input', message: error.message } });
+    }
+    if (isDatabaseUnavailable(error)) {
+      return reply.status(503).send({ ok: false, error: { code: 'db_unavailable', message: 'the database is not answering; nothing was changed, try again' } });
     }
     request.log.error({ err: error }, 'request failed');
     return reply.status(500).send({ ok: false, error: { code: 'internal', message: 'internal error; the server log has the details' } });

@@ -100,7 +100,8 @@ export function registerContestEvents(socket: LeitaiSocket, deps: ContestSocketD
       } catch (error) {
         const answer = ackError(error);
         if (!answer.ok && (answer.error.code === 'internal' || answer.error.code === 'db_unavailable')) {
-          deps.log.warn({ event, role: socket.data.role, contest: socket.data.contestId, err: error }, `socket command failed: ${answer.error.message}`);
+          const cause = error instanceof AppError ? error.details?.cause : undefined;
+          deps.log.warn({ event, role: socket.data.role, contest: socket.data.contestId, err: error, cause }, `socket command failed: ${answer.error.message}`);
         }
         reply(answer);
       }

@@ -134,7 +134,8 @@ export class LiveContests {
   #translate(error: unknown): AppError {
     if (isAppError(error)) return error;
     if (isDatabaseUnavailable(error)) return new AppError('db_unavailable', 'not saved: the database is not answering; the same submission can be sent again');
-    return new AppError('internal', `internal error: ${(error as Error)?.message ?? String(error)}`);
+    // the client gets no database or stack detail; the socket layer logs `cause`
+    return new AppError('internal', 'internal error; the server log has the details', { cause: (error as Error)?.stack ?? String(error) });
   }
 
   /**

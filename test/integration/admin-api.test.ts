@@ -29,6 +29,7 @@ describeEachDatabase('the admin API', (ctx) => {
       ['GET', '/api/contests'],
       ['POST', '/api/contests'],
       ['GET', '/api/contests/x/export'],
+      ['GET', '/api/contests/x/links'],
     ] as const) {
       const none = await call(method, path, { token: null, body: method === 'POST' ? JSON.stringify(SMALL_CONTEST) : undefined });
       expect(none.status).toBe(401);
@@ -47,8 +48,10 @@ describeEachDatabase('the admin API', (ctx) => {
       id: expect.stringMatching(/^[a-z0-9]{10}$/),
       hostUrl: expect.stringMatching(/\/host#token=/),
       displayUrl: expect.stringMatching(/\/display#token=/),
-      judges: SMALL_CONTEST.judges.map((j: { key: string; name: string }) => ({ key: j.key, name: j.name, url: expect.stringMatching(/\/judge#token=/) })),
+      judges: SMALL_CONTEST.judges.map((j: { key: string; name: string; panel: string }) => ({ key: j.key, name: j.name, panel: j.panel, url: expect.stringMatching(/\/judge#token=/) })),
     });
+    const links = (await (await call('GET', `/api/contests/${body.id}/links`)).json()) as { hostUrl: string; judges: unknown[] };
+    expect(links).toMatchObject({ ok: true, hostUrl: (body as unknown as { hostUrl: string }).hostUrl, judges: (body as unknown as { judges: unknown[] }).judges });
     const list = (await (await call('GET', '/api/contests')).json()) as { contests: Array<{ id: string }> };
     expect(list.contests.map((c) => c.id)).toContain(body.id);
 

@@ -93,7 +93,8 @@ describeEachDatabase('a live contest over Socket.IO', (ctx) => {
     expect(reveal.final).toBe(hostResult.final);
     expect(reveal.panels[0]!.totals.filter((t) => t.dropped !== null)).toHaveLength(2);
     expect(reveal.panels[1]!.totals.filter((t) => t.dropped !== null)).toHaveLength(0);
-    expect(display.snapshot().board.ranking).toEqual([{ presenter: 'p1', rank: 1, final: hostResult.final, award: '一等奖', complete: true }]);
+    // no award on the board before the host announces the awards
+    expect(display.snapshot().board.ranking).toEqual([{ presenter: 'p1', rank: 1, final: hostResult.final, award: null, complete: true }]);
   });
 
   it('runs p2 to p4 the same way (e3 recused from p2), skips the absent p5, and ranks like the recount of the export', async () => {
@@ -115,8 +116,8 @@ describeEachDatabase('a live contest over Socket.IO', (ctx) => {
     writeFileSync(file, await exported.text());
     const { stdout } = await run('npm', ['run', '--silent', 'recount', '--', file], { cwd: ROOT });
     const recount = JSON.parse(stdout).results as Array<{ presenter: string; rank: number | null; final: string | null; award: string | null }>;
-    expect(recount.filter((r) => r.rank !== null).map((r) => [r.presenter, r.rank, r.final, r.award])).toEqual(
-      display.snapshot().board.ranking.map((r) => [r.presenter, r.rank, r.final, r.award]),
+    expect(recount.filter((r) => r.rank !== null).map((r) => [r.presenter, r.rank, r.final])).toEqual(
+      display.snapshot().board.ranking.map((r) => [r.presenter, r.rank, r.final]),
     );
     expect(recount.find((r) => r.presenter === 'p5')).toMatchObject({ rank: null, final: null });
     expect(host.snapshot().sheets).toHaveLength(7 + 6 + 7 + 7);
@@ -165,6 +166,12 @@ describeEachDatabase('a live contest over Socket.IO', (ctx) => {
     await waitFor(() => display.snapshot().board.awards.length === 3);
     expect(display.snapshot().board.awards.map((a) => a.name)).toEqual(['优秀奖', '二等奖', '一等奖']);
     expect(display.snapshot().board.awards[2]!.presenters).toHaveLength(1);
+    // once announced, the awards are on the ranking too, as the recount gives them
+    const exported = await (await fetch(`${server.url}/api/contests/${contest.id}/export`, { headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` } })).text();
+    const file = join(mkdtempSync(join(tmpdir(), 'leitai-export-')), 'final.json');
+    writeFileSync(file, exported);
+    const recount = JSON.parse((await run('npm', ['run', '--silent', 'recount', '--', file], { cwd: ROOT })).stdout).results as Array<{ presenter: string; rank: number; final: string; award: string | null }>;
+    expect(display.snapshot().board.ranking.map((r) => [r.presenter, r.rank, r.final, r.award])).toEqual(recount.map((r) => [r.presenter, r.rank, r.final, r.award]));
   });
 
   it('never sent a judge another judge’s values: every frame a judge received holds only its own sheets', () => {

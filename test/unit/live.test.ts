@@ -11,15 +11,18 @@ const HOST: Actor = { role: 'host' };
 const judge = (key: string): Actor => ({ role: 'judge', judge: key });
 
 class Harness {
+  /** the contest as the service keeps it: an excused judge becomes a recusal */
+  contest = { ...contest, presenters: contest.presenters.map((p) => ({ ...p, recused: [...p.recused] })) };
   state: LiveState = initialLiveState(contest);
   sheets = new Map<string, Map<string, SheetRecord>>();
   now = 1_000_000;
   #ids = 0;
 
   try(command: LiveCommand, actor: Actor = HOST): Decision {
-    const decision = decide(contest, this.state, this.sheets, actor, command, this.now);
+    const decision = decide(this.contest, this.state, this.sheets, actor, command, this.now);
     if (decision.ok) {
       this.state = decision.state;
+      if (decision.recusal) this.contest.presenters.find((p) => p.key === decision.recusal!.presenter)!.recused.push(decision.recusal.judge);
       if (decision.sheet) {
         const s = decision.sheet;
         const record: SheetRecord = {
@@ -123,6 +126,19 @@ describe('a turn', () => {
   });
 });
 
+describe('the projector', () => {
+  it('shows one presenter: revealing an earlier turn while another is on stage is refused', () => {
+    const h = new Harness();
+    h.do({ type: 'turn:start', presenter: 'p1' });
+    h.do({ type: 'turn:open-scoring', presenter: 'p1' });
+    h.do({ type: 'turn:close', presenter: 'p1' });
+    h.do({ type: 'turn:start', presenter: 'p2' });
+    const reveal = h.try({ type: 'turn:reveal', presenter: 'p1' });
+    expect(code(reveal)).toBe('invalid_transition');
+    expect(reveal.ok ? '' : reveal.message).toMatch(/李书记 is presenting; reveal 张书记 after that turn is closed/);
+  });
+});
+
 describe('the talk clock', () => {
   it('runs from the start, stops while paused, and stops for good when scoring opens', () => {
     const h = new Harness();
@@ -189,6 +205,18 @@ describe('a sheet', () => {
     expect(entered.ok && entered.audit[0]!.detail).toMatchObject({ enteredBy: 'host' });
   });
 
+  it('may come late on paper: the host enters it for a closed or revealed turn, a judge may not', () => {
+    const h = new Harness();
+    h.do({ type: 'turn:start', presenter: 'p1' });
+    h.do({ type: 'turn:open-scoring', presenter: 'p1' });
+    h.do({ type: 'turn:close', presenter: 'p1' });
+    expect(code(h.submit('p1', 'm4'))).toBe('turn_not_open');
+    expect(code(h.submit('p1', 'm4', '50', '30', HOST))).toBe('ok');
+    h.do({ type: 'turn:reveal', presenter: 'p1' });
+    expect(code(h.submit('p1', 'm3', '50', '30', HOST))).toBe('ok');
+    expect(h.phase('p1')).toBe('revealed');
+  });
+
   it('cannot be reopened when there is none', () => {
     const h = new Harness();
     expect(code(h.try({ type: 'sheet:reopen', presenter: 'p1', judge: 'm1', reason: 'x' }))).toBe('invalid_transition');
@@ -207,6 +235,14 @@ describe('an absent judge', () => {
     expect(excuse.recusal).toEqual({ presenter: 'p1', judge: 'm4' });
     expect(h.phase('p1')).toBe('closed');
     expect(excuse.audit.map((a) => a.action)).toEqual(['judge:excuse', 'turn:close']);
+  });
+
+  it('cannot be excused when they are the last judge of their panel left for that presenter', () => {
+    const h = new Harness();
+    h.do({ type: 'judge:excuse', presenter: 'p2', judge: 'e1', reason: 'x' }); // e3 is recused from p2 already
+    const last = h.try({ type: 'judge:excuse', presenter: 'p2', judge: 'e2', reason: 'x' });
+    expect(code(last)).toBe('invalid_transition');
+    expect(last.ok ? '' : last.message).toMatch(/last judge of their panel/);
   });
 
   it('cannot be excused where a sheet of theirs is in, or twice', () => {
@@ -235,5 +271,9 @@ describe('the awards', () => {
       expect([h.state.screen, h.state.awardsShown]).toEqual(['awards', shown]);
     }
     expect(code(h.try({ type: 'awards:reveal-next' }))).toBe('invalid_transition');
+    // the host may show the ranking again and come back to the awards as they were
+    h.do({ type: 'screen:show', screen: 'ranking' });
+    h.do({ type: 'screen:show', screen: 'awards' });
+    expect([h.state.screen, h.state.awardsShown]).toEqual(['awards', 3]);
   });
 });

@@ -40,14 +40,23 @@ export class Connection<S extends Snapshot> {
     this.#socket.on('connect', () => {
       this.status = 'online';
     });
-    this.#socket.on('disconnect', () => {
-      if (this.status !== 'replaced') this.status = 'offline';
+    this.#socket.on('disconnect', (reason) => {
+      if (this.status === 'replaced') return;
+      this.status = 'offline';
+      // The server closing our connection (it is restarting) stops Socket.IO's own reconnection:
+      // try again ourselves, until the server is back.
+      if (reason === 'io server disconnect') this.#retrySoon();
     });
     this.#socket.on('connect_error', (error) => {
       if (error.message.startsWith('unauthorized')) {
         this.status = 'refused';
         this.#socket.disconnect();
-      } else if (this.status !== 'replaced') this.status = 'offline';
+        return;
+      }
+      if (this.status !== 'replaced') this.status = 'offline';
+      // A refusal by the server (database briefly down, too many attempts) is not retried by
+      // Socket.IO itself; a network failure is (the socket stays active).
+      if (!this.#socket.active) this.#retrySoon();
     });
     this.#socket.on('state:snapshot', (snapshot) => this.#accept(snapshot as S));
     this.#socket.on('session:replaced', () => {
@@ -86,6 +95,12 @@ export class Connection<S extends Snapshot> {
         else resolve(result);
       });
     });
+  }
+
+  #retrySoon(): void {
+    setTimeout(() => {
+      if (this.status !== 'replaced' && this.status !== 'refused' && !this.#socket.connected) this.#socket.connect();
+    }, 1500 + Math.random() * 1500);
   }
 
   /** after `replaced`: take the seat back on this device */

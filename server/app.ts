@@ -7,6 +7,7 @@ import { clientRoutes } from './http/client.routes.ts';
 import { contestRoutes } from './http/contests.routes.ts';
 import { registerErrorHandler } from './http/errors.ts';
 import { healthRoutes } from './http/health.routes.ts';
+import { securityHeaders } from './http/security-headers.ts';
 import { attachSocketServer } from './realtime/socket.plugin.ts';
 import { LiveContests } from './services/live-contests.service.ts';
 import type { ServerSecrets } from './startup.ts';
@@ -44,6 +45,7 @@ export async function buildApp({ config, db, secrets, now }: AppDeps): Promise<L
     }
   });
   registerErrorHandler(app);
+  await securityHeaders(app);
 
   const live = new LiveContests(db.db, now);
   await app.register(healthRoutes, { databaseKind: db.kind, databaseUp: () => db.ping() });

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Socket } from 'socket.io';
 import { hashToken } from '../auth/tokens.ts';
 import { findAccessGrant } from '../db/access-tokens.repository.ts';
+import type { FailedAttempts } from '../auth/failed-attempts.ts';
 import type { Database } from '../db/database.ts';
 import { HANDSHAKE_ERRORS, type ClientToServerEvents, type InterServerEvents, type ServerToClientEvents, type SocketData } from '../protocol.ts';
 
@@ -11,13 +12,20 @@ export type LeitaiSocket = Socket<ClientToServerEvents, ServerToClientEvents, In
  * Handshake authentication: the token in `auth.token` decides the role and the contest. An
  * unknown or revoked token is refused before any event can be sent.
  */
-export function handshakeAuth(db: Kysely<Database>, log: (message: string) => void) {
+export function handshakeAuth(db: Kysely<Database>, failures: FailedAttempts, log: (message: string) => void) {
   return async (socket: LeitaiSocket, next: (error?: Error) => void): Promise<void> => {
     const token: unknown = socket.handshake.auth?.token;
+    const address = socket.handshake.address;
     try {
+      if (await failures.blocked(address)) {
+        log(`refused a socket handshake from ${address}: too many wrong tokens`);
+        return next(new Error(HANDSHAKE_ERRORS.rateLimited));
+      }
       const grant = typeof token === 'string' && /^[A-Za-z0-9_-]{16,64}$/.test(token) ? await findAccessGrant(db, hashToken(token)) : null;
       if (!grant) {
-        log(`refused a socket handshake from ${socket.handshake.address}: unknown token`);
+        await failures.fail(address);
+        // the token itself is never logged
+        log(`refused a socket handshake from ${address}: unknown token`);
         return next(new Error(HANDSHAKE_ERRORS.unauthorized));
       }
       socket.data = { contestId: grant.contestId, role: grant.role, judgeKey: grant.judgeKey };

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import { Server } from 'socket.io';
+import { FailedAttempts } from '../auth/failed-attempts.ts';
 import type { Database } from '../db/database.ts';
 import type { ClientToServerEvents, InterServerEvents, ServerToClientEvents, SocketData } from '../protocol.ts';
 import type { LiveContests } from '../services/live-contests.service.ts';
@@ -30,7 +31,8 @@ export function attachSocketServer(app: FastifyInstance, { db, live }: RealtimeD
   const broadcaster = new Broadcaster(io, live);
   live.onChange((contestId) => broadcaster.schedule(contestId));
 
-  io.use(handshakeAuth(db, (message) => app.log.warn(message)));
+  // 20 wrong tokens a minute from one address, then that address waits out the minute
+  io.use(handshakeAuth(db, new FailedAttempts(20, 60), (message) => app.log.warn(message)));
   io.on('connection', (socket: LeitaiSocket) => void connect(socket));
 
   async function connect(socket: LeitaiSocket): Promise<void> {

@@ -8,6 +8,7 @@ import { contestRoutes } from './http/contests.routes.ts';
 import { registerErrorHandler } from './http/errors.ts';
 import { healthRoutes } from './http/health.routes.ts';
 import { securityHeaders } from './http/security-headers.ts';
+import { rooms } from './realtime/rooms.ts';
 import { attachSocketServer } from './realtime/socket.plugin.ts';
 import { LiveContests } from './services/live-contests.service.ts';
 import type { ServerSecrets } from './startup.ts';
@@ -48,9 +49,15 @@ export async function buildApp({ config, db, secrets, now }: AppDeps): Promise<L
   await securityHeaders(app);
 
   const live = new LiveContests(db.db, now);
-  await app.register(healthRoutes, { databaseKind: db.kind, databaseUp: () => db.ping() });
-  await app.register(contestRoutes, { db, linkSecret: secrets.linkSecret, adminTokenHash: secrets.adminTokenHash, publicUrl: config.publicUrl });
-  await app.register(clientRoutes);
   const io = attachSocketServer(app, { db: db.db, live });
+  await app.register(healthRoutes, { databaseKind: db.kind, databaseUp: () => db.ping() });
+  await app.register(contestRoutes, {
+    db,
+    linkSecret: secrets.linkSecret,
+    adminTokenHash: secrets.adminTokenHash,
+    publicUrl: config.publicUrl,
+    disconnectJudge: (contestId, judgeKey) => io.in(rooms.judge(contestId, judgeKey)).disconnectSockets(true),
+  });
+  await app.register(clientRoutes);
   return { app, io: io as unknown as Server, live };
 }

@@ -42,3 +42,17 @@ export async function activeGrants(db: Db, contestId: string): Promise<AccessGra
 function toGrant(row: { contest_id: string; role: AccessRole; judge_key: string | null; generation: number }): AccessGrant {
   return { contestId: row.contest_id, role: row.role, judgeKey: row.judge_key, generation: row.generation };
 }
+
+/** Revokes the live grant of a judge; returns its generation, or null when it had none. */
+export async function revokeJudgeGrant(db: Db, contestId: string, judgeKey: string): Promise<number | null> {
+  const revoked = await db
+    .updateTable('access_tokens')
+    .set({ revoked_at: new Date() })
+    .where('contest_id', '=', contestId)
+    .where('role', '=', 'judge')
+    .where('judge_key', '=', judgeKey)
+    .where('revoked_at', 'is', null)
+    .returning('generation')
+    .execute();
+  return revoked.length === 0 ? null : Math.max(...revoked.map((r) => r.generation));
+}

@@ -4,11 +4,13 @@ import { findContest, listContests } from '../db/contests.repository.ts';
 import { effectiveSheets } from '../db/score-sheets.repository.ts';
 import type { DatabaseHandle } from '../db/connection.ts';
 import { AppError } from '../errors.ts';
-import { contestLinks, createContest } from '../services/contests.service.ts';
+import { contestLinks, createContest, reissueJudgeLink } from '../services/contests.service.ts';
 import { requireAdmin } from './admin-auth.ts';
 
 export interface ContestRoutesDeps {
   db: DatabaseHandle;
+  /** ends the connections made with a judge's old link */
+  disconnectJudge(contestId: string, judgeKey: string): void;
   linkSecret: string;
   adminTokenHash: string;
   publicUrl: string | null;
@@ -38,6 +40,13 @@ export async function contestRoutes(app: FastifyInstance, deps: ContestRoutesDep
     const links = await contestLinks(db.db, deps.linkSecret, baseUrl(request), request.params.id);
     if (!links) throw new AppError('not_found', `no contest ${request.params.id}`);
     return { ok: true, hostUrl: links.host, displayUrl: links.display, judges: links.judges };
+  });
+
+  app.post<{ Params: { id: string; judge: string } }>('/api/contests/:id/judges/:judge/reissue', async (request) => {
+    const { id, judge } = request.params;
+    const token = await reissueJudgeLink(db.db, deps.linkSecret, id, judge);
+    deps.disconnectJudge(id, judge);
+    return { ok: true, key: judge, url: `${baseUrl(request)}/judge#token=${token}` };
   });
 
   app.get<{ Params: { id: string } }>('/api/contests/:id/export', async (request, reply) => {

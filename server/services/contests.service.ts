@@ -2,8 +2,9 @@ import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { deriveLinkToken, hashToken } from '../auth/tokens.ts';
 import type { ContestDefinition } from '../domain/contest.ts';
+import { AppError } from '../errors.ts';
 import type { ContestWithScores } from '../contest-file/contest-file.ts';
-import { activeGrants, insertAccessToken, type AccessGrant } from '../db/access-tokens.repository.ts';
+import { activeGrants, insertAccessToken, revokeJudgeGrant, type AccessGrant } from '../db/access-tokens.repository.ts';
 import { appendAudit } from '../db/audit.repository.ts';
 import { findContest, insertContest } from '../db/contests.repository.ts';
 import type { Database } from '../db/database.ts';
@@ -71,4 +72,21 @@ export async function contestLinks(db: Kysely<Database>, linkSecret: string, bas
       url: link(grants.find((g) => g.role === 'judge' && g.judgeKey === j.key), 'judge'),
     })),
   };
+}
+
+/**
+ * A judge's lost phone: the old link stops working (the caller also disconnects a phone still
+ * connected with it) and a new one is made. Returns the new link's token.
+ */
+export async function reissueJudgeLink(db: Kysely<Database>, linkSecret: string, contestId: string, judgeKey: string): Promise<string> {
+  return db.transaction().execute(async (trx) => {
+    const judge = await trx.selectFrom('judges').select('key').where('contest_id', '=', contestId).where('key', '=', judgeKey).executeTakeFirst();
+    if (!judge) throw new AppError('not_found', `no judge ${judgeKey} in contest ${contestId}`);
+    const previous = await revokeJudgeGrant(trx, contestId, judgeKey);
+    const grant: AccessGrant = { contestId, role: 'judge', judgeKey, generation: (previous ?? -1) + 1 };
+    const token = deriveLinkToken(linkSecret, grant);
+    await insertAccessToken(trx, hashToken(token), grant);
+    await appendAudit(trx, { contestId, actorRole: 'admin', action: 'judge:reissue-link', judgeKey, detail: { generation: grant.generation } });
+    return token;
+  });
 }

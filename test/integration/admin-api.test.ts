@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { readContestFile } from '../../server/contest-file/contest-file.ts';
 import { startTestServer, TEST_ADMIN_TOKEN, type RunningTestServer } from '../helpers/app.ts';
-import { SMALL_CONTEST } from '../helpers/contest-driver.ts';
+import { SMALL_CONTEST, tokenOf } from '../helpers/contest-driver.ts';
 import { describeEachDatabase } from '../helpers/databases.ts';
 
 /** The admin API as an organiser's script (or the admin pages) calls it. */
@@ -30,6 +30,7 @@ describeEachDatabase('the admin API', (ctx) => {
       ['POST', '/api/contests'],
       ['GET', '/api/contests/x/export'],
       ['GET', '/api/contests/x/links'],
+      ['POST', '/api/contests/x/judges/m1/reissue'],
     ] as const) {
       const none = await call(method, path, { token: null, body: method === 'POST' ? JSON.stringify(SMALL_CONTEST) : undefined });
       expect(none.status).toBe(401);
@@ -80,6 +81,24 @@ describeEachDatabase('the admin API', (ctx) => {
       expect(answer.error.message).toMatch(message);
     }
     expect(await contestCount()).toBe(before);
+  });
+
+  it('reissues a lost phone’s link: the old one stops working at once, even on a phone still connected, the new one works', async () => {
+    const created = (await (await call('POST', '/api/contests', { body: JSON.stringify(SMALL_CONTEST) })).json()) as { id: string; judges: Array<{ key: string; url: string }> };
+    const oldToken = tokenOf(created.judges[0]!.url);
+    const phone = await server.connect(oldToken);
+    const dropped = new Promise<string>((resolve) => phone.socket.once('disconnect', (reason) => resolve(reason)));
+    const response = await call('POST', `/api/contests/${created.id}/judges/m1/reissue`);
+    expect(response.status).toBe(200);
+    const { url } = (await response.json()) as { url: string };
+    expect(tokenOf(url)).not.toBe(oldToken);
+    expect(await dropped).toBe('io server disconnect');
+    await expect(server.connect(oldToken)).rejects.toThrow(/unauthorized/);
+    const fresh = await server.connect(tokenOf(url));
+    expect(fresh.snapshot()).toMatchObject({ role: 'judge', judge: { key: 'm1' } });
+    const links = (await (await call('GET', `/api/contests/${created.id}/links`)).json()) as { judges: Array<{ key: string; url: string }> };
+    expect(links.judges[0]!.url).toBe(url);
+    expect((await call('POST', `/api/contests/${created.id}/judges/nobody/reissue`)).status).toBe(404);
   });
 
   it('answers 404 for a contest that does not exist', async () => {

@@ -13,6 +13,11 @@ import { attachSocketServer } from './realtime/socket.plugin.ts';
 import { LiveContests } from './services/live-contests.service.ts';
 import type { ServerSecrets } from './startup.ts';
 
+/** "/judge?token=abc&lang=en" → "/judge?token=[redacted]&lang=en" */
+export function redactTokens(url: string): string {
+  return url.replace(/([?&](?:token|auth|key)=)[^&#]*/gi, '$1[redacted]');
+}
+
 export interface AppDeps {
   config: Config;
   db: DatabaseHandle;
@@ -33,7 +38,12 @@ export interface LeitaiApp {
  */
 export async function buildApp({ config, db, secrets, now }: AppDeps): Promise<LeitaiApp> {
   const app = Fastify({
-    logger: { level: config.logLevel },
+    logger: {
+      level: config.logLevel,
+      // Links carry tokens in the fragment, which browsers never send; a token pasted into a
+      // query string by mistake must still not reach the log.
+      serializers: { req: (request) => ({ method: request.method, url: redactTokens(request.url), remoteAddress: request.ip }) },
+    },
     // a contest file of 2,000 presenters is well under this; nothing legitimate comes near it
     bodyLimit: 2 * 1024 * 1024,
   });

@@ -13,7 +13,8 @@ export async function clientRoutes(app: FastifyInstance): Promise<void> {
     app.log.warn(`no client build in ${CLIENT_DIR}; run "npm run build" (npm start does)`);
     return;
   }
-  await app.register(fastifyStatic, { root: CLIENT_DIR, index: false, wildcard: false, maxAge: 0 });
+  // wildcard: files are looked up per request, so a rebuilt client is served without a restart
+  await app.register(fastifyStatic, { root: CLIENT_DIR, index: false, wildcard: true, maxAge: 0 });
   for (const page of CLIENT_PAGES) {
     app.get(page, (_request, reply) => reply.header('cache-control', 'no-cache').sendFile('index.html'));
   }

@@ -1,4 +1,7 @@
-import type { HostSheet, HostSnapshot, HostTurn, TurnPhase } from '../../../server/protocol.ts';
+import type { HostResult, HostSheet, HostSnapshot, HostTurn, TurnPhase } from '../../../server/protocol.ts';
+
+type HostPresenter = HostSnapshot['presenters'][number];
+type HostJudge = HostSnapshot['judges'][number];
 
 /**
  * What the host console should offer next, as pure functions of a HostSnapshot (and the row the
@@ -38,7 +41,10 @@ export interface Secondary {
   skip: string | null;
   /** undo (turn:reset) of the focused turn; `blocked` when sheets have arrived (the server refuses) */
   undo: { presenter: string; from: TurnPhase; blocked: boolean } | null;
-  /** turn:reveal again on a revealed turn; `pending` says whether a correction is not yet on the projector */
+  /**
+   * turn:reveal again on a revealed turn (not while another turn is on stage: it takes the
+   * projector); `pending` says whether a correction is not yet on the projector
+   */
   reReveal: { presenter: string; pending: Correction } | null;
 }
 
@@ -53,6 +59,9 @@ export interface SnapshotIndex {
   snapshot: HostSnapshot;
   /** presenter keys in running order */
   order: string[];
+  presenter: Map<string, HostPresenter>;
+  judge: Map<string, HostJudge>;
+  result: Map<string, HostResult>;
   turn: Map<string, HostTurn>;
   /** presenter → judge → effective sheet */
   sheets: Map<string, Map<string, HostSheet>>;
@@ -70,7 +79,16 @@ export function indexSnapshot(snapshot: HostSnapshot): SnapshotIndex {
     byJudge.set(s.judge, s);
   }
   const expected = new Map(snapshot.presenters.map((p) => [p.key, snapshot.judges.filter((j) => !p.recused.includes(j.key)).map((j) => j.key)]));
-  return { snapshot, order, turn, sheets, expected };
+  return {
+    snapshot,
+    order,
+    presenter: new Map(snapshot.presenters.map((p) => [p.key, p])),
+    judge: new Map(snapshot.judges.map((j) => [j.key, j])),
+    result: new Map(snapshot.results.map((r) => [r.presenter, r])),
+    turn,
+    sheets,
+    expected,
+  };
 }
 
 const phaseOf = (ix: SnapshotIndex, presenter: string): TurnPhase => ix.turn.get(presenter)?.phase ?? 'waiting';
@@ -93,6 +111,16 @@ export function focusTurn(ix: SnapshotIndex, selected: string | null): string | 
   const current = ix.snapshot.board.current;
   if (current !== null && ix.turn.has(current) && phaseOf(ix, current) !== 'waiting') return current;
   return ix.order.find((p) => phaseOf(ix, p) === 'waiting') ?? ix.order.find((p) => phaseOf(ix, p) === 'closed') ?? ix.order.at(-1) ?? null;
+}
+
+/**
+ * What the live turn is doing: the console keeps a row the host selected only while this stays
+ * the same, so a turn that closes by itself (or another console's move) brings the panel back to
+ * the live turn instead of leaving the big button on a row the host clicked a while ago.
+ */
+export function liveSignature(ix: SnapshotIndex): string {
+  const live = focusTurn(ix, null);
+  return live === null ? '' : `${live}:${phaseOf(ix, live)}`;
 }
 
 /** The first waiting presenter after `after` in running order, else the first waiting one from the top. */
@@ -142,8 +170,12 @@ export function nextStep(ix: SnapshotIndex, focus: string | null): Step {
       return { kind: 'open-scoring', presenter: focus };
     case 'scoring':
       return { kind: 'close', presenter: focus, missing: missingJudges(ix, focus) };
-    case 'closed':
+    case 'closed': {
+      // a reveal takes the projector: not in the middle of someone else's talk or scoring
+      const active = onStage(ix);
+      if (active) return { kind: 'busy', presenter: focus, busy: active, busyPhase: phaseOf(ix, active) };
       return { kind: 'reveal', presenter: focus, other: false };
+    }
     case 'revealed':
     case 'skipped':
       return afterFinished(ix, focus);
@@ -197,7 +229,7 @@ export function secondaryActions(ix: SnapshotIndex, focus: string | null, step: 
     resume: phase === 'presenting' && !running,
     skip,
     undo,
-    reReveal: phase === 'revealed' ? { presenter: focus, pending: correctionPending(ix, focus) } : null,
+    reReveal: phase === 'revealed' && onStage(ix) === null ? { presenter: focus, pending: correctionPending(ix, focus) } : null,
   };
 }
 

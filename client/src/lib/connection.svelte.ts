@@ -30,14 +30,17 @@ export class Connection<S extends Snapshot> {
   snapshot = $state.raw<S | null>(null);
   /** serverNow − Date.now() at the last snapshot: add it to Date.now() to get server time */
   clockOffsetMs = $state(0);
+  /** a snapshot has arrived since the last (re)connect */
+  #fresh = $state(false);
   /** true from a disconnect until the next snapshot arrives: what is on screen may be old */
-  stale = $derived(this.status !== 'online' || this.snapshot === null);
+  stale = $derived(this.status !== 'online' || this.snapshot === null || !this.#fresh);
 
   readonly #socket: Socket<ServerToClientEvents, ClientToServerEvents>;
 
   constructor(token: string) {
     this.#socket = io({ auth: { token, protocol: PROTOCOL_VERSION }, transports: ['websocket', 'polling'], reconnectionDelayMax: 3000 });
     this.#socket.on('connect', () => {
+      this.#fresh = false;
       this.status = 'online';
     });
     this.#socket.on('disconnect', (reason) => {
@@ -66,6 +69,7 @@ export class Connection<S extends Snapshot> {
   }
 
   #accept(snapshot: S): void {
+    this.#fresh = true;
     // After a reconnect the server's first snapshot may carry the same version as ours; take it
     // anyway (it is the server's current truth). Only an older one is ignored.
     if (this.snapshot && snapshot.version < this.snapshot.version) return;
@@ -85,6 +89,11 @@ export class Connection<S extends Snapshot> {
    */
   send<E extends CommandEvent>(event: E, payload: Payload<E>, timeoutMs = 8000): Promise<AckValue<E> | { ok: false; error: { code: 'timeout'; message: string } }> {
     return new Promise((resolve) => {
+      // Socket.IO would buffer it and send it after a reconnect, against a state the sender never saw
+      if (!this.#socket.connected) {
+        resolve({ ok: false, error: { code: 'timeout', message: 'not connected to the server' } });
+        return;
+      }
       const emit = this.#socket.timeout(timeoutMs).emit as unknown as (
         event: E,
         payload: Payload<E>,

@@ -1,0 +1,334 @@
+import { describe, expect, it } from 'vitest';
+import {
+  clockReading,
+  correctionPending,
+  focusTurn,
+  formatDuration,
+  indexSnapshot,
+  liveSignature,
+  missingJudges,
+  nextStep,
+  secondaryActions,
+  stepCommand,
+} from '../../client/src/host/next-step.ts';
+import { itemProblem, newSubmissionId, sheetItems, sheetTotal } from '../../client/src/host/paper-sheet.ts';
+import type { Board, HostSheet, HostSnapshot, TurnPhase } from '../../server/protocol.ts';
+
+/**
+ * The host console's "next step" rule, on hand-made snapshots: 4 presenters (p1…p4), a main
+ * panel of 3 judges (m1…m3) and an evaluation panel of 2 (e1, e2); e2 is recused from p2.
+ */
+
+interface Setup {
+  phases?: Partial<Record<string, TurnPhase>>;
+  /** presenter → judges who have a sheet in */
+  sheets?: Record<string, string[]>;
+  current?: string | null;
+  board?: Partial<Board>;
+  awards?: Record<string, string>;
+  reopened?: Record<string, Array<{ judge: string; reason: string }>>;
+  running?: boolean;
+}
+
+const PRESENTERS = ['p1', 'p2', 'p3', 'p4'];
+const JUDGES = [
+  { key: 'm1', panel: 'main' },
+  { key: 'm2', panel: 'main' },
+  { key: 'm3', panel: 'main' },
+  { key: 'e1', panel: 'eval' },
+  { key: 'e2', panel: 'eval' },
+];
+
+function sheet(presenter: string, judge: string, total = '80', corrected = false): HostSheet {
+  return { id: `${presenter}-${judge}-${total}`, presenter, judge, items: { score: total }, total, at: 0, enteredBy: 'judge', corrected };
+}
+
+function snapshot(setup: Setup = {}): HostSnapshot {
+  const sheets = Object.entries(setup.sheets ?? {}).flatMap(([p, judges]) => judges.map((j) => sheet(p, j)));
+  const board: Board = {
+    screen: 'turn',
+    current: setup.current ?? null,
+    currentPhase: null,
+    clock: null,
+    progress: [],
+    reveal: null,
+    ranking: [],
+    awards: [],
+    revealedCount: 0,
+    ...setup.board,
+  };
+  return {
+    protocol: 1,
+    role: 'host',
+    version: 1,
+    serverNow: 0,
+    turnsVersion: 7,
+    contest: { id: 'c', title: 'T', decimals: 2, timeLimitSeconds: 480 },
+    criteria: [{ key: 'score', name: '得分', max: '100', step: '0.5' }],
+    panels: [
+      { key: 'main', name: '主评委', weight: '0.7', dropHighest: 0, dropLowest: 0, judgeCount: 3 },
+      { key: 'eval', name: '测评', weight: '0.3', dropHighest: 0, dropLowest: 0, judgeCount: 2 },
+    ],
+    presenters: PRESENTERS.map((key, i) => ({ key, name: `选手${i + 1}`, unit: '', topic: '', position: i + 1, recused: key === 'p2' ? ['e2'] : [] })),
+    judges: JUDGES.map((j) => ({ ...j, name: j.key, connected: true })),
+    turns: PRESENTERS.map((key) => ({
+      presenter: key,
+      phase: setup.phases?.[key] ?? 'waiting',
+      clock: { runningSince: setup.running ? 1000 : null, elapsedMs: 0, limitMs: 480_000 },
+      reopened: setup.reopened?.[key] ?? [],
+      revealCount: setup.phases?.[key] === 'revealed' ? 1 : 0,
+    })),
+    sheets,
+    results: PRESENTERS.map((key, i) => ({
+      presenter: key,
+      rank: setup.awards?.[key] ? i + 1 : null,
+      final: null,
+      award: setup.awards?.[key] ?? null,
+      complete: Boolean(setup.awards?.[key]),
+      panels: [],
+    })),
+    board,
+    awardsShown: 0,
+  };
+}
+
+const step = (setup: Setup, selected: string | null = null) => {
+  const ix = indexSnapshot(snapshot(setup));
+  return nextStep(ix, focusTurn(ix, selected));
+};
+
+describe('the big button walks one presenter through a turn', () => {
+  it('before anything happened it starts the first presenter', () => {
+    expect(step({})).toEqual({ kind: 'start', presenter: 'p1', next: false });
+  });
+
+  it('presenting → open scoring; scoring → close; closed → reveal; revealed → next presenter', () => {
+    expect(step({ phases: { p1: 'presenting' }, current: 'p1' })).toEqual({ kind: 'open-scoring', presenter: 'p1' });
+    expect(step({ phases: { p1: 'scoring' }, current: 'p1' })).toEqual({ kind: 'close', presenter: 'p1', missing: ['m1', 'm2', 'm3', 'e1', 'e2'] });
+    expect(step({ phases: { p1: 'closed' }, current: 'p1' })).toEqual({ kind: 'reveal', presenter: 'p1', other: false });
+    expect(step({ phases: { p1: 'revealed' }, current: 'p1' })).toEqual({ kind: 'start', presenter: 'p2', next: true });
+  });
+
+  it('the close step lists exactly the non-recused judges who have not submitted', () => {
+    expect(step({ phases: { p2: 'scoring' }, current: 'p2', sheets: { p2: ['m2'] } })).toEqual({ kind: 'close', presenter: 'p2', missing: ['m1', 'm3', 'e1'] });
+    const ix = indexSnapshot(snapshot({ sheets: { p1: ['m1', 'e2'] } }));
+    expect(missingJudges(ix, 'p1')).toEqual(['m2', 'm3', 'e1']);
+  });
+
+  it('next skips presenters already skipped or revealed, and wraps to an earlier waiting one', () => {
+    expect(step({ phases: { p1: 'revealed', p2: 'skipped' }, current: 'p1' })).toEqual({ kind: 'start', presenter: 'p3', next: true });
+    expect(step({ phases: { p1: 'waiting', p2: 'revealed', p3: 'revealed', p4: 'revealed' }, current: 'p4' })).toEqual({
+      kind: 'start',
+      presenter: 'p1',
+      next: true,
+    });
+  });
+
+  it('after a skip the panel stays on the last presenter on stage and offers the one after the skipped', () => {
+    expect(step({ phases: { p1: 'revealed', p2: 'skipped' }, current: 'p1' })).toMatchObject({ presenter: 'p3' });
+  });
+
+  it('with nothing waiting, a closed turn left unrevealed is offered for reveal', () => {
+    expect(step({ phases: { p1: 'closed', p2: 'revealed', p3: 'revealed', p4: 'revealed' }, current: 'p4' })).toEqual({
+      kind: 'reveal',
+      presenter: 'p1',
+      other: true,
+    });
+  });
+});
+
+describe('the host selects a row', () => {
+  it('a waiting presenter can be started out of order when nobody is on stage', () => {
+    expect(step({ phases: { p1: 'revealed' }, current: 'p1' }, 'p4')).toEqual({ kind: 'start', presenter: 'p4', next: false });
+  });
+
+  it('a waiting presenter cannot be started while another is on stage: the button says who is', () => {
+    expect(step({ phases: { p1: 'scoring' }, current: 'p1' }, 'p3')).toEqual({ kind: 'busy', presenter: 'p3', busy: 'p1', busyPhase: 'scoring' });
+  });
+
+  it('a closed turn selected is revealed, but not while another presenter is on stage (the reveal takes the projector)', () => {
+    expect(step({ phases: { p1: 'closed', p2: 'revealed' }, current: 'p2' }, 'p1')).toEqual({ kind: 'reveal', presenter: 'p1', other: false });
+    const setup: Setup = { phases: { p1: 'closed', p2: 'presenting' }, current: 'p2' };
+    expect(step(setup, 'p1')).toEqual({ kind: 'busy', presenter: 'p1', busy: 'p2', busyPhase: 'presenting' });
+    expect(step(setup)).toEqual({ kind: 'open-scoring', presenter: 'p2' });
+  });
+
+  it('an unknown selection falls back to the live turn', () => {
+    expect(step({ phases: { p1: 'presenting' }, current: 'p1' }, 'nobody')).toEqual({ kind: 'open-scoring', presenter: 'p1' });
+  });
+
+  it('a turn sent back to waiting by undo is not the focus any more', () => {
+    const ix = indexSnapshot(snapshot({ phases: { p1: 'revealed', p2: 'waiting' }, current: 'p2' }));
+    expect(focusTurn(ix, null)).toBe('p2');
+    expect(nextStep(ix, 'p2')).toEqual({ kind: 'start', presenter: 'p2', next: false });
+  });
+});
+
+describe('a selection lasts while the live turn stays as it was', () => {
+  it('the live signature changes when the live turn changes phase (say, scoring closes by itself), not when a sheet comes in', () => {
+    const scoring = liveSignature(indexSnapshot(snapshot({ phases: { p1: 'scoring' }, current: 'p1' })));
+    expect(liveSignature(indexSnapshot(snapshot({ phases: { p1: 'scoring' }, current: 'p1', sheets: { p1: ['m1'] } })))).toBe(scoring);
+    expect(liveSignature(indexSnapshot(snapshot({ phases: { p1: 'closed' }, current: 'p1' })))).not.toBe(scoring);
+    expect(liveSignature(indexSnapshot(snapshot({ phases: { p1: 'revealed', p2: 'presenting' }, current: 'p2' })))).not.toBe(scoring);
+  });
+});
+
+describe('the end of the contest', () => {
+  const allDone: Setup = {
+    phases: { p1: 'revealed', p2: 'revealed', p3: 'skipped', p4: 'revealed' },
+    current: 'p4',
+    awards: { p1: '一等奖', p2: '二等奖', p4: '二等奖' },
+  };
+
+  it('awards are revealed lowest first, then the contest is finished', () => {
+    expect(step(allDone)).toEqual({ kind: 'awards', level: '二等奖', index: 0 });
+    expect(step({ ...allDone, board: { screen: 'awards' } })).toEqual({ kind: 'awards', level: '二等奖', index: 0 });
+    const one = snapshot({ ...allDone, board: { screen: 'awards' } });
+    one.awardsShown = 1;
+    const ix = indexSnapshot(one);
+    expect(nextStep(ix, focusTurn(ix, null))).toEqual({ kind: 'awards', level: '一等奖', index: 1 });
+    one.awardsShown = 2;
+    const ix2 = indexSnapshot(one);
+    expect(nextStep(ix2, focusTurn(ix2, null))).toEqual({ kind: 'finished' });
+  });
+
+  it('after leaving the awards screen the awards start again from the lowest', () => {
+    const s = snapshot({ ...allDone, board: { screen: 'ranking' } });
+    s.awardsShown = 2;
+    const ix = indexSnapshot(s);
+    expect(nextStep(ix, focusTurn(ix, null))).toEqual({ kind: 'awards', level: '二等奖', index: 0 });
+  });
+
+  it('the awards step sends awards:reveal-next; the finished step sends nothing', () => {
+    expect(stepCommand({ kind: 'awards', level: 'x', index: 0 })).toEqual({ event: 'awards:reveal-next' });
+    expect(stepCommand({ kind: 'finished' })).toBeNull();
+    expect(stepCommand({ kind: 'busy', presenter: 'p1', busy: 'p2', busyPhase: 'scoring' })).toBeNull();
+    expect(stepCommand({ kind: 'start', presenter: 'p3', next: true })).toEqual({ event: 'turn:start', presenter: 'p3' });
+  });
+});
+
+describe('secondary actions', () => {
+  const secondary = (setup: Setup, selected: string | null = null) => {
+    const ix = indexSnapshot(snapshot(setup));
+    const focus = focusTurn(ix, selected);
+    return secondaryActions(ix, focus, nextStep(ix, focus));
+  };
+
+  it('pause while the clock runs, resume while it is stopped, only when presenting', () => {
+    expect(secondary({ phases: { p1: 'presenting' }, current: 'p1', running: true })).toMatchObject({ pause: true, resume: false });
+    expect(secondary({ phases: { p1: 'presenting' }, current: 'p1', running: false })).toMatchObject({ pause: false, resume: true });
+    expect(secondary({ phases: { p1: 'scoring' }, current: 'p1' })).toMatchObject({ pause: false, resume: false });
+  });
+
+  it('skip applies to the waiting presenter the big button would start', () => {
+    expect(secondary({}).skip).toBe('p1');
+    expect(secondary({ phases: { p1: 'revealed' }, current: 'p1' }).skip).toBe('p2');
+    expect(secondary({ phases: { p1: 'scoring' }, current: 'p1' }).skip).toBeNull();
+  });
+
+  it('undo is offered for presenting, scoring and skipped turns, blocked once a sheet is in', () => {
+    expect(secondary({ phases: { p1: 'presenting' }, current: 'p1' }).undo).toEqual({ presenter: 'p1', from: 'presenting', blocked: false });
+    expect(secondary({ phases: { p1: 'scoring' }, current: 'p1', sheets: { p1: ['m1'] } }).undo).toEqual({ presenter: 'p1', from: 'scoring', blocked: true });
+    expect(secondary({ phases: { p1: 'revealed', p2: 'skipped' }, current: 'p1' }, 'p2').undo).toEqual({ presenter: 'p2', from: 'skipped', blocked: false });
+    expect(secondary({ phases: { p1: 'closed' }, current: 'p1' }).undo).toBeNull();
+  });
+
+  it('re-reveal is offered on a revealed turn, unless another presenter is on stage', () => {
+    expect(secondary({ phases: { p1: 'revealed' }, current: 'p1' }).reReveal).toEqual({ presenter: 'p1', pending: 'no' });
+    expect(secondary({ phases: { p1: 'revealed', p2: 'scoring' }, current: 'p2' }, 'p1').reReveal).toBeNull();
+  });
+});
+
+describe('a correction not yet on the projector', () => {
+  const revealedP1 = (totals: string[]): Setup => ({
+    phases: { p1: 'revealed' },
+    current: 'p1',
+    board: {
+      reveal: {
+        presenter: 'p1',
+        final: '80',
+        rank: 1,
+        count: 1,
+        panels: [
+          { panel: 'main', score: '80', totals: totals.map((total, i) => ({ seat: i + 1, total, dropped: null, corrected: false })) },
+          { panel: 'eval', score: null, totals: [] },
+        ],
+      },
+    },
+  });
+
+  it('is detected by comparing the revealed totals with the sheets in force (80.0 equals 80)', () => {
+    const s = snapshot(revealedP1(['80.0', '80']));
+    s.sheets = [sheet('p1', 'm1', '80'), sheet('p1', 'm2', '80')];
+    expect(correctionPending(indexSnapshot(s), 'p1')).toBe('no');
+    s.sheets = [sheet('p1', 'm1', '80'), sheet('p1', 'm2', '75.5', true)];
+    expect(correctionPending(indexSnapshot(s), 'p1')).toBe('yes');
+  });
+
+  it('a reopened sheet is reported as waiting for the judge', () => {
+    const s = snapshot({ ...revealedP1(['80']), reopened: { p1: [{ judge: 'm1', reason: 'typo' }] } });
+    s.sheets = [sheet('p1', 'm1', '80')];
+    expect(correctionPending(indexSnapshot(s), 'p1')).toBe('reopened');
+  });
+
+  it('when the projector shows another turn, a corrected sheet can only be a maybe', () => {
+    const s = snapshot({ phases: { p1: 'revealed', p2: 'presenting' }, current: 'p2' });
+    s.sheets = [sheet('p1', 'm1', '80', true)];
+    expect(correctionPending(indexSnapshot(s), 'p1')).toBe('maybe');
+  });
+});
+
+describe('the talk clock', () => {
+  it('counts down from the limit and goes negative on overrun', () => {
+    expect(clockReading({ runningSince: 10_000, elapsedMs: 5_000, limitMs: 480_000 }, 20_000)).toEqual({ elapsedMs: 15_000, remainingMs: 465_000, running: true });
+    expect(clockReading({ runningSince: null, elapsedMs: 500_000, limitMs: 480_000 }, 0).remainingMs).toBe(-20_000);
+    expect(formatDuration(480_000)).toBe('8:00');
+    expect(formatDuration(465_001, 'ceil')).toBe('7:46');
+    expect(formatDuration(3_725_000)).toBe('1:02:05');
+  });
+});
+
+describe('a paper sheet (代录) is checked exactly', () => {
+  const c = { key: 'topic', max: '20', step: '0.5' };
+
+  it('accepts whole steps up to the max, refuses the rest with the reason', () => {
+    expect(itemProblem('18.5', c)).toBeNull();
+    expect(itemProblem('20', c)).toBeNull();
+    expect(itemProblem('0', c)).toBeNull();
+    expect(itemProblem('20.5', c)).toBe('over_max');
+    expect(itemProblem('18.3', c)).toBe('off_step');
+    expect(itemProblem('', c)).toBe('empty');
+    expect(itemProblem('-1', c)).toBe('not_number');
+    expect(itemProblem('abc', c)).toBe('not_number');
+    expect(itemProblem('1e1', c)).toBe('not_number');
+  });
+
+  it('uses integer arithmetic: 0.3 is a whole multiple of 0.1, 0.30000001 is not', () => {
+    const tenth = { key: 'x', max: '1', step: '0.1' };
+    expect(itemProblem('0.3', tenth)).toBeNull();
+    expect(itemProblem('0.7', tenth)).toBeNull();
+    expect(itemProblem('0.30000001', tenth)).toBe('off_step');
+    expect(itemProblem('0.35', { max: '1', step: '0.05' })).toBeNull();
+  });
+
+  it('takes full-width digits as a Chinese input method types them', () => {
+    expect(itemProblem('１８．５', c)).toBeNull();
+    expect(sheetItems({ topic: ' １８．５ ' }, [c])).toEqual({ topic: '18.5' });
+  });
+
+  it('totals exactly', () => {
+    const criteria = [
+      { key: 'a', max: '1', step: '0.1' },
+      { key: 'b', max: '1', step: '0.1' },
+    ];
+    expect(sheetTotal({ a: '0.1', b: '0.2' }, criteria)).toBe('0.3');
+    expect(sheetTotal({ a: '0.5', b: '0.5' }, criteria)).toBe('1');
+    expect(sheetTotal({ a: '0.5', b: '' }, criteria)).toBeNull();
+  });
+
+  it('submission ids are fresh, url-safe and long enough for the protocol', () => {
+    const ids = new Set(Array.from({ length: 50 }, () => newSubmissionId()));
+    expect(ids.size).toBe(50);
+    for (const id of ids) expect(id).toMatch(/^[A-Za-z0-9_-]{22}$/);
+  });
+});

@@ -258,6 +258,8 @@ export interface HostTurn {
   clock: ClockInfo;
   reopened: Array<{ judge: string; reason: string }>;
   revealCount: number;
+  /** revealed, and the sheets in force differ from those the projector showed: reveal again */
+  correctionPending: boolean;
 }
 
 export interface HostSheet {
@@ -292,6 +294,9 @@ export interface HostSnapshot extends SnapshotBase {
   results: HostResult[];
   /** what the projector shows now */
   board: Board;
+  /** the award levels, highest first, as the rules list them */
+  awardLevels: string[];
+  /** how many of them have been revealed, counted from the lowest */
   awardsShown: number;
 }
 

@@ -194,6 +194,7 @@ export function hostSnapshot(view: LiveView, connectedJudges: ReadonlySet<string
         clock: clockInfo(contest, turn),
         reopened: Object.entries(turn.reopened).map(([judge, reason]) => ({ judge, reason })),
         revealCount: turn.revealed?.count ?? 0,
+        correctionPending: correctionPending(view, p.key),
       };
     }),
     sheets: effective.map((s) => ({
@@ -215,6 +216,15 @@ export function hostSnapshot(view: LiveView, connectedJudges: ReadonlySet<string
       panels: r.panels.map((p) => ({ panel: p.panel, score: p.rounded, submitted: p.scores.length, expected: p.expected })),
     })),
     board: board(view),
+    awardLevels: contest.rules.awards.map((a) => a.name),
     awardsShown: state.awardsShown,
   };
+}
+
+/** A revealed turn whose sheets in force are not the ones the projector showed. */
+function correctionPending(view: LiveView, presenter: string): boolean {
+  const shown = view.state.turns[presenter]!.revealed?.sheetIds;
+  if (!shown) return false;
+  const now = view.effective.get(presenter) ?? new Map<string, SheetRecord>();
+  return now.size !== Object.keys(shown).length || [...now].some(([judge, sheet]) => shown[judge] !== sheet.id);
 }

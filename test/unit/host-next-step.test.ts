@@ -28,6 +28,11 @@ interface Setup {
   awards?: Record<string, string>;
   reopened?: Record<string, Array<{ judge: string; reason: string }>>;
   running?: boolean;
+  /** revealed turns whose sheets in force differ from what the projector showed */
+  pending?: string[];
+  /** award level names, highest first */
+  levels?: string[];
+  awardsShown?: number;
 }
 
 const PRESENTERS = ['p1', 'p2', 'p3', 'p4'];
@@ -77,6 +82,7 @@ function snapshot(setup: Setup = {}): HostSnapshot {
       clock: { runningSince: setup.running ? 1000 : null, elapsedMs: 0, limitMs: 480_000 },
       reopened: setup.reopened?.[key] ?? [],
       revealCount: setup.phases?.[key] === 'revealed' ? 1 : 0,
+      correctionPending: setup.pending?.includes(key) ?? false,
     })),
     sheets,
     results: PRESENTERS.map((key, i) => ({
@@ -88,7 +94,8 @@ function snapshot(setup: Setup = {}): HostSnapshot {
       panels: [],
     })),
     board,
-    awardsShown: 0,
+    awardLevels: setup.levels ?? ['一等奖', '二等奖'],
+    awardsShown: setup.awardsShown ?? 0,
   };
 }
 
@@ -192,11 +199,16 @@ describe('the end of the contest', () => {
     expect(nextStep(ix2, focusTurn(ix2, null))).toEqual({ kind: 'finished' });
   });
 
-  it('after leaving the awards screen the awards start again from the lowest', () => {
-    const s = snapshot({ ...allDone, board: { screen: 'ranking' } });
-    s.awardsShown = 2;
+  it('after leaving the awards screen the awards go on where they were', () => {
+    const s = snapshot({ ...allDone, board: { screen: 'ranking' }, awardsShown: 1 });
     const ix = indexSnapshot(s);
-    expect(nextStep(ix, focusTurn(ix, null))).toEqual({ kind: 'awards', level: '二等奖', index: 0 });
+    expect(nextStep(ix, focusTurn(ix, null))).toEqual({ kind: 'awards', level: '一等奖', index: 1 });
+  });
+
+  it('an award level nobody qualifies for is still a level to reveal', () => {
+    const s = snapshot({ ...allDone, levels: ['一等奖', '二等奖', '三等奖'], awardsShown: 2 });
+    const ix = indexSnapshot(s);
+    expect(nextStep(ix, focusTurn(ix, null))).toEqual({ kind: 'awards', level: '一等奖', index: 2 });
   });
 
   it('the awards step sends awards:reveal-next; the finished step sends nothing', () => {
@@ -240,41 +252,15 @@ describe('secondary actions', () => {
 });
 
 describe('a correction not yet on the projector', () => {
-  const revealedP1 = (totals: string[]): Setup => ({
-    phases: { p1: 'revealed' },
-    current: 'p1',
-    board: {
-      reveal: {
-        presenter: 'p1',
-        final: '80',
-        rank: 1,
-        count: 1,
-        panels: [
-          { panel: 'main', score: '80', totals: totals.map((total, i) => ({ seat: i + 1, total, dropped: null, corrected: false })) },
-          { panel: 'eval', score: null, totals: [] },
-        ],
-      },
-    },
-  });
-
-  it('is detected by comparing the revealed totals with the sheets in force (80.0 equals 80)', () => {
-    const s = snapshot(revealedP1(['80.0', '80']));
-    s.sheets = [sheet('p1', 'm1', '80'), sheet('p1', 'm2', '80')];
-    expect(correctionPending(indexSnapshot(s), 'p1')).toBe('no');
-    s.sheets = [sheet('p1', 'm1', '80'), sheet('p1', 'm2', '75.5', true)];
-    expect(correctionPending(indexSnapshot(s), 'p1')).toBe('yes');
+  it('is what the server says of the revealed turn, whichever turn the projector shows', () => {
+    expect(correctionPending(indexSnapshot(snapshot({ phases: { p1: 'revealed' }, current: 'p1' })), 'p1')).toBe('no');
+    expect(correctionPending(indexSnapshot(snapshot({ phases: { p1: 'revealed' }, current: 'p1', pending: ['p1'] })), 'p1')).toBe('yes');
+    expect(correctionPending(indexSnapshot(snapshot({ phases: { p1: 'revealed', p2: 'presenting' }, current: 'p2', pending: ['p1'] })), 'p1')).toBe('yes');
   });
 
   it('a reopened sheet is reported as waiting for the judge', () => {
-    const s = snapshot({ ...revealedP1(['80']), reopened: { p1: [{ judge: 'm1', reason: 'typo' }] } });
-    s.sheets = [sheet('p1', 'm1', '80')];
+    const s = snapshot({ phases: { p1: 'revealed' }, current: 'p1', reopened: { p1: [{ judge: 'm1', reason: 'typo' }] } });
     expect(correctionPending(indexSnapshot(s), 'p1')).toBe('reopened');
-  });
-
-  it('when the projector shows another turn, a corrected sheet can only be a maybe', () => {
-    const s = snapshot({ phases: { p1: 'revealed', p2: 'presenting' }, current: 'p2' });
-    s.sheets = [sheet('p1', 'm1', '80', true)];
-    expect(correctionPending(indexSnapshot(s), 'p1')).toBe('maybe');
   });
 });
 

@@ -48,8 +48,8 @@ export interface Secondary {
   reReveal: { presenter: string; pending: Correction } | null;
 }
 
-/** Is a correction waiting to be shown? 'yes' for sure, 'maybe' when the snapshot cannot tell. */
-export type Correction = 'no' | 'maybe' | 'yes' | 'reopened';
+/** Is a correction waiting to be shown on the projector, or still waiting for the judge? */
+export type Correction = 'no' | 'yes' | 'reopened';
 
 const ON_STAGE: ReadonlySet<TurnPhase> = new Set(['presenting', 'scoring']);
 const DECIDED: ReadonlySet<TurnPhase> = new Set(['revealed', 'skipped']);
@@ -130,11 +130,9 @@ export function nextWaiting(ix: SnapshotIndex, after: string | null): string | n
   return later ?? ix.order.find((p) => phaseOf(ix, p) === 'waiting') ?? null;
 }
 
-/** Award level names, lowest first, as the results assign them. */
+/** Award level names, lowest first: the order the host reveals them in. */
 export function awardLevels(snapshot: HostSnapshot): string[] {
-  const names: string[] = [];
-  for (const r of snapshot.results) if (r.rank !== null && r.award !== null && !names.includes(r.award)) names.push(r.award);
-  return names.reverse();
+  return [...snapshot.awardLevels].reverse();
 }
 
 function afterFinished(ix: SnapshotIndex, focus: string): Step {
@@ -152,7 +150,7 @@ function afterFinished(ix: SnapshotIndex, focus: string): Step {
     return { kind: 'busy', presenter: focus, busy: active, busyPhase: phaseOf(ix, active) };
   }
   const levels = awardLevels(ix.snapshot);
-  const shown = ix.snapshot.board.screen === 'awards' ? ix.snapshot.awardsShown : 0;
+  const shown = ix.snapshot.awardsShown;
   if (shown < levels.length) return { kind: 'awards', level: levels[shown]!, index: shown };
   return { kind: 'finished' };
 }
@@ -182,34 +180,12 @@ export function nextStep(ix: SnapshotIndex, focus: string | null): Step {
   }
 }
 
-/** Normalised decimal text, so "87.50" and "87.5" compare equal. */
-function canonical(text: string): string {
-  const t = text.trim();
-  if (!t.includes('.')) return t.replace(/^(-?)0+(?=\d)/, '$1');
-  return t.replace(/0+$/, '').replace(/\.$/, '').replace(/^(-?)0+(?=\d)/, '$1');
-}
-
-/**
- * Does the projector lack a correction of this revealed turn? Exact when the projector shows this
- * turn (its revealed totals are compared with the sheets now in force); otherwise only a guess
- * from the `corrected` marks, since the host snapshot does not say which sheets were revealed.
- */
+/** Does the projector lack a correction of this revealed turn? The server knows which sheets it showed. */
 export function correctionPending(ix: SnapshotIndex, presenter: string): Correction {
   const turn = ix.turn.get(presenter);
   if (!turn || turn.phase !== 'revealed') return 'no';
   if (turn.reopened.length > 0) return 'reopened';
-  const sheets = [...(ix.sheets.get(presenter)?.values() ?? [])];
-  const reveal = ix.snapshot.board.reveal;
-  if (reveal && reveal.presenter === presenter) {
-    const panelOf = new Map(ix.snapshot.judges.map((j) => [j.key, j.panel]));
-    for (const panel of ix.snapshot.panels) {
-      const shown = (reveal.panels.find((p) => p.panel === panel.key)?.totals ?? []).map((t) => canonical(t.total)).sort();
-      const now = sheets.filter((s) => panelOf.get(s.judge) === panel.key).map((s) => canonical(s.total)).sort();
-      if (shown.length !== now.length || shown.some((v, i) => v !== now[i])) return 'yes';
-    }
-    return 'no';
-  }
-  return sheets.some((s) => s.corrected) ? 'maybe' : 'no';
+  return turn.correctionPending ? 'yes' : 'no';
 }
 
 export function secondaryActions(ix: SnapshotIndex, focus: string | null, step: Step): Secondary {

@@ -216,6 +216,20 @@ describe('host console', () => {
     await eventually(() => focusPhase()).toBe('评分结束');
     await eventually(() => nextLabel()).toBe('公布得分');
     expect(await tile('e04').innerText()).toContain('未交');
+
+    // e04 and e11 had left the hall: marked absent for 2号 (with a reason), 2号 no longer waits for them
+    for (const judge of ['e04', 'e11']) {
+      await tile(judge).getByTestId('excuse').click();
+      const excuse = page.getByTestId('excuse-dialog');
+      await excuse.waitFor();
+      await excuse.getByTestId('confirm').click();
+      await eventually(() => excuse.getByRole('alert').innerText()).toBe('请填写原因。');
+      await excuse.locator('textarea').fill('评委临时离场');
+      await excuse.getByTestId('confirm').click();
+      await excuse.waitFor({ state: 'detached' });
+      await eventually(() => tile(judge).getAttribute('data-state')).toBe('recused');
+    }
+    await eventually(panelCounts).toEqual(['主评委 7/7', '测评打分 13/13']);
   }, 90_000);
 
   test('reopening a sheet requires a reason; the correction reaches the projector only when the host reveals again', async () => {
@@ -399,11 +413,15 @@ describe('host console', () => {
     await page.getByRole('button', { name: '显示标题' }).click();
     await eventually(() => page.getByTestId('projector').innerText()).toContain('标题页');
 
-    // only 1号 has every sheet in, so only the first prize has anyone in it
-    await eventually(() => nextLabel()).toBe('揭晓一等奖');
+    // the award levels come from the rules, lowest first, whether or not anyone is in them
+    await eventually(() => nextLabel()).toBe('揭晓三等奖');
     await screenshot(page, 'host-11-awards');
     await nextButton().click();
     await eventually(() => page.getByTestId('projector').innerText()).toContain('颁奖');
+    await eventually(() => nextLabel()).toBe('揭晓二等奖');
+    await nextButton().click();
+    await eventually(() => nextLabel()).toBe('揭晓一等奖');
+    await nextButton().click();
     await eventually(() => nextLabel()).toBe('全部完成');
     expect(await nextButton().isDisabled()).toBe(true);
   }, 90_000);

@@ -10,7 +10,7 @@ import { focusTurn, indexSnapshot, liveSignature, nextStep, secondaryActions, ty
  */
 
 /** Where a command was started from: its refusal is shown next to that control. */
-export type Place = 'next' | 'clock' | 'skip' | 'undo' | 'rereveal' | 'screen' | 'awards' | 'reopen' | 'paper';
+export type Place = 'next' | 'clock' | 'skip' | 'undo' | 'rereveal' | 'screen' | 'awards' | 'reopen' | 'excuse' | 'paper';
 
 export interface Refusal {
   place: Place;
@@ -22,6 +22,7 @@ export type Dialog =
   | { kind: 'confirm-close'; presenter: string; missing: string[] }
   | { kind: 'confirm-undo'; presenter: string; from: TurnPhase }
   | { kind: 'reopen'; presenter: string; judge: string }
+  | { kind: 'excuse'; presenter: string; judge: string }
   | { kind: 'paper'; presenter: string; judge: string };
 
 /** Host commands that carry the turnsVersion they were made against. */

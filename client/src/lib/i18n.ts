@@ -12,5 +12,7 @@ type Params = Record<string, string | number>;
 export function messages<K extends string>(tables: { zh: Record<K, string>; en: Record<K, string> }) {
   const table = tables[lang];
   /** the message for key, with {name} placeholders filled in */
-  return (key: K, params: Params = {}): string => table[key].replace(/\{(\w+)\}/g, (_, name: string) => String(params[name] ?? `{${name}}`));
+  const t = (key: K, params: Params = {}): string => table[key].replace(/\{(\w+)\}/g, (_, name: string) => String(params[name] ?? `{${name}}`));
+  /** every character these messages can show: what a page asks the font for ahead (lib/glyphs.ts) */
+  return Object.assign(t, { everyText: Object.values<string>(table).join('') });
 }

@@ -90,16 +90,20 @@ async function createPostgresDatabase(): Promise<DatabaseHandle> {
     ...handle,
     async close() {
       await handle.close();
-      const dropper = new pg.Client({ connectionString: adminUrl() });
-      await dropper.connect();
-      try {
-        // FORCE ends connections a test may have leaked (Postgres 13+).
-        await dropper.query(`drop database if exists ${name} with (force)`);
-      } finally {
-        await dropper.end();
-      }
+      await dropDatabase(name);
     },
   };
+}
+
+async function dropDatabase(name: string): Promise<void> {
+  const dropper = new pg.Client({ connectionString: adminUrl() });
+  await dropper.connect();
+  try {
+    // FORCE ends connections a test may have leaked (Postgres 13+).
+    await dropper.query(`drop database if exists ${name} with (force)`);
+  } finally {
+    await dropper.end();
+  }
 }
 
 /** Called with the advisory lock held. The comment is written last: a half-built template is rebuilt. */
@@ -168,16 +172,5 @@ export async function createEmptyPostgresDatabase(): Promise<{ url: string; drop
   } finally {
     await admin.end();
   }
-  return {
-    url: urlOf(name),
-    async drop() {
-      const dropper = new pg.Client({ connectionString: adminUrl() });
-      await dropper.connect();
-      try {
-        await dropper.query(`drop database if exists ${name} with (force)`);
-      } finally {
-        await dropper.end();
-      }
-    },
-  };
+  return { url: urlOf(name), drop: () => dropDatabase(name) };
 }

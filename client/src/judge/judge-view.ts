@@ -1,4 +1,4 @@
-import type { JudgePresenter, JudgeSnapshot, OwnSheet } from '../../../server/protocol.ts';
+import type { AckErrorCode, JudgePresenter, JudgeSnapshot, OwnSheet } from '../../../server/protocol.ts';
 import type { OutboxEntry } from './outbox.svelte.ts';
 
 /** What the judge's page shows for one presenter, worked out from the snapshot and the outbox. */
@@ -32,6 +32,27 @@ export function sheetView(snapshot: JudgeSnapshot, presenter: JudgePresenter, en
   if (presenter.canSubmit) return { kind: 'form', reopenReason: presenter.reopenReason, previous: own };
   if (own) return { kind: 'stored', sheet: own };
   return { kind: 'phase' };
+}
+
+/** how a sheet that left the form is doing, as its card shows it */
+export type CardStatus =
+  | { kind: 'received'; at: number; note: string | null }
+  | { kind: 'sending' }
+  | { kind: 'retrying'; why: 'offline' | 'timeout' | 'db_unavailable'; attempt: number; saved: boolean }
+  | { kind: 'refused'; code: AckErrorCode; message: string; serverTotal: string | null; canEdit: boolean };
+
+export function deliveryStatus(entry: OutboxEntry, canEdit: boolean): CardStatus {
+  const d = entry.delivery;
+  switch (d.state) {
+    case 'received':
+      return { kind: 'received', at: d.receipt.at, note: null };
+    case 'sending':
+      return { kind: 'sending' };
+    case 'retrying':
+      return { kind: 'retrying', why: d.why, attempt: d.attempt, saved: entry.saved };
+    case 'refused':
+      return { kind: 'refused', code: d.code, message: d.message, serverTotal: d.serverTotal, canEdit };
+  }
 }
 
 export type RowStatus = 'received' | 'pending' | 'refused' | 'reopened' | 'recused' | 'skipped' | 'missed' | 'open';
@@ -78,14 +99,10 @@ export function progress(snapshot: JudgeSnapshot, entries: Record<string, Outbox
   for (const p of snapshot.presenters) {
     if (p.recused || p.phase === 'skipped') continue;
     const d = entries[p.key]?.delivery;
-    if (ownSheet(snapshot, p.key) || d?.state === 'received') scored++;
-    else if (d?.state === 'sending' || d?.state === 'retrying') waiting++;
+    // a sheet on its way counts as waiting until its ok arrives, even if a snapshot already shows it
+    if (d?.state === 'sending' || d?.state === 'retrying') waiting++;
+    else if (ownSheet(snapshot, p.key) || d?.state === 'received') scored++;
     else if (p.phase === 'waiting' || p.phase === 'presenting' || p.phase === 'scoring') remaining++;
   }
   return { scored, remaining, waiting };
-}
-
-/** presenters (not on the page right now) whose sheet the host reopened for this judge */
-export function reopenedElsewhere(snapshot: JudgeSnapshot, shown: string | null): JudgePresenter[] {
-  return snapshot.presenters.filter((p) => p.key !== shown && p.canSubmit && p.reopenReason !== null);
 }

@@ -23,8 +23,6 @@ export interface OutboxEntry {
   saved: boolean;
 }
 
-/** codes after which sending the same sheet again can succeed */
-const RETRYABLE: ReadonlySet<string> = new Set(['timeout', 'db_unavailable']);
 const MAX_DELAY_MS = 10_000;
 
 export class Outbox {
@@ -40,43 +38,20 @@ export class Outbox {
     this.#conn = conn;
   }
 
-  get scope(): Scope | null {
-    return this.#scope;
-  }
-
-  /** sheets still on their way (or refused), for the counts */
-  get waiting(): number {
-    return Object.values(this.entries).filter((e) => e.delivery.state === 'sending' || e.delivery.state === 'retrying').length;
-  }
-
   /**
    * Called whenever the connection is (back) online with a snapshot: loads the outbox of this
    * contest and judge the first time, and sends everything not yet answered.
    */
   resume(scope: Scope): void {
-    if (!this.#scope || this.#scope.contest !== scope.contest || this.#scope.judge !== scope.judge) {
-      this.#scope = scope;
-      const loaded: Record<string, OutboxEntry> = {};
-      for (const sheet of loadPending(scope)) {
-        loaded[sheet.presenter] = {
-          sheet,
-          saved: true,
-          delivery: sheet.refusal
-            ? { state: 'refused', code: sheet.refusal.code, message: sheet.refusal.message, serverTotal: null }
-            : { state: 'retrying', attempt: 0, why: 'offline' },
-        };
-      }
-      this.entries = loaded;
-    }
+    this.#adopt(scope);
     for (const [presenter, entry] of Object.entries(this.entries)) {
       if (entry.delivery.state === 'retrying' || entry.delivery.state === 'sending') void this.#send(presenter);
     }
   }
 
   /** the judge confirmed: keep the sheet, then send it */
-  submit(presenter: string, items: Record<string, string>, total: string): void {
-    const scope = this.#scope;
-    if (!scope) return;
+  submit(scope: Scope, presenter: string, items: Record<string, string>, total: string): void {
+    this.#adopt(scope);
     const sheet: PendingSheet = { presenter, items, total, submissionId: newSubmissionId(), createdAt: Date.now() };
     const saved = savePending(scope, sheet);
     dropDraft(scope, presenter);
@@ -104,6 +79,23 @@ export class Outbox {
     void this.#send(presenter);
   }
 
+  /** the first time (or for another contest or judge), loads what the outbox kept */
+  #adopt(scope: Scope): void {
+    if (this.#scope && this.#scope.contest === scope.contest && this.#scope.judge === scope.judge) return;
+    this.#scope = scope;
+    const loaded: Record<string, OutboxEntry> = {};
+    for (const sheet of loadPending(scope)) {
+      loaded[sheet.presenter] = {
+        sheet,
+        saved: true,
+        delivery: sheet.refusal
+          ? { state: 'refused', code: sheet.refusal.code, message: sheet.refusal.message, serverTotal: null }
+          : { state: 'retrying', attempt: 0, why: 'offline' },
+      };
+    }
+    this.entries = loaded;
+  }
+
   async #send(presenter: string): Promise<void> {
     if (this.#inFlight.has(presenter)) return;
     const entry = this.entries[presenter];
@@ -111,17 +103,26 @@ export class Outbox {
     if (this.#conn.status === 'replaced' || this.#conn.status === 'refused') return;
     this.#clearTimer(presenter);
     this.#inFlight.add(presenter);
+    try {
+      await this.#deliver(presenter, entry);
+    } finally {
+      this.#inFlight.delete(presenter);
+    }
+  }
+
+  /** one attempt, and what follows from the answer */
+  async #deliver(presenter: string, entry: OutboxEntry): Promise<void> {
     const attempt = entry.delivery.state === 'retrying' || entry.delivery.state === 'sending' ? Math.max(1, entry.delivery.attempt) : 1;
     if (entry.delivery.state === 'retrying' && this.#conn.connected) this.#set(presenter, { ...entry, delivery: { state: 'sending', attempt } });
     const { sheet } = entry;
     const result = await this.#conn.send('sheet:submit', { presenter, items: sheet.items, submissionId: sheet.submissionId });
-    this.#inFlight.delete(presenter);
     const now = this.entries[presenter];
     if (!now || now.sheet.submissionId !== sheet.submissionId) return; // replaced meanwhile
 
     if (result.ok) return this.#received(presenter, result);
     const { code, message } = result.error;
-    if (RETRYABLE.has(code)) {
+    if (code === 'timeout' || code === 'db_unavailable') {
+      // no answer, or not saved: the same submission again, until the server answers
       const why = code === 'db_unavailable' ? 'db_unavailable' : this.#conn.connected ? 'timeout' : 'offline';
       this.#set(presenter, { ...now, delivery: { state: 'retrying', attempt: attempt + 1, why } });
       const delay = Math.min(MAX_DELAY_MS, 1000 * 2 ** Math.min(attempt, 4));
@@ -129,10 +130,12 @@ export class Outbox {
       return;
     }
     if (code === 'already_submitted') {
+      // The server has a sheet of ours that this submissionId did not store (the host entered the
+      // paper sheet, or another session sent it): the same value for every item means it is this one.
       const stored = await this.#serverSheet(presenter);
-      if (stored && sameDecimal(stored.total, sheet.total)) {
-        const receipt: SheetReceipt = { sheetId: '', presenter, judge: this.#scope.judge, total: stored.total, duplicate: true, at: stored.at };
-        return this.#received(presenter, { ok: true, ...receipt });
+      const keys = new Set([...Object.keys(sheet.items), ...Object.keys(stored?.items ?? {})]);
+      if (stored && [...keys].every((k) => stored.items[k] !== undefined && sheet.items[k] !== undefined && sameDecimal(stored.items[k], sheet.items[k]))) {
+        return this.#received(presenter, { ok: true, sheetId: '', presenter, judge: this.#scope?.judge ?? '', total: stored.total, duplicate: true, at: stored.at });
       }
       return this.#refuse(presenter, code, message, stored?.total ?? null);
     }

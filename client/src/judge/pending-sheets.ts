@@ -94,12 +94,20 @@ export function loadPending(scope: Scope): PendingSheet[] {
 }
 
 /** a sheet being filled in (not confirmed yet), so a reload does not wipe it */
-export function saveDraft(scope: Scope, presenter: string, items: Record<string, string>): void {
-  write(draftKey(scope, presenter), items);
+export interface Draft {
+  /** `at` of the stored sheet the judge started from (a reopened sheet), null for a first sheet */
+  basedOn: number | null;
+  items: Record<string, string>;
 }
 
-export function loadDraft(scope: Scope, presenter: string): Record<string, string> | null {
-  return read<Record<string, string>>(draftKey(scope, presenter));
+export function saveDraft(scope: Scope, presenter: string, draft: Draft): void {
+  write(draftKey(scope, presenter), draft);
+}
+
+/** the draft for this presenter, if it was started from the same stored sheet (or none) */
+export function loadDraft(scope: Scope, presenter: string, basedOn: number | null): Record<string, string> | null {
+  const draft = read<Draft>(draftKey(scope, presenter));
+  return draft && draft.items && (draft.basedOn ?? null) === basedOn ? draft.items : null;
 }
 
 export function dropDraft(scope: Scope, presenter: string): void {

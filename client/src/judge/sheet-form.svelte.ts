@@ -10,16 +10,19 @@ export class SheetForm {
   readonly rubric: Rubric;
   readonly presenter: string;
   readonly #scope: Scope;
+  /** `at` of the stored sheet this one replaces (a reopened sheet), else null */
+  readonly #basedOn: number | null;
   /** step index per criterion, in rubric order; null = not scored yet */
   indexes = $state<Array<number | null>>([]);
 
-  total = $derived(totalText(this.rubric, this.indexes));
+  total = $derived.by(() => totalText(this.rubric, this.indexes));
   missing = $derived(this.indexes.filter((i) => i === null).length);
   complete = $derived(this.missing === 0);
 
-  constructor(rubric: Rubric, scope: Scope, presenter: string, start: Record<string, string> | null) {
+  constructor(rubric: Rubric, scope: Scope, presenter: string, basedOn: number | null, start: Record<string, string> | null) {
     this.rubric = rubric;
     this.#scope = scope;
+    this.#basedOn = basedOn;
     this.presenter = presenter;
     this.indexes = rubric.criteria.map((c) => (start?.[c.key] === undefined ? null : stepIndex(rubric, c, start[c.key]!)));
   }
@@ -29,7 +32,14 @@ export class SheetForm {
     const c = this.rubric.criteria[i];
     if (!c || !Number.isInteger(index)) return;
     this.indexes[i] = Math.min(c.steps, Math.max(0, index));
-    saveDraft(this.#scope, this.presenter, this.items());
+    this.#saveDraft();
+  }
+
+  /** back to "not scored" (a slider touch that turned out to be a scroll) */
+  clear(i: number): void {
+    if (i < 0 || i >= this.indexes.length) return;
+    this.indexes[i] = null;
+    this.#saveDraft();
   }
 
   /** one step up; from "not scored" the first step */
@@ -46,13 +56,17 @@ export class SheetForm {
   /** replaces every value (a refused sheet the judge edits again) */
   fill(items: Record<string, string>): void {
     this.indexes = this.rubric.criteria.map((c) => (items[c.key] === undefined ? null : stepIndex(this.rubric, c, items[c.key]!)));
-    saveDraft(this.#scope, this.presenter, this.items());
+    this.#saveDraft();
   }
 
   value(i: number): string | null {
     const c = this.rubric.criteria[i];
     const at = this.indexes[i];
     return c && at !== null && at !== undefined ? valueText(this.rubric, c, at) : null;
+  }
+
+  #saveDraft(): void {
+    saveDraft(this.#scope, this.presenter, { basedOn: this.#basedOn, items: this.items() });
   }
 
   /** criterion key → decimal text, for the criteria that are set */

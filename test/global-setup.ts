@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, renameSync, rmSync } from 'node:fs';
+import { buildPgliteTemplate } from './helpers/pglite-template.ts';
 
 /**
  * Builds the client once per test run: the server-process and browser tests serve dist/client,
@@ -7,6 +8,7 @@ import { existsSync, renameSync, rmSync } from 'node:fs';
  * the served folder and swapped in by renames, so a server already serving never finds it empty.
  */
 export default function setup(): void {
+  buildPgliteTemplate();
   // for a quick server-only run while the client is mid-edit; CI never sets it
   if (process.env.LEITAI_SKIP_CLIENT_BUILD === '1') return;
   const root = new URL('../', import.meta.url).pathname;

@@ -53,6 +53,11 @@ export interface OpenDatabaseOptions {
    * the benchmark's baseline; PGlite itself never fsyncs.
    */
   durable?: boolean;
+  /**
+   * Embedded only: start from this snapshot of a data folder (a tar from PGlite's dumpDataDir)
+   * instead of an empty one. The tests start each in-memory database from a migrated snapshot.
+   */
+  loadDataDir?: Blob;
 }
 
 const PG_INT8 = 20;
@@ -107,7 +112,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
   }
   let pglite: PGlite;
   try {
-    pglite = new PGlite({ dataDir, parsers: pgliteParsers });
+    pglite = new PGlite({ dataDir, parsers: pgliteParsers, ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}) });
     await pglite.waitReady;
   } catch (error) {
     unlock();

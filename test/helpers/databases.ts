@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe } from 'vitest';
 import { openDatabase, type DatabaseHandle } from '../../server/db/connection.ts';
 import type { Database } from '../../server/db/database.ts';
 import { migrateToLatest, migrationFileNames, migrationsDir } from '../../server/db/migrator.ts';
+import { pgliteSnapshot } from './pglite-template.ts';
 
 /**
  * The one way database tests get a database: a fresh one per describe block, so test files run in
@@ -30,7 +31,8 @@ export function databaseKinds(): DatabaseKind[] {
 
 export async function createTestDatabase(kind: DatabaseKind): Promise<DatabaseHandle> {
   if (kind === 'pglite') {
-    const handle = await openDatabase({ databaseUrl: null, dataDir: null });
+    const snapshot = pgliteSnapshot();
+    const handle = await openDatabase({ databaseUrl: null, dataDir: null, ...(snapshot ? { loadDataDir: snapshot } : {}) });
     await migrateToLatest(handle.db);
     return handle;
   }

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
+import { copyPgliteTemplate } from './pglite-template.ts';
 
 /** Starts `tsx server/main.ts` as a child process, the way `npm start` does after building the client. */
 
@@ -30,6 +31,8 @@ export interface ServerProcess {
 
 export async function startServer(env: Record<string, string>, options: { waitForReady?: boolean; wrapper?: string[] } = {}): Promise<ServerProcess> {
   const port = env.PORT ? Number(env.PORT) : await freePort();
+  // a fresh embedded data folder starts as a copy of the migrated template (no 5–10 s initdb)
+  if (env.DATA_DIR && !env.DATABASE_URL) copyPgliteTemplate(env.DATA_DIR);
   // a wrapper (e.g. strace) runs the server as its child: stopping the wrapper stops the server
   const [command, ...args] = [...(options.wrapper ?? []), process.execPath, '--import', 'tsx', 'server/main.ts'];
   const child = spawn(command!, args, {

@@ -1,0 +1,302 @@
+import { execFile } from 'node:child_process';
+import { randomInt } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../server/db/connection.ts';
+import { findLiveState } from '../../server/db/live-state.repository.ts';
+import { Exact, sum } from '../../server/domain/exact.ts';
+import { TEST_ADMIN_TOKEN } from '../helpers/app.ts';
+import { createContestOverApi, tokenOf } from '../helpers/contest-driver.ts';
+import { createEmptyPostgresDatabase, databaseKinds } from '../helpers/databases.ts';
+import { ROOT, startServer, type ServerProcess } from '../helpers/server-process.ts';
+import { sleep, stream, StormHost, StormJudge, type AckedSheet, type SentSheet } from './storm-clients.ts';
+
+/**
+ * The promise "an acknowledged sheet is never lost and never counted twice, whatever fails",
+ * under a storm of SIGKILLs: the demo-sized contest (22 presenters, 7 main + 15 evaluation judges,
+ * two recusals) is run by a host console and 22 judge phones that retry like the real judge page,
+ * while the server process is SIGKILLed KILLS times at random moments spread over the contest and
+ * started again on the same database (same port: the clients reconnect by themselves). Afterwards
+ * the database itself is read: every acknowledged sheet is there exactly once, nothing else is,
+ * every total is the sum of its items, the audit log and the turns agree, and the results equal a
+ * run without faults. The seed is in the test's name; on success one summary line per kind.
+ *
+ * KILL_STORM_SEED=<n> replays a schedule (kill moments, judges' delays, host pacing, items);
+ * KILL_STORM_KILLS=<n> changes how many kills (default 20).
+ */
+
+const run = promisify(execFile);
+const KILLS = Number(process.env.KILL_STORM_KILLS ?? 20);
+const SEED = process.env.KILL_STORM_SEED ? Number(process.env.KILL_STORM_SEED) : randomInt(2 ** 31);
+
+interface ContestFile {
+  rules: { criteria: Array<{ key: string; max: number; step: number }>; panels: Array<{ key: string; weight: number; dropHighest?: number; dropLowest?: number }> };
+  presenters: Array<{ key: string; recused?: string[] }>;
+  judges: Array<{ key: string; panel: string }>;
+  scores?: Array<{ presenter: string; judge: string; items: Record<string, number> }>;
+}
+
+const DEMO: ContestFile = JSON.parse(readFileSync(join(ROOT, 'contests/demo-wangcheng-2023.json'), 'utf8'));
+
+/** Deterministic items per (presenter, judge) for this seed: each criterion between 55 % of max and max, on its step. */
+function itemsFor(presenter: string, judge: string): Record<string, string> {
+  const rand = stream(SEED, `items/${presenter}/${judge}`);
+  return Object.fromEntries(
+    DEMO.rules.criteria.map((c) => {
+      const steps = Exact.parse(String(c.max)).div(Exact.parse(String(c.step)));
+      const top = Number(steps.toString());
+      const low = Math.ceil(top * 0.55);
+      const n = low + Math.floor(rand() * (top - low + 1));
+      return [c.key, Exact.parse(String(c.step)).mul(Exact.of(n)).toString()];
+    }),
+  );
+}
+
+const sheetTotalOf = (items: Record<string, string>): Exact => sum(Object.values(items).map((v) => Exact.parse(v)));
+const sameItems = (a: Record<string, string>, b: Record<string, string>): boolean =>
+  Object.keys(a).length === Object.keys(b).length && Object.entries(a).every(([k, v]) => b[k] !== undefined && Exact.parse(String(b[k])).eq(Exact.parse(String(v))));
+
+/** A port outside the ephemeral range, so no outgoing connection takes it while the server is down. */
+async function stablePort(): Promise<number> {
+  for (;;) {
+    const port = 20000 + randomInt(10000);
+    const free = await new Promise<boolean>((resolve) => {
+      const probe = createServer();
+      probe.once('error', () => resolve(false));
+      probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
+}
+
+interface Recount {
+  results: Array<{ presenter: string; rank: number | null; final: string | null; complete: boolean }>;
+}
+
+async function recount(file: string): Promise<Recount> {
+  const { stdout } = await run('npm', ['run', '--silent', 'recount', '--', file], { cwd: ROOT });
+  return JSON.parse(stdout) as Recount;
+}
+
+/** What the server left in the database, read once it is stopped (the embedded database is one process's). */
+async function readDatabase(options: { databaseUrl: string | null; dataDir: string | null }, contestId: string) {
+  const handle = await openDatabase(options);
+  try {
+    return {
+      rows: await handle.db.selectFrom('score_sheets').selectAll().where('contest_id', '=', contestId).orderBy('id').execute(),
+      audit: await handle.db.selectFrom('audit_log').select(['action', 'presenter_key', 'judge_key', 'detail']).where('contest_id', '=', contestId).execute(),
+      live: await findLiveState(handle.db, contestId),
+    };
+  } finally {
+    await handle.close();
+  }
+}
+
+for (const kind of databaseKinds()) {
+  describe(`a contest under a storm of SIGKILLs [${kind}]`, () => {
+    const cleanups: Array<() => Promise<unknown> | unknown> = [];
+    afterAll(async () => {
+      for (const c of cleanups.reverse()) await c();
+    });
+
+    it(`loses no acknowledged sheet and counts none twice across ${KILLS}+ kills (seed ${SEED})`, async () => {
+      const started = Date.now();
+      const work = mkdtempSync(join(tmpdir(), 'leitai-kill-storm-'));
+      cleanups.push(() => rmSync(work, { recursive: true, force: true }));
+      let storage: { DATA_DIR: string } | { DATABASE_URL: string };
+      if (kind === 'postgres') {
+        const database = await createEmptyPostgresDatabase();
+        cleanups.push(() => database.drop());
+        storage = { DATABASE_URL: database.url };
+      } else {
+        storage = { DATA_DIR: join(work, 'data') };
+      }
+      // the same port every time: the clients reconnect to the address they know
+      const env = { ...storage, PORT: String(await stablePort()), ADMIN_TOKEN: TEST_ADMIN_TOKEN, LOAD_DEMO: 'false' };
+
+      // ------------------------------------------------------------ the contest and its expected results
+      const panelOf = new Map(DEMO.judges.map((j) => [j.key, j.panel]));
+      expect(DEMO.presenters).toHaveLength(22);
+      expect(DEMO.rules.panels.map((p) => [p.key, p.weight, p.dropHighest, p.dropLowest])).toEqual([
+        ['main', 0.7, 1, 1],
+        ['eval', 0.3, 1, 1],
+      ]);
+      expect([...panelOf.values()].filter((p) => p === 'main')).toHaveLength(7);
+      expect([...panelOf.values()].filter((p) => p === 'eval')).toHaveLength(15);
+      expect(DEMO.presenters.flatMap((p) => p.recused ?? [])).toHaveLength(2);
+      const expectedPairs = DEMO.presenters.flatMap((p) => DEMO.judges.filter((j) => !(p.recused ?? []).includes(j.key)).map((j) => ({ presenter: p.key, judge: j.key })));
+      const expectedFile = join(work, 'expected.json');
+      writeFileSync(
+        expectedFile,
+        JSON.stringify({
+          ...DEMO,
+          scores: expectedPairs.map(({ presenter, judge }) => ({
+            presenter,
+            judge,
+            items: Object.fromEntries(Object.entries(itemsFor(presenter, judge)).map(([k, v]) => [k, Number(v)])),
+          })),
+        }),
+      );
+      const expectedResults = recount(expectedFile);
+      expectedResults.catch(() => undefined); // awaited at the end; not an unhandled rejection meanwhile
+
+      // ------------------------------------------------------------ server, contest, clients
+      let server: ServerProcess = await startServer(env);
+      cleanups.push(() => server.stop('SIGKILL'));
+      const firstStartMs = Date.now() - started;
+      const contest = await createContestOverApi(server.url, DEMO);
+
+      const host = new StormHost(server.url, tokenOf(contest.hostUrl), stream(SEED, 'host'));
+      const judges = contest.judges.map((j) => new StormJudge(server.url, tokenOf(j.url), j.key, stream(SEED, `judge/${j.key}`), (p) => itemsFor(p, j.key)));
+      cleanups.push(() => {
+        host.close();
+        for (const j of judges) j.close();
+      });
+      const explain = () => {
+        const turns = host.latest?.turns.filter((t) => t.phase !== 'revealed' && t.phase !== 'waiting').map((t) => `${t.presenter}:${t.phase}`) ?? [];
+        const waitingFor = judges.filter((j) => j.unacknowledged().length > 0).map((j) => `${j.key}→${j.unacknowledged().join(',')}`);
+        const problems = [...host.problems, ...judges.flatMap((j) => j.problems)];
+        return `open turns [${turns.join(' ')}]; unacknowledged sheets [${waitingFor.join(' ')}]; problems: ${problems.join(' | ') || 'none'}; seed ${SEED}`;
+      };
+
+      // ------------------------------------------------------------ the storm
+      const contestStarted = Date.now();
+      let done = false;
+      const contestRun = host.run({ stallMs: 60_000, explain, failed: () => judges.some((j) => j.problems.length > 0) }).finally(() => (done = true));
+      const contestEnded = contestRun.then(
+        () => undefined,
+        () => undefined,
+      );
+      // Kills are spread over the whole contest by its progress: the live version moves on once per
+      // committed change (each sheet, each host step), so kill k comes at a random version in the
+      // k-th of KILLS equal slices, plus a random 0–300 ms, wherever the server is by then (in a
+      // transaction, between commit and ack, broadcasting, or still taking the reconnections).
+      const finalVersion = expectedPairs.length + 3 * DEMO.presenters.length;
+      const lastTarget = finalVersion - 30; // leave the last turn to be hit, not raced
+      const killer = stream(SEED, 'killer');
+      let kills = 0;
+      let killsWithSheetsInFlight = 0;
+      let downMs = 0;
+      /** the phase of the turn on stage at each kill (as the host last saw it) */
+      const killedIn = new Map<string, number>();
+      while (kills < KILLS && !done) {
+        const target = Math.floor(((kills + killer()) * lastTarget) / KILLS);
+        while (!done && (host.latest?.version ?? 0) < target) await Promise.race([sleep(10), contestEnded]);
+        await Promise.race([sleep(Math.floor(killer() * 300)), contestEnded]);
+        if (done) break;
+        if (judges.some((j) => j.inFlight > 0)) killsWithSheetsInFlight++;
+        const onStage = host.latest?.turns.find((t) => t.presenter === host.latest?.board.current);
+        const phase = onStage ? onStage.phase : 'before the first turn';
+        killedIn.set(phase, (killedIn.get(phase) ?? 0) + 1);
+        const killedAt = Date.now();
+        await server.stop('SIGKILL');
+        kills++;
+        server = await startServer(env);
+        downMs += Date.now() - killedAt;
+      }
+      await contestRun;
+      const contestMs = Date.now() - contestStarted;
+
+      // every sheet a judge made is acknowledged in the end (a retry after the last kill may still be on its way)
+      const deadline = Date.now() + 30_000;
+      while (judges.some((j) => j.unacknowledged().length > 0) && Date.now() < deadline) await sleep(50);
+      expect(judges.flatMap((j) => j.unacknowledged().map((p) => `${j.key}/${p}`))).toEqual([]);
+      expect([...host.problems, ...judges.flatMap((j) => j.problems)]).toEqual([]);
+      expect(kills, `the contest ended after ${kills} kills; seed ${SEED}`).toBeGreaterThanOrEqual(KILLS);
+
+      const exported = await fetch(`${server.url}/api/contests/${contest.id}/export`, { headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` } });
+      expect(exported.status).toBe(200);
+      const exportFile = join(work, 'export.json');
+      writeFileSync(exportFile, await exported.text());
+      host.close();
+      for (const j of judges) j.close();
+      // the last stop is a kill too; the database is read as the server left it
+      await server.stop('SIGKILL');
+
+      // ------------------------------------------------------------ the database, read directly
+      const sent = new Map<string, SentSheet>(judges.flatMap((j) => [...j.sent.values()].map((s) => [s.submissionId, s] as const)));
+      const acked: AckedSheet[] = judges.flatMap((j) => [...j.acked.values()]);
+      const { rows, audit, live } = await readDatabase(
+        kind === 'postgres' ? { databaseUrl: (storage as { DATABASE_URL: string }).DATABASE_URL, dataDir: null } : { databaseUrl: null, dataDir: (storage as { DATA_DIR: string }).DATA_DIR },
+        contest.id,
+      );
+
+      // one row per (presenter, judge), each with a unique submission id the judge really sent, whole
+      expect(rows).toHaveLength(expectedPairs.length);
+      expect(new Set(rows.map((r) => r.submission_id)).size).toBe(rows.length);
+      expect(new Set(rows.map((r) => `${r.presenter_key}/${r.judge_key}`)).size).toBe(rows.length);
+      const badRows = rows.flatMap((r) => {
+        const s = sent.get(r.submission_id);
+        const problems: string[] = [];
+        if (!s) problems.push('a submission no client sent');
+        else if (s.presenter !== r.presenter_key || s.judge !== r.judge_key || !sameItems(s.items, r.items)) problems.push('not the sheet its client sent');
+        if (!Exact.parse(r.total).eq(sheetTotalOf(r.items))) problems.push(`total ${r.total} is not the sum of its items`);
+        if (Object.keys(r.items).length !== DEMO.rules.criteria.length) problems.push('items missing');
+        if (r.supersedes_id !== null || r.entered_by !== 'judge') problems.push('not a first sheet by its judge');
+        return problems.map((p) => `row ${r.id} (${r.presenter_key}/${r.judge_key}, ${r.submission_id}): ${p}`);
+      });
+      expect(badRows).toEqual([]);
+
+      // every acknowledged sheet is there, once, as acknowledged
+      expect(acked).toHaveLength(expectedPairs.length);
+      const byId = new Map(rows.map((r) => [r.id, r]));
+      const lost = acked.flatMap((a) => {
+        const row = byId.get(a.sheetId);
+        if (!row) return [`${a.judge}/${a.presenter}: acknowledged as sheet ${a.sheetId} (${a.submissionId}), no such row`];
+        if (row.submission_id !== a.submissionId || !sameItems(a.items, row.items) || !Exact.parse(row.total).eq(Exact.parse(a.total))) {
+          return [`${a.judge}/${a.presenter}: sheet ${a.sheetId} is not what was acknowledged`];
+        }
+        return [];
+      });
+      expect(lost).toEqual([]);
+
+      // the audit log has one sheet:submit per row, with its submission id; each host step happened once
+      const count = (action: string) => audit.filter((e) => e.action === action).length;
+      expect(count('sheet:submit'), 'sheet:submit entries in the audit log').toBe(rows.length);
+      expect(new Set(audit.filter((e) => e.action === 'sheet:submit').map((e) => e.detail.submissionId)).size).toBe(rows.length);
+      expect(audit.filter((e) => e.action === 'sheet:submit' && !sent.has(String(e.detail.submissionId)))).toEqual([]);
+      expect({
+        start: count('turn:start'),
+        openScoring: count('turn:open-scoring'),
+        close: count('turn:close'),
+        reveal: count('turn:reveal'),
+        reReveal: count('turn:re-reveal'),
+        correct: count('sheet:correct'),
+      }).toEqual({ start: 22, openScoring: 22, close: 22, reveal: 22, reReveal: 0, correct: 0 });
+
+      // every turn revealed once, showing exactly the rows of its presenter; one version per committed change
+      expect(live).not.toBeNull();
+      expect(live!.version).toBe(finalVersion);
+      for (const p of DEMO.presenters) {
+        const turn = live!.turns[p.key]!;
+        expect(turn.phase, p.key).toBe('revealed');
+        expect(turn.revealed?.count, p.key).toBe(1);
+        const shown = Object.entries(turn.revealed!.sheetIds).sort();
+        const stored = rows.filter((r) => r.presenter_key === p.key).map((r) => [r.judge_key, r.id]).sort();
+        expect(shown, p.key).toEqual(stored);
+      }
+
+      // ------------------------------------------------------------ the results equal a run without faults
+      const [want, got] = await Promise.all([expectedResults, recount(exportFile)]);
+      const exportedScores = (JSON.parse(readFileSync(exportFile, 'utf8')) as ContestFile).scores ?? [];
+      expect(exportedScores).toHaveLength(expectedPairs.length);
+      const line = (r: Recount['results'][number]) => ({ presenter: r.presenter, rank: r.rank, final: r.final, complete: r.complete });
+      expect(want.results.filter((r) => r.complete)).toHaveLength(22);
+      expect(got.results.map(line)).toEqual(want.results.map(line));
+
+      const retries = judges.reduce((n, j) => n + j.retries, 0);
+      const duplicates = acked.filter((a) => a.duplicate).length;
+      const refusals = Object.entries(host.stats.refusals).map(([code, n]) => `${code} ${n}`).join(', ') || 'none';
+      const phases = [...killedIn].map(([phase, n]) => `${phase} ${n}`).join(', ');
+      console.log(
+        `kill-storm [${kind}] seed ${SEED}: ${kills} kills (${killsWithSheetsInFlight} with sheets in flight; on stage: ${phases}), ${rows.length} sheets, ` +
+          `${retries} re-sends, ${duplicates} acked as duplicate, host ${host.stats.commands} commands (${host.stats.unanswered} unanswered, ${host.stats.resent} sent again; refusals: ${refusals}); ` +
+          `first start ${(firstStartMs / 1000).toFixed(1)} s, contest ${(contestMs / 1000).toFixed(1)} s (down ${(downMs / 1000).toFixed(1)} s), total ${((Date.now() - started) / 1000).toFixed(1)} s`,
+      );
+    }, 360_000);
+  });
+}

@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Server } from 'socket.io';
 import type { Config } from './config.ts';
 import { parseJsonExact } from './contest-file/contest-file.ts';
@@ -46,6 +46,17 @@ export async function buildApp({ config, db, secrets, now }: AppDeps): Promise<L
     },
     // a contest file of 2,000 presenters is well under this; nothing legitimate comes near it
     bodyLimit: 2 * 1024 * 1024,
+    maxParamLength: 200,
+    // Fastify's own refusals (a malformed URL) answer in the same shape as ours
+    frameworkErrors: (error, _request, reply) => {
+      void (reply as FastifyReply).status(error.statusCode ?? 400).send({ ok: false, error: { code: 'invalid_input', message: error.message } });
+    },
+    // bytes that are not HTTP at all
+    clientErrorHandler: (_error, socket) => {
+      const body = JSON.stringify({ ok: false, error: { code: 'invalid_input', message: 'not an HTTP request' } });
+      if (socket.writable) socket.end(`HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+      else socket.destroy();
+    },
   });
   // JSON bodies are read digit-exact (a number a double cannot hold is refused, not rounded).
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {

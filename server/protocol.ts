@@ -1,4 +1,5 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { Key, Reason } from './schemas/common.schema.ts';
 
 /**
  * The Socket.IO protocol between the server and every client (judge phone, host console,
@@ -17,13 +18,11 @@ export const PROTOCOL_VERSION = 1;
 
 // ---------------------------------------------------------------- payload schemas (client → server)
 
-const Key = Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' });
 /** a decimal as a JSON number or as text ("18.5") */
 const DecimalValue = Type.Union([Type.Number(), Type.String({ pattern: '^-?\\d{1,9}(\\.\\d{1,9})?$' })]);
 const Items = Type.Record(Key, DecimalValue, { maxProperties: 50, additionalProperties: false });
 const SubmissionId = Type.String({ pattern: '^[A-Za-z0-9_-]{8,64}$', description: 'client-generated, unique per sheet; a retry sends the same one' });
 const TurnsVersion = Type.Integer({ minimum: 0, description: 'the turnsVersion of the snapshot the command was made against' });
-const Reason = Type.String({ minLength: 1, maxLength: 500 });
 
 const strict = { additionalProperties: false } as const;
 

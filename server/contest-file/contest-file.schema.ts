@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { Key, Name, Text } from '../schemas/common.schema.ts';
 
 /**
  * The shape of a `leitai/contest@1` document (DESIGN.md), as a TypeBox schema: the one schema
@@ -9,9 +10,6 @@ import { Type, type Static } from '@sinclair/typebox';
 
 export const CONTEST_FILE_FORMAT = 'leitai/contest@1';
 
-const Key = Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$', description: 'letters, digits, - and _' });
-const Name = Type.String({ minLength: 1, maxLength: 200 });
-const Text = Type.String({ maxLength: 500 });
 /** decimal values are JSON numbers; they are read digit-exact (see readContestFile) */
 const Decimal = Type.Number();
 const Count = Type.Integer({ minimum: 0, maximum: 1000 });

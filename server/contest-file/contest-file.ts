@@ -46,11 +46,20 @@ function dotted(pointer: string): string {
     .reduce((acc, part) => (/^\d+$/.test(part) ? `${acc}[${part}]` : acc ? `${acc}.${part}` : part), '');
 }
 
+/** A value as a short JSON excerpt for a message; a value too deep to print is just described. */
+function shortJson(value: unknown): string {
+  try {
+    return JSON.stringify(value)?.slice(0, 60) ?? String(value);
+  } catch {
+    return Array.isArray(value) ? 'a deeply nested list' : 'a deeply nested value';
+  }
+}
+
 function checkShape(document: unknown): ContestFile {
   if (Value.Check(ContestFileSchema, document)) return document;
   const first = Value.Errors(ContestFileSchema, document).First()!;
   if (first.path === '/format') throw invalid('format', `must be "${CONTEST_FILE_FORMAT}"`);
-  const got = first.value === undefined ? 'it is missing' : `got ${JSON.stringify(first.value)?.slice(0, 60)}`;
+  const got = first.value === undefined ? 'it is missing' : `got ${shortJson(first.value)}`;
   throw invalid(dotted(first.path) || 'document', `${first.message.toLowerCase()} (${got})`);
 }
 

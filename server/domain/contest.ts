@@ -66,8 +66,6 @@ export interface Sheet {
   items: Record<string, Exact>;
 }
 
-export const KEY_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
-
 /** Presenters sorted into running order: by `order` where given, else by position in the list. */
 export function inRunningOrder<T extends { order: number | null }>(presenters: readonly T[]): T[] {
   return presenters

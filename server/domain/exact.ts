@@ -127,8 +127,9 @@ export class Exact {
    * places and formats with exactly that many places: 90.005 → "90.01" at 2.
    */
   toFixed(decimals: number): string {
-    if (!Number.isInteger(decimals) || decimals < 0 || decimals > 20) {
-      throw new RangeError(`decimals must be a whole number from 0 to 20, got ${decimals}`);
+    // no upper bound of 20 like Number#toFixed: an exact decimal may have as many places as it was written with
+    if (!Number.isInteger(decimals) || decimals < 0 || decimals > 1000) {
+      throw new RangeError(`decimals must be a whole number from 0 to 1000, got ${decimals}`);
     }
     const scale = 10n ** BigInt(decimals);
     const negative = this.n < 0n;

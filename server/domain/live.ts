@@ -275,7 +275,7 @@ export function decide(
       if (!judge) return refuse('not_found', `no judge "${command.judge}" in this contest`);
       const sheet = sheets.get(presenter.key)?.get(judge.key);
       if (!sheet) return refuse('invalid_transition', `${judge.name} has no sheet for ${presenter.name} to reopen`);
-      if (turn.reopened[judge.key] !== undefined) return refuse('invalid_transition', `${judge.name}'s sheet for ${presenter.name} is already reopened`);
+      if (Object.hasOwn(turn.reopened, judge.key)) return refuse('invalid_transition', `${judge.name}'s sheet for ${presenter.name} is already reopened`);
       const reopened = { ...turn.reopened, [judge.key]: command.reason };
       return accept(next({ turns: withTurn(presenter.key, { ...turn, reopened }) }, true), [
         { action: 'sheet:reopen', presenter: presenter.key, judge: judge.key, detail: { reason: command.reason, sheetId: sheet.id } },
@@ -308,7 +308,7 @@ export function decide(
       if (!judge) return refuse('not_found', `no judge "${command.judge}" in this contest`);
       if (presenter.recused.includes(judge.key)) return refuse('recused', `${judge.name} is recused (回避) from ${presenter.name}`);
       const existing = sheets.get(presenter.key)?.get(judge.key) ?? null;
-      const reopenReason = turn.reopened[judge.key];
+      const reopenReason = Object.hasOwn(turn.reopened, judge.key) ? turn.reopened[judge.key] : undefined;
       if (existing && reopenReason === undefined) {
         return refuse('already_submitted', `${judge.name} has already submitted a sheet for ${presenter.name}; the host can reopen it`);
       }

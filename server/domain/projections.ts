@@ -169,7 +169,7 @@ export function judgeSnapshot(view: LiveView, judgeKey: string): JudgeSnapshot {
       const turn = state.turns[p.key]!;
       const recused = p.recused.includes(judgeKey);
       const has = view.effective.get(p.key)?.has(judgeKey) ?? false;
-      const reopenReason = turn.reopened[judgeKey] ?? null;
+      const reopenReason = Object.hasOwn(turn.reopened, judgeKey) ? turn.reopened[judgeKey]! : null;
       return { ...info, phase: turn.phase, recused, canSubmit: !recused && (has ? reopenReason !== null : turn.phase === 'scoring'), reopenReason };
     }),
     sheets: own.map((s) => ({ presenter: s.presenter, items: itemsText(contest, s), total: s.total.toString(), at: s.createdAt, enteredBy: s.enteredBy, corrected: isCorrection(s) })),

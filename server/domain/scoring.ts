@@ -49,7 +49,7 @@ export function sheetTotal(items: Record<string, Exact>): Exact {
  */
 export function sheetItemsProblem(criteria: readonly Criterion[], items: Record<string, Exact>): string | null {
   for (const c of criteria) {
-    const value = items[c.key];
+    const value = Object.hasOwn(items, c.key) ? items[c.key] : undefined;
     if (value === undefined) return `criterion ${c.key} (${c.name}) has no value`;
     if (value.isNegative()) return `criterion ${c.key} (${c.name}) is ${value}, below 0`;
     if (value.cmp(c.max) > 0) return `criterion ${c.key} (${c.name}) is ${value}, over the maximum ${c.max}`;

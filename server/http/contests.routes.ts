@@ -4,6 +4,7 @@ import { findContest, listContests } from '../db/contests.repository.ts';
 import { effectiveSheets } from '../db/score-sheets.repository.ts';
 import type { DatabaseHandle } from '../db/connection.ts';
 import { AppError } from '../errors.ts';
+import { KEY_PATTERN } from '../schemas/common.schema.ts';
 import { contestLinks, createContest, reissueJudgeLink } from '../services/contests.service.ts';
 import { requireAdmin } from './admin-auth.ts';
 
@@ -16,10 +17,19 @@ export interface ContestRoutesDeps {
   publicUrl: string | null;
 }
 
+const IDENTIFIER = new RegExp(KEY_PATTERN);
+
 /** The admin API for contests: create from a contest file, list, export with scores. */
 export async function contestRoutes(app: FastifyInstance, deps: ContestRoutesDeps): Promise<void> {
   const { db } = deps;
   app.addHook('onRequest', requireAdmin(deps.adminTokenHash));
+  // URL parameters are identifiers: anything else cannot name a contest or a judge
+  app.addHook('preHandler', async (request) => {
+    const params = request.params as Record<string, string>;
+    for (const [name, value] of Object.entries(params ?? {})) {
+      if (!IDENTIFIER.test(value)) throw new AppError('not_found', `no ${name === 'id' ? 'contest' : name} "${value.slice(0, 64)}"`);
+    }
+  });
 
   // Links point where the caller reached us, unless PUBLIC_URL says otherwise.
   const baseUrl = (request: FastifyRequest) => deps.publicUrl ?? `${request.protocol}://${request.host}`;

@@ -28,7 +28,8 @@ function validPayload<E extends CommandEvent>(event: E, payload: unknown): Paylo
 
 /** Item values as exact decimals; a value that is not an exact decimal is refused, naming the criterion. */
 function exactItems(items: Record<string, number | string>): Record<string, Exact> {
-  const exact: Record<string, Exact> = {};
+  // no prototype: a key can only ever be data (the schema already refuses reserved names)
+  const exact: Record<string, Exact> = Object.create(null);
   for (const [key, value] of Object.entries(items)) {
     const parsed = typeof value === 'number' ? Exact.tryFromJsonNumber(value) : Exact.tryParse(value);
     if (parsed === null) throw new AppError('out_of_range', `criterion ${key}: ${String(value)} is not an exact decimal`);
@@ -85,10 +86,14 @@ export interface ContestSocketDeps {
 
 export function registerContestEvents(socket: LeitaiSocket, deps: ContestSocketDeps): void {
   for (const event of Object.keys(PayloadSchemas) as CommandEvent[]) {
-    socket.on(event, async (payload: unknown, ack: unknown) => {
-      // A client that sends no callback gets no answer, but is still refused or served safely.
-      const reply = typeof ack === 'function' ? (ack as (result: AckResult<object>) => void) : () => undefined;
+    socket.on(event, async (...args: unknown[]) => {
+      // The acknowledgement callback is the last argument, wherever the client put it; a client that
+      // sends none gets no answer, but is still refused or served safely.
+      const ack = typeof args.at(-1) === 'function' ? (args.pop() as (result: AckResult<object>) => void) : null;
+      const reply = ack ?? (() => undefined);
+      const payload = args[0];
       try {
+        if (args.length !== 1) throw new AppError('invalid_input', `${event}: send exactly one payload object and an acknowledgement callback`);
         if (!EVENT_ROLES[event].includes(socket.data.role)) {
           throw new AppError('forbidden', `${event} is not allowed for the ${socket.data.role} role`);
         }

@@ -203,7 +203,7 @@ export interface Board {
   progress: PanelProgress[];
   reveal: Reveal | null;
   ranking: RankingRow[];
-  /** the award levels shown so far, lowest first; empty before the awards */
+  /** the award levels revealed so far (whatever the screen), lowest first; empty until the first is revealed */
   awards: AwardLevel[];
   revealedCount: number;
 }

@@ -288,6 +288,8 @@ export function decide(
       if (!judge) return refuse('not_found', `no judge "${command.judge}" in this contest`);
       if (presenter.recused.includes(judge.key)) return refuse('invalid_transition', `${judge.name} is already recused from ${presenter.name}`);
       if (sheets.get(presenter.key)?.has(judge.key)) return refuse('already_submitted', `${judge.name} has a sheet for ${presenter.name}; reopen it instead`);
+      // a revealed turn's board must not change without a reveal: excuse before revealing
+      if (turn.phase === 'revealed') return refuse('invalid_transition', `${presenter.name} is already revealed; excuse absent judges before the reveal`);
       const panelLeft = contest.judges.filter((j) => j.panel === judge.panel && j.key !== judge.key && !presenter.recused.includes(j.key));
       if (panelLeft.length === 0) return refuse('invalid_transition', `${judge.name} is the last judge of their panel for ${presenter.name}; the panel would have no score`);
       const remaining = expectedJudges(contest, presenter.key).filter((j) => j !== judge.key);
@@ -339,7 +341,8 @@ export function decide(
       ];
       if (phase !== turn.phase) audit.push({ action: 'turn:close', presenter: presenter.key, detail: { auto: true } });
       return accept(
-        next({ turns: withTurn(presenter.key, { ...turn, phase, reopened: stillReopened }) }, phase !== turn.phase || existing !== null),
+        // the host's picture moves when the turn does, when a sheet is replaced, or when a sheet comes in late (closed or revealed turn)
+        next({ turns: withTurn(presenter.key, { ...turn, phase, reopened: stillReopened }) }, phase !== turn.phase || existing !== null || turn.phase !== 'scoring'),
         audit,
         { presenter: presenter.key, judge: judge.key, items: command.items, supersedesId: existing?.id ?? null, enteredBy: byHost ? 'host' : 'judge', reason },
       );

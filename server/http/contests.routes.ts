@@ -43,7 +43,7 @@ export async function contestRoutes(app: FastifyInstance, deps: ContestRoutesDep
     }
     const id = await createContest(db.db, deps.linkSecret, contest, 'admin');
     const links = (await contestLinks(db.db, deps.linkSecret, baseUrl(request), id))!;
-    return reply.status(201).send({ id, hostUrl: links.host, displayUrl: links.display, judges: links.judges });
+    return reply.status(201).send({ ok: true, id, hostUrl: links.host, displayUrl: links.display, judges: links.judges });
   });
 
   app.get<{ Params: { id: string } }>('/api/contests/:id/links', async (request) => {

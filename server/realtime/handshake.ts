@@ -31,7 +31,7 @@ export function handshakeAuth(db: Kysely<Database>, failures: FailedAttempts, lo
       socket.data = { contestId: grant.contestId, role: grant.role, judgeKey: grant.judgeKey };
       next();
     } catch {
-      next(new Error('db_unavailable: the server cannot check the link right now; retrying'));
+      next(new Error('db_unavailable: the server cannot check the link right now; try again shortly'));
     }
   };
 }

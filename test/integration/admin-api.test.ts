@@ -46,6 +46,7 @@ describeEachDatabase('the admin API', (ctx) => {
     expect(response.status).toBe(201);
     const body = (await response.json()) as { id: string };
     expect(body).toEqual({
+      ok: true,
       id: expect.stringMatching(/^[a-z0-9]{10}$/),
       hostUrl: expect.stringMatching(/\/host#token=/),
       displayUrl: expect.stringMatching(/\/display#token=/),

@@ -245,6 +245,15 @@ describe('an absent judge', () => {
     expect(last.ok ? '' : last.message).toMatch(/last judge of their panel/);
   });
 
+  it('cannot be excused once the turn is revealed: the projector would change without a reveal', () => {
+    const h = new Harness();
+    h.do({ type: 'turn:start', presenter: 'p1' });
+    h.do({ type: 'turn:open-scoring', presenter: 'p1' });
+    h.do({ type: 'turn:close', presenter: 'p1' });
+    h.do({ type: 'turn:reveal', presenter: 'p1' });
+    expect(code(h.try({ type: 'judge:excuse', presenter: 'p1', judge: 'm4', reason: 'x' }))).toBe('invalid_transition');
+  });
+
   it('cannot be excused where a sheet of theirs is in, or twice', () => {
     const h = new Harness();
     h.do({ type: 'turn:start', presenter: 'p1' });

@@ -144,6 +144,32 @@ async function noHorizontalScroll(page: Page): Promise<void> {
   expect(await page.evaluate(() => (globalThis as unknown as PageGlobals).document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
 }
 
+
+/**
+ * Sits between the page and the server on the socket: records every sheet:submit the page sends
+ * and, for the first `times` answers to them, replaces the server's answer (or drops it: null).
+ */
+async function tamperWithSheetAnswers(page: Page, times: number, answer: string | null): Promise<Array<{ id: string; submissionId: string }>> {
+  const submits: Array<{ id: string; submissionId: string }> = [];
+  let left = times;
+  await page.routeWebSocket(/socket\.io/, (ws) => {
+    const server = ws.connectToServer();
+    ws.onMessage((m) => {
+      const sent = typeof m === 'string' ? /^42(\d+)\["sheet:submit",(.*)\]$/.exec(m) : null;
+      if (sent) submits.push({ id: sent[1]!, submissionId: (JSON.parse(sent[2]!) as { submissionId: string }).submissionId });
+      server.send(m);
+    });
+    server.onMessage((m) => {
+      const ack = typeof m === 'string' ? /^43(\d+)/.exec(m) : null;
+      if (ack && left > 0 && submits.some((x) => x.id === ack[1])) {
+        left--;
+        if (answer !== null) ws.send(`43${ack[1]}[${answer}]`);
+      } else ws.send(m);
+    });
+  });
+  return submits;
+}
+
 describe('the judge page', () => {
   test('a link without a token, or with a refused one, says so plainly', async () => {
     const { page } = await phonePage(browser);
@@ -430,23 +456,7 @@ describe('the judge page', () => {
     page.context().setDefaultTimeout(8000);
     watch(page);
     // The first two answers to sheet:submit come back as db_unavailable, as when the database is down.
-    const submits: Array<{ id: string; submissionId: string }> = [];
-    let failuresLeft = 2;
-    await page.routeWebSocket(/socket\.io/, (ws) => {
-      const server = ws.connectToServer();
-      ws.onMessage((m) => {
-        const sent = typeof m === 'string' ? /^42(\d+)\["sheet:submit",(.*)\]$/.exec(m) : null;
-        if (sent) submits.push({ id: sent[1]!, submissionId: (JSON.parse(sent[2]!) as { submissionId: string }).submissionId });
-        server.send(m);
-      });
-      server.onMessage((m) => {
-        const ack = typeof m === 'string' ? /^43(\d+)/.exec(m) : null;
-        if (ack && failuresLeft > 0 && submits.some((s) => s.id === ack[1])) {
-          failuresLeft--;
-          ws.send(`43${ack[1]}[{"ok":false,"error":{"code":"db_unavailable","message":"not saved: the database did not answer"}}]`);
-        } else ws.send(m);
-      });
-    });
+    const submits = await tamperWithSheetAnswers(page, 2, `{"ok":false,"error":{"code":"db_unavailable","message":"not saved: the database did not answer"}}`);
     await page.goto(demo.links.judges.e05!);
     await criterion(page, 'topic').waitFor();
     await scoreAll(page, { topic: '12.5', measures: '18', results: '19.5', delivery: '11' }); // 61
@@ -467,21 +477,7 @@ describe('the judge page', () => {
     page.context().setDefaultTimeout(8000);
     watch(page);
     // The server stores the sheet, but its first answer never reaches the phone.
-    const submits: Array<{ id: string; submissionId: string }> = [];
-    let dropsLeft = 1;
-    await page.routeWebSocket(/socket\.io/, (ws) => {
-      const server = ws.connectToServer();
-      ws.onMessage((m) => {
-        const sent = typeof m === 'string' ? /^42(\d+)\["sheet:submit",(.*)\]$/.exec(m) : null;
-        if (sent) submits.push({ id: sent[1]!, submissionId: (JSON.parse(sent[2]!) as { submissionId: string }).submissionId });
-        server.send(m);
-      });
-      server.onMessage((m) => {
-        const ack = typeof m === 'string' ? /^43(\d+)/.exec(m) : null;
-        if (ack && dropsLeft > 0 && submits.some((x) => x.id === ack[1])) dropsLeft--;
-        else ws.send(m);
-      });
-    });
+    const submits = await tamperWithSheetAnswers(page, 1, null);
     await page.goto(demo.links.judges.e07!);
     await criterion(page, 'topic').waitFor();
     await scoreAll(page, { topic: '14', measures: '21', results: '22.5', delivery: '13' }); // 70.5

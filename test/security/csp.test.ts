@@ -7,6 +7,9 @@ import { launchBrowser, phonePage, startDemoServer, type DemoServer } from '../e
  * runs with no violation reported (a blocked script, style, font, image or socket would be one).
  */
 
+// the page's globals used in the functions below (the server's TypeScript settings have no DOM types)
+declare const document: { fonts: { status: string }; body: { innerText: string } };
+
 let demo: DemoServer;
 let browser: Browser;
 beforeAll(async () => {
@@ -27,15 +30,15 @@ describe('the Content-Security-Policy', () => {
       page.on('console', (message) => {
         if (/Content.Security.Policy/i.test(message.text())) violations.push(`${name}: ${message.text()}`);
       });
-      // (in-page code as text: the server's TypeScript settings have no DOM types)
       await page.addInitScript({
         content: "document.addEventListener('securitypolicyviolation', (e) => console.error('Content-Security-Policy violation: ' + e.violatedDirective + ' ' + e.blockedURI));",
       });
       const response = await page.goto(url);
       expect(response!.headers()['content-security-policy']).toContain("default-src 'self'");
       // the page has rendered with its fonts and, except the home page, received its first snapshot
-      await page.waitForFunction("document.fonts.status === 'loaded' && document.body.innerText.trim().length > 0");
-      if (name !== 'home') await page.waitForFunction("!/正在连接/.test(document.body.innerText)", undefined, { timeout: 15_000 });
+      // (functions, not strings: a string would be eval'd in the page, which this very CSP forbids)
+      await page.waitForFunction(() => document.fonts.status === 'loaded' && document.body.innerText.trim().length > 0);
+      if (name !== 'home') await page.waitForFunction(() => !/正在连接/.test(document.body.innerText), undefined, { timeout: 15_000 });
       await page.waitForTimeout(500);
       await context.close();
     }

@@ -1,8 +1,11 @@
+import fastifyCookie from '@fastify/cookie';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Server } from 'socket.io';
 import type { Config } from './config.ts';
 import { parseJsonExact } from './contest-file/contest-file.ts';
 import type { DatabaseHandle } from './db/connection.ts';
+import { AdminGuard } from './http/admin-auth.ts';
+import { adminSessionRoutes } from './http/admin-session.routes.ts';
 import { clientRoutes } from './http/client.routes.ts';
 import { contestRoutes } from './http/contests.routes.ts';
 import { registerErrorHandler } from './http/errors.ts';
@@ -72,10 +75,14 @@ export async function buildApp({ config, db, secrets, now }: AppDeps): Promise<L
   const live = new LiveContests(db.db, now);
   const io = attachSocketServer(app, { db: db.db, live });
   await app.register(healthRoutes, { databaseKind: db.kind, databaseUp: () => db.ping() });
+  await app.register(fastifyCookie);
+  const admin = new AdminGuard({ adminTokenHash: secrets.adminTokenHash, linkSecret: secrets.linkSecret, now });
+  await app.register(adminSessionRoutes, { admin });
   await app.register(contestRoutes, {
     db,
+    live,
+    admin,
     linkSecret: secrets.linkSecret,
-    adminTokenHash: secrets.adminTokenHash,
     publicUrl: config.publicUrl,
     disconnectJudge: (contestId, judgeKey) => io.in(rooms.judge(contestId, judgeKey)).disconnectSockets(true),
   });

@@ -1,5 +1,5 @@
 import type { Kysely, Transaction } from 'kysely';
-import { inRunningOrder, type ContestDefinition } from '../domain/contest.ts';
+import { inRunningOrder, type ContestDefinition, type Panel } from '../domain/contest.ts';
 import { Exact } from '../domain/exact.ts';
 import type { Database } from './database.ts';
 
@@ -11,63 +11,143 @@ export interface ContestSummary {
   id: string;
   title: string;
   createdAt: Date;
+  presenters: number;
+  judges: number;
+  sheets: number;
 }
 
 export async function insertContest(trx: Transaction<Database>, id: string, contest: ContestDefinition): Promise<void> {
-  const { rules } = contest;
   await trx.insertInto('contests').values({ id, title: contest.title }).execute();
-  await trx
-    .insertInto('contest_rules')
-    .values({
-      contest_id: id,
-      decimals: rules.decimals,
-      tie_break: JSON.stringify(rules.tieBreak),
-      time_limit_seconds: rules.timeLimitSeconds,
-      awards: JSON.stringify(rules.awards),
-    })
-    .execute();
-  await trx
-    .insertInto('panels')
-    .values(
-      rules.panels.map((p, position) => ({
-        contest_id: id,
-        key: p.key,
-        position,
-        name: p.name,
-        weight: p.weight.toString(),
-        drop_highest: p.dropHighest,
-        drop_lowest: p.dropLowest,
-      })),
-    )
-    .execute();
-  await trx
-    .insertInto('criteria')
-    .values(rules.criteria.map((c, position) => ({ contest_id: id, key: c.key, position, name: c.name, max: c.max.toString(), step: c.step.toString() })))
-    .execute();
-  if (contest.presenters.length > 0) {
-    await trx
-      .insertInto('presenters')
-      .values(
-        contest.presenters.map((p, position) => ({
-          contest_id: id,
-          key: p.key,
-          position,
-          running_order: p.order,
-          name: p.name,
-          unit: p.unit,
-          topic: p.topic,
-        })),
-      )
-      .execute();
-  }
+  await trx.insertInto('contest_rules').values({ contest_id: id, ...rulesRow(contest) }).execute();
+  await insertRulesLists(trx, id, contest);
+  await insertPresenters(trx, id, contest);
   if (contest.judges.length > 0) {
     await trx
       .insertInto('judges')
       .values(contest.judges.map((j, position) => ({ contest_id: id, key: j.key, position, name: j.name, panel_key: j.panel })))
       .execute();
   }
+  await insertRecusals(trx, id, contest);
+}
+
+function rulesRow({ rules }: ContestDefinition) {
+  return {
+    decimals: rules.decimals,
+    tie_break: JSON.stringify(rules.tieBreak),
+    time_limit_seconds: rules.timeLimitSeconds,
+    awards: JSON.stringify(rules.awards),
+  };
+}
+
+const panelRow = (p: Panel, position: number) => ({
+  position,
+  name: p.name,
+  weight: p.weight.toString(),
+  drop_highest: p.dropHighest,
+  drop_lowest: p.dropLowest,
+});
+
+async function insertRulesLists(trx: Transaction<Database>, id: string, contest: ContestDefinition): Promise<void> {
+  await trx
+    .insertInto('panels')
+    .values(contest.rules.panels.map((p, position) => ({ contest_id: id, key: p.key, ...panelRow(p, position) })))
+    .execute();
+  await insertCriteria(trx, id, contest);
+}
+
+async function insertCriteria(trx: Transaction<Database>, id: string, { rules }: ContestDefinition): Promise<void> {
+  await trx
+    .insertInto('criteria')
+    .values(rules.criteria.map((c, position) => ({ contest_id: id, key: c.key, position, name: c.name, max: c.max.toString(), step: c.step.toString() })))
+    .execute();
+}
+
+async function insertPresenters(trx: Transaction<Database>, id: string, contest: ContestDefinition): Promise<void> {
+  if (contest.presenters.length === 0) return;
+  await trx
+    .insertInto('presenters')
+    .values(
+      contest.presenters.map((p, position) => ({
+        contest_id: id,
+        key: p.key,
+        position,
+        running_order: p.order,
+        name: p.name,
+        unit: p.unit,
+        topic: p.topic,
+      })),
+    )
+    .execute();
+}
+
+async function insertRecusals(trx: Transaction<Database>, id: string, contest: ContestDefinition): Promise<void> {
   const recusals = contest.presenters.flatMap((p) => p.recused.map((judge) => ({ contest_id: id, presenter_key: p.key, judge_key: judge })));
   if (recusals.length > 0) await trx.insertInto('recusals').values(recusals).execute();
+}
+
+/**
+ * Replaces a contest's definition before it has started (no sheet refers to a presenter or a judge
+ * yet). Judges are changed in place, not deleted and re-added: a judge's access tokens hang on
+ * the judge's row, and a kept judge keeps their link. Returns the judges added and removed.
+ */
+export async function replaceDefinition(
+  trx: Transaction<Database>,
+  id: string,
+  before: ContestDefinition,
+  after: ContestDefinition,
+): Promise<{ added: string[]; removed: string[] }> {
+  await trx.updateTable('contests').set({ title: after.title }).where('id', '=', id).execute();
+  await trx.updateTable('contest_rules').set(rulesRow(after)).where('contest_id', '=', id).execute();
+  await trx.deleteFrom('criteria').where('contest_id', '=', id).execute();
+  await insertCriteria(trx, id, after);
+  // recusals go with the presenters (cascade) and come back with them
+  await trx.deleteFrom('presenters').where('contest_id', '=', id).execute();
+  await insertPresenters(trx, id, after);
+
+  // Judges point at their panel: panels are upserted first, judges moved, then old panels go.
+  const oldPanels = new Set(before.rules.panels.map((p) => p.key));
+  for (const [position, p] of after.rules.panels.entries()) {
+    const row = panelRow(p, position);
+    if (oldPanels.has(p.key)) await trx.updateTable('panels').set(row).where('contest_id', '=', id).where('key', '=', p.key).execute();
+    else await trx.insertInto('panels').values({ contest_id: id, key: p.key, ...row }).execute();
+  }
+
+  const kept = new Set(after.judges.map((j) => j.key));
+  const removed = before.judges.filter((j) => !kept.has(j.key)).map((j) => j.key);
+  const existing = new Set(before.judges.map((j) => j.key));
+  const added = after.judges.filter((j) => !existing.has(j.key)).map((j) => j.key);
+  if (removed.length > 0) await trx.deleteFrom('judges').where('contest_id', '=', id).where('key', 'in', removed).execute();
+  for (const [position, j] of after.judges.entries()) {
+    if (existing.has(j.key)) {
+      await trx.updateTable('judges').set({ position, name: j.name, panel_key: j.panel }).where('contest_id', '=', id).where('key', '=', j.key).execute();
+    } else {
+      await trx.insertInto('judges').values({ contest_id: id, key: j.key, position, name: j.name, panel_key: j.panel }).execute();
+    }
+  }
+  const gone = before.rules.panels.map((p) => p.key).filter((key) => !after.rules.panels.some((p) => p.key === key));
+  if (gone.length > 0) await trx.deleteFrom('panels').where('contest_id', '=', id).where('key', 'in', gone).execute();
+  await insertRecusals(trx, id, after);
+  return { added, removed };
+}
+
+/** The corrections still allowed once a contest has started: its title and presenters' name, unit and topic. */
+export async function updateNames(trx: Transaction<Database>, id: string, contest: ContestDefinition): Promise<void> {
+  await trx.updateTable('contests').set({ title: contest.title }).where('id', '=', id).execute();
+  for (const p of contest.presenters) {
+    await trx.updateTable('presenters').set({ name: p.name, unit: p.unit, topic: p.topic }).where('contest_id', '=', id).where('key', '=', p.key).execute();
+  }
+}
+
+/** Numbers the presenters 1, 2, … in the order given. */
+export async function setRunningOrder(trx: Transaction<Database>, id: string, keysInOrder: readonly string[]): Promise<void> {
+  for (const [i, key] of keysInOrder.entries()) {
+    await trx.updateTable('presenters').set({ running_order: i + 1 }).where('contest_id', '=', id).where('key', '=', key).execute();
+  }
+}
+
+/** Locks the contest's row until the transaction ends: edits of one contest run one at a time. */
+export async function lockContest(trx: Transaction<Database>, id: string): Promise<boolean> {
+  return (await trx.selectFrom('contests').select('id').where('id', '=', id).forUpdate().executeTakeFirst()) !== undefined;
 }
 
 export async function insertRecusal(db: Db, contestId: string, presenter: string, judge: string): Promise<void> {
@@ -116,6 +196,30 @@ export async function findContest(db: Db, id: string): Promise<ContestDefinition
 }
 
 export async function listContests(db: Db): Promise<ContestSummary[]> {
-  const rows = await db.selectFrom('contests').select(['id', 'title', 'created_at']).orderBy('created_at', 'desc').orderBy('id').execute();
-  return rows.map((r) => ({ id: r.id, title: r.title, createdAt: r.created_at }));
+  const rows = await db
+    .selectFrom('contests')
+    .select((eb) => [
+      'id',
+      'title',
+      'created_at',
+      eb.selectFrom('presenters').select(eb.fn.countAll<string>().as('n')).whereRef('presenters.contest_id', '=', 'contests.id').as('presenters'),
+      eb.selectFrom('judges').select(eb.fn.countAll<string>().as('n')).whereRef('judges.contest_id', '=', 'contests.id').as('judges'),
+      eb.selectFrom('score_sheets').select(eb.fn.countAll<string>().as('n')).whereRef('score_sheets.contest_id', '=', 'contests.id').as('sheets'),
+    ])
+    .orderBy('created_at', 'desc')
+    .orderBy('id')
+    .execute();
+  return rows.map((r) => ({
+    id: r.id,
+    title: r.title,
+    createdAt: r.created_at,
+    presenters: Number(r.presenters ?? 0),
+    judges: Number(r.judges ?? 0),
+    sheets: Number(r.sheets ?? 0),
+  }));
+}
+
+export async function countSheets(db: Db, id: string): Promise<number> {
+  const row = await db.selectFrom('score_sheets').select((eb) => eb.fn.countAll<string>().as('n')).where('contest_id', '=', id).executeTakeFirstOrThrow();
+  return Number(row.n);
 }

@@ -5,24 +5,39 @@ import { effectiveSheets } from '../db/score-sheets.repository.ts';
 import type { DatabaseHandle } from '../db/connection.ts';
 import { AppError } from '../errors.ts';
 import { KEY_PATTERN } from '../schemas/common.schema.ts';
-import { contestLinks, createContest, reissueJudgeLink } from '../services/contests.service.ts';
-import { requireAdmin } from './admin-auth.ts';
+import type { ContestDetailAnswer, ContestListAnswer, CreatedContestAnswer, LinksAnswer, LotsAnswer } from '../admin-api.ts';
+import type { LiveContests } from '../services/live-contests.service.ts';
+import {
+  contestDetail,
+  contestLinks,
+  contestStatus,
+  copyContest,
+  createContest,
+  drawLots,
+  reissueJudgeLink,
+  updateContest,
+} from '../services/contests.service.ts';
+import type { AdminGuard } from './admin-auth.ts';
 
 export interface ContestRoutesDeps {
   db: DatabaseHandle;
+  live: LiveContests;
+  admin: AdminGuard;
   /** ends the connections made with a judge's old link */
   disconnectJudge(contestId: string, judgeKey: string): void;
   linkSecret: string;
-  adminTokenHash: string;
   publicUrl: string | null;
 }
 
 const IDENTIFIER = new RegExp(KEY_PATTERN);
 
-/** The admin API for contests: create from a contest file, list, export with scores. */
+/**
+ * The admin API for contests: create (from a contest file, or a copy), list, read and edit until
+ * it starts, draw lots, links and reissued links, export with scores.
+ */
 export async function contestRoutes(app: FastifyInstance, deps: ContestRoutesDeps): Promise<void> {
-  const { db } = deps;
-  app.addHook('onRequest', requireAdmin(deps.adminTokenHash));
+  const { db, live } = deps;
+  app.addHook('onRequest', deps.admin.check);
   // URL parameters are identifiers: anything else cannot name a contest or a judge
   app.addHook('preHandler', async (request) => {
     const params = request.params as Record<string, string>;
@@ -34,19 +49,56 @@ export async function contestRoutes(app: FastifyInstance, deps: ContestRoutesDep
   // Links point where the caller reached us, unless PUBLIC_URL says otherwise.
   const baseUrl = (request: FastifyRequest) => deps.publicUrl ?? `${request.protocol}://${request.host}`;
 
-  app.get('/api/contests', async () => ({ ok: true, contests: await listContests(db.db) }));
-
-  app.post('/api/contests', async (request, reply) => {
-    const contest = contestFromDocument(request.body);
-    if (contest.sheets.length > 0) {
-      throw new AppError('invalid_input', 'scores: a new contest starts without scores; remove the "scores" list (an archive with scores is for npm run recount)');
-    }
-    const id = await createContest(db.db, deps.linkSecret, contest, 'admin');
-    const links = (await contestLinks(db.db, deps.linkSecret, baseUrl(request), id))!;
-    return reply.status(201).send({ ok: true, id, hostUrl: links.host, displayUrl: links.display, judges: links.judges });
+  app.get('/api/contests', async (): Promise<ContestListAnswer> => {
+    const contests = await listContests(db.db);
+    const started = await Promise.all(contests.map((c) => contestStatus(db.db, c.id)));
+    return { ok: true, contests: contests.map((c, i) => ({ ...c, createdAt: c.createdAt.toISOString(), started: started[i]!.started })) };
   });
 
-  app.get<{ Params: { id: string } }>('/api/contests/:id/links', async (request) => {
+  const created = async (request: FastifyRequest, id: string): Promise<CreatedContestAnswer> => {
+    const links = (await contestLinks(db.db, deps.linkSecret, baseUrl(request), id))!;
+    return { ok: true, id, hostUrl: links.host, displayUrl: links.display, judges: links.judges };
+  };
+
+  // ?withScores=true: an archive (an export from another server) to view and recount; its scores
+  // are stored as imported sheets, so it is locked like any contest with scores.
+  app.post<{ Querystring: { withScores?: string } }>('/api/contests', async (request, reply) => {
+    const contest = contestFromDocument(request.body);
+    if (contest.sheets.length > 0 && request.query.withScores !== 'true') {
+      throw new AppError(
+        'invalid_input',
+        'scores: a new contest starts without scores; remove the "scores" list, or send ?withScores=true to import an archive with its scores (for npm run recount and the results pages)',
+      );
+    }
+    const id = await createContest(db.db, deps.linkSecret, contest, 'admin');
+    return reply.status(201).send(await created(request, id));
+  });
+
+  app.get<{ Params: { id: string } }>('/api/contests/:id', async (request): Promise<ContestDetailAnswer> => {
+    const detail = await contestDetail(db.db, request.params.id);
+    if (!detail) throw new AppError('not_found', `no contest ${request.params.id}`);
+    return { ok: true, id: request.params.id, ...detail };
+  });
+
+  app.put<{ Params: { id: string } }>('/api/contests/:id', async (request): Promise<ContestDetailAnswer> => {
+    const { id } = request.params;
+    const { removedJudges } = await live.exclusive(id, () => updateContest(db.db, deps.linkSecret, id, request.body, 'admin'));
+    for (const judge of removedJudges) deps.disconnectJudge(id, judge);
+    return { ok: true, id, ...(await contestDetail(db.db, id))! };
+  });
+
+  app.post<{ Params: { id: string } }>('/api/contests/:id/copy', async (request, reply) => {
+    const id = await copyContest(db.db, deps.linkSecret, request.params.id);
+    return reply.status(201).send(await created(request, id));
+  });
+
+  app.post<{ Params: { id: string } }>('/api/contests/:id/lots', async (request): Promise<LotsAnswer> => {
+    const { id } = request.params;
+    const drawn = await live.exclusive(id, () => drawLots(db.db, id));
+    return { ok: true, order: drawn.map((p) => ({ order: p.order!, key: p.key, name: p.name, unit: p.unit })) };
+  });
+
+  app.get<{ Params: { id: string } }>('/api/contests/:id/links', async (request): Promise<LinksAnswer> => {
     const links = await contestLinks(db.db, deps.linkSecret, baseUrl(request), request.params.id);
     if (!links) throw new AppError('not_found', `no contest ${request.params.id}`);
     return { ok: true, hostUrl: links.host, displayUrl: links.display, judges: links.judges };

@@ -1,16 +1,35 @@
-import { randomBytes } from 'node:crypto';
-import type { Kysely } from 'kysely';
+import { randomBytes, randomInt } from 'node:crypto';
+import type { Kysely, Transaction } from 'kysely';
+import type { ContestStatus } from '../admin-api.ts';
 import { deriveLinkToken, hashToken } from '../auth/tokens.ts';
-import type { ContestDefinition } from '../domain/contest.ts';
-import { AppError } from '../errors.ts';
-import type { ContestWithScores } from '../contest-file/contest-file.ts';
+import { contestFromDocument, toContestFile, type ContestWithScores } from '../contest-file/contest-file.ts';
+import type { ContestFile } from '../contest-file/contest-file.schema.ts';
 import { activeGrants, insertAccessToken, revokeJudgeGrant, type AccessGrant } from '../db/access-tokens.repository.ts';
 import { appendAudit } from '../db/audit.repository.ts';
-import { findContest, insertContest } from '../db/contests.repository.ts';
+import {
+  countSheets,
+  findContest,
+  insertContest,
+  lockContest,
+  replaceDefinition,
+  setRunningOrder,
+  updateNames,
+} from '../db/contests.repository.ts';
 import type { Database } from '../db/database.ts';
+import { findLiveState, saveLiveState } from '../db/live-state.repository.ts';
 import { insertSheet } from '../db/score-sheets.repository.ts';
+import { drawRunningOrder, frozenChange } from '../domain/contest-changes.ts';
+import type { ContestDefinition } from '../domain/contest.ts';
+import { initialLiveState, type LiveState } from '../domain/live.ts';
+import { AppError } from '../errors.ts';
 
-/** Creating contests and handing out their links. */
+/**
+ * Preparing contests: creating, editing until they start, copying, drawing lots, and handing out
+ * their links. Each change is one transaction with its audit row. A caller that holds the contest
+ * live in memory (LiveContests) runs these through LiveContests.exclusive, so it reloads after.
+ */
+
+type Db = Kysely<Database> | Transaction<Database>;
 
 export interface ContestLinks {
   host: string;
@@ -33,6 +52,7 @@ export async function createContest(
   linkSecret: string,
   { definition, sheets }: ContestWithScores,
   actor: 'admin' | 'system',
+  auditDetail: Record<string, unknown> = {},
 ): Promise<string> {
   const id = newContestId();
   await db.transaction().execute(async (trx) => {
@@ -50,7 +70,7 @@ export async function createContest(
       contestId: id,
       actorRole: actor,
       action: 'contest:create',
-      detail: { title: definition.title, presenters: definition.presenters.length, judges: definition.judges.length, sheets: sheets.length },
+      detail: { title: definition.title, presenters: definition.presenters.length, judges: definition.judges.length, sheets: sheets.length, ...auditDetail },
     });
   });
   return id;
@@ -88,5 +108,125 @@ export async function reissueJudgeLink(db: Kysely<Database>, linkSecret: string,
     await insertAccessToken(trx, hashToken(token), grant);
     await appendAudit(trx, { contestId, actorRole: 'admin', action: 'judge:reissue-link', judgeKey, detail: { generation: grant.generation } });
     return token;
+  });
+}
+
+/** Whether the contest has begun: a turn left "waiting" or awards were shown. */
+function hasStarted(state: LiveState | null): boolean {
+  return state !== null && (state.awardsShown > 0 || Object.values(state.turns).some((t) => t.phase !== 'waiting'));
+}
+
+export async function contestStatus(db: Db, id: string): Promise<ContestStatus> {
+  const [sheets, state] = await Promise.all([countSheets(db, id), findLiveState(db, id)]);
+  const started = sheets > 0 || hasStarted(state);
+  const lockedBecause =
+    sheets > 0
+      ? `已有 ${sheets} 份评分，规则、评委组、评委名单和出场顺序不能再修改（改了会让已交的评分失去依据）。比赛标题和选手的姓名、单位、题目仍可更正；要换规则，请“复制为新比赛”。`
+      : started
+        ? '比赛已经开始（已有选手上场），规则、评委组、评委名单和出场顺序不能再修改。比赛标题和选手的姓名、单位、题目仍可更正；要换规则，请“复制为新比赛”。'
+        : null;
+  return { sheets, started, lockedBecause };
+}
+
+/** The contest as a file without scores (what the editor shows and PUT takes back), with its status. */
+export async function contestDetail(db: Db, id: string): Promise<{ file: ContestFile; status: ContestStatus } | null> {
+  const definition = await findContest(db, id);
+  if (!definition) return null;
+  return { file: toContestFile(definition), status: await contestStatus(db, id) };
+}
+
+/**
+ * A live state that has been seen by clients moves its version on, so every page takes the new
+ * snapshot (pages keep the highest version they saw). Before the contest starts, the turns are
+ * rebuilt for the new list of presenters.
+ */
+async function touchLiveState(trx: Transaction<Database>, id: string, definition: ContestDefinition, rebuildTurns: boolean): Promise<void> {
+  const state = await findLiveState(trx, id);
+  if (!state) return;
+  const next: LiveState = rebuildTurns
+    ? { ...initialLiveState(definition), version: state.version + 1, turnsVersion: state.turnsVersion + 1, screen: state.screen }
+    : { ...state, version: state.version + 1 };
+  await saveLiveState(trx, id, next);
+}
+
+async function lockForEdit(trx: Transaction<Database>, id: string): Promise<ContestDefinition> {
+  if (!(await lockContest(trx, id))) throw new AppError('not_found', `no contest ${id}`);
+  // a turn being started at this moment waits for this edit, or this edit sees it started
+  await trx.selectFrom('contest_live').select('version').where('contest_id', '=', id).forUpdate().execute();
+  return (await findContest(trx, id))!;
+}
+
+/**
+ * Replaces a contest's definition with a contest file (without scores). Before the contest starts
+ * anything may change; once it has started, only the title and presenters' name, unit and topic
+ * (refused with 'conflict' otherwise, saying what cannot change and why). Judges added get a link,
+ * judges removed lose theirs.
+ */
+export async function updateContest(
+  db: Kysely<Database>,
+  linkSecret: string,
+  id: string,
+  document: unknown,
+  actor: 'admin',
+): Promise<{ removedJudges: string[] }> {
+  const { definition: after, sheets } = contestFromDocument(document);
+  if (sheets.length > 0) throw new AppError('invalid_contest_file', 'scores: editing a contest takes its rules and people, not scores; remove the "scores" list');
+  return db.transaction().execute(async (trx) => {
+    const before = await lockForEdit(trx, id);
+    const status = await contestStatus(trx, id);
+    let removedJudges: string[] = [];
+    const frozen = frozenChange(before, after);
+    if (status.lockedBecause && frozen) throw new AppError('conflict', `没有保存：${frozen}不能再修改。${status.lockedBecause}`);
+    if (!frozen) {
+      await updateNames(trx, id, after);
+    } else {
+      const { added, removed } = await replaceDefinition(trx, id, before, after);
+      for (const judgeKey of added) {
+        // A judge key may have been used before in this contest (removed, then added again): a
+        // fresh random generation makes sure an old card's link does not come back to life.
+        const grant: AccessGrant = { contestId: id, role: 'judge', judgeKey, generation: randomInt(1, 2 ** 31 - 1) };
+        await insertAccessToken(trx, hashToken(deriveLinkToken(linkSecret, grant)), grant);
+      }
+      removedJudges = removed; // their tokens went with their rows (ON DELETE CASCADE)
+    }
+    await touchLiveState(trx, id, after, frozen !== null);
+    await appendAudit(trx, {
+      contestId: id,
+      actorRole: actor,
+      action: 'contest:update',
+      detail: { changed: frozen ?? '标题或选手信息', before: toContestFile(before), after: toContestFile(after) },
+    });
+    return { removedJudges };
+  });
+}
+
+/** A new contest with the same rules, presenters and judges, without scores and with new links. */
+export async function copyContest(db: Kysely<Database>, linkSecret: string, id: string): Promise<string> {
+  const definition = await findContest(db, id);
+  if (!definition) throw new AppError('not_found', `no contest ${id}`);
+  return createContest(db, linkSecret, { definition: { ...definition, title: `${definition.title}（副本）`.slice(0, 200) }, sheets: [] }, 'admin', { copiedFrom: id });
+}
+
+/**
+ * Draws the running order by lot: a uniform shuffle from the operating system's cryptographic
+ * random source, recorded in the audit log with the order it gave. Refused once the contest has
+ * started, so a draw cannot be repeated until a preferred order comes up.
+ */
+export async function drawLots(db: Kysely<Database>, id: string, random: (maxExclusive: number) => number = (n) => randomInt(n)): Promise<ContestDefinition['presenters']> {
+  return db.transaction().execute(async (trx) => {
+    const before = await lockForEdit(trx, id);
+    const status = await contestStatus(trx, id);
+    if (status.started) throw new AppError('conflict', `不能再抽签：${status.lockedBecause}`);
+    if (before.presenters.length === 0) throw new AppError('invalid_input', '还没有选手，无法抽签：请先导入或填写选手名单');
+    const drawn = drawRunningOrder(before.presenters, random).map((p, i) => ({ ...p, order: i + 1 }));
+    await setRunningOrder(trx, id, drawn.map((p) => p.key));
+    await touchLiveState(trx, id, { ...before, presenters: drawn }, true);
+    await appendAudit(trx, {
+      contestId: id,
+      actorRole: 'admin',
+      action: 'contest:lots',
+      detail: { order: drawn.map((p) => ({ order: p.order, key: p.key, name: p.name, unit: p.unit })) },
+    });
+    return drawn;
   });
 }

@@ -206,6 +206,20 @@ export class LiveContests {
     });
   }
 
+  /**
+   * Runs a change of the contest's definition (an edit, a draw of lots) between its commands, so
+   * none interleaves; once it succeeds the contest is reloaded from the database and every page
+   * connected to it gets the new picture.
+   */
+  exclusive<T>(contestId: string, work: () => Promise<T>): Promise<T> {
+    return this.#serialised(contestId, async () => {
+      const result = await work();
+      this.#loaded.delete(contestId);
+      for (const listener of this.#listeners) listener(contestId);
+      return result;
+    });
+  }
+
   /** Forgets what is held in memory (tests: a restart without a restart). */
   reset(): void {
     this.#loaded.clear();

@@ -1,0 +1,244 @@
+import { Type, type Static } from '@sinclair/typebox';
+import type { ContestFile } from './contest-file/contest-file.schema.ts';
+
+/**
+ * The admin HTTP API's request bodies and answers, declared once: the routes in server/http/
+ * answer with these types and the admin pages (client/src/admin/) read them. Every answer is
+ * `{ok: true, …}` or `{ok: false, error: {code, message}}` (server/http/errors.ts). Scores and
+ * weights travel as decimal strings, never as floats. docs/admin-api.md explains the routes.
+ *
+ * Routes (all under /api; every one but POST /api/admin/session needs the admin cookie or
+ * `Authorization: Bearer <ADMIN_TOKEN>`):
+ *   POST   /admin/session                    log in: {token} → sets the httpOnly admin cookie
+ *   GET    /admin/session                    who am I: {ok, expiresAt}
+ *   DELETE /admin/session                    log out
+ *   GET    /contests                          ContestListAnswer
+ *   POST   /contests                          a contest file → 201 CreatedContestAnswer
+ *                                             (?withScores=true: an archive with its scores, read-only)
+ *   GET    /contests/:id                      ContestDetailAnswer
+ *   PUT    /contests/:id                      a contest file (no scores) → ContestDetailAnswer; 409 once locked
+ *   POST   /contests/:id/copy                 → 201 CreatedContestAnswer (same rules and people, no scores)
+ *   POST   /contests/:id/lots                 draws the running order → LotsAnswer; 409 once started
+ *   GET    /contests/:id/links                LinksAnswer
+ *   POST   /contests/:id/judges/:judge/reissue → {ok, key, url}
+ *   GET    /contests/:id/export               the contest file with scores (download)
+ *   POST   /contests/:id/import/:kind         a .xlsx or .csv body → ImportAnswer (?dryRun=true: preview only)
+ *   GET    /templates/:kind.xlsx|.csv         the import template with Chinese column names
+ *   GET    /contests/:id/results              ResultsAnswer
+ *   GET    /contests/:id/results.xlsx         the results workbook (download)
+ *   GET    /contests/:id/audit                AuditAnswer (?presenter=&judge=)
+ *   GET    /contests/:id/audit.csv            the same, as CSV (download)
+ *   GET    /contests/:id/consistency          ConsistencyAnswer
+ */
+
+// ---------------------------------------------------------------- session
+
+export const AdminLoginSchema = Type.Object({ token: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false });
+export type AdminLogin = Static<typeof AdminLoginSchema>;
+
+export interface AdminSessionAnswer {
+  ok: true;
+  /** ISO time the cookie stops working (null when the request came with the Bearer token) */
+  expiresAt: string | null;
+}
+
+// ---------------------------------------------------------------- contests
+
+export interface ContestSummary {
+  id: string;
+  title: string;
+  /** ISO time */
+  createdAt: string;
+  presenters: number;
+  judges: number;
+  /** stored score sheets (corrections included) */
+  sheets: number;
+  /** a turn has begun or a score exists: rules, panels and judges can no longer change */
+  started: boolean;
+}
+
+export interface ContestListAnswer {
+  ok: true;
+  contests: ContestSummary[];
+}
+
+export interface CreatedContestAnswer {
+  ok: true;
+  id: string;
+  hostUrl: string;
+  displayUrl: string;
+  judges: JudgeLink[];
+}
+
+export interface ContestStatus {
+  sheets: number;
+  started: boolean;
+  /**
+   * why rules, panels, judges and the running order can no longer change (null while they can).
+   * Titles and a presenter's name, unit and topic can always be corrected.
+   */
+  lockedBecause: string | null;
+}
+
+export interface ContestDetailAnswer {
+  ok: true;
+  id: string;
+  /** the contest as a leitai/contest@1 file without scores (what PUT takes back) */
+  file: ContestFile;
+  status: ContestStatus;
+}
+
+export interface LotsAnswer {
+  ok: true;
+  /** the new running order, first on stage first */
+  order: Array<{ order: number; key: string; name: string; unit: string }>;
+}
+
+export interface JudgeLink {
+  key: string;
+  name: string;
+  panel: string;
+  url: string;
+}
+
+export interface LinksAnswer {
+  ok: true;
+  hostUrl: string;
+  displayUrl: string;
+  judges: JudgeLink[];
+}
+
+// ---------------------------------------------------------------- import
+
+export type ImportKind = 'presenters' | 'judges';
+
+export interface ImportRow {
+  /** the row number as the spreadsheet shows it (the header is row 1) */
+  line: number;
+  /** the row's cells under our column names (出场顺序, 姓名, …), trimmed text */
+  cells: Record<string, string>;
+  /** what is wrong with this row, in Chinese, naming the column; empty when the row is fine */
+  problems: string[];
+}
+
+export interface ImportPreview {
+  kind: ImportKind;
+  format: 'xlsx' | 'csv';
+  /** the CSV's text encoding as detected (null for xlsx) */
+  encoding: 'utf-8' | 'gbk' | null;
+  /** the columns found, in file order */
+  columns: string[];
+  rows: ImportRow[];
+  /** problems with the file as a whole (a missing column, an empty sheet, duplicate names, …) */
+  problems: string[];
+  /** no problem anywhere: applying it would save exactly these rows */
+  ready: boolean;
+  /** the rows as contest-file entries (only when ready) */
+  presenters?: ContestFile['presenters'];
+  judges?: ContestFile['judges'];
+}
+
+/** Applying an import with problems answers 422 {ok:false, error:{code:'invalid_input', …}, preview}. */
+export interface ImportAnswer {
+  ok: true;
+  preview: ImportPreview;
+  /** true when the rows were saved (not a dry run) */
+  saved: boolean;
+}
+
+// ---------------------------------------------------------------- results
+
+export interface ResultsJudgeCell {
+  judge: string;
+  /** this judge's total for the presenter, exact digits; null when no sheet (or recused) */
+  total: string | null;
+  dropped: 'highest' | 'lowest' | null;
+  recused: boolean;
+  /** who entered the sheet in force: the judge, the host from paper (代录), or an imported file */
+  enteredBy: 'judge' | 'host' | 'import' | null;
+  /** the sheet in force replaces an earlier one (a reopened sheet) */
+  corrected: boolean;
+  /** the sheet's items by criterion key, exact digits (for the per-criterion sheet) */
+  items: Record<string, string> | null;
+}
+
+export interface ResultsPanelCell {
+  panel: string;
+  /** the panel's score rounded to the contest's places, null while nobody of the panel scored */
+  score: string | null;
+  judges: ResultsJudgeCell[];
+}
+
+export interface ResultsRow {
+  /** 序号: 1, 2, … in this table's order (ranked first, by rank; then the rest in running order) */
+  index: number;
+  /** 出场顺序: the presenter's place in the running order, from 1 */
+  order: number;
+  presenter: string;
+  name: string;
+  unit: string;
+  topic: string;
+  panels: ResultsPanelCell[];
+  final: string | null;
+  rank: number | null;
+  award: string | null;
+  complete: boolean;
+}
+
+export interface ResultsTable {
+  title: string;
+  decimals: number;
+  /** ISO time the table was computed */
+  generatedAt: string;
+  criteria: Array<{ key: string; name: string; max: string; step: string }>;
+  panels: Array<{ key: string; name: string; weight: string; dropHighest: number; dropLowest: number; judges: Array<{ key: string; name: string }> }>;
+  rows: ResultsRow[];
+}
+
+export interface ResultsAnswer {
+  ok: true;
+  results: ResultsTable;
+}
+
+// ---------------------------------------------------------------- audit log
+
+export interface AuditEntryView {
+  id: string;
+  /** ISO time */
+  at: string;
+  actorRole: string;
+  actorKey: string | null;
+  action: string;
+  presenter: string | null;
+  judge: string | null;
+  detail: Record<string, unknown>;
+}
+
+export interface AuditAnswer {
+  ok: true;
+  entries: AuditEntryView[];
+}
+
+// ---------------------------------------------------------------- judge consistency
+
+export interface JudgeConsistency {
+  judge: string;
+  name: string;
+  panel: string;
+  /** presenters this judge scored that have a panel score */
+  scored: number;
+  /** mean of (judge's total − panel's score from kept totals), 2 places, signed; null when scored is 0 */
+  meanDeviation: string | null;
+  /** mean of |judge's total − panel's score|, 2 places; null when scored is 0 */
+  meanAbsoluteDeviation: string | null;
+  /** how often this judge's total was dropped as a panel's highest / lowest */
+  droppedHighest: number;
+  droppedLowest: number;
+  /** per presenter, in running order: total − panel score, 2 places, signed */
+  deviations: Array<{ presenter: string; deviation: string }>;
+}
+
+export interface ConsistencyAnswer {
+  ok: true;
+  judges: JudgeConsistency[];
+}

@@ -1,0 +1,25 @@
+import { Value } from '@sinclair/typebox/value';
+import type { FastifyInstance } from 'fastify';
+import { AdminLoginSchema, type AdminSessionAnswer } from '../admin-api.ts';
+import { AppError } from '../errors.ts';
+import type { AdminGuard } from './admin-auth.ts';
+
+/** Logging in to the admin pages: the admin token once, then an httpOnly cookie. */
+export async function adminSessionRoutes(app: FastifyInstance, { admin }: { admin: AdminGuard }): Promise<void> {
+  app.post('/api/admin/session', async (request, reply): Promise<AdminSessionAnswer> => {
+    if (!Value.Check(AdminLoginSchema, request.body)) throw new AppError('invalid_input', 'the body must be {"token": "<ADMIN_TOKEN>"}');
+    const expiresAt = await admin.logIn(request, reply, request.body.token);
+    return { ok: true, expiresAt: new Date(expiresAt).toISOString() };
+  });
+
+  app.get('/api/admin/session', { onRequest: admin.check }, async (request): Promise<AdminSessionAnswer> => ({
+    ok: true,
+    expiresAt: request.adminSessionExpiresAt === undefined ? null : new Date(request.adminSessionExpiresAt).toISOString(),
+  }));
+
+  // logging out always works, even with an expired cookie
+  app.delete('/api/admin/session', async (_request, reply) => {
+    admin.logOut(reply);
+    return { ok: true };
+  });
+}

@@ -5,7 +5,7 @@ import type { ContestFile } from './contest-file/contest-file.schema.ts';
  * The admin HTTP API's request bodies and answers, declared once: the routes in server/http/
  * answer with these types and the admin pages (client/src/admin/) read them. Every answer is
  * `{ok: true, …}` or `{ok: false, error: {code, message}}` (server/http/errors.ts). Scores and
- * weights travel as decimal strings, never as floats. docs/admin-api.md explains the routes.
+ * weights travel as decimal strings, never as floats. docs/protocol.md §10 explains the routes.
  *
  * Routes (all under /api; every one but POST /api/admin/session needs the admin cookie or
  * `Authorization: Bearer <ADMIN_TOKEN>`):

@@ -10,6 +10,7 @@ import { clientRoutes } from './http/client.routes.ts';
 import { contestRoutes } from './http/contests.routes.ts';
 import { registerErrorHandler } from './http/errors.ts';
 import { healthRoutes } from './http/health.routes.ts';
+import { resultsRoutes } from './http/results.routes.ts';
 import { securityHeaders } from './http/security-headers.ts';
 import { rooms } from './realtime/rooms.ts';
 import { attachSocketServer } from './realtime/socket.plugin.ts';
@@ -86,6 +87,7 @@ export async function buildApp({ config, db, secrets, now }: AppDeps): Promise<L
     publicUrl: config.publicUrl,
     disconnectJudge: (contestId, judgeKey) => io.in(rooms.judge(contestId, judgeKey)).disconnectSockets(true),
   });
+  await app.register(resultsRoutes, { db, admin });
   await app.register(clientRoutes);
   return { app, io: io as unknown as Server, live };
 }

@@ -40,6 +40,7 @@ export async function printBanner(args: {
   lines.push(`擂台 Leitai is ready · database: ${handle.kind === 'pglite' ? `embedded (PGlite) in ${config.dataDir}` : 'PostgreSQL (DATABASE_URL)'}`);
   lines.push(`  on this machine:     http://localhost:${config.port}`);
   lines.push(`  on the venue network: ${base}${lanAddress() === null && !config.publicUrl ? '   (no network found: phones cannot join yet)' : ''}`);
+  lines.push(`  管理页面 admin pages: http://localhost:${config.port}/admin   (log in with the admin token)`);
   if (secrets.newAdminToken) {
     lines.push('');
     lines.push(`  Admin token (shown only now; keep it, or set ADMIN_TOKEN): ${secrets.newAdminToken}`);

@@ -1,5 +1,5 @@
 import type { Kysely, Transaction } from 'kysely';
-import type { Database } from './database.ts';
+import type { AuditEntry, Database } from './database.ts';
 
 /** The audit log: append-only, one row per action, written in the same transaction as the action. */
 
@@ -28,4 +28,17 @@ export async function appendAudit(db: Db, r: AuditRecord): Promise<void> {
       detail: JSON.stringify(r.detail ?? {}),
     })
     .execute();
+}
+
+export interface AuditFilter {
+  presenter?: string;
+  judge?: string;
+}
+
+/** A contest's audit entries, oldest first (by id, the order they were written), optionally for one presenter and/or one judge. */
+export async function listAudit(db: Db, contestId: string, filter: AuditFilter = {}): Promise<AuditEntry[]> {
+  let query = db.selectFrom('audit_log').selectAll().where('contest_id', '=', contestId);
+  if (filter.presenter !== undefined) query = query.where('presenter_key', '=', filter.presenter);
+  if (filter.judge !== undefined) query = query.where('judge_key', '=', filter.judge);
+  return query.orderBy('id').execute();
 }

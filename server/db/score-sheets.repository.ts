@@ -1,6 +1,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Sheet } from '../domain/contest.ts';
 import { Exact } from '../domain/exact.ts';
+import type { RecordedSheet } from '../domain/results-table.ts';
 import { sheetTotal } from '../domain/scoring.ts';
 import type { Database, ScoreSheetRow, SheetEnteredBy } from './database.ts';
 
@@ -72,4 +73,13 @@ export function sheetFromRow(row: ScoreSheetRow): Sheet {
 
 export async function effectiveSheets(db: Db, contestId: string): Promise<Sheet[]> {
   return (await effectiveSheetRows(db, contestId)).map(sheetFromRow);
+}
+
+/** The sheets in force with who entered them and whether they replace an earlier sheet (results table, workbook). */
+export async function effectiveRecordedSheets(db: Db, contestId: string): Promise<RecordedSheet[]> {
+  return (await effectiveSheetRows(db, contestId)).map((row) => ({
+    ...sheetFromRow(row),
+    enteredBy: row.entered_by,
+    corrected: row.supersedes_id !== null,
+  }));
 }

@@ -1,0 +1,83 @@
+import type { ResultsJudgeCell, ResultsRow, ResultsTable } from '../admin-api.ts';
+import { inRunningOrder, type ContestDefinition, type Sheet } from './contest.ts';
+import { computeResults } from './scoring.ts';
+
+/**
+ * The results table of a contest, as the admin pages, the printed sheet and the workbook show it:
+ * one row per presenter (ranked ones by rank, then the rest in running order, exactly as
+ * computeResults and `npm run recount` list them), every judge's total with the dropped extremes
+ * marked, each panel's score, the final, rank and award, and where each sheet in force came from.
+ *
+ * Every number comes from the one scoring core (computeResults): nothing here trims, averages or
+ * rounds. Totals keep their exact digits; panel scores and finals are the core's rounded strings.
+ * Pure: the caller passes the sheets and the time.
+ */
+
+/** A sheet in force with where it came from (the score_sheets row it was read from). */
+export interface RecordedSheet extends Sheet {
+  enteredBy: 'judge' | 'host' | 'import';
+  /** this sheet supersedes an earlier one (the host reopened the judge's sheet) */
+  corrected: boolean;
+}
+
+export function resultsTable(contest: ContestDefinition, sheets: readonly RecordedSheet[], generatedAt: Date): ResultsTable {
+  const { rules } = contest;
+  const running = inRunningOrder(contest.presenters);
+  const presenterByKey = new Map(running.map((p, i) => [p.key, { presenter: p, order: i + 1 }]));
+  const sheetOf = new Map(sheets.map((s) => [`${s.presenter}\u0000${s.judge}`, s]));
+  const judgesOf = (panel: string) => contest.judges.filter((j) => j.panel === panel);
+
+  const rows = computeResults(contest, sheets).map((result, i): ResultsRow => {
+    const { presenter, order } = presenterByKey.get(result.presenter)!;
+    return {
+      index: i + 1,
+      order,
+      presenter: presenter.key,
+      name: presenter.name,
+      unit: presenter.unit,
+      topic: presenter.topic,
+      panels: rules.panels.map((panel, p) => {
+        const panelResult = result.panels[p]!;
+        return {
+          panel: panel.key,
+          score: panelResult.rounded,
+          judges: judgesOf(panel.key).map((judge): ResultsJudgeCell => {
+            const recused = presenter.recused.includes(judge.key);
+            // the core's view of this judge's sheet: present only when it counted (not recused, submitted)
+            const scored = panelResult.scores.find((s) => s.judge === judge.key);
+            const sheet = scored ? sheetOf.get(`${presenter.key}\u0000${judge.key}`) : undefined;
+            return {
+              judge: judge.key,
+              total: scored ? scored.total.toString() : null,
+              dropped: scored?.dropped ?? null,
+              recused,
+              enteredBy: sheet?.enteredBy ?? null,
+              corrected: sheet?.corrected ?? false,
+              items: sheet ? Object.fromEntries(rules.criteria.filter((c) => Object.hasOwn(sheet.items, c.key)).map((c) => [c.key, sheet.items[c.key]!.toString()])) : null,
+            };
+          }),
+        };
+      }),
+      final: result.rounded,
+      rank: result.rank,
+      award: result.award,
+      complete: result.complete,
+    };
+  });
+
+  return {
+    title: contest.title,
+    decimals: rules.decimals,
+    generatedAt: generatedAt.toISOString(),
+    criteria: rules.criteria.map((c) => ({ key: c.key, name: c.name, max: c.max.toString(), step: c.step.toString() })),
+    panels: rules.panels.map((p) => ({
+      key: p.key,
+      name: p.name,
+      weight: p.weight.toString(),
+      dropHighest: p.dropHighest,
+      dropLowest: p.dropLowest,
+      judges: judgesOf(p.key).map((j) => ({ key: j.key, name: j.name })),
+    })),
+    rows,
+  };
+}

@@ -10,6 +10,7 @@ import { clientRoutes } from './http/client.routes.ts';
 import { contestRoutes } from './http/contests.routes.ts';
 import { registerErrorHandler } from './http/errors.ts';
 import { healthRoutes } from './http/health.routes.ts';
+import { importRoutes } from './http/import.routes.ts';
 import { resultsRoutes } from './http/results.routes.ts';
 import { securityHeaders } from './http/security-headers.ts';
 import { rooms } from './realtime/rooms.ts';
@@ -88,6 +89,7 @@ export async function buildApp({ config, db, secrets, now }: AppDeps): Promise<L
     disconnectJudge: (contestId, judgeKey) => io.in(rooms.judge(contestId, judgeKey)).disconnectSockets(true),
   });
   await app.register(resultsRoutes, { db, admin });
+  await app.register(importRoutes, { db, live, admin, linkSecret: secrets.linkSecret, disconnectJudge: (contestId, judgeKey) => io.in(rooms.judge(contestId, judgeKey)).disconnectSockets(true) });
   await app.register(clientRoutes);
   return { app, io: io as unknown as Server, live };
 }

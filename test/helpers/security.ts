@@ -174,7 +174,7 @@ export function registeredRoutes(app: FastifyInstance): string[] {
     const depth = m[1]!.length / 4;
     stack.length = depth;
     const parent = stack.join('');
-    const path = parent === '' ? m[2]! : `${parent.endsWith('/') || m[2]!.startsWith('/') ? parent : `${parent}/`}${m[2]!}`;
+    const path = parent === '' ? m[2]! : `${parent.endsWith('/') || /^[/.]/.test(m[2]!) ? parent : `${parent}/`}${m[2]!}`;
     stack.push(depth === 0 ? m[2]! : path.slice(parent.length));
     for (const method of (m[3] ?? '').split(', ').filter(Boolean)) routes.push(`${method} ${path}`);
   }

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { EVENT_ROLES, HANDSHAKE_ERRORS, PayloadSchemas, type CommandEvent, type HostSnapshot, type Snapshot } from '../../server/protocol.ts';
+import { ADMIN_COOKIE, adminSessionKey, signAdminSession } from '../../server/auth/admin-session.ts';
 import { startTestServer, TEST_ADMIN_TOKEN, type RunningTestServer } from '../helpers/app.ts';
 import { ack, createContestOverApi, hostDo, itemsFor, SMALL_CONTEST, submissionId, submit, tokenOf, waitFor, type CreatedContest } from '../helpers/contest-driver.ts';
 import { describeEachDatabase } from '../helpers/databases.ts';
@@ -15,11 +16,24 @@ import { ACK_ERROR_CODES, connectAs, contestRows, httpRequest, loopback, rawHand
 
 // ---------------------------------------------------------------- the callers
 
-const ROLES = ['no token', 'judge', 'other contest judge', 'display', 'host', 'admin', 'revoked token', 'wrong admin token'] as const;
+const ROLES = [
+  'no token',
+  'judge',
+  'other contest judge',
+  'display',
+  'host',
+  'admin',
+  'admin cookie',
+  'expired admin cookie',
+  'revoked token',
+  'wrong admin token',
+] as const;
 type Role = (typeof ROLES)[number];
 
 /** Credentials that are not a contest link: the socket handshake refuses them all. */
-const NOT_A_LINK = ['no token', 'admin', 'revoked token', 'wrong admin token'] as const satisfies readonly Role[];
+const NOT_A_LINK = ['no token', 'admin', 'admin cookie', 'expired admin cookie', 'revoked token', 'wrong admin token'] as const satisfies readonly Role[];
+/** Credentials the admin pages' browser holds: sent as a cookie, not as a Bearer header. */
+const COOKIE_ROLES: readonly Role[] = ['admin cookie', 'expired admin cookie'];
 type LinkRole = Exclude<Role, (typeof NOT_A_LINK)[number]>;
 const isLink = (role: Role): role is LinkRole => !(NOT_A_LINK as readonly Role[]).includes(role);
 
@@ -81,18 +95,44 @@ const SOCKET_ROWS = EVENTS.flatMap((event) => ROLES.map((role) => ({ event, role
 // ---------------------------------------------------------------- the admin API policy
 
 type AdminRoute =
+  | 'POST /api/admin/session'
+  | 'GET /api/admin/session'
+  | 'HEAD /api/admin/session'
+  | 'DELETE /api/admin/session'
   | 'GET /api/contests'
   | 'HEAD /api/contests'
   | 'POST /api/contests'
+  | 'GET /api/contests/:id'
+  | 'HEAD /api/contests/:id'
+  | 'PUT /api/contests/:id'
+  | 'POST /api/contests/:id/copy'
+  | 'POST /api/contests/:id/lots'
   | 'GET /api/contests/:id/links'
   | 'HEAD /api/contests/:id/links'
   | 'GET /api/contests/:id/export'
   | 'HEAD /api/contests/:id/export'
-  | 'POST /api/contests/:id/judges/:judge/reissue';
+  | 'POST /api/contests/:id/judges/:judge/reissue'
+  | 'POST /api/contests/:id/import/:kind'
+  | 'GET /api/templates/:file'
+  | 'HEAD /api/templates/:file'
+  | 'GET /api/contests/:id/results'
+  | 'HEAD /api/contests/:id/results'
+  | 'GET /api/contests/:id/results.xlsx'
+  | 'HEAD /api/contests/:id/results.xlsx'
+  | 'GET /api/contests/:id/audit'
+  | 'HEAD /api/contests/:id/audit'
+  | 'GET /api/contests/:id/audit.csv'
+  | 'HEAD /api/contests/:id/audit.csv'
+  | 'GET /api/contests/:id/consistency'
+  | 'HEAD /api/contests/:id/consistency';
 
 type HttpOutcome = 401 | { allowed: number };
 
-/** Only the admin token opens the admin API; a contest link used as a Bearer token is just a wrong token. */
+/**
+ * Only the admin token (as a Bearer header, or as the cookie logging in with it gave) opens the
+ * admin API; a contest link used as a Bearer token is just a wrong token, an expired cookie is no
+ * cookie.
+ */
 const ONLY_ADMIN = (status: number): Record<Role, HttpOutcome> => ({
   'no token': 401,
   judge: 401,
@@ -100,21 +140,52 @@ const ONLY_ADMIN = (status: number): Record<Role, HttpOutcome> => ({
   display: 401,
   host: 401,
   admin: { allowed: status },
+  'admin cookie': { allowed: status },
+  'expired admin cookie': 401,
   'revoked token': 401,
   'wrong admin token': 401,
 });
 
 const ADMIN_POLICY: Record<AdminRoute, Record<Role, HttpOutcome>> = {
+  // logging in takes the admin token in the body; a cookie does not log in again
+  'POST /api/admin/session': { ...ONLY_ADMIN(200), 'admin cookie': 401 },
+  'GET /api/admin/session': ONLY_ADMIN(200),
+  'HEAD /api/admin/session': ONLY_ADMIN(200),
+  // logging out always works
+  'DELETE /api/admin/session': Object.fromEntries(ROLES.map((role) => [role, { allowed: 200 }])) as Record<Role, HttpOutcome>,
   'GET /api/contests': ONLY_ADMIN(200),
   'HEAD /api/contests': ONLY_ADMIN(200),
   'POST /api/contests': ONLY_ADMIN(201),
+  'GET /api/contests/:id': ONLY_ADMIN(200),
+  'HEAD /api/contests/:id': ONLY_ADMIN(200),
+  // PUT, lots and import act on a contest not yet started (the main one is); PUT saves it unchanged
+  'PUT /api/contests/:id': ONLY_ADMIN(200),
+  'POST /api/contests/:id/copy': ONLY_ADMIN(201),
+  'POST /api/contests/:id/lots': ONLY_ADMIN(200),
   'GET /api/contests/:id/links': ONLY_ADMIN(200),
   'HEAD /api/contests/:id/links': ONLY_ADMIN(200),
   'GET /api/contests/:id/export': ONLY_ADMIN(200),
   'HEAD /api/contests/:id/export': ONLY_ADMIN(200),
   // the admin row reissues e3's link; the revoked token of this file is e2's old one
   'POST /api/contests/:id/judges/:judge/reissue': ONLY_ADMIN(200),
+  // a dry run: the preview of a one-row CSV
+  'POST /api/contests/:id/import/:kind': ONLY_ADMIN(200),
+  'GET /api/templates/:file': ONLY_ADMIN(200),
+  'HEAD /api/templates/:file': ONLY_ADMIN(200),
+  'GET /api/contests/:id/results': ONLY_ADMIN(200),
+  'HEAD /api/contests/:id/results': ONLY_ADMIN(200),
+  'GET /api/contests/:id/results.xlsx': ONLY_ADMIN(200),
+  'HEAD /api/contests/:id/results.xlsx': ONLY_ADMIN(200),
+  'GET /api/contests/:id/audit': ONLY_ADMIN(200),
+  'HEAD /api/contests/:id/audit': ONLY_ADMIN(200),
+  'GET /api/contests/:id/audit.csv': ONLY_ADMIN(200),
+  'HEAD /api/contests/:id/audit.csv': ONLY_ADMIN(200),
+  'GET /api/contests/:id/consistency': ONLY_ADMIN(200),
+  'HEAD /api/contests/:id/consistency': ONLY_ADMIN(200),
 };
+
+/** Routes that change a contest act on one not yet started; the rest read the main contest. */
+const ON_DRAFT: readonly AdminRoute[] = ['PUT /api/contests/:id', 'POST /api/contests/:id/lots', 'POST /api/contests/:id/import/:kind'];
 
 const HTTP_ROWS = (Object.keys(ADMIN_POLICY) as AdminRoute[]).flatMap((route) =>
   ROLES.map((role) => {
@@ -124,23 +195,19 @@ const HTTP_ROWS = (Object.keys(ADMIN_POLICY) as AdminRoute[]).flatMap((route) =>
 );
 
 /**
- * Each caller that sends wrong tokens does so from its own loopback address: the server locks an
- * address out after 10 wrong admin tokens (HTTP) or 20 wrong socket tokens a minute, and this file
- * sends up to 8 and 15 per address. Links and the admin token come from 127.0.0.1.
+ * Each caller that sends wrong tokens does so from its own loopback addresses: the server locks an
+ * address out after 10 wrong admin tokens (HTTP) or 20 wrong socket tokens a minute, so every
+ * (role, route) pair of this file gets an address of its own. Links and the admin token come from
+ * 127.0.0.1.
  */
-const HTTP_FROM: Record<Role, string> = {
-  'no token': loopback(20),
-  judge: loopback(21),
-  'other contest judge': loopback(22),
-  display: loopback(23),
-  host: loopback(24),
-  admin: '127.0.0.1',
-  'revoked token': loopback(25),
-  'wrong admin token': loopback(26),
-};
+const ROUTES = Object.keys(ADMIN_POLICY) as AdminRoute[];
+const httpFrom = (role: Role, route: AdminRoute): string =>
+  role === 'admin' || role === 'admin cookie' ? '127.0.0.1' : `127.0.${10 + ROLES.indexOf(role)}.${2 + ROUTES.indexOf(route)}`;
 const HANDSHAKE_FROM: Record<(typeof NOT_A_LINK)[number], string> = {
   'no token': loopback(30),
   admin: loopback(31),
+  'admin cookie': loopback(34),
+  'expired admin cookie': loopback(35),
   'revoked token': loopback(32),
   'wrong admin token': loopback(33),
 };
@@ -151,6 +218,8 @@ describeEachDatabase('the role matrix: every command and admin route with every 
   let server: RunningTestServer;
   let contest: CreatedContest;
   let other: CreatedContest;
+  let draft: CreatedContest;
+  let draftFile: string;
   const links = {} as Record<LinkRole, Connection>;
   let host: Connection<HostSnapshot>;
   let otherHost: Connection<HostSnapshot>;
@@ -160,6 +229,10 @@ describeEachDatabase('the role matrix: every command and admin route with every 
     server = await startTestServer(ctx.handle);
     contest = await createContestOverApi(server.url);
     other = await createContestOverApi(server.url, { ...SMALL_CONTEST, title: '另一场比赛' });
+    draft = await createContestOverApi(server.url, { ...SMALL_CONTEST, title: '尚未开始的比赛' });
+    draftFile = JSON.stringify((await httpRequest(server.url, { method: 'GET', path: `/api/contests/${draft.id}`, headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` } })).json);
+    draftFile = JSON.stringify((JSON.parse(draftFile) as { file: unknown }).file);
+    const sessionKey = adminSessionKey(server.secrets.linkSecret, server.secrets.adminTokenHash);
 
     // e2 loses their phone: the admin reissues the link, and the old token is the revoked one
     const e2Old = tokenOf(contest.judges.find((j) => j.key === 'e2')!.url);
@@ -175,6 +248,8 @@ describeEachDatabase('the role matrix: every command and admin route with every 
       display: tokenOf(contest.displayUrl),
       host: tokenOf(contest.hostUrl),
       admin: TEST_ADMIN_TOKEN,
+      'admin cookie': signAdminSession(sessionKey, Date.now() + 3_600_000),
+      'expired admin cookie': signAdminSession(sessionKey, Date.now() - 1),
       'revoked token': e2Old,
       'wrong admin token': 'wrong-admin-token-9876543210',
     } satisfies Record<Role, string | null>);
@@ -256,25 +331,36 @@ describeEachDatabase('the role matrix: every command and admin route with every 
     }
   });
 
-  it.each(HTTP_ROWS)('admin API $route as $role → $shown', async ({ route, role, expected }) => {
+  /** A request each route serves when the caller may use it, so only the credential can stop it. */
+  function sampleRequest(route: AdminRoute, role: Role): { path: string; headers: Record<string, string>; body?: string | Buffer } {
     const [method, template] = route.split(' ') as [string, string];
-    const path = template.replace(':id', contest.id).replace(':judge', 'e3');
+    const id = ON_DRAFT.includes(route) ? draft.id : contest.id;
+    const path = template.replace(':id', id).replace(':judge', 'e3').replace(':kind', 'presenters').replace(':file', 'presenters.csv');
     const token = tokens[role];
-    const answer = await httpRequest(server.url, {
-      method,
-      path,
-      from: HTTP_FROM[role],
-      headers: {
-        ...(token === null ? {} : { authorization: `Bearer ${token}` }),
-        ...(method === 'POST' && template === '/api/contests' ? { 'content-type': 'application/json' } : {}),
-      },
-      ...(method === 'POST' && template === '/api/contests' ? { body: JSON.stringify({ ...SMALL_CONTEST, title: `由 ${role} 创建` }) } : {}),
-    });
+    const headers: Record<string, string> = token === null ? {} : COOKIE_ROLES.includes(role) ? { cookie: `${ADMIN_COOKIE}=${token}` } : { authorization: `Bearer ${token}` };
+    const json = { 'content-type': 'application/json' };
+    switch (route) {
+      case 'POST /api/admin/session':
+        return { path, headers: { ...json, ...(COOKIE_ROLES.includes(role) ? headers : {}) }, body: JSON.stringify({ token: COOKIE_ROLES.includes(role) || token === null ? 'not-a-token' : token }) };
+      case 'POST /api/contests':
+        return { path, headers: { ...headers, ...json }, body: JSON.stringify({ ...SMALL_CONTEST, title: `由 ${role} 创建` }) };
+      case 'PUT /api/contests/:id':
+        return { path, headers: { ...headers, ...json }, body: draftFile };
+      case 'POST /api/contests/:id/import/:kind':
+        return { path: `${path}?dryRun=true`, headers: { ...headers, 'content-type': 'application/octet-stream' }, body: Buffer.from('出场顺序,姓名,单位\n1,周书记,东街道\n', 'utf8') };
+      default:
+        return { path, headers: method === 'POST' ? { ...headers } : headers };
+    }
+  }
+
+  it.each(HTTP_ROWS)('admin API $route as $role → $shown', async ({ route, role, expected }) => {
+    const method = route.split(' ')[0]!;
+    const answer = await httpRequest(server.url, { method, from: httpFrom(role, route), ...sampleRequest(route, role) });
     if (expected === 401) {
       expect(answer.status).toBe(401);
       if (method !== 'HEAD') expect(answer.json).toEqual({ ok: false, error: { code: 'unauthorized', message: expect.any(String) } });
     } else {
-      expect(answer.status).toBe(expected.allowed);
+      expect(answer.status, answer.text.slice(0, 300)).toBe(expected.allowed);
     }
   });
 

@@ -247,6 +247,21 @@ describe.sequential('an organiser prepares, runs and files the demo contest thro
     expect(pdf.toString('latin1').match(/\/Type\s*\/Page[^s]/g)).toHaveLength(Math.ceil(DEMO.judges.length / 8));
   });
 
+  test('tests the projector before the event: the display link shows a test card with the title and a safe-area frame', async () => {
+    const links = await api<LinksAnswer>(`/contests/${contestId}/links`);
+    const projector = await context.newPage();
+    try {
+      await projector.setViewportSize({ width: 1920, height: 1080 });
+      await projector.goto(`${links.displayUrl}&testcard=1`);
+      await projector.getByTestId('display-testcard').waitFor();
+      await eventually(() => projector.getByTestId('testcard-title').textContent()).toBe(DEMO.title);
+      await eventually(() => projector.getByTestId('testcard-size').textContent()).toMatch(/1920\s*[×x]\s*1080/);
+      await screenshot(projector, 'display-testcard');
+    } finally {
+      await projector.close();
+    }
+  });
+
   test('runs the contest: each presenter in the drawn order, every judge’s sheet from the fixture, revealed', async () => {
     const links = await api<LinksAnswer>(`/contests/${contestId}/links`);
     const connect = (url: string) => {

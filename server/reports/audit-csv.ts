@@ -18,6 +18,8 @@ const ROLE_TEXT: Record<string, string> = { admin: '管理员', host: '主持人
 
 const ACTION_TEXT: Record<string, string> = {
   'contest:create': '创建比赛',
+  'contest:update': '修改比赛',
+  'contest:lots': '抽签',
   'judge:reissue-link': '重发评委链接',
   'turn:start': '开始汇报',
   'turn:open-scoring': '开始评分',
@@ -54,7 +56,15 @@ const DETAIL_TEXT: Record<string, string> = {
   presenters: '选手数',
   judges: '评委数',
   generation: '链接版本',
+  changed: '修改内容',
+  copiedFrom: '复制自',
+  order: '出场顺序',
+  before: '修改前',
+  after: '修改后',
 };
+
+/** Excel holds at most 32,767 characters in a cell; a contest file before and after an edit can exceed it. */
+const CELL_LIMIT = 32_000;
 
 const ENTERED_BY_TEXT: Record<string, string> = { judge: '评委', host: '主持人代录', import: '导入' };
 
@@ -79,6 +89,8 @@ function named(key: string | null, names: ReadonlyMap<string, string>): string {
 
 function detailValue(key: string, value: unknown): string {
   if (key === 'enteredBy' && typeof value === 'string') return ENTERED_BY_TEXT[value] ?? value;
+  // a draw: "1. 乌山街道党工委书记、2. …"
+  if (key === 'order' && Array.isArray(value)) return value.map((o: { order?: unknown; name?: unknown }) => `${String(o.order)}. ${String(o.name)}`).join('、');
   if (typeof value === 'boolean') return value ? '是' : '否';
   if (typeof value === 'string' || typeof value === 'number') return String(value);
   if (Array.isArray(value) && value.every((v) => typeof v === 'string' || typeof v === 'number')) return value.join('、');
@@ -86,9 +98,10 @@ function detailValue(key: string, value: unknown): string {
 }
 
 function detailText(detail: Record<string, unknown>): string {
-  return Object.entries(detail)
+  const text = Object.entries(detail)
     .map(([key, value]) => `${DETAIL_TEXT[key] ?? key}：${detailValue(key, value)}`)
     .join('；');
+  return text.length <= CELL_LIMIT ? text : `${text.slice(0, CELL_LIMIT)}…（内容过长已截断，完整内容见审计日志页面）`;
 }
 
 export function auditCsv(entries: readonly AuditEntryView[], names: AuditNames): string {

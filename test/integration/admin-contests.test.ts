@@ -153,6 +153,11 @@ describeEachDatabase('preparing a contest in the admin pages', (ctx) => {
     const draws = await audit(created.id, 'contest:lots');
     expect(draws).toHaveLength(6);
     expect((draws[5]!.detail as { order: Array<{ key: string }> }).order.map((o) => o.key).join()).toBe(last);
+    // the CSV an organiser files says it in words: 抽签, and the order drawn by name
+    const csv = await (await fetch(`${server.url}/api/contests/${created.id}/audit.csv`, { headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` } })).text();
+    const lastDraw = (await detail(created.id)).file.presenters;
+    expect(csv).toContain(`抽签,`);
+    expect(csv).toContain(lastDraw.map((p, i) => `${i + 1}. ${p.name}`).join('、'));
 
     await hostDo(host, 'turn:start', { presenter: host.snapshot().presenters[0]!.key });
     const refused = await call<{ error: { code: string; message: string } }>('POST', `/api/contests/${created.id}/lots`);

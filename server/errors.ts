@@ -37,7 +37,9 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   const code = typeof e?.code === 'string' ? e.code : '';
   const message = typeof e?.message === 'string' ? e.message : '';
   return (
-    /^(08|57P|53)/.test(code) || // connection exceptions, operator intervention (shutdown), insufficient resources
+    // connection exceptions (but not 08P01, a statement the server refused, e.g. too many parameters),
+    // operator intervention (shutdown), insufficient resources
+    (/^(08|57P|53)/.test(code) && code !== '08P01') ||
     ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH'].includes(code) ||
     /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|is not currently accepting connections|PGlite is closed/i.test(message)
   );

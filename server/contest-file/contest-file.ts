@@ -119,6 +119,8 @@ export function contestFromDocument(document: unknown): ContestWithScores {
     return { key: j.key, name: j.name, panel: j.panel };
   });
   const judgeKeys = new Set(judges.map((j) => j.key));
+  const judgesByPanel = new Map<string, typeof judges>();
+  for (const j of judges) judgesByPanel.set(j.panel, [...(judgesByPanel.get(j.panel) ?? []), j]);
 
   const orders = new Set<number>();
   const presenters: Presenter[] = file.presenters.map((p, i) => {
@@ -130,9 +132,10 @@ export function contestFromDocument(document: unknown): ContestWithScores {
     recused.forEach((judge, r) => {
       if (!judgeKeys.has(judge)) throw invalid(`presenters[${i}].recused[${r}]`, `presenter ${p.key}: no judge with key "${judge}"`);
     });
+    const recusedSet = new Set(recused);
     for (const panel of panels) {
-      const panelJudges = judges.filter((j) => j.panel === panel.key);
-      if (panelJudges.length > 0 && panelJudges.every((j) => recused.includes(j.key))) {
+      const panelJudges = judgesByPanel.get(panel.key) ?? [];
+      if (panelJudges.length > 0 && panelJudges.every((j) => recusedSet.has(j.key))) {
         throw invalid(`presenters[${i}].recused`, `presenter ${p.key} is recused from every judge of panel ${panel.key}, so it could get no ${panel.key} score`);
       }
     }

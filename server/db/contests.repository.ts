@@ -82,7 +82,8 @@ async function insertPresenters(trx: Transaction<Database>, id: string, contest:
 
 async function insertRecusals(trx: Transaction<Database>, id: string, contest: ContestDefinition): Promise<void> {
   const recusals = contest.presenters.flatMap((p) => p.recused.map((judge) => ({ contest_id: id, presenter_key: p.key, judge_key: judge })));
-  if (recusals.length > 0) await trx.insertInto('recusals').values(recusals).execute();
+  // a statement takes at most 65,535 parameters: a contest file may list more recusals than fit in one
+  for (let i = 0; i < recusals.length; i += 5000) await trx.insertInto('recusals').values(recusals.slice(i, i + 5000)).execute();
 }
 
 /**
@@ -165,6 +166,13 @@ export async function findContest(db: Db, id: string): Promise<ContestDefinition
     db.selectFrom('judges').selectAll().where('contest_id', '=', id).orderBy('position').execute(),
     db.selectFrom('recusals').selectAll().where('contest_id', '=', id).execute(),
   ]);
+  // presenter → judges recused from them: one pass, so a large contest does not cost presenters × judges × recusals
+  const recusedBy = new Map<string, Set<string>>();
+  for (const r of recusals) {
+    let set = recusedBy.get(r.presenter_key);
+    if (!set) recusedBy.set(r.presenter_key, (set = new Set()));
+    set.add(r.judge_key);
+  }
   return {
     title: contest.title,
     rules: {
@@ -188,7 +196,7 @@ export async function findContest(db: Db, id: string): Promise<ContestDefinition
         unit: p.unit,
         topic: p.topic,
         order: p.running_order,
-        recused: judges.filter((j) => recusals.some((r) => r.presenter_key === p.key && r.judge_key === j.key)).map((j) => j.key),
+        recused: judges.filter((j) => recusedBy.get(p.key)?.has(j.key)).map((j) => j.key),
       })),
     ),
     judges: judges.map((j) => ({ key: j.key, name: j.name, panel: j.panel_key })),

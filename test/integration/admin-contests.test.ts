@@ -166,6 +166,22 @@ describeEachDatabase('preparing a contest in the admin pages', (ctx) => {
     expect(await audit(created.id, 'contest:lots')).toHaveLength(6);
   });
 
+  it('stores and reads back a large contest: 1,000 presenters, 300 judges, 30,000 recusals (more than one SQL statement can carry)', async () => {
+    const judges = Array.from({ length: 300 }, (_, i) => ({ key: `j${i}`, name: `评委${i}`, panel: i < 150 ? 'main' : 'eval' }));
+    const presenters = Array.from({ length: 1000 }, (_, i) => ({
+      key: `p${i}`,
+      name: `选手${i}`,
+      recused: Array.from({ length: 30 }, (_, r) => `j${(i + r * 10) % 300}`),
+    }));
+    const file = { ...SMALL_CONTEST, presenters, judges };
+    const created = await call<CreatedContestAnswer>('POST', '/api/contests', file);
+    expect(created.status).toBe(201);
+    const stored = await detail(created.body.id);
+    expect(stored.file.presenters).toHaveLength(1000);
+    expect(stored.file.presenters.reduce((n, p) => n + p.recused!.length, 0)).toBe(30_000);
+    expect(new Set(stored.file.presenters[7]!.recused)).toEqual(new Set(presenters[7]!.recused));
+  }, 60_000);
+
   it('imports an archive with its scores only when asked to, and then it is locked', async () => {
     const plain = await call<{ error: { message: string } }>('POST', '/api/contests', DEMO_SCORED);
     expect(plain.status).toBe(400);

@@ -172,7 +172,7 @@ export interface ResultsPanelCell {
 export interface ResultsRow {
   /** 序号: 1, 2, … in this table's order (ranked first, by rank; then the rest in running order) */
   index: number;
-  /** 出场顺序: the presenter's place in the running order, from 1 */
+  /** 出场顺序: the running-order number as drawn or typed; without one, the place in the list from 1 */
   order: number;
   presenter: string;
   name: string;

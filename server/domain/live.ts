@@ -58,6 +58,12 @@ export interface LiveState {
   turns: Record<string, TurnState>;
   /** award levels shown on the awards screen, counted from the lowest award up */
   awardsShown: number;
+  /**
+   * epoch ms of the contest's first turn:start; kept when that turn is undone, because a presenter
+   * has been on the projector: the running order and the rules are then settled. (Absent in states
+   * stored before it existed, and until the first start.)
+   */
+  startedAt?: number;
 }
 
 /** A stored sheet as the state machine needs to know it. */
@@ -226,7 +232,7 @@ export function decide(
       const busy = contest.presenters.find((p) => ['presenting', 'scoring'].includes(state.turns[p.key]!.phase));
       if (busy) return refuse('invalid_transition', `${busy.name} is still ${PHASE_NAMES[state.turns[busy.key]!.phase]}; close that turn first`);
       const started: TurnState = { ...turn, phase: 'presenting', clock: { runningSince: now, elapsedMs: 0 } };
-      return accept(next({ turns: withTurn(presenter.key, started), current: presenter.key, screen: 'turn' }, true), [
+      return accept(next({ turns: withTurn(presenter.key, started), current: presenter.key, screen: 'turn', startedAt: state.startedAt ?? now }, true), [
         { action: 'turn:start', presenter: presenter.key },
       ]);
     }

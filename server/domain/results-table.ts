@@ -23,7 +23,8 @@ export interface RecordedSheet extends Sheet {
 export function resultsTable(contest: ContestDefinition, sheets: readonly RecordedSheet[], generatedAt: Date): ResultsTable {
   const { rules } = contest;
   const running = inRunningOrder(contest.presenters);
-  const presenterByKey = new Map(running.map((p, i) => [p.key, { presenter: p, order: i + 1 }]));
+  // the number drawn or typed (a withdrawal leaves a gap the sheets must show), else the place in the list
+  const presenterByKey = new Map(running.map((p, i) => [p.key, { presenter: p, order: p.order ?? i + 1 }]));
   const sheetOf = new Map(sheets.map((s) => [`${s.presenter}\u0000${s.judge}`, s]));
   const judgesOf = (panel: string) => contest.judges.filter((j) => j.panel === panel);
 

@@ -111,9 +111,9 @@ export async function reissueJudgeLink(db: Kysely<Database>, linkSecret: string,
   });
 }
 
-/** Whether the contest has begun: a turn left "waiting" or awards were shown. */
+/** Whether the contest has begun: a turn was ever started (even if undone since), or awards were shown. */
 function hasStarted(state: LiveState | null): boolean {
-  return state !== null && (state.awardsShown > 0 || Object.values(state.turns).some((t) => t.phase !== 'waiting'));
+  return state !== null && (state.startedAt !== undefined || state.awardsShown > 0 || Object.values(state.turns).some((t) => t.phase !== 'waiting'));
 }
 
 export async function contestStatus(db: Db, id: string): Promise<ContestStatus> {
@@ -204,7 +204,9 @@ export async function updateContest(
 export async function copyContest(db: Kysely<Database>, linkSecret: string, id: string): Promise<string> {
   const definition = await findContest(db, id);
   if (!definition) throw new AppError('not_found', `no contest ${id}`);
-  return createContest(db, linkSecret, { definition: { ...definition, title: `${definition.title}（副本）`.slice(0, 200) }, sheets: [] }, 'admin', { copiedFrom: id });
+  // cut by code points, not UTF-16 units: half a surrogate pair is not text any database column can hold
+  const title = Array.from(`${definition.title}（副本）`).slice(0, 200).join('');
+  return createContest(db, linkSecret, { definition: { ...definition, title }, sheets: [] }, 'admin', { copiedFrom: id });
 }
 
 /**

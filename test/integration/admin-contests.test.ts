@@ -182,6 +182,16 @@ describeEachDatabase('preparing a contest in the admin pages', (ctx) => {
     expect(new Set(stored.file.presenters[7]!.recused)).toEqual(new Set(presenters[7]!.recused));
   }, 60_000);
 
+  it('stays started once a presenter has been on stage, even when the host undoes that turn', async () => {
+    const created = await createContestOverApi(server.url);
+    const host = await server.connect<HostSnapshot>(tokenOf(created.hostUrl));
+    await hostDo(host, 'turn:start', { presenter: 'p1' });
+    await hostDo(host, 'turn:reset', { presenter: 'p1' });
+    expect(host.snapshot().turns.every((t) => t.phase === 'waiting')).toBe(true);
+    expect((await detail(created.id)).status).toMatchObject({ sheets: 0, started: true, lockedBecause: expect.stringMatching(/比赛已经开始/) });
+    expect((await call('POST', `/api/contests/${created.id}/lots`)).status).toBe(409);
+  });
+
   it('imports an archive with its scores only when asked to, and then it is locked', async () => {
     const plain = await call<{ error: { message: string } }>('POST', '/api/contests', DEMO_SCORED);
     expect(plain.status).toBe(400);

@@ -172,3 +172,19 @@ describe('the results table', () => {
     expect(t.rows[0]!.panels[0]!.judges.map((j) => j.dropped)).toEqual(['lowest', null, null, 'highest']);
   });
 });
+
+describe('the 出场顺序 column', () => {
+  it('shows the number drawn, with the gap a withdrawn presenter left, not the place in the list', () => {
+    const c = contest([
+      { key: 'a', order: 1 },
+      { key: 'b', order: 2 },
+      { key: 'd', order: 4 },
+    ]);
+    const table = resultsTable(c, [], new Date('2026-11-27T10:00:00Z'));
+    expect(table.rows.map((r) => [r.presenter, r.order])).toEqual([
+      ['a', 1],
+      ['b', 2],
+      ['d', 4],
+    ]);
+  });
+});

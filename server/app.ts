@@ -49,6 +49,7 @@ export async function buildApp({ config, db, secrets, now }: AppDeps): Promise<L
       // query string by mistake must still not reach the log.
       serializers: { req: (request) => ({ method: request.method, url: redactTokens(request.url), remoteAddress: request.ip }) },
     },
+    trustProxy: config.trustProxy,
     // a contest file of 2,000 presenters is well under this; nothing legitimate comes near it
     bodyLimit: 2 * 1024 * 1024,
     maxParamLength: 200,
@@ -78,7 +79,7 @@ export async function buildApp({ config, db, secrets, now }: AppDeps): Promise<L
   const io = attachSocketServer(app, { db: db.db, live });
   await app.register(healthRoutes, { databaseKind: db.kind, databaseUp: () => db.ping() });
   await app.register(fastifyCookie);
-  const admin = new AdminGuard({ adminTokenHash: secrets.adminTokenHash, linkSecret: secrets.linkSecret, now });
+  const admin = new AdminGuard({ adminTokenHash: secrets.adminTokenHash, linkSecret: secrets.linkSecret, publicUrl: config.publicUrl, now });
   await app.register(adminSessionRoutes, { admin });
   await app.register(contestRoutes, {
     db,

@@ -16,6 +16,11 @@ export interface Config {
   readonly publicUrl: string | null;
   /** load the demo contest when the database holds no contest */
   readonly loadDemo: boolean;
+  /**
+   * behind a reverse proxy (nginx, a TLS terminator): take the client's address and scheme from
+   * X-Forwarded-For / X-Forwarded-Proto, so wrong tokens are counted per client, not per proxy
+   */
+  readonly trustProxy: boolean;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
 
@@ -97,6 +102,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     adminToken: adminToken(env),
     publicUrl: publicUrl(env),
     loadDemo: flag(env, 'LOAD_DEMO', true),
+    trustProxy: flag(env, 'TRUST_PROXY', false),
     logLevel: logLevel(env),
   });
 }

@@ -17,12 +17,19 @@ export class AdminGuard {
   readonly #sessionKey: Buffer;
   readonly #failures: FailedAttempts;
   readonly #now: () => number;
+  /** PUBLIC_URL's origin: behind a proxy the browser's Origin is that, not the address we see */
+  readonly #publicOrigin: string | null;
 
-  constructor(options: { adminTokenHash: string; linkSecret: string; now?: () => number; failures?: FailedAttempts }) {
+  constructor(options: { adminTokenHash: string; linkSecret: string; publicUrl?: string | null; now?: () => number; failures?: FailedAttempts }) {
     this.#expected = Buffer.from(options.adminTokenHash, 'hex');
     this.#sessionKey = adminSessionKey(options.linkSecret, options.adminTokenHash);
     this.#failures = options.failures ?? new FailedAttempts(10, 60);
     this.#now = options.now ?? Date.now;
+    this.#publicOrigin = options.publicUrl ? new URL(options.publicUrl).origin : null;
+  }
+
+  #ownOrigin(request: FastifyRequest, origin: string): boolean {
+    return origin === `${request.protocol}://${request.host}` || origin === this.#publicOrigin;
   }
 
   /** an onRequest hook: `app.addHook('onRequest', guard.check)` */
@@ -43,7 +50,7 @@ export class AdminGuard {
     // browser send: a change must come from our own pages (SameSite=Strict says so too).
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       const origin = request.headers.origin;
-      if (request.headers['sec-fetch-site'] === 'cross-site' || (origin !== undefined && origin !== `${request.protocol}://${request.host}`)) {
+      if (request.headers['sec-fetch-site'] === 'cross-site' || (origin !== undefined && !this.#ownOrigin(request, origin))) {
         throw new AppError('forbidden', 'an admin change must come from the admin pages of this server');
       }
     }
@@ -73,6 +80,7 @@ export class AdminGuard {
       path: '/api',
       httpOnly: true,
       sameSite: 'strict',
+      // https only, when that is how the browser reached us (directly, or through a proxy with TRUST_PROXY)
       secure: request.protocol === 'https',
       expires: new Date(expiresAt),
     });

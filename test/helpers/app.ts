@@ -33,7 +33,7 @@ export interface RunningTestServer extends TestApp {
 }
 
 /** The app listening on a free loopback port, with helpers to connect real socket.io clients. */
-export async function startTestServer(handle: DatabaseHandle, options: { now?: () => number } = {}): Promise<RunningTestServer> {
+export async function startTestServer(handle: DatabaseHandle, options: { now?: () => number; env?: Record<string, string> } = {}): Promise<RunningTestServer> {
   const built = await testApp(handle, options);
   await built.app.listen({ port: 0, host: '127.0.0.1' });
   const { port } = built.app.server.address() as { port: number };

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ADMIN_COOKIE, adminSessionKey, signAdminSession } from '../../server/auth/admin-session.ts';
 import { hashToken } from '../../server/auth/tokens.ts';
@@ -79,5 +80,38 @@ describeEachDatabase('logging in to the admin pages', (ctx) => {
     const response = await fetch(`${server.url}/api/admin/session`, { method: 'DELETE' });
     expect(response.status).toBe(200);
     expect(response.headers.get('set-cookie')).toMatch(new RegExp(`^${ADMIN_COOKIE}=;.*Expires=Thu, 01 Jan 1970`, 'i'));
+  });
+});
+
+describeEachDatabase('logging in to the admin pages behind an https reverse proxy', (ctx) => {
+  let server: RunningTestServer;
+  beforeAll(async () => {
+    server = await startTestServer(ctx.handle, { env: { PUBLIC_URL: 'https://leitai.example.org', TRUST_PROXY: 'true' } });
+  });
+  afterAll(() => server.close());
+
+  const viaProxy = { 'x-forwarded-proto': 'https', 'x-forwarded-for': '203.0.113.7', host: 'leitai.example.org' };
+
+  it('sets a Secure cookie when the browser came over https, and takes changes from the public address', async () => {
+    const login = await fetch(`${server.url}/api/admin/session`, {
+      method: 'POST',
+      headers: { ...viaProxy, 'content-type': 'application/json', origin: 'https://leitai.example.org' },
+      body: JSON.stringify({ token: TEST_ADMIN_TOKEN }),
+    });
+    expect(login.status).toBe(200);
+    expect(login.headers.get('set-cookie')).toMatch(/; Secure/i);
+    const cookie = /^([^;]+)/.exec(login.headers.get('set-cookie')!)![1]!;
+    const created = await fetch(`${server.url}/api/contests`, {
+      method: 'POST',
+      headers: { ...viaProxy, cookie, 'content-type': 'application/json', origin: 'https://leitai.example.org' },
+      body: readFileSync(new URL('../fixtures/small-contest.json', import.meta.url), 'utf8'),
+    });
+    expect(created.status).toBe(201);
+    const elsewhere = await fetch(`${server.url}/api/contests`, {
+      method: 'POST',
+      headers: { ...viaProxy, cookie, 'content-type': 'application/json', origin: 'https://evil.example.org' },
+      body: '{}',
+    });
+    expect(elsewhere.status).toBe(403);
   });
 });

@@ -1,31 +1,13 @@
 import { FormatRegistry, Type } from '@sinclair/typebox';
+import { KEY_PATTERN } from './key-pattern.ts';
 
 /**
  * The building blocks every schema uses (contest files, HTTP bodies, socket payloads), defined
  * once so a key or a piece of text means the same everywhere.
  */
 
-/**
- * Names JavaScript objects already have: as keys of a plain object they would read an inherited
- * value (`items.constructor`) or set the prototype (`__proto__`). Refused as keys everywhere.
- */
-const RESERVED = [
-  '__proto__',
-  'constructor',
-  'prototype',
-  'toString',
-  'toLocaleString',
-  'valueOf',
-  'hasOwnProperty',
-  'isPrototypeOf',
-  'propertyIsEnumerable',
-  '__defineGetter__',
-  '__defineSetter__',
-  '__lookupGetter__',
-  '__lookupSetter__',
-];
-
-export const KEY_PATTERN = `^(?!(?:${RESERVED.join('|')})$)[A-Za-z0-9_-]{1,64}$`;
+/** the key rule itself is in key-pattern.ts, which has no imports so the admin editor can share it */
+export { KEY_PATTERN };
 
 /** a short identifier: letters, digits, - and _, unique within its list */
 export const Key = Type.String({ pattern: KEY_PATTERN, description: 'letters, digits, - and _ (not a reserved JavaScript name)' });

@@ -41,7 +41,6 @@ export const t = messages({
     loadFailed: '读取失败：{message}',
     working: '正在处理…',
     cancel: '取消',
-    close: '关闭',
     // list
     contestsTitle: '比赛列表',
     newContest: '新建比赛',
@@ -350,7 +349,6 @@ export const t = messages({
     loadFailed: 'Could not load: {message}',
     working: 'Working…',
     cancel: 'Cancel',
-    close: 'Close',
     contestsTitle: 'Contests',
     newContest: 'New contest',
     importContestFile: 'Import a contest file',

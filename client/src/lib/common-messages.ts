@@ -1,6 +1,6 @@
 import { messages } from './i18n.ts';
 
-/** Words every page uses: connection states, turn phases, refusals. */
+/** Words every page uses: connection states, turn phases, refusals, a dialog's close button. */
 export const tc = messages({
   zh: {
     connecting: '正在连接…',
@@ -17,6 +17,7 @@ export const tc = messages({
     phase_closed: '评分结束',
     phase_revealed: '已公布',
     phase_skipped: '缺席',
+    close: '关闭',
   },
   en: {
     connecting: 'Connecting…',
@@ -33,5 +34,6 @@ export const tc = messages({
     phase_closed: 'Scoring closed',
     phase_revealed: 'Revealed',
     phase_skipped: 'Absent',
+    close: 'Close',
   },
 });

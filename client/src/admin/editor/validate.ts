@@ -1,4 +1,5 @@
 import type { ContestFile } from '../../../../server/contest-file/contest-file.schema.ts';
+import { KEY_CHARS, RESERVED } from '../../../../server/schemas/key-pattern.ts';
 import { Exact, HUNDRED, parseDecimal, parseWhole, significantDigits } from './decimal-text.ts';
 import { fromContestFile, timeLimitSeconds, type ContestDraft } from './draft.ts';
 import { VALIDATE_MESSAGES, type ValidateKey, type ValidateLang } from './validate-messages.ts';
@@ -17,23 +18,8 @@ export interface Problem {
   message: string;
 }
 
-/** The same words as server/schemas/common.schema.ts KEY_PATTERN (a unit test checks they agree). */
-const RESERVED = [
-  '__proto__',
-  'constructor',
-  'prototype',
-  'toString',
-  'toLocaleString',
-  'valueOf',
-  'hasOwnProperty',
-  'isPrototypeOf',
-  'propertyIsEnumerable',
-  '__defineGetter__',
-  '__defineSetter__',
-  '__lookupGetter__',
-  '__lookupSetter__',
-];
-const KEY_CHARS = /^[A-Za-z0-9_-]{1,64}$/;
+/** a key's characters; the reserved names are checked apart, to say which rule a key breaks */
+const KEY_CHARS_ONLY = new RegExp(`^${KEY_CHARS}$`);
 const NAME_MAX = 200;
 const TEXT_MAX = 500;
 
@@ -53,7 +39,7 @@ export function validateDraft(draft: ContestDraft, lang: ValidateLang = 'zh'): P
     list.forEach((item, i) => {
       const at = `${path}[${i}].key`;
       if (item.key === '') add(at, 'required');
-      else if (!KEY_CHARS.test(item.key)) add(at, 'keyPattern');
+      else if (!KEY_CHARS_ONLY.test(item.key)) add(at, 'keyPattern');
       else if (RESERVED.includes(item.key)) add(at, 'keyReserved', { key: item.key });
       else if (first.has(item.key)) add(at, 'keyDuplicate', { key: item.key, first: first.get(item.key)! + 1 });
       else first.set(item.key, i);

@@ -1,4 +1,8 @@
-import { ApiError } from '../api.ts';
+import type { ResultsAnswer, ResultsTable } from '../../../../server/admin-api.ts';
+import { primeGlyphs } from '../../lib/glyphs.ts';
+import { api, ApiError } from '../api.ts';
+import { titles } from '../titles.svelte.ts';
+import { tableText } from './results-model.ts';
 
 /**
  * One thing a page reads from the server: its value, whether a read is under way, and the last
@@ -27,4 +31,25 @@ export class Resource<T> {
       if (seq === this.#seq) this.loading = false;
     }
   }
+}
+
+/**
+ * A contest's results table, for the results page and the sign-off sheets (the same table): read
+ * when the page opens and whenever `id` changes, and again on `reload()`. Call it while the page
+ * component is being set up.
+ */
+export function contestResults(id: () => string): { results: Resource<ResultsTable>; reload: () => Promise<void> } {
+  const results = new Resource<ResultsTable>();
+  const reload = () =>
+    results.load(async () => {
+      const answer = await api<ResultsAnswer>(`/contests/${encodeURIComponent(id())}/results`);
+      primeGlyphs(tableText(answer.results));
+      titles.set(id(), answer.results.title);
+      return answer.results;
+    });
+  $effect(() => {
+    void id();
+    void reload();
+  });
+  return { results, reload };
 }

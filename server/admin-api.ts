@@ -133,6 +133,11 @@ export interface ImportPreview {
   problems: string[];
   /** no problem anywhere: applying it would save exactly these rows */
   ready: boolean;
+  /**
+   * what applying it does that the rows do not show, in Chinese; not problems (e.g. without
+   * 出场顺序 the presenters already in the contest keep their running order)
+   */
+  notes?: string[];
   /** the rows as contest-file entries (only when ready) */
   presenters?: ContestFile['presenters'];
   judges?: ContestFile['judges'];

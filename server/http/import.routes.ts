@@ -3,8 +3,9 @@ import type { ImportAnswer, ImportKind, ImportPreview } from '../admin-api.ts';
 import type { ContestFile } from '../contest-file/contest-file.schema.ts';
 import type { DatabaseHandle } from '../db/connection.ts';
 import { AppError } from '../errors.ts';
-import { importProblemSummary, isHeaderOf, previewRoster } from '../import/roster-import.ts';
-import { MAX_FILE_BYTES, readSpreadsheet } from '../import/spreadsheet.ts';
+import { readSpreadsheetIsolated } from '../import/read-isolated.ts';
+import { importProblemSummary, previewRoster } from '../import/roster-import.ts';
+import { MAX_FILE_BYTES } from '../import/spreadsheet.ts';
 import { buildTemplate, isTemplateFile, TEMPLATE_FILES } from '../import/templates.ts';
 import { KEY_PATTERN } from '../schemas/common.schema.ts';
 import { contestDetail, updateContest } from '../services/contests.service.ts';
@@ -72,9 +73,11 @@ export async function importRoutes(app: FastifyInstance, deps: ImportRoutesDeps)
       const bytes = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
       const dryRun = request.query.dryRun === 'true' || request.query.dryRun === '1';
 
-      // Reading the file may take a moment; it happens before the contest's turn, which live
-      // scoring shares.
-      const sheet = await readSpreadsheet(bytes, { isHeader: isHeaderOf(kind) });
+      // an unknown contest is answered before the file is read
+      if (!(await contestDetail(db.db, id))) throw new AppError('not_found', `没有编号为「${id}」的比赛`);
+      // Reading the file happens in a child process (a file can ask exceljs for a billion cells),
+      // one upload at a time, and before the contest's turn, which live scoring shares.
+      const sheet = await readSpreadsheetIsolated(bytes, kind, (reason) => request.log.warn({ contest: id, kind, bytes: bytes.length, reason }, 'import: the uploaded file could not be read'));
       const previewFor = async (): Promise<{ preview: ImportPreview; file: ContestFile }> => {
         const detail = await contestDetail(db.db, id);
         if (!detail) throw new AppError('not_found', `没有编号为「${id}」的比赛`);

@@ -67,6 +67,18 @@ export function matchHeader(kind: ImportKind, header: string): HeaderMatch {
   return column ? { column } : null;
 }
 
+/**
+ * The header is the first row naming a required column; rows above it are titles. (Here rather than
+ * in roster-import.ts: the child process that reads uploaded files needs it, and nothing else.)
+ */
+export function isHeaderOf(kind: ImportKind): (values: string[]) => boolean {
+  return (values) =>
+    values.some((v) => {
+      const match = matchHeader(kind, v);
+      return match !== null && 'column' in match && match.column.required;
+    });
+}
+
 /** Column letters as Excel shows them: 0 → A, 25 → Z, 26 → AA. */
 export function columnLetter(index: number): string {
   let letters = '';

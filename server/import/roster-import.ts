@@ -3,7 +3,7 @@ import { contestFromDocument } from '../contest-file/contest-file.ts';
 import type { ContestFile } from '../contest-file/contest-file.schema.ts';
 import { isAppError } from '../errors.ts';
 import { KEY_PATTERN } from '../schemas/common.schema.ts';
-import { columnLetter, columnsOf, JUDGE_EXAMPLES, matchHeader, PRESENTER_EXAMPLES, type RosterColumn } from './roster-columns.ts';
+import { columnLetter, columnsOf, isHeaderOf, JUDGE_EXAMPLES, matchHeader, PRESENTER_EXAMPLES, type RosterColumn } from './roster-columns.ts';
 import { readSpreadsheet, type Spreadsheet } from './spreadsheet.ts';
 
 /**
@@ -15,7 +15,10 @@ import { readSpreadsheet, type Spreadsheet } from './spreadsheet.ts';
  *
  * An empty 编号 keeps the key of the person already in the contest with the same name, so
  * re-importing a list keeps judges' links (and is no change at all once the contest has started);
- * otherwise a key is made up.
+ * otherwise a key is made up, never one that somebody in the contest has now (a judge's key is
+ * their link). A presenter list without 出场顺序 or 回避评委 (or with the column left blank) keeps
+ * the running order (the draw) and the recusals of the presenters already in the contest, and the
+ * preview's notes say so.
  */
 
 type Presenter = ContestFile['presenters'][number];
@@ -50,14 +53,7 @@ export async function previewRosterFile(kind: ImportKind, bytes: Uint8Array, con
   return previewRoster(kind, await readSpreadsheet(bytes, { isHeader: isHeaderOf(kind) }), contest);
 }
 
-/** The header is the first row naming a required column; rows above it are titles. */
-export function isHeaderOf(kind: ImportKind): (values: string[]) => boolean {
-  return (values) =>
-    values.some((v) => {
-      const match = matchHeader(kind, v);
-      return match !== null && 'column' in match && match.column.required;
-    });
-}
+export { isHeaderOf };
 
 export function previewRoster(kind: ImportKind, sheet: Spreadsheet, contest: ContestFile): ImportPreview {
   const base = { kind, format: sheet.format, encoding: sheet.encoding, columns: sheet.columns };
@@ -76,7 +72,8 @@ export function previewRoster(kind: ImportKind, sheet: Spreadsheet, contest: Con
   if (kind === 'judges' && rows.length > MAX_JUDGES) problems.push(`表格有 ${rows.length} 位评委，一场比赛最多 ${MAX_JUDGES} 位：请只保留本场比赛的评委`);
 
   for (const row of rows) checkCells(layout, row);
-  const entries = kind === 'presenters' ? presenterEntries(layout, rows, contest) : judgeEntries(layout, rows, contest);
+  const notes: string[] = [];
+  const entries = kind === 'presenters' ? presenterEntries(layout, rows, contest, notes) : judgeEntries(layout, rows, contest);
 
   const rowsClean = rows.every((r) => r.problems.length === 0);
   // Checks across the whole contest mean something only once every row could be read.
@@ -102,6 +99,7 @@ export function previewRoster(kind: ImportKind, sheet: Spreadsheet, contest: Con
     problems,
     ready,
   };
+  if (notes.length > 0) preview.notes = notes;
   if (ready && kind === 'presenters') preview.presenters = entries as Presenter[];
   if (ready && kind === 'judges') preview.judges = entries as Judge[];
   return preview;
@@ -247,9 +245,16 @@ function flagDuplicates(
 
 /**
  * Keys for the rows without one: the key `reuse` finds (the same person already in the contest),
- * else one made up; never a key in use.
+ * else one made up. A made-up key is never one in use in the file, nor one that anybody in the
+ * contest has now (`current`): a new person always gets a new key, so a judge who is replaced does
+ * not hand their working link to the replacement, and a new presenter inherits nothing.
  */
-function assignKeys(given: Array<string | null>, reuse: (i: number) => string | null, generate: (i: number, used: Set<string>) => string): string[] {
+function assignKeys(
+  given: Array<string | null>,
+  reuse: (i: number) => string | null,
+  generate: (i: number, taken: ReadonlySet<string>) => string,
+  current: readonly string[],
+): string[] {
   const keys = [...given];
   const used = new Set(given.filter((k): k is string => k !== null));
   keys.forEach((key, i) => {
@@ -260,10 +265,11 @@ function assignKeys(given: Array<string | null>, reuse: (i: number) => string | 
       used.add(candidate);
     }
   });
+  const taken = new Set([...used, ...current]);
   return keys.map((key, i) => {
     if (key !== null) return key;
-    const made = generate(i, used);
-    used.add(made);
+    const made = generate(i, taken);
+    taken.add(made);
     return made;
   });
 }
@@ -279,7 +285,7 @@ function listed(names: readonly string[], max = 20): string {
 
 // ------------------------------------------------------------------ presenters
 
-function presenterEntries(layout: Layout, rows: Work[], contest: ContestFile): Presenter[] {
+function presenterEntries(layout: Layout, rows: Work[], contest: ContestFile, notes: string[]): Presenter[] {
   const has = (column: RosterColumn) => layout.index.has(column);
 
   // 出场顺序: all empty = the file's order; otherwise every row has its own number
@@ -302,7 +308,8 @@ function presenterEntries(layout: Layout, rows: Work[], contest: ContestFile): P
     return `「${cell(row, '姓名')}」${unit ? `（单位 ${unit}）` : ''}与第${others}行重复：同一位选手填了两次？请删掉多余的行；若确是两位选手，请在姓名后加以区分`;
   });
 
-  const recused = rows.map((row) => (has('回避评委') ? recusals(layout, row, contest) : []));
+  const recusalsGiven = rows.some((row) => cell(row, '回避评委') !== '');
+  const recused = rows.map((row) => (recusalsGiven ? recusals(layout, row, contest) : []));
 
   const width = Math.max(2, String(rows.length).length);
   const current = contest.presenters;
@@ -312,19 +319,48 @@ function presenterEntries(layout: Layout, rows: Work[], contest: ContestFile): P
       const sameName = current.filter((p) => p.name === cell(rows[i]!, '姓名'));
       return (only(sameName) ?? only(sameName.filter((p) => (p.unit ?? '') === cell(rows[i]!, '单位'))))?.key ?? null;
     },
-    (i, used) => {
+    (i, taken) => {
       const preferred = `p${String(orders[i] ?? i + 1).padStart(width, '0')}`;
-      if (!used.has(preferred)) return preferred;
-      for (let n = 1; ; n++) if (!used.has(`p${String(n).padStart(width, '0')}`)) return `p${String(n).padStart(width, '0')}`;
+      if (!taken.has(preferred)) return preferred;
+      for (let n = 1; ; n++) if (!taken.has(`p${String(n).padStart(width, '0')}`)) return `p${String(n).padStart(width, '0')}`;
     },
+    current.map((p) => p.key),
   );
+  // a row whose key is a presenter's already in the contest (its 编号, or the same name) is that
+  // presenter; made-up keys are never one of theirs
+  const before = rows.map((_row, i) => current.find((p) => p.key === keys[i]) ?? null);
+
+  // Re-importing the list to correct a typo must not undo the draw: without 出场顺序, the
+  // presenters already in the contest keep their place and new ones follow, in the file's order.
+  let running = rows.map((_row, i) => orders[i] ?? i + 1);
+  const kept = before.filter((p): p is Presenter & { order: number } => p?.order !== undefined);
+  if (!numbered && kept.length > 0) {
+    let next = Math.max(...kept.map((p) => p.order));
+    running = before.map((p) => p?.order ?? ++next);
+    const added = rows.flatMap((row, i) => (before[i]?.order === undefined ? [`「${cell(row, '姓名')}」（第 ${running[i]} 位）`] : []));
+    const newcomers = added.length === 0 ? '' : `；表格里新增的${listed(added, 5)}排在最后`;
+    notes.push(`出场顺序未填写：沿用现有出场顺序（如抽签结果），${kept.length} 位已有的选手出场顺序不变${newcomers}。如要重新排出场顺序，请在表格里填写「出场顺序」列，或在比赛设置里重新抽签`);
+  }
+
+  // Likewise without 回避评委: presenters already in the contest keep their recusals.
+  if (!recusalsGiven) {
+    before.forEach((p, i) => {
+      if (p) recused[i] = [...(p.recused ?? [])];
+    });
+    const judgeName = (key: string) => contest.judges.find((j) => j.key === key)?.name ?? key;
+    const keptRecusals = before.filter((p): p is Presenter => (p?.recused ?? []).length > 0);
+    if (keptRecusals.length > 0) {
+      const which = listed(keptRecusals.map((p) => `「${p.name}」回避 ${p.recused!.map(judgeName).join('、')}`), 5);
+      notes.push(`回避评委未填写：沿用现有的回避设置（${which}）。如要修改回避，请在表格里填写「回避评委」列，或在比赛设置里修改`);
+    }
+  }
 
   return rows.map((row, i) => ({
     key: keys[i]!,
     name: cell(row, '姓名'),
     unit: cell(row, '单位'),
     topic: cell(row, '题目'),
-    order: orders[i] ?? i + 1,
+    order: running[i]!,
     recused: recused[i]!,
   }));
 }
@@ -415,11 +451,13 @@ function judgeEntries(layout: Layout, rows: Work[], contest: ContestFile): Judge
   const keys = assignKeys(
     rows.map(givenKey),
     (i) => only(contest.judges.filter((j) => j.name === cell(rows[i]!, '姓名')))?.key ?? null,
-    (i, used) => {
+    (i, taken) => {
       // main01, main02, eval01: the panel's key and a number
       const prefix = (panelOf[i]?.key ?? 'j').slice(0, 60);
-      for (let n = 1; ; n++) if (!used.has(`${prefix}${String(n).padStart(2, '0')}`)) return `${prefix}${String(n).padStart(2, '0')}`;
+      for (let n = 1; ; n++) if (!taken.has(`${prefix}${String(n).padStart(2, '0')}`)) return `${prefix}${String(n).padStart(2, '0')}`;
     },
+    // a judge's key is their link: a new judge never gets the key of one in the contest now
+    contest.judges.map((j) => j.key),
   );
   return rows.map((row, i) => ({ key: keys[i]!, name: cell(row, '姓名'), panel: panelOf[i]?.key ?? '' }));
 }

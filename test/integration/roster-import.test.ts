@@ -198,6 +198,85 @@ describeEachDatabase('importing presenters and judges from Excel and CSV', (ctx)
     ]);
   });
 
+  it('re-importing judges never hands a removed judge’s link to the judge who replaces them: a new person gets a new key', async () => {
+    const created = await createContestOverApi(server.url);
+    const links = async () => (await (await fetch(`${server.url}/api/contests/${created.id}/links`, { headers: bearer() })).json()) as LinksAnswer;
+    const linkOf = (answer: LinksAnswer, key: string) => answer.judges.find((j) => j.key === key)?.url;
+    // 测评丙 (e3) stays: 李书记 is recused from them
+    const list = (main: string[]) => Buffer.from(['编号,姓名,评委组', ...main.map((name) => `,${name},主评委`), ',测评甲,测评', ',测评丙,测评', ''].join('\r\n'));
+
+    const first = await upload(created.id, 'judges', list(['张三', '李四']));
+    expect(first.body.preview.judges!.map((j) => [j.key, j.name])).toEqual([
+      ['main01', '张三'],
+      ['main02', '李四'],
+      ['e1', '测评甲'],
+      ['e3', '测评丙'],
+    ]);
+    const before = await links();
+    const lisiPhone = await server.connect(tokenOf(linkOf(before, 'main02')!));
+    const dropped = new Promise<string>((resolve) => lisiPhone.socket.once('disconnect', (reason) => resolve(reason)));
+
+    // 李四 replaced by 王五
+    const second = await upload(created.id, 'judges', list(['张三', '王五']));
+    expect(second.status).toBe(200);
+    expect(second.body.preview.judges!.map((j) => [j.key, j.name])).toEqual([
+      ['main01', '张三'],
+      ['main03', '王五'],
+      ['e1', '测评甲'],
+      ['e3', '测评丙'],
+    ]);
+    expect(await dropped).toBe('io server disconnect');
+    await expect(server.connect(tokenOf(linkOf(before, 'main02')!))).rejects.toThrow(/unauthorized/);
+
+    const after = await links();
+    expect(after.judges.map((j) => [j.key, j.name])).toEqual([
+      ['main01', '张三'],
+      ['main03', '王五'],
+      ['e1', '测评甲'],
+      ['e3', '测评丙'],
+    ]);
+    expect(linkOf(after, 'main01')).toBe(linkOf(before, 'main01'));
+    expect(linkOf(after, 'main03')).not.toBe(linkOf(before, 'main02'));
+    const wangwu = await server.connect(tokenOf(linkOf(after, 'main03')!));
+    expect(wangwu.snapshot()).toMatchObject({ role: 'judge' });
+  });
+
+  it('re-importing presenters after the draw to correct a topic, without 出场顺序 and 回避评委 (absent or left blank), keeps the drawn order and the recusals and says so', async () => {
+    const variants: Array<[string, (cells: string) => string]> = [
+      ['姓名,单位,题目', (cells) => cells],
+      ['出场顺序,姓名,单位,题目,回避评委', (cells) => `,${cells},`],
+    ];
+    for (const [header, line] of variants) {
+      const created = await createContestOverApi(server.url);
+      const lots = await fetch(`${server.url}/api/contests/${created.id}/lots`, { method: 'POST', headers: bearer() });
+      expect(lots.status).toBe(200);
+      const drawn = (await exported(created.id)).presenters;
+      const orderOf = new Map(drawn.map((p) => [p.key, p.order!]));
+      // the file lists them in the opposite of the drawn order, so its order is not the draw's
+      const byDraw = [...drawn].sort((a, b) => b.order! - a.order!);
+      const rows = byDraw.map((p) => line(`${p.name},${p.unit},${p.key === 'p3' ? '乡村振兴（更正）' : p.topic}`));
+      const csv = Buffer.from(`\ufeff${[header, line('新来的书记,新街道,新题目'), ...rows, ''].join('\r\n')}`);
+
+      const preview = await upload(created.id, 'presenters', csv, { dryRun: true });
+      expect(preview.status).toBe(200);
+      expect(preview.body.preview).toMatchObject({ ready: true, problems: [] });
+      expect(preview.body.preview.notes).toEqual([
+        expect.stringMatching(/^出场顺序未填写：沿用现有出场顺序（如抽签结果），5 位已有的选手出场顺序不变；表格里新增的「新来的书记」（第 6 位）排在最后/),
+        expect.stringMatching(/^回避评委未填写：沿用现有的回避设置（「李书记」回避 测评丙）/),
+      ]);
+
+      const applied = await upload(created.id, 'presenters', csv);
+      expect(applied.status).toBe(200);
+      expect(applied.body.saved).toBe(true);
+      const after = (await exported(created.id)).presenters;
+      expect(after.map((p) => [p.key, p.order, p.recused])).toEqual(
+        [...drawn.map((p) => [p.key, orderOf.get(p.key), p.key === 'p2' ? ['e3'] : []]), [expect.not.stringMatching(/^p[1-5]$/), 6, []]].sort((a, b) => (a[1] as number) - (b[1] as number)),
+      );
+      expect(after.find((p) => p.key === 'p3')!.topic).toBe('乡村振兴（更正）');
+      expect(after.find((p) => p.order === 6)!.name).toBe('新来的书记');
+    }
+  });
+
   it('answers 422 with every problem and stores nothing when the list has mistakes; the preview shows the same', async () => {
     const { id } = await createContestOverApi(server.url);
     const before = await exportText(id);

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { ImportKind, ImportPreview } from '../../server/admin-api.ts';
 import type { ContestFile } from '../../server/contest-file/contest-file.schema.ts';
 import { importProblemSummary, previewRosterFile } from '../../server/import/roster-import.ts';
-import { readSpreadsheet } from '../../server/import/spreadsheet.ts';
+import { readSpreadsheet, withoutElements } from '../../server/import/spreadsheet.ts';
 import { buildTemplate } from '../../server/import/templates.ts';
 import { SMALL_CONTEST } from '../helpers/contest-driver.ts';
 
@@ -173,6 +173,37 @@ describe('reading a spreadsheet', () => {
     const sheet = await readSpreadsheet(gbk('姓名,单位\r\n\r\n  张三 , 甲 \r\n'));
     expect(sheet).toMatchObject({ encoding: 'gbk', headerLine: 1, columns: ['姓名', '单位'], rows: [{ line: 3, values: ['张三', '甲'] }], problem: null });
   });
+
+  it('numbers CSV rows as Excel does across empty lines, rows of empty cells and cells with line breaks', async () => {
+    const sheet = await readSpreadsheet(utf8('标题\n\n姓名,单位\n,\n\n"张\n三",甲\n , \n李四,乙\n'), { isHeader: (values) => values.includes('姓名') });
+    expect(sheet).toMatchObject({ headerLine: 3, rows: [{ line: 6, values: ['张 三', '甲'] }, { line: 8, values: ['李四', '乙'] }] });
+  });
+
+  it('reads a CSV with thousands of empty rows after the list (Excel saves formatted rows as ",,,"), and stops reading at what no list needs', async () => {
+    const formatted = await readSpreadsheet(utf8(`姓名,单位\n张三,甲\n${',\n'.repeat(15_000)}李四,乙\n`));
+    expect(formatted.rows).toEqual([
+      { line: 2, values: ['张三', '甲'] },
+      { line: 15_003, values: ['李四', '乙'] },
+    ]);
+    // a list is never 20,000 rows long, empty ones included: reading stops there
+    const endless = await readSpreadsheet(utf8(`姓名,单位\n张三,甲\n${',\n'.repeat(20_000)}李四,乙\n`));
+    expect(endless.problem).toBe('表格超过 20000 行（没有内容的行也算在内）：名单最多 2000 行，请删掉多余的空行后重新保存，再上传');
+    // and at the first row past the header, 10 title rows and 2,000 rows
+    const long = await readSpreadsheet(utf8(`姓名\n${Array.from({ length: 100_000 }, (_, i) => `选手${i}`).join('\n')}\n`));
+    expect(long.problem).toBe('表格超过 2010 行数据，最多 2000 行：请只保留要导入的名单');
+  });
+
+  it('cuts merged cells, data validations, conditional formatting, column widths and defined names out of the XML before exceljs reads it', () => {
+    const sheetParts = /<((?:[A-Za-z_][\w.-]*:)?(?:mergeCells|dataValidations|conditionalFormattings?|cols))(?=[\s/>])/g;
+    const xml =
+      '<worksheet><cols><col min="1" max="9"/></cols><sheetData><row r="1"/></sheetData><mergeCells count="1"><mergeCell ref="A1:B1"/></mergeCells>' +
+      '<conditionalFormatting sqref="A1"><cfRule type="expression"/></conditionalFormatting><conditionalFormatting sqref="B1"/><dataValidations/>' +
+      '<extLst><ext><x14:dataValidations><x14:dataValidation/></x14:dataValidations><x14:conditionalFormattings><x14:conditionalFormatting/></x14:conditionalFormattings></ext></extLst>' +
+      '<colBreaks count="0"/></worksheet>';
+    expect(withoutElements(xml, sheetParts)).toBe('<worksheet><sheetData><row r="1"/></sheetData><extLst><ext></ext></extLst><colBreaks count="0"/></worksheet>');
+    // an element left open is left for the XML parser to refuse
+    expect(withoutElements('<a><mergeCells><mergeCell/></a>', sheetParts)).toBe('<a><mergeCells><mergeCell/></a>');
+  });
 });
 
 describe('checking a presenter list', () => {
@@ -194,6 +225,40 @@ describe('checking a presenter list', () => {
       ['p01', 1],
       ['p02', 2],
     ]);
+  });
+
+  it('without 出场顺序 and 回避评委, keeps the running order and recusals of presenters already in the contest, puts new ones last, and says so', async () => {
+    // after a draw: p1–p5 in the order 3, 5, 1, 2, 4; 李书记 (p2) recused from 测评丙 (e3)
+    const drawn: ContestFile = { ...contest, presenters: contest.presenters.map((p, i) => ({ ...p, order: [3, 5, 1, 2, 4][i]! })) };
+    for (const header of ['编号,姓名,单位,题目', '出场顺序,编号,姓名,单位,题目,回避评委']) {
+      const blank = header.startsWith('出场顺序') ? ',' : '';
+      const tail = header.startsWith('出场顺序') ? ',' : '';
+      const rows = [`${blank}p5,刘书记,区教育局,双减落地${tail}`, `${blank},新选手,新街道,新题目${tail}`, `${blank},李书记,西街道,红色物业（修改）${tail}`, `${blank}p1,张书记,东街道,党建${tail}`];
+      const preview = await presenters(utf8([header, ...rows].join('\n')), drawn);
+      expect(preview.problems).toEqual([]);
+      expect(preview.presenters).toEqual([
+        { key: 'p5', name: '刘书记', unit: '区教育局', topic: '双减落地', order: 4, recused: [] },
+        // a new presenter: after the highest order kept, with a key nobody in the contest has
+        { key: 'p02', name: '新选手', unit: '新街道', topic: '新题目', order: 6, recused: [] },
+        { key: 'p2', name: '李书记', unit: '西街道', topic: '红色物业（修改）', order: 5, recused: ['e3'] },
+        { key: 'p1', name: '张书记', unit: '东街道', topic: '党建', order: 3, recused: [] },
+      ]);
+      expect(preview.notes).toEqual([
+        '出场顺序未填写：沿用现有出场顺序（如抽签结果），3 位已有的选手出场顺序不变；表格里新增的「新选手」（第 6 位）排在最后。如要重新排出场顺序，请在表格里填写「出场顺序」列，或在比赛设置里重新抽签',
+        '回避评委未填写：沿用现有的回避设置（「李书记」回避 测评丙）。如要修改回避，请在表格里填写「回避评委」列，或在比赛设置里修改',
+      ]);
+    }
+  });
+
+  it('with 出场顺序 or 回避评委 filled in, takes them from the file, without a note', async () => {
+    const preview = await presenters(utf8('出场顺序,姓名,回避评委\n2,张书记,e1\n1,李书记,\n'));
+    expect(preview.presenters!.map((p) => [p.key, p.order, p.recused])).toEqual([
+      ['p1', 2, ['e1']],
+      ['p2', 1, []],
+    ]);
+    expect(preview.notes).toBeUndefined();
+    // and a list of people the contest does not have yet is in the file's order
+    expect((await presenters(utf8('姓名\n甲\n乙\n'))).notes).toBeUndefined();
   });
 
   it('reads 3.0 as running order 3 and refuses 3.5, words, 0 and numbers used twice, naming row and column', async () => {
@@ -310,6 +375,20 @@ describe('checking a judge list', () => {
       { key: 'e3', name: '测评丙', panel: 'eval' },
       { key: 'eval01', name: '新测评', panel: 'eval' },
     ]);
+  });
+
+  it('never gives a new judge the key (the link) of a judge the contest has now', async () => {
+    // 李四 (main01) is replaced by 王五: 王五 must not get main01, the link 李四's phone holds
+    const withLisi: ContestFile = { ...contest, judges: [{ key: 'main01', name: '李四', panel: 'main' }, ...contest.judges.filter((j) => j.panel === 'eval')] };
+    const preview = await judges(utf8('姓名,评委组\n王五,主评委\n测评甲,测评\n测评丙,测评\n'), withLisi);
+    expect(preview.judges).toEqual([
+      { key: 'main02', name: '王五', panel: 'main' },
+      { key: 'e1', name: '测评甲', panel: 'eval' },
+      { key: 'e3', name: '测评丙', panel: 'eval' },
+    ]);
+    // an explicit 编号 is the organiser's choice, whoever had it
+    const explicit = await judges(utf8('编号,姓名,评委组\nmain01,王五,主评委\n,测评甲,测评\n,测评丙,测评\n'), withLisi);
+    expect(explicit.judges![0]).toEqual({ key: 'main01', name: '王五', panel: 'main' });
   });
 
   it('refuses a panel the contest does not have, an empty one, and two judges of the same name', async () => {

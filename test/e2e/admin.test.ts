@@ -203,17 +203,21 @@ describe.sequential('an organiser prepares, runs and files the demo contest thro
     await page.getByTestId('lots-button').click();
     await page.getByTestId('lots-confirm').click();
     await page.getByTestId('lots-result-list').waitFor();
-    await eventually(() => page.getByTestId('lots-result-item').count()).toBe(DEMO.presenters.length);
-    await page.waitForTimeout(1500); // the names appear one by one
+    await eventually(() => page.getByTestId('lots-result').getByTestId('lots-result-item').count()).toBe(DEMO.presenters.length);
+    // the names appear one by one, the last within a few seconds
+    const lastShown = (scope: string) =>
+      page.getByTestId(scope).getByTestId('lots-result-item').last().evaluate((li) => Number((globalThis as unknown as { getComputedStyle(e: unknown): { opacity: string } }).getComputedStyle(li).opacity));
+    await eventually(() => lastShown('lots-result')).toBe(1);
     await screenshot(page, 'admin-lots');
     await page.getByTestId('lots-fullscreen').click();
     await page.getByTestId('lots-fullscreen-view').waitFor();
+    await eventually(() => lastShown('lots-fullscreen-view')).toBe(1);
     await screenshot(page, 'admin-lots-fullscreen');
     await page.keyboard.press('Escape');
 
     const stored = await api<ContestDetailAnswer>(`/contests/${contestId}`);
     expect(stored.file.presenters.map((p) => p.order)).toEqual(DEMO.presenters.map((_, i) => i + 1));
-    const shown = await page.getByTestId('lots-result-item').allTextContents();
+    const shown = await page.getByTestId('lots-result').getByTestId('lots-result-item').allTextContents();
     stored.file.presenters.forEach((p, i) => expect(shown[i]).toContain(p.name));
     const audit = await api<{ entries: Array<{ action: string; detail: { order: Array<{ key: string }> } }> }>(`/contests/${contestId}/audit`);
     const draw = audit.entries.filter((e) => e.action === 'contest:lots');

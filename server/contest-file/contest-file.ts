@@ -4,6 +4,7 @@ import { inRunningOrder, type ContestDefinition, type Criterion, type Panel, typ
 import { Exact, sum } from '../domain/exact.ts';
 import { sheetItemsProblem } from '../domain/scoring.ts';
 import { AppError } from '../errors.ts';
+import { textProblem } from '../schemas/common.schema.ts';
 import { CONTEST_FILE_FORMAT, ContestFileSchema, type ContestFile } from './contest-file.schema.ts';
 
 /**
@@ -23,8 +24,8 @@ function invalid(path: string, message: string): AppError {
 
 /**
  * JSON.parse, except that a number whose digits a double cannot hold exactly (more than 15
- * significant digits) is refused instead of silently rounded, and a duplicated key is refused
- * instead of silently overwritten.
+ * significant digits) is refused instead of silently rounded, and a key repeated with another
+ * value is refused instead of silently overwritten (lossless-json lets an identical repeat through).
  */
 export function parseJsonExact(text: string): unknown {
   try {
@@ -59,6 +60,8 @@ function checkShape(document: unknown): ContestFile {
   if (Value.Check(ContestFileSchema, document)) return document;
   const first = Value.Errors(ContestFileSchema, document).First()!;
   if (first.path === '/format') throw invalid('format', `must be "${CONTEST_FILE_FORMAT}"`);
+  const text = typeof first.value === 'string' && first.schema.format === 'text' ? textProblem(first.value) : null;
+  if (text) throw invalid(dotted(first.path), text);
   const got = first.value === undefined ? 'it is missing' : `got ${shortJson(first.value)}`;
   throw invalid(dotted(first.path) || 'document', `${first.message.toLowerCase()} (${got})`);
 }

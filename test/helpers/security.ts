@@ -82,6 +82,8 @@ export interface HttpAnswer {
   text: string;
   /** the body parsed as JSON, or undefined when it is not JSON */
   json: unknown;
+  /** the answer's headers (empty when the connection ended without an answer) */
+  headers: http.IncomingHttpHeaders;
 }
 
 export interface HttpRequest {
@@ -127,12 +129,12 @@ export function httpRequest(baseUrl: string, r: HttpRequest): Promise<HttpAnswer
           } catch {
             json = undefined;
           }
-          done({ status: response.statusCode ?? -1, contentType: String(response.headers['content-type'] ?? ''), text, json });
+          done({ status: response.statusCode ?? -1, contentType: String(response.headers['content-type'] ?? ''), text, json, headers: response.headers });
         });
-        response.on('error', (error) => done({ status: -1, contentType: '', text: String(error), json: undefined }));
+        response.on('error', (error) => done({ status: -1, contentType: '', text: String(error), json: undefined, headers: {} }));
       },
     );
-    request.on('error', (error) => done({ status: -1, contentType: '', text: String(error), json: undefined }));
+    request.on('error', (error) => done({ status: -1, contentType: '', text: String(error), json: undefined, headers: {} }));
     request.setTimeout(15_000, () => request.destroy(new Error('no answer within 15 s')));
     if (r.body !== undefined) request.write(r.body);
     request.end();
@@ -336,19 +338,31 @@ export interface DatabasePicture {
   auditLog: unknown[];
 }
 
-/** Row counts of every table, and the whole of contest_live, score_sheets and audit_log. */
-export async function databasePicture(db: Kysely<Database>): Promise<DatabasePicture> {
-  const tables = (await db.introspection.getTables()).map((t) => t.name).sort();
+/**
+ * Row counts of every table, and the whole of contest_live, score_sheets and audit_log.
+ * `exceptContests`: leave out every row that belongs to these contests (contests a test changed
+ * or made on purpose), so the picture shows whether anything else changed.
+ */
+export async function databasePicture(db: Kysely<Database>, options: { exceptContests?: readonly string[] } = {}): Promise<DatabasePicture> {
+  const except = options.exceptContests ?? [];
+  const tables = (await db.introspection.getTables()).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const counts: Record<string, number> = {};
   for (const table of tables) {
-    const { rows } = await sql<{ n: string | number }>`select count(*) as n from ${sql.table(table)}`.execute(db);
-    counts[table] = Number(rows[0]!.n);
+    const column = table.name === 'contests' ? 'id' : table.columns.some((c) => c.name === 'contest_id') ? 'contest_id' : null;
+    // a row that belongs to no contest (audit_log.contest_id may be null) is always in the picture
+    const outside = except.length > 0 && column ? sql` where ${sql.ref(column)} is null or ${sql.ref(column)} not in (${sql.join(except)})` : sql``;
+    const { rows } = await sql<{ n: string | number }>`select count(*) as n from ${sql.table(table.name)}${outside}`.execute(db);
+    counts[table.name] = Number(rows[0]!.n);
   }
+  const rowsOf = async (table: 'contest_live' | 'score_sheets' | 'audit_log', order: 'contest_id' | 'id') => {
+    const query = db.selectFrom(table).selectAll().orderBy(order);
+    return (except.length > 0 ? query.where((eb) => eb.or([eb('contest_id', 'is', null), eb('contest_id', 'not in', except)])) : query).execute();
+  };
   return {
     counts,
-    contestLive: await db.selectFrom('contest_live').selectAll().orderBy('contest_id').execute(),
-    scoreSheets: await db.selectFrom('score_sheets').selectAll().orderBy('id').execute(),
-    auditLog: await db.selectFrom('audit_log').selectAll().orderBy('id').execute(),
+    contestLive: await rowsOf('contest_live', 'contest_id'),
+    scoreSheets: await rowsOf('score_sheets', 'id'),
+    auditLog: await rowsOf('audit_log', 'id'),
   };
 }
 

@@ -72,3 +72,11 @@ describe('the contest file', () => {
     expect(() => readContestFile(JSON.stringify(doc))).toThrow(/rules\.awards\[0\]\.count: only the last award may leave out its count/);
   });
 });
+
+it('refuses text that would not come back as it was sent, naming the field and the character', () => {
+  const file = JSON.parse(readFileSync(new URL('../fixtures/small-contest.json', import.meta.url), 'utf8'));
+  const withName = (name: string) => JSON.stringify({ ...file, judges: [{ ...file.judges[0], name }, ...file.judges.slice(1)] });
+  expect(() => readContestFile(withName('\uFEFF主评委甲'))).toThrow('judges[0].name: starts with an invisible byte-order mark (U+FEFF); remove it');
+  expect(() => readContestFile(withName('主评委\u0000甲'))).toThrow('judges[0].name: contains a NUL character (U+0000)');
+  expect(readContestFile(withName('主评委\uFEFF甲')).definition.judges[0]!.name).toBe('主评委\uFEFF甲');
+});

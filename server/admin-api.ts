@@ -16,7 +16,8 @@ import type { ContestFile } from './contest-file/contest-file.schema.ts';
  *   POST   /contests                          a contest file → 201 CreatedContestAnswer
  *                                             (?withScores=true: an archive with its scores, read-only)
  *   GET    /contests/:id                      ContestDetailAnswer
- *   PUT    /contests/:id                      a contest file (no scores) → ContestDetailAnswer; 409 once locked
+ *   PUT    /contests/:id                      a contest file (no scores), If-Match: "<revision>" → ContestDetailAnswer;
+ *                                             409 once locked, or when the contest changed since that revision
  *   POST   /contests/:id/copy                 → 201 CreatedContestAnswer (same rules and people, no scores)
  *   POST   /contests/:id/lots                 draws the running order → LotsAnswer; 409 once started
  *   GET    /contests/:id/links                LinksAnswer
@@ -86,6 +87,11 @@ export interface ContestDetailAnswer {
   /** the contest as a leitai/contest@1 file without scores (what PUT takes back) */
   file: ContestFile;
   status: ContestStatus;
+  /**
+   * a fingerprint of the definition: send it back as `If-Match: "<revision>"` with PUT, and a save
+   * made on an older picture (lots drawn or a list imported meanwhile) is refused 409 stale_version
+   */
+  revision: string;
 }
 
 export interface LotsAnswer {

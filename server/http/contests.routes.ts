@@ -80,9 +80,12 @@ export async function contestRoutes(app: FastifyInstance, deps: ContestRoutesDep
     return { ok: true, id: request.params.id, ...detail };
   });
 
+  // If-Match: the revision the editor loaded (GET answers it); a save on an older picture is refused
   app.put<{ Params: { id: string } }>('/api/contests/:id', async (request): Promise<ContestDetailAnswer> => {
     const { id } = request.params;
-    const { removedJudges } = await live.exclusive(id, () => updateContest(db.db, deps.linkSecret, id, request.body, 'admin'));
+    const ifMatch = request.headers['if-match'];
+    const expected = typeof ifMatch === 'string' ? ifMatch.replace(/^(W\/)?"(.*)"$/, '$2') : null;
+    const { removedJudges } = await live.exclusive(id, () => updateContest(db.db, deps.linkSecret, id, request.body, 'admin', expected));
     for (const judge of removedJudges) deps.disconnectJudge(id, judge);
     return { ok: true, id, ...(await contestDetail(db.db, id))! };
   });

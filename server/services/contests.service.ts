@@ -1,4 +1,4 @@
-import { randomBytes, randomInt } from 'node:crypto';
+import { createHash, randomBytes, randomInt } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
 import type { ContestStatus } from '../admin-api.ts';
 import { deriveLinkToken, hashToken } from '../auth/tokens.ts';
@@ -128,11 +128,20 @@ export async function contestStatus(db: Db, id: string): Promise<ContestStatus> 
   return { sheets, started, lockedBecause };
 }
 
-/** The contest as a file without scores (what the editor shows and PUT takes back), with its status. */
-export async function contestDetail(db: Db, id: string): Promise<{ file: ContestFile; status: ContestStatus } | null> {
+/**
+ * A short fingerprint of a contest's definition: an editor sends back the revision it loaded
+ * (If-Match), so a save made on an old picture cannot undo a draw of lots, an import or another
+ * organiser's edit made meanwhile.
+ */
+export function revisionOf(definition: ContestDefinition): string {
+  return createHash('sha256').update(JSON.stringify(toContestFile(definition))).digest('base64url').slice(0, 16);
+}
+
+/** The contest as a file without scores (what the editor shows and PUT takes back), with its status and revision. */
+export async function contestDetail(db: Db, id: string): Promise<{ file: ContestFile; status: ContestStatus; revision: string } | null> {
   const definition = await findContest(db, id);
   if (!definition) return null;
-  return { file: toContestFile(definition), status: await contestStatus(db, id) };
+  return { file: toContestFile(definition), status: await contestStatus(db, id), revision: revisionOf(definition) };
 }
 
 /**
@@ -168,11 +177,16 @@ export async function updateContest(
   id: string,
   document: unknown,
   actor: 'admin',
+  /** the revision the edit was made on; null: whatever is stored now (a script) */
+  expectedRevision: string | null = null,
 ): Promise<{ removedJudges: string[] }> {
   const { definition: after, sheets } = contestFromDocument(document);
   if (sheets.length > 0) throw new AppError('invalid_contest_file', 'scores: editing a contest takes its rules and people, not scores; remove the "scores" list');
   return db.transaction().execute(async (trx) => {
     const before = await lockForEdit(trx, id);
+    if (expectedRevision !== null && revisionOf(before) !== expectedRevision) {
+      throw new AppError('stale_version', '没有保存：这场比赛在你打开之后已被修改（例如抽签、导入或另一位管理员的修改）。请重新载入，再把修改做一遍。');
+    }
     const status = await contestStatus(trx, id);
     let removedJudges: string[] = [];
     const frozen = frozenChange(before, after);

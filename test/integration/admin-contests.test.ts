@@ -70,6 +70,32 @@ describeEachDatabase('preparing a contest in the admin pages', (ctx) => {
     expect((entry!.detail as { before: ContestFile }).before.judges.map((j) => j.key)).toContain('m4');
   });
 
+  it('refuses a save made on an older picture (lots drawn meanwhile) when the editor says which revision it edited', async () => {
+    const { id } = await createContestOverApi(server.url);
+    const opened = await detail(id);
+    expect(opened.revision).toMatch(/^[A-Za-z0-9_-]{16}$/);
+    const drawn = await call<LotsAnswer>('POST', `/api/contests/${id}/lots`);
+    const put = (file: ContestFile, revision: string) =>
+      fetch(`${server.url}/api/contests/${id}`, {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}`, 'content-type': 'application/json', 'if-match': `"${revision}"` },
+        body: JSON.stringify(file),
+      });
+    const stale = await put({ ...opened.file, title: '改过的标题' }, opened.revision);
+    expect(stale.status).toBe(409);
+    expect(((await stale.json()) as { error: { code: string; message: string } }).error).toEqual({ code: 'stale_version', message: expect.stringMatching(/已被修改.*重新载入/) });
+    const now = await detail(id);
+    expect(now.file.presenters.map((p) => p.key)).toEqual(drawn.body.order.map((o) => o.key));
+    expect(now.file.title).toBe(opened.file.title);
+    expect(now.revision).not.toBe(opened.revision);
+
+    const fresh = await put({ ...now.file, title: '改过的标题' }, now.revision);
+    expect(fresh.status).toBe(200);
+    const saved = (await fresh.json()) as ContestDetailAnswer;
+    expect(saved.file.presenters.map((p) => p.key)).toEqual(drawn.body.order.map((o) => o.key));
+    expect(saved.revision).not.toBe(now.revision);
+  });
+
   it('refuses a file with mistakes with 400 naming the field, and keeps the contest as it was', async () => {
     const { id } = await createContestOverApi(server.url);
     const file = clone((await detail(id)).file);

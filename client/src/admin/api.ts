@@ -39,10 +39,12 @@ interface RequestOptions {
   jsonText?: string;
   /** a 401 here is an answer, not an expired session (the login itself) */
   loginRequest?: boolean;
+  /** more request headers (If-Match with the revision an edit was made on) */
+  headers?: Record<string, string>;
 }
 
 export async function api<T>(path: string, options: RequestOptions = {}): Promise<T> {
-  const headers: Record<string, string> = {};
+  const headers: Record<string, string> = { ...options.headers };
   let body: BodyInit | undefined;
   if (options.json !== undefined) {
     headers['content-type'] = 'application/json';

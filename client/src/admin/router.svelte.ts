@@ -56,6 +56,17 @@ export function routeContestId(route: AdminRoute): string | null {
   return 'id' in route ? route.id : null;
 }
 
+/** both routes are tabs of the same contest's page (moving between them keeps the editor and its unsaved changes) */
+function sameContestPage(a: AdminRoute, b: AdminRoute): boolean {
+  return a.page === 'contest' && b.page === 'contest' && a.id === b.id;
+}
+
+/** an entry's place in the tab's history, as this app wrote it (null for an entry it did not write) */
+function historyIndex(state: unknown): number | null {
+  const index = (state as { leitaiIndex?: unknown } | null)?.leitaiIndex;
+  return typeof index === 'number' && Number.isInteger(index) ? index : null;
+}
+
 class Router {
   route = $state.raw<AdminRoute>(parseAdminPath(location.pathname));
   /** a one-line message that goes with a move ("已复制为新比赛…"), shown on the page arrived at */
@@ -66,9 +77,41 @@ class Router {
    */
   leaveGuard: (() => boolean) | null = null;
 
+  /** the address of the route shown, to go back to when Back or Forward is refused by the leave guard */
+  #url = location.pathname + location.search;
+  /** where the route shown sits in the tab's history (each entry this app writes carries its place) */
+  #index = 0;
+  /** Back/Forward was refused and the browser is being moved back to #url: that move is not a new one */
+  #restoring = false;
+
   constructor() {
-    addEventListener('popstate', () => {
-      this.route = parseAdminPath(location.pathname);
+    const index = historyIndex(history.state);
+    if (index === null) history.replaceState({ leitaiIndex: 0 }, '');
+    else this.#index = index;
+    addEventListener('popstate', (event) => {
+      const here = location.pathname + location.search;
+      if (this.#restoring) {
+        this.#restoring = false;
+        if (here === this.#url) return;
+      }
+      const next = parseAdminPath(location.pathname);
+      const index = historyIndex(event.state);
+      // Back/Forward between the tabs of one contest keeps the editor; anything else asks first
+      if (!sameContestPage(this.route, next) && this.leaveGuard && !this.leaveGuard()) {
+        // the browser has already moved: move it back to this page's entry (Back still works
+        // afterwards), or, for an entry of unknown place, put this page's address back on top
+        if (index !== null && index !== this.#index) {
+          this.#restoring = true;
+          history.go(this.#index - index);
+        } else {
+          this.#index += 1;
+          history.pushState({ leitaiIndex: this.#index }, '', this.#url);
+        }
+        return;
+      }
+      this.route = next;
+      this.#url = here;
+      if (index !== null) this.#index = index;
       this.notice = null;
     });
   }
@@ -80,11 +123,12 @@ class Router {
 
   go(route: AdminRoute, options: { replace?: boolean; keepScroll?: boolean; notice?: string } = {}): void {
     // moving between the tabs of one contest keeps the same editor (and its unsaved changes)
-    const current = this.route;
-    const samePage = route.page === 'contest' && current.page === 'contest' && route.id === current.id;
+    const samePage = sameContestPage(this.route, route);
     if (!samePage && this.leaveGuard && !this.leaveGuard()) return;
-    if (options.replace) history.replaceState(null, '', this.href(route));
-    else history.pushState(null, '', this.href(route));
+    const url = this.href(route);
+    if (options.replace) history.replaceState({ leitaiIndex: this.#index }, '', url);
+    else history.pushState({ leitaiIndex: ++this.#index }, '', url);
+    this.#url = url;
     this.route = route;
     this.notice = options.notice ?? (samePage ? this.notice : null);
     if (!options.keepScroll) scrollTo(0, 0);

@@ -1,4 +1,5 @@
 import type { ContestDetailAnswer, CreatedContestAnswer } from '../../../../server/admin-api.ts';
+import type { ContestFile } from '../../../../server/contest-file/contest-file.schema.ts';
 import { lang } from '../../lib/i18n.ts';
 import { primeGlyphs } from '../../lib/glyphs.ts';
 import { api, ApiError } from '../api.ts';
@@ -15,6 +16,53 @@ export function tabOf(path: string): ContestTab {
   return 'rules';
 }
 
+/** what a draft may still change once the contest has started: the title and presenters' name, unit and topic */
+export function keepAllowedWhenLocked(mine: ContestDraft, server: ContestDraft): ContestDraft {
+  const kept = structuredClone(server);
+  kept.title = mine.title;
+  for (const p of kept.presenters) {
+    const typed = mine.presenters.find((m) => m.key === p.key);
+    if (typed) {
+      p.name = typed.name;
+      p.unit = typed.unit;
+      p.topic = typed.topic;
+    }
+  }
+  return kept;
+}
+
+/**
+ * which kinds of changes in `sent` (the file a refused save sent) a started contest cannot take,
+ * compared with what the server has (both as files, so "100" and "100.0" are the same)
+ */
+export function lockedKindsChanged(sent: ContestFile, server: ContestFile): Array<'rules' | 'judges' | 'order' | 'presenters'> {
+  const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+  const stored = toContestFile(fromContestFile(server));
+  const kinds: Array<'rules' | 'judges' | 'order' | 'presenters'> = [];
+  if (!same(sent.rules, stored.rules)) kinds.push('rules');
+  if (!same(sent.judges, stored.judges)) kinds.push('judges');
+  const orderOf = (file: ContestFile) => new Map(file.presenters.map((p) => [p.key, p.order ?? null]));
+  const sentOrder = orderOf(sent);
+  const storedOrder = orderOf(stored);
+  if ([...sentOrder].some(([key, order]) => storedOrder.has(key) && storedOrder.get(key) !== order)) kinds.push('order');
+  const people = (file: ContestFile) => file.presenters.map((p) => [p.key, [...(p.recused ?? [])].sort()]);
+  if (!same(people(sent), people(stored))) kinds.push('presenters');
+  return kinds;
+}
+
+const KIND_WORD = { rules: 'droppedRules', judges: 'droppedJudges', order: 'droppedOrder', presenters: 'droppedPresenters' } as const;
+
+/** "规则、评委和出场顺序" */
+function listWords(words: string[]): string {
+  if (words.length <= 1) return words.join('');
+  return words.slice(0, -1).join(t('listSep')) + t('listAnd') + words[words.length - 1]!;
+}
+
+/** the server's refusal of a save, once: its message may already say it was not saved */
+export function refusalText(message: string): string {
+  return /^(没有保存|未保存|not saved)/i.test(message.trim()) ? message : t('saveRefused', { message });
+}
+
 /**
  * One contest being edited: what the server has (`detail`, with its status), the organiser's copy
  * (`draft`, every number as typed), the problems found in it, and saving it back whole (PUT), or
@@ -27,8 +75,19 @@ export class ContestEditor {
   draft = $state<ContestDraft | null>(null);
   loadError = $state<string | null>(null);
   saving = $state(false);
+  /** an import or a draw of lots is being applied on the server; the editor reloads after it */
+  applying = $state(false);
+  /** the draft cannot be typed into: what is typed now would be overwritten by the answer */
+  busy = $derived(this.saving || this.applying);
   /** the server's refusal of the last save */
   saveError = $state<string | null>(null);
+  /** the revision of the contest the draft was loaded from, sent back with a save (If-Match) */
+  revision = $state<string | null>(null);
+  /** the contest changed on the server since the draft was loaded: a save is refused; the draft is kept until 重新载入 */
+  stale = $state(false);
+  /** after a save refused because the contest has started: which changes were dropped from the draft */
+  droppedNotice = $state<string | null>(null);
+  reloading = $state(false);
   /** the draft as last loaded or saved, to tell unsaved changes */
   #savedJson = $state('');
   savedAt = $state<number | null>(null);
@@ -62,28 +121,79 @@ export class ContestEditor {
     try {
       const answer = await api<ContestDetailAnswer>(`/contests/${this.id}`);
       this.#take(answer, fromContestFile(answer.file));
+      this.saveError = null;
     } catch (error) {
       this.loadError = error instanceof Error ? error.message : String(error);
     }
   }
 
-  /** the server's status again (after a refusal: has the contest started meanwhile?), keeping the draft */
-  async refreshStatus(): Promise<void> {
-    if (this.id === null) return;
+  /** 重新载入: what the server has now, after asking when that drops unsaved changes */
+  async reload(): Promise<void> {
+    if (this.busy || this.reloading) return;
+    if (this.dirty && !confirm(t('reloadUnsaved'))) return;
+    this.reloading = true;
     try {
-      const answer = await api<ContestDetailAnswer>(`/contests/${this.id}`);
-      this.detail = answer;
-    } catch {
-      // the refusal message is already on screen
+      await this.load();
+    } finally {
+      this.reloading = false;
     }
   }
 
-  #take(detail: ContestDetailAnswer | null, draft: ContestDraft): void {
+  #refreshedAt = 0;
+
+  /**
+   * The window is looked at again: the server's status (has the host started meanwhile?), so the
+   * lock shows before anything is typed. Not more than once a second, never during a save.
+   */
+  refreshOnReturn(): void {
+    if (this.id === null || !this.detail || this.busy || Date.now() - this.#refreshedAt < 1000) return;
+    this.#refreshedAt = Date.now();
+    void this.refreshStatus(true);
+  }
+
+  /**
+   * the server's status again (after a refusal, or on coming back to the window), keeping the
+   * draft. When the contest itself changed meanwhile, an untouched draft takes the new version
+   * (nothing typed is lost); a draft with changes is kept and marked stale (its save would be refused).
+   */
+  async refreshStatus(quiet = false): Promise<void> {
+    if (this.id === null) return;
+    const loadedFrom = this.revision;
+    try {
+      const answer = await api<ContestDetailAnswer>(`/contests/${this.id}`);
+      // a save or a load answered meanwhile: that answer is newer than this one
+      if (this.revision !== loadedFrom || !this.detail || (quiet && this.busy)) return;
+      if (answer.revision === this.revision) this.detail = { ...this.detail, status: answer.status };
+      else if (!this.dirty && !this.busy) this.#take(answer, fromContestFile(answer.file));
+      else {
+        this.detail = { ...this.detail, status: answer.status };
+        this.stale = true;
+      }
+    } catch {
+      // a refusal message is already on screen, or the next look will try again
+    }
+  }
+
+  /** the server's contest (detail) and the editor's copy of it; `saved` is what the draft is compared with to tell unsaved changes */
+  #take(detail: ContestDetailAnswer | null, draft: ContestDraft, saved: ContestDraft = draft): void {
     this.detail = detail;
+    this.revision = detail?.revision ?? null;
+    this.stale = false;
+    this.droppedNotice = null;
     this.draft = draft;
-    this.#savedJson = JSON.stringify(draft);
+    this.#savedJson = JSON.stringify(saved);
     if (detail && this.id) titles.set(this.id, detail.file.title);
     primeGlyphs([draft.title, ...draft.presenters.flatMap((p) => [p.name, p.unit, p.topic]), ...draft.judges.map((j) => j.name)].join(''));
+  }
+
+  /** an import or a draw of lots on the server, the draft read-only until its answer (and the reload after it) is in */
+  async whileApplying<T>(work: () => Promise<T>): Promise<T> {
+    this.applying = true;
+    try {
+      return await work();
+    } finally {
+      this.applying = false;
+    }
   }
 
   /** a panel's key changed from `from` to `to`: its judges and the tie-break follow */
@@ -121,9 +231,32 @@ export class ContestEditor {
 
   /** back to what the server has */
   discard(): void {
-    if (this.detail) this.#take(this.detail, fromContestFile(this.detail.file));
-    else this.#take(null, blankDraft());
     this.saveError = null;
+    // what this page last read is out of date: read it again
+    if (this.stale) void this.load();
+    else if (this.detail) this.#take(this.detail, fromContestFile(this.detail.file));
+    else this.#take(null, blankDraft());
+  }
+
+  /**
+   * A save refused because the contest has started: the draft becomes the server's file with what
+   * can still change carried over (title; presenters' name, unit, topic), and the notice says what
+   * was dropped. False when the server cannot be read or the contest is not locked after all.
+   */
+  async #keepWhatIsAllowed(mine: ContestDraft, sent: ContestFile): Promise<boolean> {
+    let answer: ContestDetailAnswer;
+    try {
+      answer = await api<ContestDetailAnswer>(`/contests/${this.id}`);
+    } catch {
+      return false;
+    }
+    if (!answer.status.lockedBecause) return false;
+    const server = fromContestFile(answer.file);
+    const kinds = lockedKindsChanged(sent, answer.file);
+    this.#take(answer, keepAllowedWhenLocked(mine, server), server);
+    const dropped = kinds.length > 0 ? t('lockedDropped', { what: listWords(kinds.map((k) => t(KIND_WORD[k]))) }) : t('lockedDroppedSome');
+    this.droppedNotice = this.dirty ? `${dropped}${t('lockedKept')}` : dropped;
+    return true;
   }
 
   async save(): Promise<boolean> {
@@ -133,8 +266,10 @@ export class ContestEditor {
       this.saveError = t('saveHasProblems', { n: this.problems.length });
       return false;
     }
-    const file = toContestFile($state.snapshot(this.draft));
+    const mine = $state.snapshot(this.draft);
+    const file = toContestFile(mine);
     this.saving = true;
+    this.droppedNotice = null;
     try {
       if (this.id === null) {
         const created = await api<CreatedContestAnswer>('/contests', { method: 'POST', json: file });
@@ -143,12 +278,22 @@ export class ContestEditor {
         router.go({ page: 'contest', id: created.id }, { replace: true, notice: t('createdNotice', { title: file.title }) });
         return true;
       }
-      const answer = await api<ContestDetailAnswer>(`/contests/${this.id}`, { method: 'PUT', json: file });
+      // the revision the draft was loaded from: a save on an older picture (lots drawn, a list imported) is refused
+      const headers = this.revision ? { 'if-match': `"${this.revision}"` } : undefined;
+      const answer = await api<ContestDetailAnswer>(`/contests/${this.id}`, { method: 'PUT', json: file, headers });
       this.#take(answer, fromContestFile(answer.file));
       this.savedAt = Date.now();
       return true;
     } catch (error) {
-      this.saveError = error instanceof ApiError ? (error.status === 401 ? t('saveNeedsLogin') : t('saveRefused', { message: error.message })) : String(error);
+      if (error instanceof ApiError && error.code === 'stale_version') {
+        // never overwrite what changed meanwhile: the draft stays, the notice offers 重新载入
+        this.stale = true;
+        await this.refreshStatus();
+        this.stale = true;
+        return false;
+      }
+      if (error instanceof ApiError && error.status === 409 && error.code === 'conflict' && (await this.#keepWhatIsAllowed(mine, file))) return false;
+      this.saveError = error instanceof ApiError ? (error.status === 401 ? t('saveNeedsLogin') : refusalText(error.message)) : String(error);
       if (error instanceof ApiError && error.status === 409) await this.refreshStatus();
       return false;
     } finally {

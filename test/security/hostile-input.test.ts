@@ -1536,6 +1536,15 @@ async function fireHttp(stage: Stage, shot: HttpShot, tally: Tally): Promise<voi
   const fail = (problem: string) => {
     throw new Error(`${problem}\n  for ${describeHttp(shot)}`);
   };
+  // Headers over Node's 16 KiB limit are refused before the body is read, and the connection is
+  // closed: a client still writing a large body may see the reset before the refusal. Either way
+  // nothing was taken, which the contest check below still confirms.
+  const headerBytes = Object.entries(shot.headers ?? {}).reduce((n, [k, v]) => n + k.length + String(v).length + 4, shot.path.length);
+  if (answer.status === -1 && headerBytes > 16 * 1024 && /ECONNRESET|EPIPE/.test(answer.text)) {
+    tally.count('connection cut: headers over the limit');
+    if (watched && (await adminGet(stage, `/api/contests/${watched}`)).text !== before) fail('the contest changed although the request was cut off');
+    return;
+  }
   const body = answer.json as { ok?: boolean; id?: string; saved?: boolean; preview?: ImportPreview; file?: unknown; error?: { code: string } } | undefined;
   const passed = answer.status >= 200 && answer.status < 300;
   if (passed) {

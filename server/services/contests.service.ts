@@ -218,8 +218,13 @@ export async function updateContest(
 export async function copyContest(db: Kysely<Database>, linkSecret: string, id: string): Promise<string> {
   const definition = await findContest(db, id);
   if (!definition) throw new AppError('not_found', `no contest ${id}`);
-  // cut by code points, not UTF-16 units: half a surrogate pair is not text any database column can hold
-  const title = Array.from(`${definition.title}（副本）`).slice(0, 200).join('');
+  // at most 200 UTF-16 units (the limit a title is checked against), cut between code points: half
+  // a surrogate pair is not text any database column can hold
+  let title = '';
+  for (const ch of `${definition.title}（副本）`) {
+    if (title.length + ch.length > 200) break;
+    title += ch;
+  }
   return createContest(db, linkSecret, { definition: { ...definition, title }, sheets: [] }, 'admin', { copiedFrom: id });
 }
 

@@ -157,6 +157,16 @@ describeEachDatabase('preparing a contest in the admin pages', (ctx) => {
     expect((await call('POST', '/api/contests/nosuchcontest/copy')).status).toBe(404);
   });
 
+  it('copies a contest whose title is at the length limit in emoji: the copy’s title is cut to fit, whole characters only', async () => {
+    const { id } = await createContestOverApi(server.url, { ...SMALL_CONTEST, title: '😀'.repeat(100) });
+    const copy = await call<CreatedContestAnswer>('POST', `/api/contests/${id}/copy`);
+    expect(copy.status).toBe(201);
+    const { file } = await detail(copy.body.id);
+    expect(file.title).toBe('😀'.repeat(100));
+    expect(file.title.isWellFormed()).toBe(true);
+    expect((await call('PUT', `/api/contests/${copy.body.id}`, file)).status).toBe(200);
+  });
+
   it('draws lots: a shuffle of every presenter, numbered 1…n, in the audit log, seen by a connected console; refused once started', async () => {
     const created = await createContestOverApi(server.url);
     const host = await server.connect<HostSnapshot>(tokenOf(created.hostUrl));

@@ -1602,9 +1602,12 @@ async function fireHttp(stage: Stage, shot: HttpShot, tally: Tally): Promise<voi
     if (problem) fail(`the contest made: ${problem}`);
     const { file, status } = made.json as { file: ContestFile; status: { started: boolean; sheets: number } };
     if (watched) {
-      // a copy: the same rules and people, "（副本）" after the title, no scores
+      // a copy: the same rules and people, "（副本）" after the title (the longest run of whole
+      // characters within a title's 200 UTF-16 units), no scores
       const source = (JSON.parse(before) as { file: ContestFile }).file;
-      const expected = { ...source, title: Array.from(`${source.title}（副本）`).slice(0, 200).join('') };
+      const characters = Array.from(`${source.title}（副本）`);
+      while (characters.join('').length > 200) characters.pop();
+      const expected = { ...source, title: characters.join('') };
       const difference = differenceOf(expected, file);
       if (difference) fail(`the copy is not the contest copied (source ≠ copy): ${difference}`);
       if (status.started || status.sheets !== 0) fail(`the copy is not new: ${JSON.stringify(status)}`);

@@ -1,6 +1,6 @@
 import { Value } from '@sinclair/typebox/value';
 import { isSafeNumber, parse as parseLossless } from 'lossless-json';
-import { inRunningOrder, type ContestDefinition, type Criterion, type Panel, type Presenter, type Sheet } from '../domain/contest.ts';
+import { groupBy, inRunningOrder, type ContestDefinition, type Criterion, type Panel, type Presenter, type Sheet } from '../domain/contest.ts';
 import { Exact, sum } from '../domain/exact.ts';
 import { sheetItemsProblem } from '../domain/scoring.ts';
 import { AppError } from '../errors.ts';
@@ -122,8 +122,7 @@ export function contestFromDocument(document: unknown): ContestWithScores {
     return { key: j.key, name: j.name, panel: j.panel };
   });
   const judgeKeys = new Set(judges.map((j) => j.key));
-  const judgesByPanel = new Map<string, typeof judges>();
-  for (const j of judges) judgesByPanel.set(j.panel, [...(judgesByPanel.get(j.panel) ?? []), j]);
+  const judgesByPanel = groupBy(judges, (j) => j.panel);
 
   const orders = new Set<number>();
   const presenters: Presenter[] = file.presenters.map((p, i) => {

@@ -1,5 +1,5 @@
 import type { Kysely, Transaction } from 'kysely';
-import { inRunningOrder, type ContestDefinition, type Panel } from '../domain/contest.ts';
+import { inRunningOrder, type ContestDefinition, type Judge, type Panel } from '../domain/contest.ts';
 import { Exact } from '../domain/exact.ts';
 import type { Database } from './database.ts';
 
@@ -19,12 +19,16 @@ export interface ContestSummary {
 export async function insertContest(trx: Transaction<Database>, id: string, contest: ContestDefinition): Promise<void> {
   await trx.insertInto('contests').values({ id, title: contest.title }).execute();
   await trx.insertInto('contest_rules').values({ contest_id: id, ...rulesRow(contest) }).execute();
-  await insertRulesLists(trx, id, contest);
+  await trx
+    .insertInto('panels')
+    .values(contest.rules.panels.map((p, position) => ({ contest_id: id, key: p.key, ...panelRow(p, position) })))
+    .execute();
+  await insertCriteria(trx, id, contest);
   await insertPresenters(trx, id, contest);
   if (contest.judges.length > 0) {
     await trx
       .insertInto('judges')
-      .values(contest.judges.map((j, position) => ({ contest_id: id, key: j.key, position, name: j.name, panel_key: j.panel })))
+      .values(contest.judges.map((j, position) => ({ contest_id: id, key: j.key, ...judgeRow(j, position) })))
       .execute();
   }
   await insertRecusals(trx, id, contest);
@@ -47,13 +51,7 @@ const panelRow = (p: Panel, position: number) => ({
   drop_lowest: p.dropLowest,
 });
 
-async function insertRulesLists(trx: Transaction<Database>, id: string, contest: ContestDefinition): Promise<void> {
-  await trx
-    .insertInto('panels')
-    .values(contest.rules.panels.map((p, position) => ({ contest_id: id, key: p.key, ...panelRow(p, position) })))
-    .execute();
-  await insertCriteria(trx, id, contest);
-}
+const judgeRow = (j: Judge, position: number) => ({ position, name: j.name, panel_key: j.panel });
 
 async function insertCriteria(trx: Transaction<Database>, id: string, { rules }: ContestDefinition): Promise<void> {
   await trx
@@ -119,11 +117,9 @@ export async function replaceDefinition(
   const added = after.judges.filter((j) => !existing.has(j.key)).map((j) => j.key);
   if (removed.length > 0) await trx.deleteFrom('judges').where('contest_id', '=', id).where('key', 'in', removed).execute();
   for (const [position, j] of after.judges.entries()) {
-    if (existing.has(j.key)) {
-      await trx.updateTable('judges').set({ position, name: j.name, panel_key: j.panel }).where('contest_id', '=', id).where('key', '=', j.key).execute();
-    } else {
-      await trx.insertInto('judges').values({ contest_id: id, key: j.key, position, name: j.name, panel_key: j.panel }).execute();
-    }
+    const row = judgeRow(j, position);
+    if (existing.has(j.key)) await trx.updateTable('judges').set(row).where('contest_id', '=', id).where('key', '=', j.key).execute();
+    else await trx.insertInto('judges').values({ contest_id: id, key: j.key, ...row }).execute();
   }
   const gone = before.rules.panels.map((p) => p.key).filter((key) => !after.rules.panels.some((p) => p.key === key));
   if (gone.length > 0) await trx.deleteFrom('panels').where('contest_id', '=', id).where('key', 'in', gone).execute();

@@ -12,8 +12,6 @@ export class DataDirSync {
   readonly #root: string;
   /** files whose mtime is at or after this (ms) were written since the last flush began */
   #since = 0;
-  /** how many files the last flush wrote to disk (tests and benchmarks look at it) */
-  lastFlushed: string[] = [];
 
   constructor(root: string) {
     this.#root = root;
@@ -23,7 +21,6 @@ export class DataDirSync {
     // 2 ms of slack: a write in the same millisecond as the last flush began is flushed again, never missed
     const since = this.#since - 2;
     this.#since = Date.now();
-    const flushed: string[] = [];
     const walk = (dir: string): boolean => {
       let changed = false;
       for (const entry of readdirSync(dir, { withFileTypes: true })) {
@@ -34,7 +31,6 @@ export class DataDirSync {
           const stat = statSync(path);
           if (stat.mtimeMs >= since || stat.ctimeMs >= since) {
             fsyncPath(path, 'r+');
-            flushed.push(path);
             changed = true;
           }
         }
@@ -44,7 +40,6 @@ export class DataDirSync {
       return changed;
     };
     walk(this.#root);
-    this.lastFlushed = flushed;
   }
 }
 

@@ -11,6 +11,18 @@ export async function findLiveState(db: Db, contestId: string): Promise<LiveStat
   return row ? (row.state as LiveState) : null;
 }
 
+/** The live state document, with its row locked until the transaction ends (null: none stored yet). */
+export async function findLiveStateForUpdate(trx: Transaction<Database>, contestId: string): Promise<LiveState | null> {
+  const row = await trx.selectFrom('contest_live').select('state').where('contest_id', '=', contestId).forUpdate().executeTakeFirst();
+  return row ? (row.state as LiveState) : null;
+}
+
+/** Every stored live state by contest id: one query for a list of contests. */
+export async function listLiveStates(db: Db): Promise<Map<string, LiveState>> {
+  const rows = await db.selectFrom('contest_live').select(['contest_id', 'state']).execute();
+  return new Map(rows.map((r) => [r.contest_id, r.state as LiveState]));
+}
+
 /**
  * The stored version, with the row locked until the transaction ends: commands on one contest
  * are serialised by the database, even across server processes.

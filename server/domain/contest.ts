@@ -73,3 +73,15 @@ export function inRunningOrder<T extends { order: number | null }>(presenters: r
     .sort((a, b) => (a.p.order ?? Infinity) - (b.p.order ?? Infinity) || a.index - b.index)
     .map(({ p }) => p);
 }
+
+/** Items grouped by a key, each group in the items' order (what Map.groupBy does from Node 21). */
+export function groupBy<T, K>(items: Iterable<T>, keyOf: (item: T) => K): Map<K, T[]> {
+  const groups = new Map<K, T[]>();
+  for (const item of items) {
+    const key = keyOf(item);
+    const group = groups.get(key);
+    if (group) group.push(item);
+    else groups.set(key, [item]);
+  }
+  return groups;
+}

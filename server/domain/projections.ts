@@ -12,7 +12,7 @@ import type {
   Reveal,
 } from '../protocol.ts';
 import { PROTOCOL_VERSION } from '../protocol.ts';
-import type { ContestDefinition, Sheet } from './contest.ts';
+import type { ContestDefinition, Criterion, Sheet } from './contest.ts';
 import { expectedJudges, type EffectiveSheets, type LiveState, type SheetRecord, type TurnState } from './live.ts';
 import { computeResults, type PresenterResult } from './scoring.ts';
 
@@ -35,15 +35,18 @@ export interface LiveView {
 
 const asSheet = (s: SheetRecord): Sheet => ({ presenter: s.presenter, judge: s.judge, items: s.items });
 
-/** item values as text, in rubric order */
-function itemsText(contest: ContestDefinition, s: SheetRecord): Record<string, string> {
-  return Object.fromEntries(contest.rules.criteria.filter((c) => s.items[c.key]).map((c) => [c.key, s.items[c.key]!.toString()]));
+/** item values as text, in rubric order (the live pages and the results table) */
+export function itemsText(contest: ContestDefinition, s: Pick<Sheet, 'items'>): Record<string, string> {
+  return Object.fromEntries(contest.rules.criteria.filter((c) => Object.hasOwn(s.items, c.key)).map((c) => [c.key, s.items[c.key]!.toString()]));
 }
+
+/** a criterion as the pages show it: its bounds as exact decimal text */
+export const criterionInfo = (c: Criterion): CriterionInfo => ({ key: c.key, name: c.name, max: c.max.toString(), step: c.step.toString() });
 
 function base(view: LiveView) {
   const { contest } = view;
   const info: ContestInfo = { id: view.id, title: contest.title, decimals: contest.rules.decimals, timeLimitSeconds: contest.rules.timeLimitSeconds };
-  const criteria: CriterionInfo[] = contest.rules.criteria.map((c) => ({ key: c.key, name: c.name, max: c.max.toString(), step: c.step.toString() }));
+  const criteria: CriterionInfo[] = contest.rules.criteria.map(criterionInfo);
   const panels: PanelInfo[] = contest.rules.panels.map((p) => ({
     key: p.key,
     name: p.name,
@@ -83,9 +86,10 @@ export function board(view: LiveView): Board {
   }
   const results = computeResults(contest, revealedSheets.map(asSheet));
   const revealedSet = new Set(revealedKeys);
+  const awards = awardLevels(contest, results, state.awardsShown);
   // An award is on the board only once the host has announced it: before the end, ranks among the
   // presenters revealed so far would hand out provisional awards in public.
-  const announced = new Set(contest.rules.awards.map((a) => a.name).reverse().slice(0, state.awardsShown));
+  const announced = new Set(awards.map((a) => a.name));
   const ranking: RankingRow[] = results
     .filter((r) => revealedSet.has(r.presenter))
     .map((r) => ({ presenter: r.presenter, rank: r.rank, final: r.rounded, award: r.award !== null && announced.has(r.award) ? r.award : null, complete: r.complete }));
@@ -134,7 +138,7 @@ export function board(view: LiveView): Board {
     progress,
     reveal,
     ranking,
-    awards: awardLevels(contest, results, state.awardsShown),
+    awards,
     revealedCount: revealedKeys.length,
   };
 }

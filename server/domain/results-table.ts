@@ -1,5 +1,6 @@
 import type { ResultsJudgeCell, ResultsRow, ResultsTable } from '../admin-api.ts';
-import { inRunningOrder, type ContestDefinition, type Sheet } from './contest.ts';
+import { groupBy, inRunningOrder, type ContestDefinition, type Sheet } from './contest.ts';
+import { criterionInfo, itemsText } from './projections.ts';
 import { computeResults } from './scoring.ts';
 
 /**
@@ -26,7 +27,8 @@ export function resultsTable(contest: ContestDefinition, sheets: readonly Record
   // the number drawn or typed (a withdrawal leaves a gap the sheets must show), else the place in the list
   const presenterByKey = new Map(running.map((p, i) => [p.key, { presenter: p, order: p.order ?? i + 1 }]));
   const sheetOf = new Map(sheets.map((s) => [`${s.presenter}\u0000${s.judge}`, s]));
-  const judgesOf = (panel: string) => contest.judges.filter((j) => j.panel === panel);
+  const judgesByPanel = groupBy(contest.judges, (j) => j.panel);
+  const judgesOf = (panel: string) => judgesByPanel.get(panel) ?? [];
 
   const rows = computeResults(contest, sheets).map((result, i): ResultsRow => {
     const { presenter, order } = presenterByKey.get(result.presenter)!;
@@ -54,7 +56,7 @@ export function resultsTable(contest: ContestDefinition, sheets: readonly Record
               recused,
               enteredBy: sheet?.enteredBy ?? null,
               corrected: sheet?.corrected ?? false,
-              items: sheet ? Object.fromEntries(rules.criteria.filter((c) => Object.hasOwn(sheet.items, c.key)).map((c) => [c.key, sheet.items[c.key]!.toString()])) : null,
+              items: sheet ? itemsText(contest, sheet) : null,
             };
           }),
         };
@@ -70,7 +72,7 @@ export function resultsTable(contest: ContestDefinition, sheets: readonly Record
     title: contest.title,
     decimals: rules.decimals,
     generatedAt: generatedAt.toISOString(),
-    criteria: rules.criteria.map((c) => ({ key: c.key, name: c.name, max: c.max.toString(), step: c.step.toString() })),
+    criteria: rules.criteria.map(criterionInfo),
     panels: rules.panels.map((p) => ({
       key: p.key,
       name: p.name,

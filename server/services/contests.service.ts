@@ -10,13 +10,15 @@ import {
   countSheets,
   findContest,
   insertContest,
+  listContests,
   lockContest,
   replaceDefinition,
   setRunningOrder,
   updateNames,
+  type ContestSummary,
 } from '../db/contests.repository.ts';
 import type { Database } from '../db/database.ts';
-import { findLiveState, saveLiveState } from '../db/live-state.repository.ts';
+import { findLiveState, findLiveStateForUpdate, listLiveStates, saveLiveState } from '../db/live-state.repository.ts';
 import { insertSheet } from '../db/score-sheets.repository.ts';
 import { drawRunningOrder, frozenChange } from '../domain/contest-changes.ts';
 import type { ContestDefinition } from '../domain/contest.ts';
@@ -116,8 +118,8 @@ function hasStarted(state: LiveState | null): boolean {
   return state !== null && (state.startedAt !== undefined || state.awardsShown > 0 || Object.values(state.turns).some((t) => t.phase !== 'waiting'));
 }
 
-export async function contestStatus(db: Db, id: string): Promise<ContestStatus> {
-  const [sheets, state] = await Promise.all([countSheets(db, id), findLiveState(db, id)]);
+/** The status from the number of stored sheets and the live state (null: no page has opened the contest yet). */
+function statusOf(sheets: number, state: LiveState | null): ContestStatus {
   const started = sheets > 0 || hasStarted(state);
   const lockedBecause =
     sheets > 0
@@ -126,6 +128,20 @@ export async function contestStatus(db: Db, id: string): Promise<ContestStatus> 
         ? '比赛已经开始（已有选手上场），规则、评委组、评委名单和出场顺序不能再修改。比赛标题和选手的姓名、单位、题目仍可更正；要换规则，请“复制为新比赛”。'
         : null;
   return { sheets, started, lockedBecause };
+}
+
+export async function contestStatus(db: Db, id: string): Promise<ContestStatus> {
+  const [sheets, state] = await Promise.all([countSheets(db, id), findLiveState(db, id)]);
+  return statusOf(sheets, state);
+}
+
+/**
+ * Every contest, newest first, with whether it has started: two queries however many contests
+ * there are (the list already counts each contest's sheets).
+ */
+export async function listContestsWithStatus(db: Db): Promise<Array<ContestSummary & { started: boolean }>> {
+  const [contests, states] = await Promise.all([listContests(db), listLiveStates(db)]);
+  return contests.map((c) => ({ ...c, started: statusOf(c.sheets, states.get(c.id) ?? null).started }));
 }
 
 /**
@@ -149,8 +165,13 @@ export async function contestDetail(db: Db, id: string): Promise<{ file: Contest
  * snapshot (pages keep the highest version they saw). Before the contest starts, the turns are
  * rebuilt for the new list of presenters.
  */
-async function touchLiveState(trx: Transaction<Database>, id: string, definition: ContestDefinition, rebuildTurns: boolean): Promise<void> {
-  const state = await findLiveState(trx, id);
+async function touchLiveState(
+  trx: Transaction<Database>,
+  id: string,
+  state: LiveState | null,
+  definition: ContestDefinition,
+  rebuildTurns: boolean,
+): Promise<void> {
   if (!state) return;
   const next: LiveState = rebuildTurns
     ? { ...initialLiveState(definition), version: state.version + 1, turnsVersion: state.turnsVersion + 1, screen: state.screen }
@@ -158,11 +179,12 @@ async function touchLiveState(trx: Transaction<Database>, id: string, definition
   await saveLiveState(trx, id, next);
 }
 
-async function lockForEdit(trx: Transaction<Database>, id: string): Promise<ContestDefinition> {
+/** Locks the contest and its live state for an edit; returns the definition and the live state as they are now. */
+async function lockForEdit(trx: Transaction<Database>, id: string): Promise<{ before: ContestDefinition; state: LiveState | null }> {
   if (!(await lockContest(trx, id))) throw new AppError('not_found', `no contest ${id}`);
   // a turn being started at this moment waits for this edit, or this edit sees it started
-  await trx.selectFrom('contest_live').select('version').where('contest_id', '=', id).forUpdate().execute();
-  return (await findContest(trx, id))!;
+  const state = await findLiveStateForUpdate(trx, id);
+  return { before: (await findContest(trx, id))!, state };
 }
 
 /**
@@ -183,11 +205,11 @@ export async function updateContest(
   const { definition: after, sheets } = contestFromDocument(document);
   if (sheets.length > 0) throw new AppError('invalid_contest_file', 'scores: editing a contest takes its rules and people, not scores; remove the "scores" list');
   return db.transaction().execute(async (trx) => {
-    const before = await lockForEdit(trx, id);
+    const { before, state } = await lockForEdit(trx, id);
     if (expectedRevision !== null && revisionOf(before) !== expectedRevision) {
       throw new AppError('stale_version', '没有保存：这场比赛在你打开之后已被修改（例如抽签、导入或另一位管理员的修改）。请重新载入，再把修改做一遍。');
     }
-    const status = await contestStatus(trx, id);
+    const status = statusOf(await countSheets(trx, id), state);
     let removedJudges: string[] = [];
     const frozen = frozenChange(before, after);
     if (status.lockedBecause && frozen) throw new AppError('conflict', `没有保存：${frozen}不能再修改。${status.lockedBecause}`);
@@ -203,7 +225,7 @@ export async function updateContest(
       }
       removedJudges = removed; // their tokens went with their rows (ON DELETE CASCADE)
     }
-    await touchLiveState(trx, id, after, frozen !== null);
+    await touchLiveState(trx, id, state, after, frozen !== null);
     await appendAudit(trx, {
       contestId: id,
       actorRole: actor,
@@ -235,13 +257,13 @@ export async function copyContest(db: Kysely<Database>, linkSecret: string, id: 
  */
 export async function drawLots(db: Kysely<Database>, id: string, random: (maxExclusive: number) => number = (n) => randomInt(n)): Promise<ContestDefinition['presenters']> {
   return db.transaction().execute(async (trx) => {
-    const before = await lockForEdit(trx, id);
-    const status = await contestStatus(trx, id);
+    const { before, state } = await lockForEdit(trx, id);
+    const status = statusOf(await countSheets(trx, id), state);
     if (status.started) throw new AppError('conflict', `不能再抽签：${status.lockedBecause}`);
     if (before.presenters.length === 0) throw new AppError('invalid_input', '还没有选手，无法抽签：请先导入或填写选手名单');
     const drawn = drawRunningOrder(before.presenters, random).map((p, i) => ({ ...p, order: i + 1 }));
     await setRunningOrder(trx, id, drawn.map((p) => p.key));
-    await touchLiveState(trx, id, { ...before, presenters: drawn }, true);
+    await touchLiveState(trx, id, state, { ...before, presenters: drawn }, true);
     await appendAudit(trx, {
       contestId: id,
       actorRole: 'admin',

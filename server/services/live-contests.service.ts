@@ -3,7 +3,7 @@ import { appendAudit } from '../db/audit.repository.ts';
 import { findContest, insertRecusal } from '../db/contests.repository.ts';
 import type { Database, ScoreSheetRow } from '../db/database.ts';
 import { findLiveState, insertLiveState, lockLiveState, saveLiveState } from '../db/live-state.repository.ts';
-import { insertSheet } from '../db/score-sheets.repository.ts';
+import { insertSheet, sheetFromRow } from '../db/score-sheets.repository.ts';
 import type { ContestDefinition } from '../domain/contest.ts';
 import { Exact } from '../domain/exact.ts';
 import { decide, initialLiveState, isHostCommand, type Actor, type LiveCommand, type LiveState, type SheetRecord } from '../domain/live.ts';
@@ -38,10 +38,8 @@ export type CommandResult = { version: number } | SheetReceipt;
 
 function sheetRecord(row: ScoreSheetRow): SheetRecord {
   return {
+    ...sheetFromRow(row),
     id: row.id,
-    presenter: row.presenter_key,
-    judge: row.judge_key,
-    items: Object.fromEntries(Object.entries(row.items).map(([k, v]) => [k, Exact.parse(v)])),
     total: Exact.parse(row.total),
     enteredBy: row.entered_by,
     supersedesId: row.supersedes_id,

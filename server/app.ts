@@ -8,7 +8,7 @@ import { AdminGuard } from './http/admin-auth.ts';
 import { adminSessionRoutes } from './http/admin-session.routes.ts';
 import { clientRoutes } from './http/client.routes.ts';
 import { contestRoutes } from './http/contests.routes.ts';
-import { registerErrorHandler } from './http/errors.ts';
+import { invalidInput, registerErrorHandler } from './http/errors.ts';
 import { healthRoutes } from './http/health.routes.ts';
 import { importRoutes } from './http/import.routes.ts';
 import { resultsRoutes } from './http/results.routes.ts';
@@ -55,7 +55,7 @@ export async function buildApp({ config, db, secrets, now }: AppDeps): Promise<L
     maxParamLength: 200,
     // Fastify's own refusals (a malformed URL) answer in the same shape as ours
     frameworkErrors: (error, _request, reply) => {
-      void (reply as FastifyReply).status(error.statusCode ?? 400).send({ ok: false, error: { code: 'invalid_input', message: error.message } });
+      void invalidInput(reply as FastifyReply, error.statusCode ?? 400, error.message);
     },
     // bytes that are not HTTP at all
     clientErrorHandler: (_error, socket) => {
@@ -79,6 +79,7 @@ export async function buildApp({ config, db, secrets, now }: AppDeps): Promise<L
   const io = attachSocketServer(app, { db: db.db, live });
   await app.register(healthRoutes, { databaseKind: db.kind, databaseUp: () => db.ping() });
   await app.register(fastifyCookie);
+  const disconnectJudge = (contestId: string, judgeKey: string) => io.in(rooms.judge(contestId, judgeKey)).disconnectSockets(true);
   const admin = new AdminGuard({ adminTokenHash: secrets.adminTokenHash, linkSecret: secrets.linkSecret, publicUrl: config.publicUrl, now });
   await app.register(adminSessionRoutes, { admin });
   await app.register(contestRoutes, {
@@ -87,10 +88,10 @@ export async function buildApp({ config, db, secrets, now }: AppDeps): Promise<L
     admin,
     linkSecret: secrets.linkSecret,
     publicUrl: config.publicUrl,
-    disconnectJudge: (contestId, judgeKey) => io.in(rooms.judge(contestId, judgeKey)).disconnectSockets(true),
+    disconnectJudge,
   });
   await app.register(resultsRoutes, { db, admin });
-  await app.register(importRoutes, { db, live, admin, linkSecret: secrets.linkSecret, disconnectJudge: (contestId, judgeKey) => io.in(rooms.judge(contestId, judgeKey)).disconnectSockets(true) });
+  await app.register(importRoutes, { db, live, admin, linkSecret: secrets.linkSecret, disconnectJudge });
   await app.register(clientRoutes);
   return { app, io: io as unknown as Server, live };
 }

@@ -1,16 +1,14 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { contestFromDocument, toContestFile } from '../contest-file/contest-file.ts';
-import { findContest, listContests } from '../db/contests.repository.ts';
 import { effectiveSheets } from '../db/score-sheets.repository.ts';
 import type { DatabaseHandle } from '../db/connection.ts';
 import { AppError } from '../errors.ts';
-import { KEY_PATTERN } from '../schemas/common.schema.ts';
 import type { ContestDetailAnswer, ContestListAnswer, CreatedContestAnswer, LinksAnswer, LotsAnswer } from '../admin-api.ts';
 import type { LiveContests } from '../services/live-contests.service.ts';
 import {
   contestDetail,
   contestLinks,
-  contestStatus,
+  listContestsWithStatus,
   copyContest,
   createContest,
   drawLots,
@@ -18,6 +16,7 @@ import {
   updateContest,
 } from '../services/contests.service.ts';
 import type { AdminGuard } from './admin-auth.ts';
+import { contestOr404, identifierParams } from './params.ts';
 
 export interface ContestRoutesDeps {
   db: DatabaseHandle;
@@ -29,8 +28,6 @@ export interface ContestRoutesDeps {
   publicUrl: string | null;
 }
 
-const IDENTIFIER = new RegExp(KEY_PATTERN);
-
 /**
  * The admin API for contests: create (from a contest file, or a copy), list, read and edit until
  * it starts, draw lots, links and reissued links, export with scores.
@@ -38,21 +35,14 @@ const IDENTIFIER = new RegExp(KEY_PATTERN);
 export async function contestRoutes(app: FastifyInstance, deps: ContestRoutesDeps): Promise<void> {
   const { db, live } = deps;
   app.addHook('onRequest', deps.admin.check);
-  // URL parameters are identifiers: anything else cannot name a contest or a judge
-  app.addHook('preHandler', async (request) => {
-    const params = request.params as Record<string, string>;
-    for (const [name, value] of Object.entries(params ?? {})) {
-      if (!IDENTIFIER.test(value)) throw new AppError('not_found', `no ${name === 'id' ? 'contest' : name} "${value.slice(0, 64)}"`);
-    }
-  });
+  app.addHook('preHandler', identifierParams);
 
   // Links point where the caller reached us, unless PUBLIC_URL says otherwise.
   const baseUrl = (request: FastifyRequest) => deps.publicUrl ?? `${request.protocol}://${request.host}`;
 
   app.get('/api/contests', async (): Promise<ContestListAnswer> => {
-    const contests = await listContests(db.db);
-    const started = await Promise.all(contests.map((c) => contestStatus(db.db, c.id)));
-    return { ok: true, contests: contests.map((c, i) => ({ ...c, createdAt: c.createdAt.toISOString(), started: started[i]!.started })) };
+    const contests = await listContestsWithStatus(db.db);
+    return { ok: true, contests: contests.map((c) => ({ ...c, createdAt: c.createdAt.toISOString() })) };
   });
 
   const created = async (request: FastifyRequest, id: string): Promise<CreatedContestAnswer> => {
@@ -115,8 +105,7 @@ export async function contestRoutes(app: FastifyInstance, deps: ContestRoutesDep
   });
 
   app.get<{ Params: { id: string } }>('/api/contests/:id/export', async (request, reply) => {
-    const definition = await findContest(db.db, request.params.id);
-    if (!definition) throw new AppError('not_found', `no contest ${request.params.id}`);
+    const definition = await contestOr404(db, request.params.id);
     const file = toContestFile(definition, await effectiveSheets(db.db, request.params.id));
     return reply
       .header('content-disposition', `attachment; filename="contest-${request.params.id}.json"`)

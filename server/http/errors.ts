@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import { AppError, isDatabaseUnavailable, type ErrorCode } from '../errors.ts';
 
 /** The one mapping from error codes to HTTP statuses; every error reply is {ok:false, error:{code, message}}. */
@@ -22,6 +22,11 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   internal: 500,
 };
 
+/** A refusal of what the client sent, with the status Fastify (or the route) gave it: {code: 'invalid_input'}. */
+export function invalidInput(reply: FastifyReply, status: number, message: string): FastifyReply {
+  return reply.status(status).send({ ok: false, error: { code: 'invalid_input', message } });
+}
+
 export function registerErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError | AppError, request, reply) => {
     if (error instanceof AppError) {
@@ -30,7 +35,7 @@ export function registerErrorHandler(app: FastifyInstance): void {
     // Fastify's own refusals (schema validation, body too large, bad JSON) carry a 4xx status.
     const status = (error as FastifyError).statusCode ?? 500;
     if (status < 500) {
-      return reply.status(status).send({ ok: false, error: { code: 'invalid_input', message: error.message } });
+      return invalidInput(reply, status, error.message);
     }
     if (isDatabaseUnavailable(error)) {
       return reply.status(503).send({ ok: false, error: { code: 'db_unavailable', message: 'the database is not answering; nothing was changed, try again' } });

@@ -1,17 +1,20 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import type { ImportAnswer, ImportKind, ImportPreview } from '../admin-api.ts';
 import type { ContestFile } from '../contest-file/contest-file.schema.ts';
+import { toContestFile } from '../contest-file/contest-file.ts';
 import type { DatabaseHandle } from '../db/connection.ts';
+import { findContest } from '../db/contests.repository.ts';
 import { AppError } from '../errors.ts';
 import { readSpreadsheetIsolated } from '../import/read-isolated.ts';
 import { importProblemSummary, previewRoster } from '../import/roster-import.ts';
 import { MAX_FILE_BYTES } from '../import/spreadsheet.ts';
 import { buildTemplate, isTemplateFile, TEMPLATE_FILES } from '../import/templates.ts';
-import { KEY_PATTERN } from '../schemas/common.schema.ts';
-import { contestDetail, updateContest } from '../services/contests.service.ts';
+import { updateContest } from '../services/contests.service.ts';
 import type { LiveContests } from '../services/live-contests.service.ts';
 import type { AdminGuard } from './admin-auth.ts';
-import { attachment } from './results.routes.ts';
+import { invalidInput } from './errors.ts';
+import { download } from './download.ts';
+import { IDENTIFIER } from './params.ts';
 
 export interface ImportRoutesDeps {
   db: DatabaseHandle;
@@ -22,7 +25,6 @@ export interface ImportRoutesDeps {
   disconnectJudge(contestId: string, judgeKey: string): void;
 }
 
-const IDENTIFIER = new RegExp(KEY_PATTERN);
 const KINDS: readonly ImportKind[] = ['presenters', 'judges'];
 
 /** A preview with problems, thrown out of the contest's exclusive section so nothing is reloaded. */
@@ -47,7 +49,7 @@ export async function importRoutes(app: FastifyInstance, deps: ImportRoutesDeps)
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: MAX_FILE_BYTES }, (_request, body, done) => done(null, body));
   app.setErrorHandler((error: FastifyError, _request, reply) => {
     if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      return reply.status(413).send({ ok: false, error: { code: 'invalid_input', message: '文件太大（最多 5 MB）：名单只需要一张工作表，请删掉图片和其他工作表后再上传' } });
+      return invalidInput(reply, 413, '文件太大（最多 5 MB）：名单只需要一张工作表，请删掉图片和其他工作表后再上传');
     }
     throw error; // the app's error handler answers everything else
   });
@@ -56,7 +58,7 @@ export async function importRoutes(app: FastifyInstance, deps: ImportRoutesDeps)
     const { file } = request.params;
     if (!isTemplateFile(file)) throw new AppError('not_found', `没有模板「${file.slice(0, 64)}」：可下载的模板有 ${TEMPLATE_FILES.join('、')}`);
     const template = await buildTemplate(file);
-    return reply.header('content-disposition', attachment(file, template.fileName)).type(template.contentType).send(template.bytes);
+    return download(reply, template.contentType, file, template.fileName, template.bytes);
   });
 
   app.post<{ Params: { id: string; kind: string }; Querystring: { dryRun?: string } }>(
@@ -73,25 +75,26 @@ export async function importRoutes(app: FastifyInstance, deps: ImportRoutesDeps)
       const bytes = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
       const dryRun = request.query.dryRun === 'true' || request.query.dryRun === '1';
 
+      const contestFile = async (): Promise<ContestFile> => {
+        const definition = await findContest(db.db, id);
+        if (!definition) throw new AppError('not_found', `没有编号为「${id}」的比赛`);
+        return toContestFile(definition);
+      };
       // an unknown contest is answered before the file is read
-      if (!(await contestDetail(db.db, id))) throw new AppError('not_found', `没有编号为「${id}」的比赛`);
+      await contestFile();
       // Reading the file happens in a child process (a file can ask exceljs for a billion cells),
       // one upload at a time, and before the contest's turn, which live scoring shares.
       const sheet = await readSpreadsheetIsolated(bytes, kind, (reason) => request.log.warn({ contest: id, kind, bytes: bytes.length, reason }, 'import: the uploaded file could not be read'));
-      const previewFor = async (): Promise<{ preview: ImportPreview; file: ContestFile }> => {
-        const detail = await contestDetail(db.db, id);
-        if (!detail) throw new AppError('not_found', `没有编号为「${id}」的比赛`);
-        return { preview: previewRoster(kind, sheet, detail.file), file: detail.file };
-      };
 
       if (dryRun) {
-        const { preview } = await previewFor();
-        return { ok: true, preview, saved: false } satisfies ImportAnswer;
+        // against the contest as it is now: reading the file may have taken seconds
+        return { ok: true, preview: previewRoster(kind, sheet, await contestFile()), saved: false } satisfies ImportAnswer;
       }
       try {
-        // The contest is read, checked and replaced in one turn, so no edit lands in between.
+        // The contest is read again, checked and replaced in one turn, so no edit lands in between.
         const { preview, removedJudges } = await live.exclusive(id, async () => {
-          const { preview, file } = await previewFor();
+          const file = await contestFile();
+          const preview = previewRoster(kind, sheet, file);
           if (!preview.ready) throw new NotReady(preview);
           const document = kind === 'presenters' ? { ...file, presenters: preview.presenters } : { ...file, judges: preview.judges };
           return { preview, ...(await updateContest(db.db, deps.linkSecret, id, document, 'admin')) };

@@ -1,38 +1,26 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { AuditAnswer, AuditEntryView, ConsistencyAnswer, ResultsAnswer } from '../admin-api.ts';
 import { listAudit, type AuditFilter } from '../db/audit.repository.ts';
 import type { DatabaseHandle } from '../db/connection.ts';
-import { findContest } from '../db/contests.repository.ts';
 import type { AuditEntry } from '../db/database.ts';
 import { effectiveRecordedSheets } from '../db/score-sheets.repository.ts';
 import type { ContestDefinition } from '../domain/contest.ts';
 import { judgeConsistency } from '../domain/judge-consistency.ts';
 import { resultsTable } from '../domain/results-table.ts';
 import { AppError } from '../errors.ts';
+import { CSV_TYPE, XLSX_TYPE } from '../import/templates.ts';
 import { auditCsv } from '../reports/audit-csv.ts';
 import { resultsWorkbook } from '../reports/results-workbook.ts';
-import { KEY_PATTERN } from '../schemas/common.schema.ts';
 import type { AdminGuard } from './admin-auth.ts';
+import { download } from './download.ts';
+import { contestOr404, IDENTIFIER, identifierParams } from './params.ts';
 
 export interface ResultsRoutesDeps {
   db: DatabaseHandle;
   admin: AdminGuard;
 }
 
-const IDENTIFIER = new RegExp(KEY_PATTERN);
 const AUDIT_FILTERS = ['presenter', 'judge'] as const;
-const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
-
-/**
- * `attachment; filename="results-abc.xlsx"; filename*=UTF-8''<title>-成绩.xlsx`: browsers that read
- * RFC 6266 save under the Chinese name, anything older under the ASCII one. Characters no file
- * system takes are replaced, and everything outside RFC 5987's attr-char is percent-encoded.
- */
-export function attachment(asciiName: string, name: string): string {
-  const safe = name.replace(/[\\/:*?"<>|\u0000-\u001f\u007f]/g, '_').slice(0, 150);
-  const encoded = encodeURIComponent(safe).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-  return `attachment; filename="${asciiName}"; filename*=UTF-8''${encoded}`;
-}
 
 function auditView(row: AuditEntry): AuditEntryView {
   return {
@@ -55,24 +43,14 @@ function auditView(row: AuditEntry): AuditEntryView {
 export async function resultsRoutes(app: FastifyInstance, deps: ResultsRoutesDeps): Promise<void> {
   const { db } = deps;
   app.addHook('onRequest', deps.admin.check);
-  // URL parameters are identifiers: anything else cannot name a contest
   app.addHook('preHandler', async (request, reply) => {
-    const params = request.params as Record<string, string>;
-    for (const [name, value] of Object.entries(params ?? {})) {
-      if (!IDENTIFIER.test(value)) throw new AppError('not_found', `no ${name === 'id' ? 'contest' : name} "${value.slice(0, 64)}"`);
-    }
+    await identifierParams(request);
     // scores and names: not for a shared computer's browser cache
     void reply.header('cache-control', 'no-store');
   });
 
-  const contestOr404 = async (id: string): Promise<ContestDefinition> => {
-    const contest = await findContest(db.db, id);
-    if (!contest) throw new AppError('not_found', `no contest ${id}`);
-    return contest;
-  };
-
   const tableOf = async (id: string) => {
-    const contest = await contestOr404(id);
+    const contest = await contestOr404(db, id);
     return { contest, table: resultsTable(contest, await effectiveRecordedSheets(db.db, id), new Date()) };
   };
 
@@ -93,8 +71,11 @@ export async function resultsRoutes(app: FastifyInstance, deps: ResultsRoutesDep
     return filter;
   };
 
-  const download = (reply: FastifyReply, type: string, asciiName: string, name: string, body: string | Buffer) =>
-    reply.header('content-disposition', attachment(asciiName, name)).type(type).send(body);
+  /** the contest and its audit log, filtered by the query */
+  const auditOf = async (id: string, query: unknown) => {
+    const contest = await contestOr404(db, id);
+    return { contest, entries: (await listAudit(db.db, id, auditFilter(contest, query))).map(auditView) };
+  };
 
   app.get<{ Params: { id: string } }>('/api/contests/:id/results', async (request): Promise<ResultsAnswer> => {
     const { table } = await tableOf(request.params.id);
@@ -104,27 +85,25 @@ export async function resultsRoutes(app: FastifyInstance, deps: ResultsRoutesDep
   app.get<{ Params: { id: string } }>('/api/contests/:id/results.xlsx', async (request, reply) => {
     const { contest, table } = await tableOf(request.params.id);
     const workbook = await resultsWorkbook(table, contest.rules);
-    return download(reply, XLSX, `results-${request.params.id}.xlsx`, `${contest.title}-成绩.xlsx`, workbook);
+    return download(reply, XLSX_TYPE, `results-${request.params.id}.xlsx`, `${contest.title}-成绩.xlsx`, workbook);
   });
 
   app.get<{ Params: { id: string } }>('/api/contests/:id/audit', async (request): Promise<AuditAnswer> => {
-    const contest = await contestOr404(request.params.id);
-    const rows = await listAudit(db.db, request.params.id, auditFilter(contest, request.query));
-    return { ok: true, entries: rows.map(auditView) };
+    const { entries } = await auditOf(request.params.id, request.query);
+    return { ok: true, entries };
   });
 
   app.get<{ Params: { id: string } }>('/api/contests/:id/audit.csv', async (request, reply) => {
-    const contest = await contestOr404(request.params.id);
-    const rows = await listAudit(db.db, request.params.id, auditFilter(contest, request.query));
-    const csv = auditCsv(rows.map(auditView), {
+    const { contest, entries } = await auditOf(request.params.id, request.query);
+    const csv = auditCsv(entries, {
       presenters: new Map(contest.presenters.map((p) => [p.key, p.name])),
       judges: new Map(contest.judges.map((j) => [j.key, j.name])),
     });
-    return download(reply, 'text/csv; charset=utf-8', `audit-${request.params.id}.csv`, `${contest.title}-审计日志.csv`, csv);
+    return download(reply, CSV_TYPE, `audit-${request.params.id}.csv`, `${contest.title}-审计日志.csv`, csv);
   });
 
   app.get<{ Params: { id: string } }>('/api/contests/:id/consistency', async (request): Promise<ConsistencyAnswer> => {
-    const contest = await contestOr404(request.params.id);
+    const contest = await contestOr404(db, request.params.id);
     return { ok: true, judges: judgeConsistency(contest, await effectiveRecordedSheets(db.db, request.params.id)) };
   });
 }

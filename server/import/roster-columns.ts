@@ -101,3 +101,8 @@ export const JUDGE_EXAMPLES: ReadonlyArray<Readonly<Record<JudgeColumn, string>>
   { 编号: '', 姓名: '区委组织部评委', 评委组: '主评委' },
   { 编号: 'e01', 姓名: '桥驿镇村党组织书记代表', 评委组: '测评' },
 ];
+
+/** The template's example rows for this kind of list. */
+export function examplesOf(kind: ImportKind): ReadonlyArray<Readonly<Record<string, string>>> {
+  return kind === 'presenters' ? PRESENTER_EXAMPLES : JUDGE_EXAMPLES;
+}

@@ -3,7 +3,7 @@ import { contestFromDocument } from '../contest-file/contest-file.ts';
 import type { ContestFile } from '../contest-file/contest-file.schema.ts';
 import { isAppError } from '../errors.ts';
 import { KEY_PATTERN } from '../schemas/common.schema.ts';
-import { columnLetter, columnsOf, isHeaderOf, JUDGE_EXAMPLES, matchHeader, PRESENTER_EXAMPLES, type RosterColumn } from './roster-columns.ts';
+import { columnLetter, columnsOf, examplesOf, isHeaderOf, matchHeader, type RosterColumn } from './roster-columns.ts';
 import { readSpreadsheet, type Spreadsheet } from './spreadsheet.ts';
 
 /**
@@ -53,8 +53,6 @@ export async function previewRosterFile(kind: ImportKind, bytes: Uint8Array, con
   return previewRoster(kind, await readSpreadsheet(bytes, { isHeader: isHeaderOf(kind) }), contest);
 }
 
-export { isHeaderOf };
-
 export function previewRoster(kind: ImportKind, sheet: Spreadsheet, contest: ContestFile): ImportPreview {
   const base = { kind, format: sheet.format, encoding: sheet.encoding, columns: sheet.columns };
   if (sheet.problem !== null) return { ...base, rows: [], problems: [sheet.problem], ready: false };
@@ -92,7 +90,7 @@ export function previewRoster(kind: ImportKind, sheet: Spreadsheet, contest: Con
     }
   }
 
-  const ready = problems.length === 0 && rows.every((r) => r.problems.length === 0);
+  const ready = rowsClean && problems.length === 0;
   const preview: ImportPreview = {
     ...base,
     rows: rows.map(({ line, cells, problems: p }) => ({ line, cells, problems: p })),
@@ -178,7 +176,7 @@ function checkCells(layout: Layout, row: Work): void {
     const value = cell(row, column);
     if (EXCEL_ERRORS.has(value)) flag(layout, row, column, `是公式错误 ${value}：请在表格里改正这个公式，或者复制后“选择性粘贴 → 数值”`);
   }
-  const examples: ReadonlyArray<Readonly<Record<string, string>>> = layout.kind === 'presenters' ? PRESENTER_EXAMPLES : JUDGE_EXAMPLES;
+  const examples = examplesOf(layout.kind);
   // every column the file has is as the template had it, and that is more than a name alone
   const columns = [...layout.index.keys()];
   const isExample = examples.some(

@@ -1,7 +1,7 @@
 import { stringify } from 'csv-stringify/sync';
 import ExcelJS from 'exceljs';
 import type { ImportKind } from '../admin-api.ts';
-import { columnsOf, JUDGE_EXAMPLES, PRESENTER_EXAMPLES } from './roster-columns.ts';
+import { columnsOf, examplesOf } from './roster-columns.ts';
 
 /**
  * The files an organiser downloads, fills in Excel or WPS and uploads again: our Chinese column
@@ -37,8 +37,7 @@ export async function buildTemplate(file: TemplateFile): Promise<Template> {
 }
 
 function exampleRows(kind: ImportKind): string[][] {
-  const examples: ReadonlyArray<Readonly<Record<string, string>>> = kind === 'presenters' ? PRESENTER_EXAMPLES : JUDGE_EXAMPLES;
-  return examples.map((example) => columnsOf(kind).map((c) => example[c.name] ?? ''));
+  return examplesOf(kind).map((example) => columnsOf(kind).map((c) => example[c.name] ?? ''));
 }
 
 function templateCsv(kind: ImportKind): Buffer {

@@ -1,6 +1,7 @@
 import { stringify } from 'csv-stringify/sync';
 import type { AuditEntryView } from '../admin-api.ts';
 import { beijingTime } from './beijing-time.ts';
+import { ENTERED_BY_TEXT } from './results-workbook.ts';
 
 /**
  * The audit log as a CSV file an organiser opens in Excel (WPS, Numbers): UTF-8 with a byte-order
@@ -66,8 +67,6 @@ const DETAIL_TEXT: Record<string, string> = {
 /** Excel holds at most 32,767 characters in a cell; a contest file before and after an edit can exceed it. */
 const CELL_LIMIT = 32_000;
 
-const ENTERED_BY_TEXT: Record<string, string> = { judge: '评委', host: '主持人代录', import: '导入' };
-
 export interface AuditNames {
   /** presenter key → name */
   presenters: ReadonlyMap<string, string>;
@@ -88,7 +87,7 @@ function named(key: string | null, names: ReadonlyMap<string, string>): string {
 }
 
 function detailValue(key: string, value: unknown): string {
-  if (key === 'enteredBy' && typeof value === 'string') return ENTERED_BY_TEXT[value] ?? value;
+  if (key === 'enteredBy' && typeof value === 'string') return (ENTERED_BY_TEXT as Readonly<Record<string, string>>)[value] ?? value;
   // a draw: "1. 乌山街道党工委书记、2. …"
   if (key === 'order' && Array.isArray(value)) return value.map((o: { order?: unknown; name?: unknown }) => `${String(o.order)}. ${String(o.name)}`).join('、');
   if (typeof value === 'boolean') return value ? '是' : '否';

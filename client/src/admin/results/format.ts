@@ -20,20 +20,8 @@ export function formatBeijingTime(iso: string): string {
   return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}`;
 }
 
-/**
- * A panel weight (decimal string, e.g. "0.7") as a percent ("70%"), by moving the decimal point:
- * no floating point, so "0.285" is "28.5%" and never "28.499999999999996%". A string that is not
- * a plain non-negative decimal is returned unchanged.
- */
-export function weightPercent(weight: string): string {
-  const match = /^(\d*)(?:\.(\d*))?$/.exec(weight.trim());
-  if (!match || (match[1] === '' && (match[2] ?? '') === '')) return weight;
-  const whole = match[1] ?? '';
-  const fraction = match[2] ?? '';
-  const shifted = (whole + fraction.padEnd(2, '0').slice(0, 2)).replace(/^0+(?=\d)/, '');
-  const rest = fraction.slice(2).replace(/0+$/, '');
-  return `${shifted === '' ? '0' : shifted}${rest ? `.${rest}` : ''}%`;
-}
+/** a panel weight (decimal string, e.g. "0.7") as a percent ("70%"): the projector's exact conversion */
+export { percentText as weightPercent } from '../../display/format.ts';
 
 /** milliseconds as "7分32秒" / "7 min 32 s" (durations in the audit log: talk time, clock) */
 export function formatDuration(ms: number, lang: 'zh' | 'en'): string {

@@ -5,6 +5,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { io, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { AckResult, SheetReceipt } from '../../server/protocol.ts';
+import { tokenOf } from '../helpers/contest-driver.ts';
 import { startServer, type ServerProcess } from '../helpers/server-process.ts';
 import { launchBrowser, linksFromBanner, screenshot, type DemoLinks } from './browser.ts';
 
@@ -15,7 +16,6 @@ import { launchBrowser, linksFromBanner, screenshot, type DemoLinks } from './br
  * The scenarios run in order on one contest, the way an evening goes.
  */
 
-const tokenOf = (link: string) => new URL(link).hash.match(/token=([^&]+)/)![1]!;
 const MAIN = ['m1', 'm2', 'm3', 'm4', 'm5', 'm6', 'm7'];
 const EVAL = Array.from({ length: 15 }, (_, i) => `e${String(i + 1).padStart(2, '0')}`);
 const ALL_JUDGES = [...MAIN, ...EVAL];

@@ -2,6 +2,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { io, type Socket } from 'socket.io-client';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import type { AckResult, HostSheet, HostSnapshot, JudgeSnapshot, SheetReceipt } from '../../server/protocol.ts';
+import { tokenOf } from '../helpers/contest-driver.ts';
 import { launchBrowser, phonePage, screenshot, startDemoServer, type DemoServer } from './browser.ts';
 
 /**
@@ -9,8 +10,6 @@ import { launchBrowser, phonePage, screenshot, startDemoServer, type DemoServer 
  * contest (criteria 选题准 20 / 举措实 30 / 成效好 30 / 展示效果 20, steps of 0.5; e09 is recused
  * from p01). The host side is a real socket.io-client connection with the host link's token.
  */
-
-const tokenOf = (link: string) => new URL(link).hash.match(/token=([^&]+)/)![1]!;
 
 class HostClient {
   readonly socket: Socket;

@@ -1,17 +1,15 @@
-import { execFile } from 'node:child_process';
 import { randomInt } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../server/db/connection.ts';
 import { findLiveState } from '../../server/db/live-state.repository.ts';
 import { Exact, sum } from '../../server/domain/exact.ts';
 import { TEST_ADMIN_TOKEN } from '../helpers/app.ts';
-import { createContestOverApi, tokenOf } from '../helpers/contest-driver.ts';
-import { createEmptyPostgresDatabase, databaseKinds } from '../helpers/databases.ts';
+import { adminFetch, createContestOverApi, recountFile, tokenOf } from '../helpers/contest-driver.ts';
+import { databaseKinds, serverStorage } from '../helpers/databases.ts';
 import { ROOT, startServer, type ServerProcess } from '../helpers/server-process.ts';
 import { sleep, stream, StormHost, StormJudge, type AckedSheet, type SentSheet } from './storm-clients.ts';
 
@@ -29,7 +27,6 @@ import { sleep, stream, StormHost, StormJudge, type AckedSheet, type SentSheet }
  * KILL_STORM_KILLS=<n> changes how many kills (default 20).
  */
 
-const run = promisify(execFile);
 const KILLS = Number(process.env.KILL_STORM_KILLS ?? 20);
 const SEED = process.env.KILL_STORM_SEED ? Number(process.env.KILL_STORM_SEED) : randomInt(2 ** 31);
 
@@ -73,14 +70,7 @@ async function stablePort(): Promise<number> {
   }
 }
 
-interface Recount {
-  results: Array<{ presenter: string; rank: number | null; final: string | null; complete: boolean }>;
-}
-
-async function recount(file: string): Promise<Recount> {
-  const { stdout } = await run('npm', ['run', '--silent', 'recount', '--', file], { cwd: ROOT });
-  return JSON.parse(stdout) as Recount;
-}
+type Recounted = { presenter: string; rank: number | null; final: string | null; complete: boolean };
 
 /** What the server left in the database, read once it is stopped (the embedded database is one process's). */
 async function readDatabase(options: { databaseUrl: string | null; dataDir: string | null }, contestId: string) {
@@ -107,16 +97,10 @@ for (const kind of databaseKinds()) {
       const started = Date.now();
       const work = mkdtempSync(join(tmpdir(), 'leitai-kill-storm-'));
       cleanups.push(() => rmSync(work, { recursive: true, force: true }));
-      let storage: { DATA_DIR: string } | { DATABASE_URL: string };
-      if (kind === 'postgres') {
-        const database = await createEmptyPostgresDatabase();
-        cleanups.push(() => database.drop());
-        storage = { DATABASE_URL: database.url };
-      } else {
-        storage = { DATA_DIR: join(work, 'data') };
-      }
+      const storage = await serverStorage(kind, 'leitai-kill-storm-data-');
+      cleanups.push(() => storage.remove());
       // the same port every time: the clients reconnect to the address they know
-      const env = { ...storage, PORT: String(await stablePort()), ADMIN_TOKEN: TEST_ADMIN_TOKEN, LOAD_DEMO: 'false' };
+      const env = { ...storage.env, PORT: String(await stablePort()), ADMIN_TOKEN: TEST_ADMIN_TOKEN, LOAD_DEMO: 'false' };
 
       // ------------------------------------------------------------ the contest and its expected results
       const panelOf = new Map(DEMO.judges.map((j) => [j.key, j.panel]));
@@ -141,7 +125,7 @@ for (const kind of databaseKinds()) {
           })),
         }),
       );
-      const expectedResults = recount(expectedFile);
+      const expectedResults = recountFile<Recounted>(expectedFile);
       expectedResults.catch(() => undefined); // awaited at the end; not an unhandled rejection meanwhile
 
       // ------------------------------------------------------------ server, contest, clients
@@ -208,7 +192,7 @@ for (const kind of databaseKinds()) {
       expect([...host.problems, ...judges.flatMap((j) => j.problems)]).toEqual([]);
       expect(kills, `the contest ended after ${kills} kills; seed ${SEED}`).toBeGreaterThanOrEqual(KILLS);
 
-      const exported = await fetch(`${server.url}/api/contests/${contest.id}/export`, { headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` } });
+      const exported = await adminFetch(server.url, `/api/contests/${contest.id}/export`);
       expect(exported.status).toBe(200);
       const exportFile = join(work, 'export.json');
       writeFileSync(exportFile, await exported.text());
@@ -221,7 +205,7 @@ for (const kind of databaseKinds()) {
       const sent = new Map<string, SentSheet>(judges.flatMap((j) => [...j.sent.values()].map((s) => [s.submissionId, s] as const)));
       const acked: AckedSheet[] = judges.flatMap((j) => [...j.acked.values()]);
       const { rows, audit, live } = await readDatabase(
-        kind === 'postgres' ? { databaseUrl: (storage as { DATABASE_URL: string }).DATABASE_URL, dataDir: null } : { databaseUrl: null, dataDir: (storage as { DATA_DIR: string }).DATA_DIR },
+        'DATABASE_URL' in storage.env ? { databaseUrl: storage.env.DATABASE_URL, dataDir: null } : { databaseUrl: null, dataDir: storage.env.DATA_DIR },
         contest.id,
       );
 
@@ -281,10 +265,10 @@ for (const kind of databaseKinds()) {
       }
 
       // ------------------------------------------------------------ the results equal a run without faults
-      const [want, got] = await Promise.all([expectedResults, recount(exportFile)]);
+      const [want, got] = await Promise.all([expectedResults, recountFile<Recounted>(exportFile)]);
       const exportedScores = (JSON.parse(readFileSync(exportFile, 'utf8')) as ContestFile).scores ?? [];
       expect(exportedScores).toHaveLength(expectedPairs.length);
-      const line = (r: Recount['results'][number]) => ({ presenter: r.presenter, rank: r.rank, final: r.final, complete: r.complete });
+      const line = (r: Recounted) => ({ presenter: r.presenter, rank: r.rank, final: r.final, complete: r.complete });
       expect(want.results.filter((r) => r.complete)).toHaveLength(22);
       expect(got.results.map(line)).toEqual(want.results.map(line));
 

@@ -1,7 +1,10 @@
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { promisify } from 'node:util';
 import type { AckResult, HostSnapshot, JudgeSnapshot, SheetReceipt, Snapshot } from '../../server/protocol.ts';
 import { TEST_ADMIN_TOKEN, type ClientSocket } from './app.ts';
+import { ROOT } from './server-process.ts';
 
 /** Test helpers that act like the real clients: create a contest over the admin API, connect as host and judges. */
 
@@ -16,14 +19,25 @@ export interface CreatedContest {
 
 export const tokenOf = (url: string): string => new URL(url).hash.replace('#token=', '');
 
+/**
+ * A request to the server as an organiser's script makes it: with the admin token as a Bearer
+ * header, unless `token` names another one (null: no Authorization header at all).
+ */
+export function adminFetch(baseUrl: string, path: string, init: Omit<RequestInit, 'headers'> & { headers?: Record<string, string>; token?: string | null } = {}): Promise<Response> {
+  const { token = TEST_ADMIN_TOKEN, headers = {}, ...rest } = init;
+  return fetch(`${baseUrl}${path}`, { ...rest, headers: { ...(token === null ? {} : { authorization: `Bearer ${token}` }), ...headers } });
+}
+
 export async function createContestOverApi(baseUrl: string, file: unknown = SMALL_CONTEST): Promise<CreatedContest> {
-  const response = await fetch(`${baseUrl}/api/contests`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}`, 'content-type': 'application/json' },
-    body: JSON.stringify(file),
-  });
+  const response = await adminFetch(baseUrl, '/api/contests', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(file) });
   if (response.status !== 201) throw new Error(`POST /api/contests answered ${response.status}: ${await response.text()}`);
   return (await response.json()) as CreatedContest;
+}
+
+/** `npm run --silent recount -- FILE` on a contest file, as an organiser runs it: the independent count, parsed. */
+export async function recountFile<R = { presenter: string; rank: number | null; final: string | null; award: string | null }>(file: string): Promise<{ results: R[] }> {
+  const { stdout } = await promisify(execFile)('npm', ['run', '--silent', 'recount', '--', file], { cwd: ROOT });
+  return JSON.parse(stdout) as { results: R[] };
 }
 
 export function submissionId(): string {

@@ -1,5 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import pg from 'pg';
@@ -175,4 +177,23 @@ export async function createEmptyPostgresDatabase(): Promise<{ url: string; drop
     await admin.end();
   }
   return { url: urlOf(name), drop: () => dropDatabase(name) };
+}
+
+export interface ServerStorage {
+  /** what the server process is started with: DATABASE_URL, or DATA_DIR for the embedded database */
+  env: { DATABASE_URL: string } | { DATA_DIR: string };
+  remove(): Promise<void>;
+}
+
+/**
+ * Where a server started as a process (test/helpers/server-process.ts) keeps its data on this kind
+ * of database: a brand-new empty Postgres database, or a fresh embedded data folder named `prefix…`.
+ */
+export async function serverStorage(kind: DatabaseKind, prefix: string): Promise<ServerStorage> {
+  if (kind === 'postgres') {
+    const database = await createEmptyPostgresDatabase();
+    return { env: { DATABASE_URL: database.url }, remove: () => database.drop() };
+  }
+  const dataDir = mkdtempSync(join(tmpdir(), prefix));
+  return { env: { DATA_DIR: dataDir }, remove: async () => rmSync(dataDir, { recursive: true, force: true }) };
 }

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { readContestFile } from '../../server/contest-file/contest-file.ts';
-import { startTestServer, TEST_ADMIN_TOKEN, type RunningTestServer } from '../helpers/app.ts';
-import { SMALL_CONTEST, tokenOf } from '../helpers/contest-driver.ts';
+import { startTestServer, type RunningTestServer } from '../helpers/app.ts';
+import { adminFetch, SMALL_CONTEST, tokenOf } from '../helpers/contest-driver.ts';
 import { describeEachDatabase } from '../helpers/databases.ts';
 
 /** The admin API as an organiser's script (or the admin pages) calls it. */
@@ -14,14 +14,7 @@ describeEachDatabase('the admin API', (ctx) => {
   afterAll(() => server.close());
 
   const call = (method: string, path: string, options: { token?: string | null; body?: string } = {}) =>
-    fetch(`${server.url}${path}`, {
-      method,
-      headers: {
-        ...(options.token === null ? {} : { authorization: `Bearer ${options.token ?? TEST_ADMIN_TOKEN}` }),
-        ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      body: options.body,
-    });
+    adminFetch(server.url, path, { method, token: options.token, headers: options.body === undefined ? {} : { 'content-type': 'application/json' }, body: options.body });
   const contestCount = async () => (await ctx.db.selectFrom('contests').select('id').execute()).length;
 
   it('refuses every route without the admin token, or with a wrong one, and says what is needed', async () => {

@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { ContestDetailAnswer, ContestListAnswer, CreatedContestAnswer, LotsAnswer } from '../../server/admin-api.ts';
 import type { ContestFile } from '../../server/contest-file/contest-file.schema.ts';
-import { startTestServer, TEST_ADMIN_TOKEN, type RunningTestServer } from '../helpers/app.ts';
-import { createContestOverApi, hostDo, itemsFor, SMALL_CONTEST, submit, tokenOf, waitFor, type HostSnapshot } from '../helpers/contest-driver.ts';
+import { startTestServer, type RunningTestServer } from '../helpers/app.ts';
+import { adminFetch, createContestOverApi, hostDo, itemsFor, SMALL_CONTEST, submit, tokenOf, waitFor, type HostSnapshot } from '../helpers/contest-driver.ts';
 import { describeEachDatabase } from '../helpers/databases.ts';
 
 /** Preparing a contest through the admin API: edit it until it starts, copy it, draw lots, import an archive. */
@@ -18,9 +18,9 @@ describeEachDatabase('preparing a contest in the admin pages', (ctx) => {
   afterAll(() => server.close());
 
   async function call<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
-    const response = await fetch(`${server.url}${path}`, {
+    const response = await adminFetch(server.url, path, {
       method,
-      headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
       body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
     });
     return { status: response.status, body: (await response.json()) as T };
@@ -76,9 +76,9 @@ describeEachDatabase('preparing a contest in the admin pages', (ctx) => {
     expect(opened.revision).toMatch(/^[A-Za-z0-9_-]{16}$/);
     const drawn = await call<LotsAnswer>('POST', `/api/contests/${id}/lots`);
     const put = (file: ContestFile, revision: string) =>
-      fetch(`${server.url}/api/contests/${id}`, {
+      adminFetch(server.url, `/api/contests/${id}`, {
         method: 'PUT',
-        headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}`, 'content-type': 'application/json', 'if-match': `"${revision}"` },
+        headers: { 'content-type': 'application/json', 'if-match': `"${revision}"` },
         body: JSON.stringify(file),
       });
     const stale = await put({ ...opened.file, title: '改过的标题' }, opened.revision);
@@ -190,7 +190,7 @@ describeEachDatabase('preparing a contest in the admin pages', (ctx) => {
     expect(draws).toHaveLength(6);
     expect((draws[5]!.detail as { order: Array<{ key: string }> }).order.map((o) => o.key).join()).toBe(last);
     // the CSV an organiser files says it in words: 抽签, and the order drawn by name
-    const csv = await (await fetch(`${server.url}/api/contests/${created.id}/audit.csv`, { headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` } })).text();
+    const csv = await (await adminFetch(server.url, `/api/contests/${created.id}/audit.csv`)).text();
     const lastDraw = (await detail(created.id)).file.presenters;
     expect(csv).toContain(`抽签,`);
     expect(csv).toContain(lastDraw.map((p, i) => `${i + 1}. ${p.name}`).join('、'));

@@ -1,13 +1,11 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { io as connectSocket } from 'socket.io-client';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { DisplaySnapshot, HostSnapshot, JudgeSnapshot } from '../../server/protocol.ts';
-import { startTestServer, TEST_ADMIN_TOKEN, type ClientSocket, type RunningTestServer } from '../helpers/app.ts';
-import { ack, createContestOverApi, hostDo, itemsFor, submissionId, submit, tokenOf, waitFor, type CreatedContest } from '../helpers/contest-driver.ts';
+import { startTestServer, type ClientSocket, type RunningTestServer } from '../helpers/app.ts';
+import { ack, adminFetch, createContestOverApi, hostDo, itemsFor, recountFile, submissionId, submit, tokenOf, waitFor, type CreatedContest } from '../helpers/contest-driver.ts';
 import { describeEachDatabase } from '../helpers/databases.ts';
 
 /**
@@ -15,9 +13,6 @@ import { describeEachDatabase } from '../helpers/databases.ts';
  * console, the judges' phones and the projector run it, checked against an independent recount of
  * the exported contest file.
  */
-
-const run = promisify(execFile);
-const ROOT = new URL('../../', import.meta.url).pathname;
 
 type Conn<S> = { socket: ClientSocket; snapshot: () => S; next: () => Promise<S> };
 
@@ -110,12 +105,11 @@ describeEachDatabase('a live contest over Socket.IO', (ctx) => {
     await hostDo(host, 'screen:show', { screen: 'ranking' });
     await waitFor(() => display.snapshot().board.ranking.length === 4 && display.snapshot().board.screen === 'ranking');
 
-    const exported = await fetch(`${server.url}/api/contests/${contest.id}/export`, { headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` } });
+    const exported = await adminFetch(server.url, `/api/contests/${contest.id}/export`);
     expect(exported.status).toBe(200);
     const file = join(mkdtempSync(join(tmpdir(), 'leitai-export-')), 'export.json');
     writeFileSync(file, await exported.text());
-    const { stdout } = await run('npm', ['run', '--silent', 'recount', '--', file], { cwd: ROOT });
-    const recount = JSON.parse(stdout).results as Array<{ presenter: string; rank: number | null; final: string | null; award: string | null }>;
+    const recount = (await recountFile(file)).results;
     expect(recount.filter((r) => r.rank !== null).map((r) => [r.presenter, r.rank, r.final])).toEqual(
       display.snapshot().board.ranking.map((r) => [r.presenter, r.rank, r.final]),
     );
@@ -151,7 +145,7 @@ describeEachDatabase('a live contest over Socket.IO', (ctx) => {
     expect(judges.m4!.snapshot().presenters[4]).toMatchObject({ recused: true, canSubmit: false });
     expect(host.snapshot().results.find((r) => r.presenter === 'p5')).toMatchObject({ complete: true, rank: expect.any(Number) });
     await hostDo(host, 'turn:reveal', { presenter: 'p5' });
-    const exported = await (await fetch(`${server.url}/api/contests/${contest.id}/export`, { headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` } })).json();
+    const exported = await (await adminFetch(server.url, `/api/contests/${contest.id}/export`)).json();
     expect((exported as { presenters: Array<{ key: string; recused: string[] }> }).presenters[4]!.recused).toEqual(['m4']);
     const audit = await ctx.db.selectFrom('audit_log').selectAll().where('action', '=', 'judge:excuse').execute();
     expect(audit).toEqual([expect.objectContaining({ presenter_key: 'p5', judge_key: 'm4', actor_role: 'host', detail: { reason: '评委临时离场' } })]);
@@ -167,10 +161,10 @@ describeEachDatabase('a live contest over Socket.IO', (ctx) => {
     expect(display.snapshot().board.awards.map((a) => a.name)).toEqual(['优秀奖', '二等奖', '一等奖']);
     expect(display.snapshot().board.awards[2]!.presenters).toHaveLength(1);
     // once announced, the awards are on the ranking too, as the recount gives them
-    const exported = await (await fetch(`${server.url}/api/contests/${contest.id}/export`, { headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` } })).text();
+    const exported = await (await adminFetch(server.url, `/api/contests/${contest.id}/export`)).text();
     const file = join(mkdtempSync(join(tmpdir(), 'leitai-export-')), 'final.json');
     writeFileSync(file, exported);
-    const recount = JSON.parse((await run('npm', ['run', '--silent', 'recount', '--', file], { cwd: ROOT })).stdout).results as Array<{ presenter: string; rank: number; final: string; award: string | null }>;
+    const recount = (await recountFile(file)).results;
     expect(display.snapshot().board.ranking.map((r) => [r.presenter, r.rank, r.final, r.award])).toEqual(recount.map((r) => [r.presenter, r.rank, r.final, r.award]));
   });
 

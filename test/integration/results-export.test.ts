@@ -1,8 +1,6 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { parse as parseCsv } from 'csv-parse/sync';
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -12,8 +10,8 @@ import { Exact } from '../../server/domain/exact.ts';
 import type { ResultReport } from '../../server/domain/results-report.ts';
 import type { HostSnapshot, JudgeSnapshot } from '../../server/protocol.ts';
 import { createContest } from '../../server/services/contests.service.ts';
-import { startTestServer, TEST_ADMIN_TOKEN, type ClientSocket, type RunningTestServer } from '../helpers/app.ts';
-import { ack, createContestOverApi, hostDo, itemsFor, SMALL_CONTEST, submissionId, submit, tokenOf, waitFor } from '../helpers/contest-driver.ts';
+import { startTestServer, type ClientSocket, type RunningTestServer } from '../helpers/app.ts';
+import { ack, adminFetch, createContestOverApi, hostDo, itemsFor, recountFile, SMALL_CONTEST, submissionId, submit, tokenOf, waitFor } from '../helpers/contest-driver.ts';
 import { describeEachDatabase } from '../helpers/databases.ts';
 
 /**
@@ -24,8 +22,6 @@ import { describeEachDatabase } from '../helpers/databases.ts';
  * against `npm run recount` on the contest's export, digit for digit.
  */
 
-const run = promisify(execFile);
-const ROOT = new URL('../../', import.meta.url).pathname;
 const DEMO_TEXT = readFileSync(new URL('../fixtures/demo-scored.json', import.meta.url), 'utf8');
 const DEMO = JSON.parse(DEMO_TEXT) as ContestJson;
 
@@ -66,8 +62,7 @@ describeEachDatabase('results, workbook, audit log and consistency after a conte
   let demoId: string;
   let liveId: string;
 
-  const get = (path: string, token: string | null = TEST_ADMIN_TOKEN) =>
-    fetch(`${server.url}${path}`, { headers: token === null ? {} : { authorization: `Bearer ${token}` } });
+  const get = (path: string, token?: string | null) => adminFetch(server.url, path, { token });
   const json = async <T>(path: string): Promise<T> => {
     const response = await get(path);
     expect(response.status, path).toBe(200);
@@ -77,7 +72,7 @@ describeEachDatabase('results, workbook, audit log and consistency after a conte
   const recount = async (id: string): Promise<ResultReport[]> => {
     const file = join(mkdtempSync(join(tmpdir(), 'leitai-results-')), `${id}.json`);
     writeFileSync(file, await (await get(`/api/contests/${id}/export`)).text());
-    return (JSON.parse((await run('npm', ['run', '--silent', 'recount', '--', file], { cwd: ROOT })).stdout) as { results: ResultReport[] }).results;
+    return (await recountFile<ResultReport>(file)).results;
   };
   const exported = async (id: string) => JSON.parse(await (await get(`/api/contests/${id}/export`)).text()) as ContestJson;
 

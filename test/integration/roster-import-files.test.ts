@@ -6,8 +6,8 @@ import type { ImportAnswer, ImportPreview } from '../../server/admin-api.ts';
 import type { ContestFile } from '../../server/contest-file/contest-file.schema.ts';
 import type { DatabaseHandle } from '../../server/db/connection.ts';
 import { isolatedReadStats } from '../../server/import/read-isolated.ts';
-import { startTestServer, TEST_ADMIN_TOKEN, type RunningTestServer } from '../helpers/app.ts';
-import { createContestOverApi } from '../helpers/contest-driver.ts';
+import { startTestServer, type RunningTestServer } from '../helpers/app.ts';
+import { adminFetch, createContestOverApi } from '../helpers/contest-driver.ts';
 import { createTestDatabase } from '../helpers/databases.ts';
 
 /**
@@ -110,12 +110,10 @@ describe('uploaded files that could take the server down [pglite]', () => {
     await database.close();
   });
 
-  const bearer = { authorization: `Bearer ${TEST_ADMIN_TOKEN}` };
-
   async function upload<T = ImportAnswer>(kind: string, bytes: Uint8Array, options: { dryRun?: boolean; id?: string } = {}): Promise<{ status: number; body: T }> {
-    const response = await fetch(`${server.url}/api/contests/${options.id ?? contest}/import/${kind}${options.dryRun === false ? '' : '?dryRun=true'}`, {
+    const response = await adminFetch(server.url, `/api/contests/${options.id ?? contest}/import/${kind}${options.dryRun === false ? '' : '?dryRun=true'}`, {
       method: 'POST',
-      headers: { ...bearer, 'content-type': 'application/octet-stream' },
+      headers: { 'content-type': 'application/octet-stream' },
       body: bytes,
     });
     return { status: response.status, body: (await response.json()) as T };
@@ -196,11 +194,11 @@ describe('uploaded files that could take the server down [pglite]', () => {
     expect(body.preview).toMatchObject({ ready: false, rows: [], problems: [expect.stringMatching(/^这个 \.xlsx 文件已损坏（压缩包里记录的大小与实际内容不符）/)] });
 
     // applying it is the same problem, as a 422, and the contest is untouched
-    const before = await (await fetch(`${server.url}/api/contests/${contest}/export`, { headers: bearer })).text();
+    const before = await (await adminFetch(server.url, `/api/contests/${contest}/export`)).text();
     const applied = await upload<Refusal>('presenters', bomb, { dryRun: false });
     expect(applied.status).toBe(422);
     expect(applied.body.error.message).toMatch(/^导入未保存：这个 \.xlsx 文件已损坏/);
-    expect(await (await fetch(`${server.url}/api/contests/${contest}/export`, { headers: bearer })).text()).toBe(before);
+    expect(await (await adminFetch(server.url, `/api/contests/${contest}/export`)).text()).toBe(before);
 
     // the same zip with honest sizes is read (the hand-made zip is not what was refused)
     const honest = zipOf(await Promise.all(Object.values(entries.files).filter((f) => !f.dir).map(async (f) => {
@@ -241,7 +239,7 @@ describe('uploaded files that could take the server down [pglite]', () => {
     expect(body.preview).toMatchObject({ ready: true, problems: [] });
     const applied = await upload('judges', bytes, { id, dryRun: false });
     expect(applied.body.saved).toBe(true);
-    const file = (await (await fetch(`${server.url}/api/contests/${id}/export`, { headers: bearer })).json()) as ContestFile;
+    const file = (await (await adminFetch(server.url, `/api/contests/${id}/export`)).json()) as ContestFile;
     expect(file.judges).toEqual([
       { key: 'm1', name: '主评委甲', panel: 'main' },
       { key: 'm2', name: '主评委乙', panel: 'main' },

@@ -3,8 +3,8 @@ import iconv from 'iconv-lite';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { ImportAnswer, ImportPreview, LinksAnswer } from '../../server/admin-api.ts';
 import type { ContestFile } from '../../server/contest-file/contest-file.schema.ts';
-import { startTestServer, TEST_ADMIN_TOKEN, type RunningTestServer } from '../helpers/app.ts';
-import { createContestOverApi, hostDo, itemsFor, submit, tokenOf, type HostSnapshot } from '../helpers/contest-driver.ts';
+import { startTestServer, type RunningTestServer } from '../helpers/app.ts';
+import { adminFetch, createContestOverApi, hostDo, itemsFor, submit, tokenOf, type HostSnapshot } from '../helpers/contest-driver.ts';
 import { describeEachDatabase } from '../helpers/databases.ts';
 
 /**
@@ -24,10 +24,8 @@ describeEachDatabase('importing presenters and judges from Excel and CSV', (ctx)
   });
   afterAll(() => server.close());
 
-  const bearer = (token: string | null = TEST_ADMIN_TOKEN): Record<string, string> => (token === null ? {} : { authorization: `Bearer ${token}` });
-
   async function download(file: string): Promise<{ response: Response; bytes: Buffer }> {
-    const response = await fetch(`${server.url}/api/templates/${file}`, { headers: bearer() });
+    const response = await adminFetch(server.url, `/api/templates/${file}`);
     expect(response.status).toBe(200);
     return { response, bytes: Buffer.from(await response.arrayBuffer()) };
   }
@@ -38,16 +36,17 @@ describeEachDatabase('importing presenters and judges from Excel and CSV', (ctx)
     bytes: Uint8Array,
     options: { dryRun?: boolean; token?: string | null; type?: string } = {},
   ): Promise<{ status: number; body: T }> {
-    const response = await fetch(`${server.url}/api/contests/${id}/import/${kind}${options.dryRun ? '?dryRun=true' : ''}`, {
+    const response = await adminFetch(server.url, `/api/contests/${id}/import/${kind}${options.dryRun ? '?dryRun=true' : ''}`, {
       method: 'POST',
-      headers: { ...bearer(options.token), 'content-type': options.type ?? 'application/octet-stream' },
+      token: options.token,
+      headers: { 'content-type': options.type ?? 'application/octet-stream' },
       body: bytes,
     });
     return { status: response.status, body: (await response.json()) as T };
   }
 
   /** GET /api/contests/:id/export as text: compared whole to show nothing changed */
-  const exportText = async (id: string) => (await fetch(`${server.url}/api/contests/${id}/export`, { headers: bearer() })).text();
+  const exportText = async (id: string) => (await adminFetch(server.url, `/api/contests/${id}/export`)).text();
   const exported = async (id: string) => JSON.parse(await exportText(id)) as ContestFile;
 
   async function fillXlsx(template: Buffer, rows: ExcelJS.CellValue[][]): Promise<Buffer> {
@@ -84,7 +83,7 @@ describeEachDatabase('importing presenters and judges from Excel and CSV', (ctx)
       expect(response.headers.get('content-disposition')).toBe(`attachment; filename="${file}"; filename*=UTF-8''${encodeURIComponent(name)}`);
       expect(bytes.length).toBeGreaterThan(50);
     }
-    const unknown = await fetch(`${server.url}/api/templates/scores.xlsx`, { headers: bearer() });
+    const unknown = await adminFetch(server.url, `/api/templates/scores.xlsx`);
     expect(unknown.status).toBe(404);
     expect(await unknown.json()).toEqual({ ok: false, error: { code: 'not_found', message: expect.stringContaining('presenters.xlsx、presenters.csv、judges.xlsx、judges.csv') } });
   });
@@ -173,7 +172,7 @@ describeEachDatabase('importing presenters and judges from Excel and CSV', (ctx)
     expect((await upload(created.id, 'judges', filled)).body).toMatchObject({ ok: true, saved: true });
     expect((await exported(created.id)).judges).toEqual(preview.body.preview.judges);
     expect((await exported(created.id)).presenters[1]).toMatchObject({ key: 'p2', recused: ['e3'] });
-    const links = (await (await fetch(`${server.url}/api/contests/${created.id}/links`, { headers: bearer() })).json()) as LinksAnswer;
+    const links = (await (await adminFetch(server.url, `/api/contests/${created.id}/links`)).json()) as LinksAnswer;
     expect(links.judges.map((j) => j.key)).toEqual(['m1', 'main01', 'm3', 'e1', 'e3']);
     expect(linkOf(links, 'm1')).toBe(linkOf(created, 'm1'));
     expect(await dropped).toBe('io server disconnect');
@@ -200,7 +199,7 @@ describeEachDatabase('importing presenters and judges from Excel and CSV', (ctx)
 
   it('re-importing judges never hands a removed judge’s link to the judge who replaces them: a new person gets a new key', async () => {
     const created = await createContestOverApi(server.url);
-    const links = async () => (await (await fetch(`${server.url}/api/contests/${created.id}/links`, { headers: bearer() })).json()) as LinksAnswer;
+    const links = async () => (await (await adminFetch(server.url, `/api/contests/${created.id}/links`)).json()) as LinksAnswer;
     const linkOf = (answer: LinksAnswer, key: string) => answer.judges.find((j) => j.key === key)?.url;
     // 测评丙 (e3) stays: 李书记 is recused from them
     const list = (main: string[]) => Buffer.from(['编号,姓名,评委组', ...main.map((name) => `,${name},主评委`), ',测评甲,测评', ',测评丙,测评', ''].join('\r\n'));
@@ -248,7 +247,7 @@ describeEachDatabase('importing presenters and judges from Excel and CSV', (ctx)
     ];
     for (const [header, line] of variants) {
       const created = await createContestOverApi(server.url);
-      const lots = await fetch(`${server.url}/api/contests/${created.id}/lots`, { method: 'POST', headers: bearer() });
+      const lots = await adminFetch(server.url, `/api/contests/${created.id}/lots`, { method: 'POST' });
       expect(lots.status).toBe(200);
       const drawn = (await exported(created.id)).presenters;
       const orderOf = new Map(drawn.map((p) => [p.key, p.order!]));
@@ -338,7 +337,7 @@ describeEachDatabase('importing presenters and judges from Excel and CSV', (ctx)
     const before = await exportText(id);
     const csv = Buffer.from('姓名\n张三\n');
     for (const token of [null, 'not-the-admin-token-at-all']) {
-      expect((await fetch(`${server.url}/api/templates/presenters.xlsx`, { headers: bearer(token) })).status).toBe(401);
+      expect((await adminFetch(server.url, '/api/templates/presenters.xlsx', { token })).status).toBe(401);
       const refused = await upload<Refusal>(id, 'presenters', csv, { token });
       expect(refused.status).toBe(401);
       expect(refused.body.error.code).toBe('unauthorized');

@@ -1,6 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TObject } from '@sinclair/typebox';
 import fc from 'fast-check';
@@ -11,8 +9,8 @@ import { readContestFile, toContestFile } from '../../server/contest-file/contes
 import type { ContestFile } from '../../server/contest-file/contest-file.schema.ts';
 import { EVENT_ROLES, PayloadSchemas, type CommandEvent, type HostSnapshot, type Role } from '../../server/protocol.ts';
 import { startTestServer, TEST_ADMIN_TOKEN, type RunningTestServer } from '../helpers/app.ts';
-import { ack, createContestOverApi, hostDo, SMALL_CONTEST, submissionId, tokenOf, waitFor, type CreatedContest } from '../helpers/contest-driver.ts';
-import { createEmptyPostgresDatabase, databaseKinds, describeEachDatabase } from '../helpers/databases.ts';
+import { ack, adminFetch, createContestOverApi, hostDo, SMALL_CONTEST, submissionId, tokenOf, waitFor, type CreatedContest } from '../helpers/contest-driver.ts';
+import { databaseKinds, describeEachDatabase, serverStorage } from '../helpers/databases.ts';
 import { startServer, type ServerProcess } from '../helpers/server-process.ts';
 import {
   ACK_ERROR_CODES,
@@ -132,7 +130,7 @@ async function setStage(url: string): Promise<Stage> {
   if (login.status !== 200 || !cookie) throw new Error(`logging in answered ${login.status}: ${login.text}`);
   const templates = {} as Record<TemplateFile, Buffer>;
   for (const file of TEMPLATE_FILES) {
-    const response = await fetch(`${url}/api/templates/${file}`, { headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` } });
+    const response = await adminFetch(url, `/api/templates/${file}`);
     if (response.status !== 200) throw new Error(`GET /api/templates/${file} answered ${response.status}`);
     templates[file] = Buffer.from(await response.arrayBuffer());
   }
@@ -1909,17 +1907,9 @@ describe('hostile input against a real server process (shorter)', { timeout: STO
   const tally = new Tally();
 
   beforeAll(async () => {
-    const env: Record<string, string> = { ADMIN_TOKEN: TEST_ADMIN_TOKEN, LOAD_DEMO: 'false', LOG_LEVEL: 'warn' };
-    if (databaseKinds().includes('postgres')) {
-      const database = await createEmptyPostgresDatabase();
-      env.DATABASE_URL = database.url;
-      cleanup = () => database.drop();
-    } else {
-      const dataDir = mkdtempSync(join(tmpdir(), 'leitai-hostile-'));
-      env.DATA_DIR = dataDir;
-      cleanup = async () => rmSync(dataDir, { recursive: true, force: true });
-    }
-    server = await startServer(env);
+    const storage = await serverStorage(databaseKinds().includes('postgres') ? 'postgres' : 'pglite', 'leitai-hostile-');
+    cleanup = () => storage.remove();
+    server = await startServer({ ...storage.env, ADMIN_TOKEN: TEST_ADMIN_TOKEN, LOAD_DEMO: 'false', LOG_LEVEL: 'warn' });
     stage = await setStage(server.url);
     exportBefore = (await httpRequest(server.url, { method: 'GET', path: `/api/contests/${stage.contest.id}/export`, headers: { authorization: ADMIN } })).text;
   }, STORM_TIMEOUT);

@@ -2,6 +2,9 @@ import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { ContestListAnswer, LinksAnswer } from '../../server/admin-api.ts';
+import { TEST_ADMIN_TOKEN } from '../helpers/app.ts';
+import { adminFetch } from '../helpers/contest-driver.ts';
 import { ROOT, startServer, type ServerProcess } from '../helpers/server-process.ts';
 
 /**
@@ -35,16 +38,27 @@ export interface DemoLinks {
   judges: Record<string, string>;
 }
 
-/** The links the start banner printed, with the server's loopback address. */
-export function linksFromBanner(server: ServerProcess): DemoLinks {
-  const out = server.output();
-  const rewrite = (url: string) => url.replace(/^http:\/\/[^/]+/, server.url);
-  const host = /主持台 host console: (\S+)/.exec(out)?.[1];
-  const display = /大屏 display:\s+(\S+)/.exec(out)?.[1];
-  if (!host || !display) throw new Error(`no links in the banner:\n${out}`);
-  const judges: Record<string, string> = {};
-  for (const m of out.matchAll(/^\s+(\S+)\s+.*?(http\S+\/judge#token=\S+)$/gm)) judges[m[1]!] = rewrite(m[2]!);
-  return { host: rewrite(host), display: rewrite(display), judges };
+/**
+ * The demo contest's links, as the admin pages get them (GET /api/contests/:id/links with the
+ * admin token), pointed at the server's loopback address. The start banner no longer prints
+ * tokens when its output is not a terminal, so tests never read links from it.
+ */
+export async function demoLinks(server: ServerProcess, adminToken: string = TEST_ADMIN_TOKEN): Promise<DemoLinks> {
+  const get = async <T>(path: string): Promise<T> => {
+    const response = await adminFetch(server.url, path, { token: adminToken });
+    if (!response.ok) throw new Error(`GET ${path} answered ${response.status}: ${await response.text()}`);
+    return (await response.json()) as T;
+  };
+  const { contests } = await get<ContestListAnswer>('/api/contests');
+  const demo = contests.find((c) => c.presenters === 22) ?? contests[0];
+  if (!demo) throw new Error('the server holds no contest');
+  const links = await get<LinksAnswer>(`/api/contests/${demo.id}/links`);
+  const rewrite = (url: string) => url.replace(/^https?:\/\/[^/]+/, server.url);
+  return {
+    host: rewrite(links.hostUrl),
+    display: rewrite(links.displayUrl),
+    judges: Object.fromEntries(links.judges.map((j) => [j.key, rewrite(j.url)])),
+  };
 }
 
 export interface DemoServer {
@@ -56,10 +70,10 @@ export interface DemoServer {
 /** A server process on a fresh data folder, with the demo contest loaded. */
 export async function startDemoServer(env: Record<string, string> = {}): Promise<DemoServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'leitai-e2e-'));
-  const server = await startServer({ DATA_DIR: dataDir, ...env });
+  const server = await startServer({ DATA_DIR: dataDir, ADMIN_TOKEN: TEST_ADMIN_TOKEN, ...env });
   return {
     server,
-    links: linksFromBanner(server),
+    links: await demoLinks(server, env.ADMIN_TOKEN ?? TEST_ADMIN_TOKEN),
     async stop() {
       await server.stop('SIGKILL');
       rmSync(dataDir, { recursive: true, force: true });

@@ -15,7 +15,7 @@ import {
   type Snapshot,
 } from '../../server/protocol.ts';
 import { startServer, type ServerProcess } from '../helpers/server-process.ts';
-import { launchBrowser, linksFromBanner, screenshot, type DemoLinks } from './browser.ts';
+import { demoLinks, launchBrowser, screenshot, type DemoLinks } from './browser.ts';
 
 /**
  * The projector in a full hall, through the real page in Chromium at 1920 × 1080, against a real
@@ -142,7 +142,7 @@ async function startLeitai(port?: number): Promise<ServerProcess> {
 
 beforeAll(async () => {
   server = await startLeitai();
-  links = linksFromBanner(server);
+  links = await demoLinks(server, ADMIN_TOKEN);
   browser = await launchBrowser();
   page = await browser.newPage({ viewport: { width: 1920, height: 1080 }, locale: 'zh-CN' });
   host = new Host(server.url, links.host);

@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { AckResult, SheetReceipt } from '../../server/protocol.ts';
 import { tokenOf } from '../helpers/contest-driver.ts';
 import { startServer, type ServerProcess } from '../helpers/server-process.ts';
-import { launchBrowser, linksFromBanner, screenshot, type DemoLinks } from './browser.ts';
+import { TEST_ADMIN_TOKEN } from '../helpers/app.ts';
+import { demoLinks, launchBrowser, screenshot, type DemoLinks } from './browser.ts';
 
 /**
  * The host console (/host#token=…) in real Chromium at 1366 × 768, against a real server with the
@@ -76,8 +77,8 @@ async function submit(judge: string, presenter: string, items?: Record<string, s
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'leitai-host-e2e-'));
-  [server, browser] = await Promise.all([startServer({ DATA_DIR: dataDir }), launchBrowser()]);
-  links = linksFromBanner(server);
+  [server, browser] = await Promise.all([startServer({ DATA_DIR: dataDir, ADMIN_TOKEN: TEST_ADMIN_TOKEN }), launchBrowser()]);
+  links = await demoLinks(server);
   for (const key of ALL_JUDGES) judges.set(key, await connectJudge(key));
   context = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'zh-CN' });
   page = await openConsole(links.host);

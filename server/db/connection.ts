@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { PGlite, types as pgliteTypes } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
+import { DEFAULT_DATABASE_TIMEOUT_MS } from '../config.ts';
 import type { Database } from './database.ts';
 import { lockDataDir } from './data-dir-lock.ts';
 import { DataDirSync } from './data-dir-sync.ts';
@@ -65,8 +66,6 @@ export interface OpenDatabaseOptions {
    */
   loadDataDir?: Blob;
 }
-
-export const DEFAULT_DATABASE_TIMEOUT_MS = 5_000;
 
 /**
  * A Postgres that stops answering (a frozen server, a network partition) must cost a command

@@ -1,8 +1,10 @@
+import { existsSync } from 'node:fs';
 import type { Kysely } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type DatabaseHandle } from '../../server/db/connection.ts';
 import type { Database } from '../../server/db/database.ts';
+import { Exact } from '../../server/domain/exact.ts';
 import type { AckResult, DisplaySnapshot, HostSnapshot, JudgeSnapshot, SheetReceipt, Snapshot } from '../../server/protocol.ts';
 import { launchBrowser, phonePage } from '../e2e/browser.ts';
 import { TEST_ADMIN_TOKEN } from '../helpers/app.ts';
@@ -28,6 +30,7 @@ import { startServer, type ServerProcess } from '../helpers/server-process.ts';
 const TIMEOUT_MS = 2000;
 const SHEET_INSERT = /^insert into "score_sheets"/;
 const COMMIT = /^commit$/i;
+const hasChromium = existsSync(process.env.CHROMIUM_PATH ?? '/usr/bin/chromium') || Boolean(process.env.CI);
 
 describe.runIf(databaseKinds().includes('postgres'))('when Postgres falters [postgres]', () => {
   let database: { url: string; drop(): Promise<void> };
@@ -143,4 +146,87 @@ describe.runIf(databaseKinds().includes('postgres'))('when Postgres falters [pos
     expectServerUp();
     expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
   }, 60_000);
+
+  it('the reply to a host command\'s COMMIT is lost: the command is answered db_unavailable, and the console and the projector show what was stored without anyone asking', async () => {
+    await hostDo(host, 'turn:start', { presenter: 'p4' });
+    const lost = proxy.fault('lose-reply', COMMIT);
+    const answer = await send(host, 'turn:open-scoring', { presenter: 'p4', turnsVersion: host.snapshot().turnsVersion });
+    expect(answer).toMatchObject({ ok: false, error: { code: 'db_unavailable' } });
+    await lost;
+    // the COMMIT did land: the server finds that out by itself and sends everyone the new state
+    await waitFor(() => host.snapshot().turns.find((t) => t.presenter === 'p4')!.phase === 'scoring');
+    await waitFor(() => display.snapshot().board.currentPhase === 'scoring');
+    await waitFor(() => judges.get('m1')!.snapshot().presenters.find((p) => p.key === 'p4')!.canSubmit);
+    expectServerUp();
+  });
+
+  it('the reply to a sheet\'s COMMIT is lost: sent again at once, the same submission gets the stored sheet\'s receipt (never stale_version), and every screen has the sheet', async () => {
+    const id = submissionId();
+    const lost = proxy.fault('lose-reply', COMMIT);
+    const first = await sheet('m1', 'p4', id);
+    expect(first).toMatchObject({ ok: false, error: { code: 'db_unavailable' } });
+    await lost;
+    const [stored] = await rowsOf(id);
+    expect(stored).toBeDefined();
+
+    const again = await sheet('m1', 'p4', id);
+    expect(again).toMatchObject({ ok: true, duplicate: true, sheetId: stored!.id, judge: 'm1', presenter: 'p4' });
+    const receipt = again as SheetReceipt;
+    await waitFor(() => host.snapshot().version >= receipt.version);
+    expect(host.snapshot().sheets.filter((s) => s.presenter === 'p4').map((s) => s.id)).toEqual([stored!.id]);
+    await waitFor(() => display.snapshot().board.progress.some((p) => p.panel === 'main' && p.submitted === 1));
+    expect(judges.get('m1')!.snapshot().sheets.map((s) => s.presenter)).toContain('p4');
+    expect(await rowsOf(id)).toHaveLength(1);
+  });
+
+  it.runIf(hasChromium)('the judge page whose sheet\'s COMMIT reply was lost ends on "已送达服务器 ✓" by itself', async () => {
+    const browser = await launchBrowser();
+    try {
+      const { page } = await phonePage(browser);
+      await page.goto(contest.judges.find((j) => j.key === 'm2')!.url);
+      await page.locator('header .judge').waitFor();
+      // A sheet the judge confirmed, kept on the phone as the page keeps it, is sent as the page loads.
+      const items = itemsFor('p4', 'm2');
+      const kept = { presenter: 'p4', items, total: Exact.parse(items.content).add(Exact.parse(items.delivery)).toString(), submissionId: submissionId(), createdAt: Date.now() };
+      const entry = [`leitai:outbox:${contest.id}:m2:p4`, JSON.stringify(kept)] as const;
+      await page.evaluate(([key, value]) => (globalThis as unknown as { localStorage: { setItem(k: string, v: string): void } }).localStorage.setItem(key, value), entry);
+      const lost = proxy.fault('lose-reply', COMMIT);
+      await page.reload();
+      await lost;
+      await page.getByText('已送达服务器 ✓').waitFor({ timeout: 15_000 });
+      expect(await rowsOf(kept.submissionId)).toHaveLength(1);
+    } finally {
+      await browser.close();
+    }
+  });
+
+  it('the database freezes in the middle of a sheet\'s transaction: the sheet is answered db_unavailable within the deadline, a host command queued behind it is answered too, and after the thaw the same sheet lands exactly once', async () => {
+    const id = submissionId();
+    const frozen = proxy.fault('freeze', SHEET_INSERT);
+    const started = Date.now();
+    const timed = <T>(answer: Promise<T>) => answer.then((value) => ({ value, ms: Date.now() - started }));
+    const sheetAnswer = timed(sheet('e1', 'p4', id));
+    await frozen;
+    const hostAnswer = timed(send(host, 'screen:show', { screen: 'title', turnsVersion: host.snapshot().turnsVersion }));
+    const health = fetch(`${server.url}/healthz`);
+    const [first, hostFirst] = await Promise.all([sheetAnswer, hostAnswer]);
+    expect(first.value).toMatchObject({ ok: false, error: { code: 'db_unavailable' } });
+    expect(first.ms).toBeLessThan(TIMEOUT_MS + 1500);
+    expect(hostFirst.value).toMatchObject({ ok: false, error: { code: 'db_unavailable' } });
+    expect(hostFirst.ms).toBeLessThan(2 * TIMEOUT_MS + 1500);
+    expect((await health).status).toBe(503);
+    expectServerUp();
+
+    proxy.thaw();
+    const stored = await deliver('e1', 'p4', id);
+    expect(stored).toMatchObject({ presenter: 'p4', judge: 'e1', duplicate: false });
+    expect(await rowsOf(id)).toHaveLength(1);
+    expect(await sheet('e1', 'p4', id)).toMatchObject({ ok: true, duplicate: true, sheetId: stored.sheetId });
+    await waitFor(() => host.snapshot().sheets.some((s) => s.id === stored.sheetId));
+    // the host, who saw "not saved", sends the command again and it is done once
+    const again = await send<{ version: number }>(host, 'screen:show', { screen: 'title', turnsVersion: host.snapshot().turnsVersion });
+    expect(again).toMatchObject({ ok: true });
+    await waitFor(() => display.snapshot().board.screen === 'title');
+    expectServerUp();
+  }, 30_000);
 });

@@ -135,9 +135,11 @@ export class LiveContests {
    * The contest for a command (in its queue): reloaded first when memory may be behind. Until a
    * reload succeeds the old copy stays, so pages can still be shown what was last known.
    */
-  async #current(contestId: string): Promise<LiveContest> {
+  async #current(contestId: string, run: Run): Promise<LiveContest> {
     if (!this.#behind.has(contestId)) return this.get(contestId);
     const live = await this.#load(contestId);
+    // a run past its deadline no longer owns the queue: the commands after it may be further on
+    if (run.abandoned) throw new AppError('db_unavailable', NOT_SAVED);
     this.#loaded.set(contestId, Promise.resolve(live));
     this.#behind.delete(contestId);
     this.#notify(contestId);
@@ -160,7 +162,7 @@ export class LiveContests {
     setTimeout(() => {
       if (!this.#behind.has(contestId)) return;
       if (this.#queued.get(contestId)) return this.#catchUp(contestId, delayMs);
-      this.#serialised(contestId, () => this.#current(contestId)).catch(() => this.#catchUp(contestId, Math.min(2 * delayMs, 5_000)));
+      this.#serialised(contestId, (run) => this.#current(contestId, run)).catch(() => this.#catchUp(contestId, Math.min(2 * delayMs, 5_000)));
     }, delayMs).unref();
   }
 
@@ -214,7 +216,7 @@ export class LiveContests {
       timer = setTimeout(() => {
         run.abandoned = true;
         this.#markBehind(contestId);
-        const ended = () => void this.#serialised(contestId, async () => this.#markBehind(contestId));
+        const ended = () => void this.#serialised(contestId, async () => this.#markBehind(contestId)).catch(() => undefined);
         working.then(ended, ended);
         reject(new AppError('db_unavailable', NOT_SAVED));
       }, this.#timeoutMs);
@@ -253,7 +255,7 @@ export class LiveContests {
   }
 
   async #apply(contestId: string, actor: Actor, command: LiveCommand, options: CommandOptions, run: Run): Promise<CommandResult> {
-    const live = await this.#current(contestId);
+    const live = await this.#current(contestId, run);
 
     if (command.type === 'sheet:submit') {
       const seen = options.submissionId ? live.bySubmission.get(options.submissionId) : undefined;

@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
 import type { Kysely } from 'kysely';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type DatabaseHandle } from '../../server/db/connection.ts';
 import type { Database } from '../../server/db/database.ts';
@@ -9,7 +8,7 @@ import type { AckResult, DisplaySnapshot, HostSnapshot, JudgeSnapshot, SheetRece
 import { launchBrowser, phonePage } from '../e2e/browser.ts';
 import { TEST_ADMIN_TOKEN } from '../helpers/app.ts';
 import { createContestOverApi, hostDo, itemsFor, submissionId, tokenOf, waitFor, type CreatedContest } from '../helpers/contest-driver.ts';
-import { createEmptyPostgresDatabase, databaseKinds } from '../helpers/databases.ts';
+import { adminClient, createEmptyPostgresDatabase, databaseKinds } from '../helpers/databases.ts';
 import { PgProxy } from '../helpers/pg-proxy.ts';
 import { connectAs, type Connection } from '../helpers/security.ts';
 import { startServer, type ServerProcess } from '../helpers/server-process.ts';
@@ -95,8 +94,7 @@ describe.runIf(databaseKinds().includes('postgres'))('when Postgres falters [pos
   }
 
   async function terminateBackends(): Promise<void> {
-    const admin = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
-    admin.on('error', () => undefined);
+    const admin = adminClient();
     await admin.connect();
     try {
       const name = new URL(database.url).pathname.slice(1);

@@ -75,7 +75,7 @@ export async function buildApp({ config, db, secrets, now }: AppDeps): Promise<L
   registerErrorHandler(app);
   await securityHeaders(app);
 
-  const live = new LiveContests(db.db, now);
+  const live = new LiveContests(db.db, now, config.databaseTimeoutMs);
   const io = attachSocketServer(app, { db: db.db, live });
   await app.register(healthRoutes, { databaseKind: db.kind, databaseUp: () => db.ping() });
   await app.register(fastifyCookie);

@@ -22,6 +22,11 @@ export interface Config {
    */
   readonly trustProxy: boolean;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /**
+   * how long a database statement, a new database connection and a whole live command may take;
+   * past it the command is answered db_unavailable and the contest's next command goes ahead
+   */
+  readonly databaseTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -93,6 +98,17 @@ function logLevel(env: Env): Config['logLevel'] {
   return level;
 }
 
+/** DATABASE_TIMEOUT_MS when unset */
+export const DEFAULT_DATABASE_TIMEOUT_MS = 5_000;
+
+function databaseTimeoutMs(env: Env): number {
+  const raw = present(env, 'DATABASE_TIMEOUT_MS');
+  if (raw === null) return DEFAULT_DATABASE_TIMEOUT_MS;
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || n < 500 || n > 60_000) throw new ConfigError(`DATABASE_TIMEOUT_MS must be a whole number of milliseconds from 500 to 60000, got "${raw}"`);
+  return n;
+}
+
 export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): Config {
   return Object.freeze({
     port: port(env),
@@ -104,5 +120,6 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     loadDemo: flag(env, 'LOAD_DEMO', true),
     trustProxy: flag(env, 'TRUST_PROXY', false),
     logLevel: logLevel(env),
+    databaseTimeoutMs: databaseTimeoutMs(env),
   });
 }

@@ -29,8 +29,10 @@ export function isAppError(error: unknown): error is AppError {
 }
 
 /**
- * Whether an error means the database could not be reached or dropped the connection (as opposed
- * to refusing the statement): such a command was not applied and can be sent again.
+ * Whether an error means the database could not be reached, did not answer in time or dropped the
+ * connection (as opposed to refusing the statement): such a command can be sent again. Whether it
+ * was applied is known only when this happened before the COMMIT was sent; the live service
+ * reloads the contest otherwise.
  */
 export function isDatabaseUnavailable(error: unknown): boolean {
   const e = error as { code?: unknown; message?: unknown } | null;
@@ -40,7 +42,10 @@ export function isDatabaseUnavailable(error: unknown): boolean {
     // connection exceptions (but not 08P01, a statement the server refused, e.g. too many parameters),
     // operator intervention (shutdown), insufficient resources
     (/^(08|57P|53)/.test(code) && code !== '08P01') ||
+    // our time-outs (db/connection.ts): statement_timeout, idle_in_transaction_session_timeout
+    code === '57014' ||
+    code === '25P03' ||
     ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH'].includes(code) ||
-    /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|is not currently accepting connections|PGlite is closed/i.test(message)
+    /Connection terminated|timeout exceeded when trying to connect|Query read timeout|Client has encountered a connection error|is not currently accepting connections|PGlite is closed/i.test(message)
   );
 }

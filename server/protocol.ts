@@ -104,6 +104,8 @@ export interface SheetReceipt {
   duplicate: boolean;
   /** epoch ms the sheet was stored */
   at: number;
+  /** the contest's version once this sheet is in: the first snapshot with at least this version includes it */
+  version: number;
 }
 
 // ---------------------------------------------------------------- snapshots (server → client)

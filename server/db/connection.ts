@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { PGlite, types as pgliteTypes } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
+import { DEFAULT_DATABASE_TIMEOUT_MS } from '../config.ts';
 import type { Database } from './database.ts';
 import { lockDataDir } from './data-dir-lock.ts';
 import { DataDirSync } from './data-dir-sync.ts';
@@ -46,8 +47,14 @@ export interface DatabaseHandle {
 export interface OpenDatabaseOptions {
   databaseUrl: string | null;
   dataDir: string | null;
-  /** errors of idle pooled Postgres connections (e.g. the server restarted); default console.error */
+  /**
+   * errors of pooled Postgres connections, idle or in use by a transaction (Postgres restarted, a
+   * backend was terminated, the network cut the connection); default: one line on stderr. The
+   * query that was running fails with the same error, so nothing is lost by only reporting here.
+   */
   onPoolError?: (error: Error) => void;
+  /** Postgres only: the statement, connection and idle-transaction time-outs (see timeouts below); default 5 s */
+  timeoutMs?: number;
   /**
    * Embedded only: flush the data folder to disk after every commit (default true). Off only for
    * the benchmark's baseline; PGlite itself never fsyncs.
@@ -58,6 +65,29 @@ export interface OpenDatabaseOptions {
    * instead of an empty one. The tests start each in-memory database from a migrated snapshot.
    */
   loadDataDir?: Blob;
+}
+
+/**
+ * A Postgres that stops answering (a frozen server, a network partition) must cost a command
+ * seconds, not the TCP time-out of ~15 minutes; `timeoutMs` is DATABASE_TIMEOUT_MS.
+ * - connectionTimeoutMillis: connecting, or waiting for a free pooled connection.
+ * - statement_timeout: Postgres cancels a statement running (or waiting for a lock) longer, and
+ *   the connection stays usable.
+ * - query_timeout: we stop waiting for an answer that does not come because nothing reaches us
+ *   (Postgres's own cancel would have answered by then); that connection is then thrown away.
+ * - idle_in_transaction_session_timeout: Postgres ends a session whose client went silent in the
+ *   middle of a transaction, so the contest's row lock it holds does not block the next command.
+ * No TCP keepalive: an idle pooled connection is closed after 10 s anyway (pg's idleTimeoutMillis),
+ * a busy one is bounded by query_timeout, and Node can set only the first probe's delay.
+ * The service adds a deadline on each whole command (server/services/live-contests.service.ts).
+ */
+function postgresTimeouts(timeoutMs: number): pg.PoolConfig {
+  return {
+    connectionTimeoutMillis: timeoutMs,
+    statement_timeout: timeoutMs,
+    query_timeout: timeoutMs + 1_000,
+    idle_in_transaction_session_timeout: 2 * timeoutMs,
+  };
 }
 
 const PG_INT8 = 20;
@@ -90,19 +120,24 @@ const pgliteParsers = {
 
 export async function openDatabase(options: OpenDatabaseOptions): Promise<DatabaseHandle> {
   if (options.databaseUrl !== null) {
-    const pool = new pg.Pool({
-      connectionString: options.databaseUrl,
-      max: 10,
-      // Without it a down server makes pool.connect() wait forever.
-      connectionTimeoutMillis: 5_000,
-      types: pgTypes,
-    });
-    // An idle client's error is emitted on the pool; unhandled, it would crash the process.
-    pool.on('error', options.onPoolError ?? ((error) => console.error('postgres pool error:', error)));
+    const timeoutMs = options.timeoutMs ?? DEFAULT_DATABASE_TIMEOUT_MS;
+    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 10, types: pgTypes, ...postgresTimeouts(timeoutMs) });
+    // A pg client emits 'error' when its connection dies, whether it sits idle in the pool or is
+    // checked out (Kysely holds one for a whole transaction); an 'error' nobody listens to crashes
+    // the process. So every client gets a listener the moment the pool makes it. The pool's own
+    // 'error' event repeats an idle client's error, already reported by that listener.
+    const report = options.onPoolError ?? ((error: Error) => console.error(`postgres connection error: ${error.message}`));
+    pool.on('connect', (client) => client.on('error', report));
+    pool.on('error', () => undefined);
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return { db, kind: 'postgres', ping: () => ping(db), close: () => db.destroy() };
   }
 
+  // PGlite takes no time-outs: it runs inside this process, one statement at a time, each run to
+  // its end in WebAssembly on this thread. There is no network to freeze and no other session to
+  // hold a lock, and nothing could interrupt a statement anyway. What bounds a command is the size
+  // of its statements (a few indexed rows of one contest) and the flush after the commit; the
+  // service's deadline on a whole command (live-contests.service.ts) still applies between them.
   let dataDir: string | undefined;
   let unlock = () => {};
   if (options.dataDir !== null) {

@@ -1,9 +1,10 @@
 import type { Kysely } from 'kysely';
 import { appendAudit } from '../db/audit.repository.ts';
+import { DEFAULT_DATABASE_TIMEOUT_MS } from '../config.ts';
 import { findContest, insertRecusal } from '../db/contests.repository.ts';
 import type { Database, ScoreSheetRow } from '../db/database.ts';
 import { findLiveState, insertLiveState, lockLiveState, saveLiveState } from '../db/live-state.repository.ts';
-import { insertSheet, sheetFromRow } from '../db/score-sheets.repository.ts';
+import { findSheetBySubmission, insertSheet, sheetFromRow } from '../db/score-sheets.repository.ts';
 import type { ContestDefinition } from '../domain/contest.ts';
 import { Exact } from '../domain/exact.ts';
 import { decide, initialLiveState, isHostCommand, type Actor, type LiveCommand, type LiveState, type SheetRecord } from '../domain/live.ts';
@@ -16,6 +17,19 @@ import type { SheetReceipt } from '../protocol.ts';
  * pure state machine (domain/live.ts), stores the outcome in one transaction, and only then
  * changes what it holds in memory and tells its listener, which broadcasts. A command the database
  * did not commit changes nothing and is never acknowledged as done.
+ *
+ * When the database falters, what it holds can get ahead of memory: the connection died around
+ * the COMMIT (which may have landed), or a command passed its deadline and was left running. The
+ * contest is then marked "behind": the next command reloads it before deciding anything, and
+ * until one does, a catch-up reload is tried in the background; a reload that finds the database
+ * answering tells the listener, so every client gets the stored truth without asking.
+ *
+ * Every command (and definition change) in a contest's queue has a deadline (DATABASE_TIMEOUT_MS):
+ * past it, the caller is answered `db_unavailable` and the queue moves on. On Postgres the pg
+ * time-outs (db/connection.ts) end the abandoned transaction soon after. PGlite runs each
+ * statement to its end inside this process, with no network to freeze: what bounds a command
+ * there is the size of its statements and the data-folder flush; the deadline is checked between
+ * them.
  */
 
 export interface LiveContest {
@@ -67,20 +81,38 @@ function withRecusal(contest: ContestDefinition, presenter: string, judge: strin
 const sameItems = (a: Record<string, Exact>, b: Record<string, Exact>) =>
   Object.keys(a).length === Object.keys(b).length && Object.entries(a).every(([k, v]) => b[k] !== undefined && b[k].eq(v));
 
-function receipt(sheet: SheetRecord, duplicate: boolean): SheetReceipt {
-  return { sheetId: sheet.id, presenter: sheet.presenter, judge: sheet.judge, total: sheet.total.toString(), duplicate, at: sheet.createdAt };
+/** `version`: the contest's version now, which includes this sheet */
+function receipt(sheet: SheetRecord, duplicate: boolean, version: number): SheetReceipt {
+  return { sheetId: sheet.id, presenter: sheet.presenter, judge: sheet.judge, total: sheet.total.toString(), duplicate, at: sheet.createdAt, version };
 }
+
+/** The stored version is not the one in memory: the database has a change memory has not seen. */
+class MemoryBehind extends Error {}
+
+/** One run of a command in the queue; `abandoned` once its deadline passed and its caller was answered. */
+interface Run {
+  abandoned: boolean;
+}
+
+const NOT_SAVED = 'not saved: the database is not answering; the same submission can be sent again';
 
 export class LiveContests {
   readonly #db: Kysely<Database>;
   readonly #now: () => number;
+  readonly #timeoutMs: number;
   readonly #loaded = new Map<string, Promise<LiveContest>>();
   readonly #queues = new Map<string, Promise<unknown>>();
+  /** how many commands are queued or running, per contest */
+  readonly #queued = new Map<string, number>();
+  /** contests whose copy in memory may be behind the database */
+  readonly #behind = new Set<string>();
   readonly #listeners: Array<(contestId: string) => void> = [];
 
-  constructor(db: Kysely<Database>, now: () => number = Date.now) {
+  /** `timeoutMs`: each command's deadline (DATABASE_TIMEOUT_MS) */
+  constructor(db: Kysely<Database>, now: () => number = Date.now, timeoutMs: number = DEFAULT_DATABASE_TIMEOUT_MS) {
     this.#db = db;
     this.#now = now;
+    this.#timeoutMs = timeoutMs;
   }
 
   onChange(listener: (contestId: string) => void): void {
@@ -93,9 +125,49 @@ export class LiveContests {
     if (!loading) {
       loading = this.#load(contestId);
       this.#loaded.set(contestId, loading);
-      loading.catch(() => this.#loaded.delete(contestId));
+      const mine = loading;
+      loading.catch(() => this.#loaded.get(contestId) === mine && this.#loaded.delete(contestId));
     }
     return loading;
+  }
+
+  /**
+   * The contest for a command (in its queue): reloaded first when memory may be behind. Until a
+   * reload succeeds the old copy stays, so pages can still be shown what was last known.
+   */
+  async #current(contestId: string, run: Run): Promise<LiveContest> {
+    if (!this.#behind.has(contestId)) return this.get(contestId);
+    const live = await this.#load(contestId);
+    // a run past its deadline no longer owns the queue: the commands after it may be further on
+    if (run.abandoned) throw new AppError('db_unavailable', NOT_SAVED);
+    this.#loaded.set(contestId, Promise.resolve(live));
+    this.#behind.delete(contestId);
+    this.#notify(contestId);
+    return live;
+  }
+
+  /** Memory may be behind the database: reload before the next command, and try soon in the background. */
+  #markBehind(contestId: string): void {
+    if (this.#behind.has(contestId)) return;
+    this.#behind.add(contestId);
+    this.#catchUp(contestId, 200);
+  }
+
+  /**
+   * Retries the reload of a contest marked behind until the database answers (backing off to 5 s),
+   * through its queue, so a reload never interleaves with a command. A command waiting in the
+   * queue reloads it anyway; the background try is for a contest nobody sends anything to.
+   */
+  #catchUp(contestId: string, delayMs: number): void {
+    setTimeout(() => {
+      if (!this.#behind.has(contestId)) return;
+      if (this.#queued.get(contestId)) return this.#catchUp(contestId, delayMs);
+      this.#serialised(contestId, (run) => this.#current(contestId, run)).catch(() => this.#catchUp(contestId, Math.min(2 * delayMs, 5_000)));
+    }, delayMs).unref();
+  }
+
+  #notify(contestId: string): void {
+    for (const listener of this.#listeners) listener(contestId);
   }
 
   async view(contestId: string): Promise<LiveView> {
@@ -121,17 +193,44 @@ export class LiveContests {
     }
   }
 
-  /** Commands on one contest run one at a time, in arrival order. */
-  #serialised<T>(contestId: string, work: () => Promise<T>): Promise<T> {
+  /** Commands on one contest run one at a time, in arrival order, each within its deadline. */
+  #serialised<T>(contestId: string, work: (run: Run) => Promise<T>): Promise<T> {
+    this.#queued.set(contestId, (this.#queued.get(contestId) ?? 0) + 1);
     const previous = this.#queues.get(contestId) ?? Promise.resolve();
-    const run = previous.then(work, work);
+    const start = () => this.#withDeadline(contestId, work);
+    const run = previous.then(start, start).finally(() => this.#queued.set(contestId, this.#queued.get(contestId)! - 1));
     this.#queues.set(contestId, run.catch(() => undefined));
     return run;
   }
 
+  /**
+   * Past the deadline the caller is answered db_unavailable and the queue moves on, while the work
+   * may still be running (waiting on a frozen connection, or just before its COMMIT): whatever it
+   * ends with, memory may then be behind, so the contest is marked behind now and again when it ends.
+   */
+  async #withDeadline<T>(contestId: string, work: (run: Run) => Promise<T>): Promise<T> {
+    const run: Run = { abandoned: false };
+    const working = work(run);
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => {
+        run.abandoned = true;
+        this.#markBehind(contestId);
+        const ended = () => void this.#serialised(contestId, async () => this.#markBehind(contestId)).catch(() => undefined);
+        working.then(ended, ended);
+        reject(new AppError('db_unavailable', NOT_SAVED));
+      }, this.#timeoutMs);
+    });
+    try {
+      return await Promise.race([working, deadline]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   #translate(error: unknown): AppError {
     if (isAppError(error)) return error;
-    if (isDatabaseUnavailable(error)) return new AppError('db_unavailable', 'not saved: the database is not answering; the same submission can be sent again');
+    if (isDatabaseUnavailable(error)) return new AppError('db_unavailable', NOT_SAVED);
     // the client gets no database or stack detail; the socket layer logs `cause`
     return new AppError('internal', 'internal error; the server log has the details', { cause: (error as Error)?.stack ?? String(error) });
   }
@@ -141,67 +240,97 @@ export class LiveContests {
    * rejects with an AppError saying why nothing was done.
    */
   execute(contestId: string, actor: Actor, command: LiveCommand, options: CommandOptions = {}): Promise<CommandResult> {
-    return this.#serialised(contestId, async () => {
-      const live = await this.get(contestId);
-
-      if (command.type === 'sheet:submit') {
-        const seen = options.submissionId ? live.bySubmission.get(options.submissionId) : undefined;
-        if (seen) {
-          // A retry: answer as the first time, store nothing. The same id for another sheet is a client bug.
-          if (seen.presenter === command.presenter && seen.judge === command.judge && sameItems(seen.items, command.items)) return receipt(seen, true);
-          throw new AppError('submission_conflict', `submission ${options.submissionId} was already used for a different sheet; nothing was stored`);
+    return this.#serialised(contestId, async (run) => {
+      // A first try may find memory behind the database; the second decides on a fresh reload.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await this.#apply(contestId, actor, command, options, run);
+        } catch (error) {
+          if (!(error instanceof MemoryBehind)) throw error;
+          this.#markBehind(contestId);
+          if (attempt === 2) throw new AppError('stale_version', 'the contest changed in another server process; try again');
         }
       }
-      if (isHostCommand(command) && options.turnsVersion !== live.state.turnsVersion) {
-        throw new AppError('stale_version', `another console acted first (you saw version ${options.turnsVersion}, it is now ${live.state.turnsVersion}); nothing was done, look again`);
-      }
-
-      const now = this.#now();
-      const decision = decide(live.contest, live.state, live.effective, actor, command, now);
-      if (!decision.ok) throw new AppError(decision.code, decision.message);
-
-      let stored: SheetRecord | null = null;
-      try {
-        await this.#db.transaction().execute(async (trx) => {
-          const version = await lockLiveState(trx, contestId);
-          if (version !== live.state.version) throw new AppError('stale_version', 'the contest changed in another server process; try again');
-          if (decision.sheet) {
-            const row = await insertSheet(trx, {
-              contestId,
-              sheet: { presenter: decision.sheet.presenter, judge: decision.sheet.judge, items: decision.sheet.items },
-              submissionId: options.submissionId!,
-              enteredBy: decision.sheet.enteredBy,
-              supersedesId: decision.sheet.supersedesId,
-              reason: decision.sheet.reason,
-            });
-            stored = sheetRecord(row);
-          }
-          if (decision.recusal) await insertRecusal(trx, contestId, decision.recusal.presenter, decision.recusal.judge);
-          await saveLiveState(trx, contestId, decision.state);
-          for (const event of decision.audit) {
-            await appendAudit(trx, {
-              contestId,
-              actorRole: actor.role,
-              actorKey: actor.role === 'judge' ? actor.judge : null,
-              action: event.action,
-              presenterKey: event.presenter ?? null,
-              judgeKey: event.judge ?? null,
-              detail: { ...event.detail, ...(options.submissionId && event.action.startsWith('sheet:') ? { submissionId: options.submissionId } : {}) },
-            });
-          }
-        });
-      } catch (error) {
-        if (isAppError(error) && error.code === 'stale_version') this.#loaded.delete(contestId);
-        throw this.#translate(error);
-      }
-
-      // Committed: now, and only now, the contest in memory moves on and listeners hear of it.
-      live.state = decision.state;
-      if (stored) addSheet(live, stored);
-      if (decision.recusal) live.contest = withRecusal(live.contest, decision.recusal.presenter, decision.recusal.judge);
-      for (const listener of this.#listeners) listener(contestId);
-      return stored ? receipt(stored, false) : { version: live.state.version };
     });
+  }
+
+  async #apply(contestId: string, actor: Actor, command: LiveCommand, options: CommandOptions, run: Run): Promise<CommandResult> {
+    const live = await this.#current(contestId, run);
+
+    if (command.type === 'sheet:submit') {
+      const seen = options.submissionId ? live.bySubmission.get(options.submissionId) : undefined;
+      if (seen) {
+        // A retry: answer as the first time, store nothing. The same id for another sheet is a client bug.
+        if (seen.presenter === command.presenter && seen.judge === command.judge && sameItems(seen.items, command.items)) return receipt(seen, true, live.state.version);
+        throw new AppError('submission_conflict', `submission ${options.submissionId} was already used for a different sheet; nothing was stored`);
+      }
+    }
+    if (isHostCommand(command) && options.turnsVersion !== live.state.turnsVersion) {
+      throw new AppError('stale_version', `another console acted first (you saw version ${options.turnsVersion}, it is now ${live.state.turnsVersion}); nothing was done, look again`);
+    }
+
+    const now = this.#now();
+    const decision = decide(live.contest, live.state, live.effective, actor, command, now);
+    if (!decision.ok) {
+      // A sheet refused here may be one the database stored without our hearing of it (the reply
+      // to its COMMIT was lost): look its id up before refusing.
+      if (command.type === 'sheet:submit' && options.submissionId && (await this.#storedSubmission(contestId, options.submissionId))) throw new MemoryBehind();
+      throw new AppError(decision.code, decision.message);
+    }
+
+    let stored: SheetRecord | null = null;
+    try {
+      await this.#db.transaction().execute(async (trx) => {
+        const version = await lockLiveState(trx, contestId);
+        if (version !== live.state.version) throw new MemoryBehind();
+        if (decision.sheet) {
+          const row = await insertSheet(trx, {
+            contestId,
+            sheet: { presenter: decision.sheet.presenter, judge: decision.sheet.judge, items: decision.sheet.items },
+            submissionId: options.submissionId!,
+            enteredBy: decision.sheet.enteredBy,
+            supersedesId: decision.sheet.supersedesId,
+            reason: decision.sheet.reason,
+          });
+          stored = sheetRecord(row);
+        }
+        if (decision.recusal) await insertRecusal(trx, contestId, decision.recusal.presenter, decision.recusal.judge);
+        await saveLiveState(trx, contestId, decision.state);
+        for (const event of decision.audit) {
+          await appendAudit(trx, {
+            contestId,
+            actorRole: actor.role,
+            actorKey: actor.role === 'judge' ? actor.judge : null,
+            action: event.action,
+            presenterKey: event.presenter ?? null,
+            judgeKey: event.judge ?? null,
+            detail: { ...event.detail, ...(options.submissionId && event.action.startsWith('sheet:') ? { submissionId: options.submissionId } : {}) },
+          });
+        }
+      });
+    } catch (error) {
+      if (error instanceof MemoryBehind) throw error;
+      // The connection may have died after the COMMIT went out: the change may be stored.
+      this.#markBehind(contestId);
+      throw this.#translate(error);
+    }
+    // Past the deadline the caller has its answer already, and the contest is reloaded instead.
+    if (run.abandoned) throw new AppError('db_unavailable', NOT_SAVED);
+
+    // Committed: now, and only now, the contest in memory moves on and listeners hear of it.
+    live.state = decision.state;
+    if (stored) addSheet(live, stored);
+    if (decision.recusal) live.contest = withRecusal(live.contest, decision.recusal.presenter, decision.recusal.judge);
+    this.#notify(contestId);
+    return stored ? receipt(stored, false, live.state.version) : { version: live.state.version };
+  }
+
+  async #storedSubmission(contestId: string, submissionId: string): Promise<boolean> {
+    try {
+      return (await findSheetBySubmission(this.#db, contestId, submissionId)) !== null;
+    } catch (error) {
+      throw this.#translate(error);
+    }
   }
 
   /**
@@ -210,10 +339,17 @@ export class LiveContests {
    * connected to it gets the new picture.
    */
   exclusive<T>(contestId: string, work: () => Promise<T>): Promise<T> {
-    return this.#serialised(contestId, async () => {
-      const result = await work();
+    return this.#serialised(contestId, async (run) => {
+      let result: T;
+      try {
+        result = await work();
+      } catch (error) {
+        if (isDatabaseUnavailable(error)) this.#markBehind(contestId);
+        throw error;
+      }
+      if (run.abandoned) return result;
       this.#loaded.delete(contestId);
-      for (const listener of this.#listeners) listener(contestId);
+      this.#notify(contestId);
       return result;
     });
   }
@@ -221,5 +357,6 @@ export class LiveContests {
   /** Forgets what is held in memory (tests: a restart without a restart). */
   reset(): void {
     this.#loaded.clear();
+    this.#behind.clear();
   }
 }

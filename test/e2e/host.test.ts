@@ -426,4 +426,30 @@ describe('host console', () => {
     await eventually(() => nextLabel()).toBe('全部完成');
     expect(await nextButton().isDisabled()).toBe(true);
   }, 90_000);
+
+  test('a console that missed the latest state is refused, and then shows the current state by itself', async () => {
+    // this console's connection loses every snapshot after the first, as when a frame is lost
+    let snapshots = 0;
+    const late = await openConsole(links.host, (p) =>
+      p.routeWebSocket(/\/socket\.io\//, (ws) => {
+        const upstream = ws.connectToServer();
+        ws.onMessage((message) => upstream.send(message));
+        upstream.onMessage((message) => {
+          if (typeof message === 'string' && message.startsWith('42["state:snapshot"') && snapshots++ > 0) return;
+          ws.send(message);
+        });
+      }),
+    );
+    const screen = (p: Page) => p.locator('[data-testid=projector] .screen').innerText();
+    await eventually(() => screen(late)).toBe('颁奖');
+    await page.getByRole('button', { name: '显示排名' }).click();
+    await eventually(() => screen(page)).toBe('排名');
+    expect(await screen(late)).toBe('颁奖');
+
+    await late.getByRole('button', { name: '显示标题' }).click();
+    await eventually(() => late.getByTestId('refusal').getAttribute('data-code')).toBe('stale_version');
+    await eventually(() => screen(late)).toBe('排名');
+    expect(await screen(page)).toBe('排名');
+    await late.close();
+  }, 30_000);
 });

@@ -49,6 +49,17 @@ function adminUrl(): string {
   return url;
 }
 
+/**
+ * A dedicated connection to the test Postgres as its admin (TEST_DATABASE_URL), not yet connected.
+ * It has an error listener, like every pg client: a connection that dies while idle would
+ * otherwise end the test process with an unhandled 'error' event.
+ */
+export function adminClient(): pg.Client {
+  const client = new pg.Client({ connectionString: adminUrl() });
+  client.on('error', () => undefined);
+  return client;
+}
+
 function urlOf(database: string): string {
   const url = new URL(adminUrl());
   url.pathname = `/${database}`;
@@ -67,7 +78,7 @@ async function migrationsFingerprint(): Promise<string> {
 async function createPostgresDatabase(): Promise<DatabaseHandle> {
   const name = `leitai_t_${randomBytes(6).toString('hex')}`;
   const fingerprint = await migrationsFingerprint();
-  const admin = new pg.Client({ connectionString: adminUrl() });
+  const admin = adminClient();
   await admin.connect();
   try {
     // One session-level advisory lock serialises every test file's work on the template: two files
@@ -100,7 +111,7 @@ async function createPostgresDatabase(): Promise<DatabaseHandle> {
 }
 
 async function dropDatabase(name: string): Promise<void> {
-  const dropper = new pg.Client({ connectionString: adminUrl() });
+  const dropper = adminClient();
   await dropper.connect();
   try {
     // FORCE ends connections a test may have leaked (Postgres 13+).
@@ -169,7 +180,7 @@ export function describeEachDatabase(title: string, body: (ctx: DatabaseContext)
  */
 export async function createEmptyPostgresDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
   const name = `leitai_t_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: adminUrl() });
+  const admin = adminClient();
   await admin.connect();
   try {
     await admin.query(`create database ${name}`);

@@ -1,10 +1,9 @@
 import { sql } from 'kysely';
-import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { HostSnapshot, JudgeSnapshot } from '../../server/protocol.ts';
 import { startTestServer, type RunningTestServer } from '../helpers/app.ts';
 import { createContestOverApi, hostDo, submissionId, submit, tokenOf } from '../helpers/contest-driver.ts';
-import { describeEachDatabase } from '../helpers/databases.ts';
+import { adminClient, describeEachDatabase } from '../helpers/databases.ts';
 
 /**
  * The database stops answering during scoring. A sheet must then be answered "not saved" (never
@@ -17,11 +16,10 @@ describeEachDatabase('a database outage during scoring', (ctx) => {
   let host: { snapshot: () => HostSnapshot; socket: import('../helpers/app.ts').ClientSocket; next: () => Promise<HostSnapshot> };
   let judge: { snapshot: () => JudgeSnapshot; socket: import('../helpers/app.ts').ClientSocket; next: () => Promise<JudgeSnapshot> };
   let databaseName = '';
-  const admin = () => new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
 
   /** Refuse new connections and end the open ones, as a stopped server would. */
   async function takeDatabaseDown(): Promise<void> {
-    const client = admin();
+    const client = adminClient();
     await client.connect();
     await client.query(`alter database ${databaseName} with allow_connections false`);
     await client.query('select pg_terminate_backend(pid) from pg_stat_activity where datname = $1', [databaseName]);
@@ -29,7 +27,7 @@ describeEachDatabase('a database outage during scoring', (ctx) => {
   }
 
   async function bringDatabaseBack(): Promise<void> {
-    const client = admin();
+    const client = adminClient();
     await client.connect();
     await client.query(`alter database ${databaseName} with allow_connections true`);
     await client.end();

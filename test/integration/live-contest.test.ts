@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { io as connectSocket } from 'socket.io-client';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { DisplaySnapshot, HostSnapshot, JudgeSnapshot } from '../../server/protocol.ts';
+import type { DisplaySnapshot, HostSnapshot, JudgeSnapshot, SheetReceipt } from '../../server/protocol.ts';
 import { startTestServer, type ClientSocket, type RunningTestServer } from '../helpers/app.ts';
 import { ack, adminFetch, createContestOverApi, hostDo, itemsFor, recountFile, submissionId, submit, tokenOf, waitFor, type CreatedContest } from '../helpers/contest-driver.ts';
 import { describeEachDatabase } from '../helpers/databases.ts';
@@ -231,8 +231,11 @@ describeEachDatabase('refusals over Socket.IO, one of each code', (ctx) => {
     expect(refused(await ack(host.socket, 'turn:start', { presenter: 'p99', turnsVersion: host.snapshot().turnsVersion }))).toBe('not_found');
   });
 
+  /** refused turn_not_open below, stored once the turn is open: a refusal does not use up an id */
+  const earlyId = submissionId();
+
   it('turn_not_open: a sheet for a turn that is not scoring', async () => {
-    expect(refused(await submit(m1, 'p1', { content: '50', delivery: '30' }))).toBe('turn_not_open');
+    expect(refused(await submit(m1, 'p1', { content: '50', delivery: '30' }, earlyId))).toBe('turn_not_open');
   });
 
   it('invalid_transition: closing a turn that never started', async () => {
@@ -261,7 +264,11 @@ describeEachDatabase('refusals over Socket.IO, one of each code', (ctx) => {
   });
 
   it('a retried submission id stores one sheet and answers as the first time; the same id with other values is submission_conflict', async () => {
-    const id = submissionId();
+    // the id refused turn_not_open before the turn opened was not used up by the refusal
+    const id = earlyId;
+    const seen: HostSnapshot[] = [];
+    const record = (s: unknown) => seen.push(s as HostSnapshot);
+    host.socket.on('state:snapshot', record);
     const first = await submit(m1, 'p1', { content: '50', delivery: '30' }, id);
     const again = await submit(m1, 'p1', { content: '50', delivery: '30' }, id);
     expect(first).toMatchObject({ ok: true, duplicate: false, total: '80' });
@@ -269,6 +276,13 @@ describeEachDatabase('refusals over Socket.IO, one of each code', (ctx) => {
     expect(refused(await submit(m1, 'p1', { content: '51', delivery: '30' }, id))).toBe('submission_conflict');
     const rows = await ctx.db.selectFrom('score_sheets').select('id').where('submission_id', '=', id).execute();
     expect(rows).toHaveLength(1);
+
+    // the receipt's version says which snapshots include the sheet: those with at least that version
+    const { sheetId, version } = first as SheetReceipt;
+    await waitFor(() => host.snapshot().version >= version);
+    host.socket.off('state:snapshot', record);
+    expect(seen.length).toBeGreaterThan(0);
+    for (const snapshot of [...seen, host.snapshot()]) expect(snapshot.sheets.some((s) => s.id === sheetId)).toBe(snapshot.version >= version);
   });
 
   it('already_submitted: a second sheet without a reopen', async () => {
@@ -280,9 +294,13 @@ describeEachDatabase('refusals over Socket.IO, one of each code', (ctx) => {
     await hostDo(host, 'turn:reveal', { presenter: 'p1' });
     await hostDo(host, 'turn:start', { presenter: 'p2' });
     await hostDo(host, 'turn:open-scoring', { presenter: 'p2' });
-    const result = await submit(e3, 'p2', { content: '50', delivery: '30' });
+    const id = submissionId();
+    const result = await submit(e3, 'p2', { content: '50', delivery: '30' }, id);
     expect(refused(result)).toBe('recused');
     expect(e3.snapshot().presenters[1]).toMatchObject({ recused: true, canSubmit: false });
+    // nothing was stored, so the id is not used up
+    expect(await ctx.db.selectFrom('score_sheets').select('id').where('submission_id', '=', id).execute()).toEqual([]);
+    expect(await submit(m1, 'p2', { content: '50', delivery: '30' }, id)).toMatchObject({ ok: true, duplicate: false, judge: 'm1' });
   });
 
   it('not_finished: the awards before every turn is decided', async () => {

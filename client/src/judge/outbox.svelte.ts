@@ -132,10 +132,10 @@ export class Outbox {
     if (code === 'already_submitted') {
       // The server has a sheet of ours that this submissionId did not store (the host entered the
       // paper sheet, or another session sent it): the same value for every item means it is this one.
-      const stored = await this.#serverSheet(presenter);
+      const { sheet: stored, version } = await this.#serverSheet(presenter);
       const keys = new Set([...Object.keys(sheet.items), ...Object.keys(stored?.items ?? {})]);
       if (stored && [...keys].every((k) => stored.items[k] !== undefined && sheet.items[k] !== undefined && sameDecimal(stored.items[k], sheet.items[k]))) {
-        return this.#received(presenter, { ok: true, sheetId: '', presenter, judge: this.#scope?.judge ?? '', total: stored.total, duplicate: true, at: stored.at });
+        return this.#received(presenter, { ok: true, sheetId: '', presenter, judge: this.#scope?.judge ?? '', total: stored.total, duplicate: true, at: stored.at, version });
       }
       return this.#refuse(presenter, code, message, stored?.total ?? null);
     }
@@ -158,11 +158,11 @@ export class Outbox {
     this.#set(presenter, { ...entry, sheet, delivery: { state: 'refused', code, message, serverTotal } });
   }
 
-  /** this judge's stored sheet for the presenter, from a fresh snapshot when the server gives one */
-  async #serverSheet(presenter: string): Promise<OwnSheet | null> {
+  /** this judge's stored sheet for the presenter, from a fresh snapshot when the server gives one, and that snapshot's version */
+  async #serverSheet(presenter: string): Promise<{ sheet: OwnSheet | null; version: number }> {
     const fresh = await this.#conn.send('contest:sync', {});
     const snapshot = fresh.ok && fresh.snapshot.role === 'judge' ? fresh.snapshot : this.#conn.snapshot;
-    return snapshot?.sheets.find((s) => s.presenter === presenter) ?? null;
+    return { sheet: snapshot?.sheets.find((s) => s.presenter === presenter) ?? null, version: snapshot?.version ?? 0 };
   }
 
   #set(presenter: string, entry: OutboxEntry): void {

@@ -85,9 +85,22 @@ export class Connection<S extends Snapshot> {
   /**
    * Sends a command and resolves with the server's answer. Without an answer in time (the
    * connection dropped, the server is down) it resolves with a `timeout` error: the command may or
-   * may not have been applied, and the next snapshot tells.
+   * may not have been applied. After any refused, failed or unanswered command the current
+   * snapshot is fetched (contest:sync): the refusal may come from a change this page has not seen
+   * (a lost frame, a command whose outcome the server itself learned only later).
    */
-  send<E extends CommandEvent>(event: E, payload: Payload<E>, timeoutMs = 8000): Promise<AckValue<E> | { ok: false; error: { code: 'timeout'; message: string } }> {
+  async send<E extends CommandEvent>(event: E, payload: Payload<E>, timeoutMs = 8000): Promise<AckValue<E> | { ok: false; error: { code: 'timeout'; message: string } }> {
+    const answer = await this.#emit(event, payload, timeoutMs);
+    if (!answer.ok && event !== 'contest:sync') void this.#resync();
+    return answer;
+  }
+
+  async #resync(): Promise<void> {
+    const answer = await this.#emit('contest:sync', {}, 8000);
+    if (answer.ok) this.#accept(answer.snapshot as S);
+  }
+
+  #emit<E extends CommandEvent>(event: E, payload: Payload<E>, timeoutMs: number): Promise<AckValue<E> | { ok: false; error: { code: 'timeout'; message: string } }> {
     return new Promise((resolve) => {
       // Socket.IO would buffer it and send it after a reconnect, against a state the sender never saw
       if (!this.#socket.connected) {

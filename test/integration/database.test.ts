@@ -14,6 +14,7 @@ const TABLES = [
   'presenters',
   'judges',
   'recusals',
+  'absences',
   'access_tokens',
   'score_sheets',
   'audit_log',

@@ -74,7 +74,7 @@ function snapshot(setup: Setup = {}): HostSnapshot {
       { key: 'main', name: '主评委', weight: '0.7', dropHighest: 0, dropLowest: 0, judgeCount: 3 },
       { key: 'eval', name: '测评', weight: '0.3', dropHighest: 0, dropLowest: 0, judgeCount: 2 },
     ],
-    presenters: PRESENTERS.map((key, i) => ({ key, name: `选手${i + 1}`, unit: '', topic: '', position: i + 1, recused: key === 'p2' ? ['e2'] : [] })),
+    presenters: PRESENTERS.map((key, i) => ({ key, name: `选手${i + 1}`, unit: '', topic: '', position: i + 1, recused: key === 'p2' ? ['e2'] : [], absent: [] })),
     judges: JUDGES.map((j) => ({ ...j, name: j.key, connected: true })),
     turns: PRESENTERS.map((key) => ({
       presenter: key,

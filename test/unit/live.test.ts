@@ -280,13 +280,15 @@ describe('an absent judge', () => {
 });
 
 describe('a correction not revealed again', () => {
-  /** every turn revealed (p5 skipped), with every expected sheet in */
-  function finished(): Harness {
+  /** every turn revealed (p5 skipped), with every expected sheet in, or closed without sheets */
+  function finished(scored = true): Harness {
     const h = new Harness();
     for (const p of ['p1', 'p2', 'p3', 'p4']) {
       h.do({ type: 'turn:start', presenter: p });
       h.do({ type: 'turn:open-scoring', presenter: p });
-      for (const j of ['m1', 'm2', 'm3', 'm4', 'e1', 'e2', 'e3']) if (p !== 'p2' || j !== 'e3') h.submit(p, j);
+      const judges = ['m1', 'm2', 'm3', 'm4', 'e1', 'e2', 'e3'].filter((j) => p !== 'p2' || j !== 'e3');
+      if (scored) for (const j of judges) h.submit(p, j);
+      else h.do({ type: 'turn:close', presenter: p });
       h.do({ type: 'turn:reveal', presenter: p });
     }
     h.do({ type: 'turn:skip', presenter: 'p5' });
@@ -322,14 +324,7 @@ describe('a correction not revealed again', () => {
     h.do({ type: 'screen:show', screen: 'awards' });
 
     // a judge's paper sheet entered late for a revealed turn also waits for a re-reveal
-    const late = new Harness();
-    for (const p of ['p1', 'p2', 'p3', 'p4']) {
-      late.do({ type: 'turn:start', presenter: p });
-      late.do({ type: 'turn:open-scoring', presenter: p });
-      late.do({ type: 'turn:close', presenter: p });
-      late.do({ type: 'turn:reveal', presenter: p });
-    }
-    late.do({ type: 'turn:skip', presenter: 'p5' });
+    const late = finished(false);
     expect(code(late.submit('p4', 'm1', '50', '30', HOST))).toBe('ok');
     expect(code(late.try({ type: 'awards:reveal-next' }))).toBe('correction_pending');
   });

@@ -53,7 +53,8 @@ describeEachDatabase('a correction not revealed again (issue 9, A1)', (ctx) => {
       await hostDo(host, 'turn:start', { presenter });
       await hostDo(host, 'turn:open-scoring', { presenter });
       const expected = Object.keys(judges).filter((key) => !(presenter === 'p2' && key === 'e3') && !(presenter === 'p5' && key === 'e3'));
-      for (const key of expected) expect(await submit(judges[key]!, presenter, itemsOf(TOTALS[presenter]!))).toMatchObject({ ok: true });
+      const receipts = await Promise.all(expected.map((key) => submit(judges[key]!, presenter, itemsOf(TOTALS[presenter]!))));
+      for (const receipt of receipts) expect(receipt).toMatchObject({ ok: true });
       if (presenter === 'p5') await hostDo(host, 'turn:close', { presenter });
       await waitFor(() => host.snapshot().turns.find((t) => t.presenter === presenter)!.phase === 'closed');
       await hostDo(host, 'turn:reveal', { presenter });

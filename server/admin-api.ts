@@ -161,10 +161,13 @@ export interface ImportAnswer {
 
 export interface ResultsJudgeCell {
   judge: string;
-  /** this judge's total for the presenter, exact digits; null when no sheet (or recused) */
+  /** this judge's total for the presenter, exact digits; null when no sheet (or recused, or absent) */
   total: string | null;
   dropped: 'highest' | 'lowest' | null;
+  /** the judge is recused (回避) from this presenter: not expected, no total */
   recused: boolean;
+  /** the host marked the judge absent (缺席) for this presenter: not expected, no total */
+  absent: boolean;
   /** who entered the sheet in force: the judge, the host from paper (代录), or an imported file */
   enteredBy: 'judge' | 'host' | 'import' | null;
   /** the sheet in force replaces an earlier one (a reopened sheet) */
@@ -204,6 +207,11 @@ export interface ResultsTable {
   criteria: Array<{ key: string; name: string; max: string; step: string }>;
   panels: Array<{ key: string; name: string; weight: string; dropHighest: number; dropLowest: number; judges: Array<{ key: string; name: string }> }>;
   rows: ResultsRow[];
+  /**
+   * presenters (keys, running order) whose corrected score the host has not revealed again: the
+   * projector still shows their old numbers, so this table and the hall disagree until the re-reveal
+   */
+  owedReveals: string[];
 }
 
 export interface ResultsAnswer {

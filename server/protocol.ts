@@ -84,6 +84,7 @@ export type AckErrorCode =
   | 'out_of_range' // an item outside 0..max, off its step, missing or unknown
   | 'submission_conflict' // this submissionId was used before with a different sheet
   | 'not_finished' // awards before every turn is decided
+  | 'correction_pending' // the ranking or the awards while a revealed turn has a correction not revealed again
   | 'db_unavailable' // not saved: the database did not answer; send the same submission again
   | 'internal';
 
@@ -168,10 +169,19 @@ export interface RevealedTotal {
   corrected: boolean;
 }
 
+/** A seat of the panel with no total in the reveal, and why. */
+export interface UnscoredSeat {
+  seat: number;
+  /** recused: 回避 (known before the contest); absent: 缺席 (marked by the host); missing: no sheet (incomplete) */
+  reason: 'recused' | 'absent' | 'missing';
+}
+
 export interface RevealedPanel {
   panel: string;
   score: string | null;
   totals: RevealedTotal[];
+  /** the panel's other seats, in seat order: every seat of the panel is in `totals` or here */
+  unscored: UnscoredSeat[];
 }
 
 export interface Reveal {
@@ -228,7 +238,10 @@ export interface DisplaySnapshot extends SnapshotBase {
 
 export interface JudgePresenter extends PresenterInfo {
   phase: TurnPhase;
+  /** this judge is recused (回避) from this presenter */
   recused: boolean;
+  /** the host marked this judge absent (缺席) for this presenter */
+  absent: boolean;
   /** this judge may submit (or resubmit) a sheet for this presenter now */
   canSubmit: boolean;
   /** set while the host has reopened this judge's sheet */
@@ -286,7 +299,8 @@ export interface HostResult {
 export interface HostSnapshot extends SnapshotBase {
   role: 'host';
   turnsVersion: number;
-  presenters: Array<PresenterInfo & { recused: string[] }>;
+  /** recused: judges recused (回避); absent: judges the host marked absent (缺席); neither is expected to score */
+  presenters: Array<PresenterInfo & { recused: string[]; absent: string[] }>;
   judges: Array<{ key: string; name: string; panel: string; connected: boolean }>;
   turns: HostTurn[];
   /** every effective sheet: the host sees values, to check and to correct */
@@ -319,7 +333,7 @@ export interface ClientToServerEvents {
   'clock:pause': Command<'clock:pause'>;
   'clock:resume': Command<'clock:resume'>;
   'sheet:reopen': Command<'sheet:reopen'>;
-  /** an absent judge is excused from one presenter: counted as recused there, so the presenter can be complete */
+  /** an absent judge is marked absent (缺席) for one presenter: not expected there, so the presenter can be complete */
   'judge:excuse': Command<'judge:excuse'>;
   'sheet:submit': Command<'sheet:submit', SheetReceipt>;
   'sheet:enter': Command<'sheet:enter', SheetReceipt>;

@@ -55,6 +55,8 @@ export const PresenterSchema = Type.Object(
     topic: Type.Optional(Text),
     order: Type.Optional(Type.Integer({ minimum: 1, maximum: 100000 })),
     recused: Type.Optional(Type.Array(Key, { maxItems: 1000 })),
+    /** judges the host marked absent (缺席) for this presenter during the contest: not expected, like the recused */
+    absent: Type.Optional(Type.Array(Key, { maxItems: 1000 })),
   },
   { additionalProperties: false },
 );

@@ -1,6 +1,6 @@
 import { Value } from '@sinclair/typebox/value';
 import { isSafeNumber, parse as parseLossless } from 'lossless-json';
-import { groupBy, inRunningOrder, type ContestDefinition, type Criterion, type Panel, type Presenter, type Sheet } from '../domain/contest.ts';
+import { expectsJudge, groupBy, inRunningOrder, seatExclusion, type ContestDefinition, type Criterion, type Panel, type Presenter, type Sheet } from '../domain/contest.ts';
 import { Exact, sum } from '../domain/exact.ts';
 import { sheetItemsProblem } from '../domain/scoring.ts';
 import { AppError } from '../errors.ts';
@@ -130,18 +130,27 @@ export function contestFromDocument(document: unknown): ContestWithScores {
       if (orders.has(p.order)) throw invalid(`presenters[${i}].order`, `presenter ${p.key}: running order ${p.order} is used twice`);
       orders.add(p.order);
     }
-    const recused = [...new Set(p.recused ?? [])];
-    recused.forEach((judge, r) => {
-      if (!judgeKeys.has(judge)) throw invalid(`presenters[${i}].recused[${r}]`, `presenter ${p.key}: no judge with key "${judge}"`);
-    });
-    const recusedSet = new Set(recused);
+    const listed = (field: 'recused' | 'absent') => {
+      const keys = [...new Set(p[field] ?? [])];
+      keys.forEach((judge, r) => {
+        if (!judgeKeys.has(judge)) throw invalid(`presenters[${i}].${field}[${r}]`, `presenter ${p.key}: no judge with key "${judge}"`);
+      });
+      return keys;
+    };
+    const recused = listed('recused');
+    const absent = listed('absent');
+    const both = absent.findIndex((judge) => recused.includes(judge));
+    if (both !== -1) throw invalid(`presenters[${i}].absent[${both}]`, `presenter ${p.key}: judge ${absent[both]} is listed as both recused and absent`);
+    const seats = { recused, absent };
     for (const panel of panels) {
       const panelJudges = judgesByPanel.get(panel.key) ?? [];
-      if (panelJudges.length > 0 && panelJudges.every((j) => recusedSet.has(j.key))) {
-        throw invalid(`presenters[${i}].recused`, `presenter ${p.key} is recused from every judge of panel ${panel.key}, so it could get no ${panel.key} score`);
+      if (panelJudges.length > 0 && panelJudges.every((j) => !expectsJudge(seats, j.key))) {
+        const withAbsent = panelJudges.some((j) => absent.includes(j.key));
+        const why = withAbsent ? 'recused from or marked absent for' : 'recused from';
+        throw invalid(`presenters[${i}].${withAbsent ? 'absent' : 'recused'}`, `presenter ${p.key} is ${why} every judge of panel ${panel.key}, so it could get no ${panel.key} score`);
       }
     }
-    return { key: p.key, name: p.name, unit: p.unit ?? '', topic: p.topic ?? '', order: p.order ?? null, recused };
+    return { key: p.key, name: p.name, unit: p.unit ?? '', topic: p.topic ?? '', order: p.order ?? null, recused, absent };
   });
   if (orders.size > 0 && orders.size < presenters.length) {
     const i = file.presenters.findIndex((p) => p.order === undefined);
@@ -174,7 +183,8 @@ export function contestFromDocument(document: unknown): ContestWithScores {
     const presenter = presenters.find((p) => p.key === s.presenter);
     if (!presenter) throw invalid(`${path}.presenter`, `no presenter with key "${s.presenter}"`);
     if (!judgeKeys.has(s.judge)) throw invalid(`${path}.judge`, `no judge with key "${s.judge}"`);
-    if (presenter.recused.includes(s.judge)) throw invalid(path, `judge ${s.judge} is recused from presenter ${s.presenter} and cannot score them`);
+    const excluded = seatExclusion(presenter, s.judge);
+    if (excluded) throw invalid(path, `judge ${s.judge} is ${excluded === 'recused' ? 'recused from' : 'marked absent for'} presenter ${s.presenter} and cannot score them`);
     const pair = `${s.presenter}\u0000${s.judge}`;
     if (seen.has(pair)) throw invalid(path, `a second sheet by judge ${s.judge} for presenter ${s.presenter}`);
     seen.add(pair);
@@ -220,6 +230,8 @@ export function toContestFile(definition: ContestDefinition, sheets?: readonly S
       topic: p.topic,
       ...(p.order === null ? {} : { order: p.order }),
       recused: [...p.recused],
+      // written only where there is one, so a contest without absences gives the file it always did
+      ...(p.absent.length > 0 ? { absent: [...p.absent] } : {}),
     })),
     judges: definition.judges.map((j) => ({ key: j.key, name: j.name, panel: j.panel })),
   };

@@ -3,7 +3,7 @@ import { inRunningOrder, type ContestDefinition, type Judge, type Panel } from '
 import { Exact } from '../domain/exact.ts';
 import type { Database } from './database.ts';
 
-/** Contests and their rules, panels, criteria, presenters, judges and recusals. The caller owns the transaction. */
+/** Contests and their rules, panels, criteria, presenters, judges, recusals and absences. The caller owns the transaction. */
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -78,10 +78,15 @@ async function insertPresenters(trx: Transaction<Database>, id: string, contest:
     .execute();
 }
 
+/** The presenters' recusals (回避) and absences (缺席). */
 async function insertRecusals(trx: Transaction<Database>, id: string, contest: ContestDefinition): Promise<void> {
-  const recusals = contest.presenters.flatMap((p) => p.recused.map((judge) => ({ contest_id: id, presenter_key: p.key, judge_key: judge })));
+  const rows = (list: (p: ContestDefinition['presenters'][number]) => string[]) =>
+    contest.presenters.flatMap((p) => list(p).map((judge) => ({ contest_id: id, presenter_key: p.key, judge_key: judge })));
+  const recusals = rows((p) => p.recused);
+  const absences = rows((p) => p.absent);
   // a statement takes at most 65,535 parameters: a contest file may list more recusals than fit in one
   for (let i = 0; i < recusals.length; i += 5000) await trx.insertInto('recusals').values(recusals.slice(i, i + 5000)).execute();
+  for (let i = 0; i < absences.length; i += 5000) await trx.insertInto('absences').values(absences.slice(i, i + 5000)).execute();
 }
 
 /**
@@ -99,7 +104,7 @@ export async function replaceDefinition(
   await trx.updateTable('contest_rules').set(rulesRow(after)).where('contest_id', '=', id).execute();
   await trx.deleteFrom('criteria').where('contest_id', '=', id).execute();
   await insertCriteria(trx, id, after);
-  // recusals go with the presenters (cascade) and come back with them
+  // recusals and absences go with the presenters (cascade) and come back with them
   await trx.deleteFrom('presenters').where('contest_id', '=', id).execute();
   await insertPresenters(trx, id, after);
 
@@ -147,28 +152,35 @@ export async function lockContest(trx: Transaction<Database>, id: string): Promi
   return (await trx.selectFrom('contests').select('id').where('id', '=', id).forUpdate().executeTakeFirst()) !== undefined;
 }
 
-export async function insertRecusal(db: Db, contestId: string, presenter: string, judge: string): Promise<void> {
-  await db.insertInto('recusals').values({ contest_id: contestId, presenter_key: presenter, judge_key: judge }).execute();
+/** The host marked a judge absent (缺席) for a presenter. */
+export async function insertAbsence(db: Db, contestId: string, presenter: string, judge: string): Promise<void> {
+  await db.insertInto('absences').values({ contest_id: contestId, presenter_key: presenter, judge_key: judge }).execute();
 }
 
 export async function findContest(db: Db, id: string): Promise<ContestDefinition | null> {
   const contest = await db.selectFrom('contests').selectAll().where('id', '=', id).executeTakeFirst();
   if (!contest) return null;
-  const [rules, panels, criteria, presenters, judges, recusals] = await Promise.all([
+  const [rules, panels, criteria, presenters, judges, recusals, absences] = await Promise.all([
     db.selectFrom('contest_rules').selectAll().where('contest_id', '=', id).executeTakeFirstOrThrow(),
     db.selectFrom('panels').selectAll().where('contest_id', '=', id).orderBy('position').execute(),
     db.selectFrom('criteria').selectAll().where('contest_id', '=', id).orderBy('position').execute(),
     db.selectFrom('presenters').selectAll().where('contest_id', '=', id).orderBy('position').execute(),
     db.selectFrom('judges').selectAll().where('contest_id', '=', id).orderBy('position').execute(),
     db.selectFrom('recusals').selectAll().where('contest_id', '=', id).execute(),
+    db.selectFrom('absences').selectAll().where('contest_id', '=', id).execute(),
   ]);
-  // presenter → judges recused from them: one pass, so a large contest does not cost presenters × judges × recusals
-  const recusedBy = new Map<string, Set<string>>();
-  for (const r of recusals) {
-    let set = recusedBy.get(r.presenter_key);
-    if (!set) recusedBy.set(r.presenter_key, (set = new Set()));
-    set.add(r.judge_key);
-  }
+  // presenter → judges recused from them (absent for them): one pass, so a large contest does not cost presenters × judges × recusals
+  const byPresenter = (rows: ReadonlyArray<{ presenter_key: string; judge_key: string }>) => {
+    const sets = new Map<string, Set<string>>();
+    for (const r of rows) {
+      let set = sets.get(r.presenter_key);
+      if (!set) sets.set(r.presenter_key, (set = new Set()));
+      set.add(r.judge_key);
+    }
+    return sets;
+  };
+  const recusedBy = byPresenter(recusals);
+  const absentBy = byPresenter(absences);
   return {
     title: contest.title,
     rules: {
@@ -193,6 +205,7 @@ export async function findContest(db: Db, id: string): Promise<ContestDefinition
         topic: p.topic,
         order: p.running_order,
         recused: judges.filter((j) => recusedBy.get(p.key)?.has(j.key)).map((j) => j.key),
+        absent: judges.filter((j) => absentBy.get(p.key)?.has(j.key)).map((j) => j.key),
       })),
     ),
     judges: judges.map((j) => ({ key: j.key, name: j.name, panel: j.panel_key })),

@@ -77,6 +77,13 @@ export interface RecusalsTable {
   judge_key: string;
 }
 
+/** a judge the host marked absent (缺席) for a presenter: not expected to score them, like a recusal */
+export interface AbsencesTable {
+  contest_id: string;
+  presenter_key: string;
+  judge_key: string;
+}
+
 export type AccessRole = 'host' | 'display' | 'judge';
 
 export interface AccessTokensTable {
@@ -136,6 +143,7 @@ export interface Database {
   presenters: PresentersTable;
   judges: JudgesTable;
   recusals: RecusalsTable;
+  absences: AbsencesTable;
   access_tokens: AccessTokensTable;
   score_sheets: ScoreSheetsTable;
   audit_log: AuditLogTable;

@@ -75,11 +75,22 @@ export async function effectiveSheets(db: Db, contestId: string): Promise<Sheet[
   return (await effectiveSheetRows(db, contestId)).map(sheetFromRow);
 }
 
-/** The sheets in force with who entered them and whether they replace an earlier sheet (results table, workbook). */
+/** A sheet row with who entered it and whether it replaces an earlier sheet (results table, workbook). */
+export function recordedSheet(row: ScoreSheetRow): RecordedSheet {
+  return { ...sheetFromRow(row), enteredBy: row.entered_by, corrected: row.supersedes_id !== null };
+}
+
 export async function effectiveRecordedSheets(db: Db, contestId: string): Promise<RecordedSheet[]> {
-  return (await effectiveSheetRows(db, contestId)).map((row) => ({
-    ...sheetFromRow(row),
-    enteredBy: row.entered_by,
-    corrected: row.supersedes_id !== null,
-  }));
+  return (await effectiveSheetRows(db, contestId)).map(recordedSheet);
+}
+
+/** Rows in force by presenter and judge, as the live state's reveal records name them (by id). */
+export function sheetIdsInForce(rows: readonly ScoreSheetRow[]): Map<string, Map<string, { id: string }>> {
+  const byPresenter = new Map<string, Map<string, { id: string }>>();
+  for (const row of rows) {
+    let byJudge = byPresenter.get(row.presenter_key);
+    if (!byJudge) byPresenter.set(row.presenter_key, (byJudge = new Map()));
+    byJudge.set(row.judge_key, { id: String(row.id) });
+  }
+  return byPresenter;
 }

@@ -24,6 +24,9 @@ export function frozenChange(before: ContestDefinition, after: ContestDefinition
   if (!same(before.judges, after.judges)) return '评委名单';
   const people = (c: ContestDefinition) => c.presenters.map((p) => [p.key, p.order, [...p.recused].sort()]);
   if (!same(people(before), people(after))) return '选手名单、出场顺序或回避关系';
+  // marked by the host during the contest: an edit keeps them as they are
+  const absences = (c: ContestDefinition) => c.presenters.map((p) => [p.key, [...p.absent].sort()]);
+  if (!same(absences(before), absences(after))) return '评委缺席记录';
   return null;
 }
 

@@ -42,7 +42,10 @@ export interface Presenter {
   topic: string;
   /** running-order number as written in the file, or null when the file order is the running order */
   order: number | null;
+  /** judges who must not score this presenter (回避), known before the contest */
   recused: string[];
+  /** judges the host marked absent (缺席) for this presenter during the contest: not expected, like the recused */
+  absent: string[];
 }
 
 export interface Judge {
@@ -58,6 +61,18 @@ export interface ContestDefinition {
   presenters: Presenter[];
   judges: Judge[];
 }
+
+/** Why a judge has no say on a presenter: recused (回避), marked absent (缺席), or null when they are expected to score. */
+export type SeatExclusion = 'recused' | 'absent';
+
+export function seatExclusion(presenter: Pick<Presenter, 'recused' | 'absent'>, judge: string): SeatExclusion | null {
+  if (presenter.recused.includes(judge)) return 'recused';
+  if (presenter.absent.includes(judge)) return 'absent';
+  return null;
+}
+
+/** The judge is expected to score the presenter: neither recused nor absent. */
+export const expectsJudge = (presenter: Pick<Presenter, 'recused' | 'absent'>, judge: string): boolean => seatExclusion(presenter, judge) === null;
 
 /** One judge's effective sheet for one presenter: item values by criterion key. */
 export interface Sheet {

@@ -1,4 +1,4 @@
-import type { ContestDefinition } from './contest.ts';
+import { expectsJudge, seatExclusion, type ContestDefinition } from './contest.ts';
 import type { Exact } from './exact.ts';
 import { sheetItemsProblem, sheetTotal } from './scoring.ts';
 
@@ -107,7 +107,8 @@ export type LiveErrorCode =
   | 'already_submitted'
   | 'recused'
   | 'out_of_range' // an item outside 0..max or off its step
-  | 'not_finished'; // the awards before every turn is decided
+  | 'not_finished' // the awards before every turn is decided
+  | 'correction_pending'; // the ranking or the awards while a correction has not been revealed again
 
 export interface NewSheetPlan {
   presenter: string;
@@ -125,14 +126,14 @@ export interface AuditEvent {
   detail?: Record<string, unknown>;
 }
 
-/** A judge excused from a presenter (absent, left early): from then on treated as recused from them. */
-export interface NewRecusal {
+/** A judge marked absent (缺席) for a presenter (left early, no phone, no paper): from then on not expected there, like the recused. */
+export interface NewAbsence {
   presenter: string;
   judge: string;
 }
 
 export type Decision =
-  | { ok: true; state: LiveState; sheet: NewSheetPlan | null; recusal?: NewRecusal; audit: AuditEvent[] }
+  | { ok: true; state: LiveState; sheet: NewSheetPlan | null; absence?: NewAbsence; audit: AuditEvent[] }
   | { ok: false; code: LiveErrorCode; message: string };
 
 export function initialLiveState(contest: ContestDefinition): LiveState {
@@ -156,10 +157,26 @@ function stopClock(clock: Clock, now: number): Clock {
   return { runningSince: null, elapsedMs: clockElapsedMs(clock, now) };
 }
 
-/** Non-recused judges of a presenter, in list order. */
+/** The judges expected to score a presenter (neither recused nor absent), in list order. */
 export function expectedJudges(contest: ContestDefinition, presenter: string): string[] {
   const p = contest.presenters.find((x) => x.key === presenter);
-  return p ? contest.judges.filter((j) => !p.recused.includes(j.key)).map((j) => j.key) : [];
+  return p ? contest.judges.filter((j) => expectsJudge(p, j.key)).map((j) => j.key) : [];
+}
+
+/**
+ * A revealed turn whose sheets in force are not the ones the projector showed (a reopened sheet
+ * was replaced, or a paper sheet came in late): the host owes the hall a re-reveal.
+ */
+export function correctionPending(turn: TurnState, inForce: ReadonlyMap<string, { id: string }> | undefined): boolean {
+  const shown = turn.revealed?.sheetIds;
+  if (!shown) return false;
+  const now = inForce ?? new Map<string, { id: string }>();
+  return now.size !== Object.keys(shown).length || [...now].some(([judge, sheet]) => shown[judge] !== sheet.id);
+}
+
+/** The presenters whose correction the projector has not shown yet, in running order. */
+export function owedReveals(contest: ContestDefinition, state: LiveState, sheets: ReadonlyMap<string, ReadonlyMap<string, { id: string }>>): string[] {
+  return contest.presenters.filter((p) => state.turns[p.key] && correctionPending(state.turns[p.key]!, sheets.get(p.key))).map((p) => p.key);
 }
 
 const refuse = (code: LiveErrorCode, message: string): Decision => ({ ok: false, code, message });
@@ -205,9 +222,22 @@ export function decide(
     return accept(next({ turns: withTurn(key, { ...turn, clock }) }, true), [{ action: command.type, presenter: key, detail: { elapsedMs: clock.elapsedMs } }]);
   }
 
+  // The ranking and the awards are computed from revealed sheets: with a correction not revealed
+  // again they would show (and hand out awards on) numbers the results no longer have.
+  const owedRefusal = (showing: string): Decision | null => {
+    const owed = owedReveals(contest, state, sheets);
+    if (owed.length === 0) return null;
+    const names = owed.map((key) => presenterOf(key)!.name).join(', ');
+    return refuse('correction_pending', `${names}: a corrected score is not on the projector yet; reveal again (turn:reveal) before showing ${showing}`);
+  };
+
   if (command.type === 'screen:show') {
     if (command.screen === 'turn' && state.current === null) return refuse('invalid_transition', 'no presenter has been on stage yet');
     if (command.screen === 'awards' && state.awardsShown === 0) return refuse('invalid_transition', 'no award has been revealed yet');
+    if (command.screen === 'ranking' || command.screen === 'awards') {
+      const owed = owedRefusal(command.screen === 'ranking' ? 'the ranking' : 'the awards');
+      if (owed) return owed;
+    }
     return accept(next({ screen: command.screen }, true), [{ action: 'screen:show', detail: { screen: command.screen } }]);
   }
 
@@ -216,6 +246,8 @@ export function decide(
     if (open.length > 0) return refuse('not_finished', `awards come after every turn is revealed or skipped; ${open.length} still open (first: ${open[0]!.name})`);
     if (contest.rules.awards.length === 0) return refuse('invalid_transition', 'this contest has no awards');
     if (state.awardsShown >= contest.rules.awards.length) return refuse('invalid_transition', 'every award is already shown');
+    const owed = owedRefusal('the awards');
+    if (owed) return owed;
     const awardsShown = state.awardsShown + 1;
     return accept(next({ screen: 'awards', awardsShown }, true), [{ action: 'awards:reveal', detail: { shown: awardsShown } }]);
   }
@@ -289,14 +321,16 @@ export function decide(
     }
     case 'judge:excuse': {
       // A judge who is absent (left early, phone and paper both unavailable) would leave the
-      // presenter incomplete and unranked for ever; excusing them counts them as recused here.
+      // presenter incomplete and unranked for ever; marked absent, they are not expected there
+      // (counted like a recused judge), and every page says 缺席 rather than 回避.
       const judge = judgeOf(command.judge);
       if (!judge) return refuse('not_found', `no judge "${command.judge}" in this contest`);
-      if (presenter.recused.includes(judge.key)) return refuse('invalid_transition', `${judge.name} is already recused from ${presenter.name}`);
+      const excluded = seatExclusion(presenter, judge.key);
+      if (excluded) return refuse('invalid_transition', `${judge.name} is already ${excluded === 'recused' ? 'recused (回避)' : 'marked absent (缺席)'} for ${presenter.name}`);
       if (sheets.get(presenter.key)?.has(judge.key)) return refuse('already_submitted', `${judge.name} has a sheet for ${presenter.name}; reopen it instead`);
       // a revealed turn's board must not change without a reveal: excuse before revealing
       if (turn.phase === 'revealed') return refuse('invalid_transition', `${presenter.name} is already revealed; excuse absent judges before the reveal`);
-      const panelLeft = contest.judges.filter((j) => j.panel === judge.panel && j.key !== judge.key && !presenter.recused.includes(j.key));
+      const panelLeft = contest.judges.filter((j) => j.panel === judge.panel && j.key !== judge.key && expectsJudge(presenter, j.key));
       if (panelLeft.length === 0) return refuse('invalid_transition', `${judge.name} is the last judge of their panel for ${presenter.name}; the panel would have no score`);
       const remaining = expectedJudges(contest, presenter.key).filter((j) => j !== judge.key);
       const complete = remaining.every((j) => sheets.get(presenter.key)?.has(j));
@@ -307,14 +341,16 @@ export function decide(
         ok: true,
         state: next({ turns: withTurn(presenter.key, { ...turn, phase }) }, true),
         sheet: null,
-        recusal: { presenter: presenter.key, judge: judge.key },
+        absence: { presenter: presenter.key, judge: judge.key },
         audit,
       };
     }
     case 'sheet:submit': {
       const judge = judgeOf(command.judge);
       if (!judge) return refuse('not_found', `no judge "${command.judge}" in this contest`);
-      if (presenter.recused.includes(judge.key)) return refuse('recused', `${judge.name} is recused (回避) from ${presenter.name}`);
+      const excluded = seatExclusion(presenter, judge.key);
+      if (excluded === 'recused') return refuse('recused', `${judge.name} is recused (回避) from ${presenter.name}`);
+      if (excluded === 'absent') return refuse('recused', `${judge.name} is marked absent (缺席) for ${presenter.name} and does not score them`);
       const existing = sheets.get(presenter.key)?.get(judge.key) ?? null;
       const reopenReason = Object.hasOwn(turn.reopened, judge.key) ? turn.reopened[judge.key] : undefined;
       if (existing && reopenReason === undefined) {

@@ -12,8 +12,8 @@ import type {
   Reveal,
 } from '../protocol.ts';
 import { PROTOCOL_VERSION } from '../protocol.ts';
-import type { ContestDefinition, Criterion, Sheet } from './contest.ts';
-import { expectedJudges, type EffectiveSheets, type LiveState, type SheetRecord, type TurnState } from './live.ts';
+import { seatExclusion, type ContestDefinition, type Criterion, type Sheet } from './contest.ts';
+import { correctionPending, expectedJudges, type EffectiveSheets, type LiveState, type SheetRecord, type TurnState } from './live.ts';
 import { computeResults, type PresenterResult } from './scoring.ts';
 
 /**
@@ -100,10 +100,12 @@ export function board(view: LiveView): Board {
   if (current && turn?.revealed) {
     const result = results.find((r) => r.presenter === current)!;
     const byId = new Map(Object.entries(turn.revealed.sheetIds).map(([judge, id]) => [judge, view.sheetsById.get(id)]));
+    const presenter = contest.presenters.find((p) => p.key === current)!;
     reveal = {
       presenter: current,
       panels: result.panels.map((panel) => {
         const seats = contest.judges.filter((j) => j.panel === panel.panel).map((j) => j.key);
+        const scored = new Set(panel.scores.map((s) => s.judge));
         return {
           panel: panel.panel,
           score: panel.rounded,
@@ -113,6 +115,8 @@ export function board(view: LiveView): Board {
             dropped: s.dropped,
             corrected: byId.get(s.judge) ? isCorrection(byId.get(s.judge)!) : false,
           })),
+          // the projector says why a seat has no total rather than leaving a gap
+          unscored: seats.flatMap((judge, i) => (scored.has(judge) ? [] : [{ seat: i + 1, reason: seatExclusion(presenter, judge) ?? ('missing' as const) }])),
         };
       }),
       final: result.rounded,
@@ -171,10 +175,17 @@ export function judgeSnapshot(view: LiveView, judgeKey: string): JudgeSnapshot {
     presenters: presenterInfos(contest).map((info) => {
       const p = contest.presenters.find((x) => x.key === info.key)!;
       const turn = state.turns[p.key]!;
-      const recused = p.recused.includes(judgeKey);
+      const excluded = seatExclusion(p, judgeKey);
       const has = view.effective.get(p.key)?.has(judgeKey) ?? false;
       const reopenReason = Object.hasOwn(turn.reopened, judgeKey) ? turn.reopened[judgeKey]! : null;
-      return { ...info, phase: turn.phase, recused, canSubmit: !recused && (has ? reopenReason !== null : turn.phase === 'scoring'), reopenReason };
+      return {
+        ...info,
+        phase: turn.phase,
+        recused: excluded === 'recused',
+        absent: excluded === 'absent',
+        canSubmit: excluded === null && (has ? reopenReason !== null : turn.phase === 'scoring'),
+        reopenReason,
+      };
     }),
     sheets: own.map((s) => ({ presenter: s.presenter, items: itemsText(contest, s), total: s.total.toString(), at: s.createdAt, enteredBy: s.enteredBy, corrected: isCorrection(s) })),
   };
@@ -188,7 +199,10 @@ export function hostSnapshot(view: LiveView, connectedJudges: ReadonlySet<string
     ...base(view),
     role: 'host',
     turnsVersion: state.turnsVersion,
-    presenters: presenterInfos(contest).map((info) => ({ ...info, recused: contest.presenters.find((p) => p.key === info.key)!.recused })),
+    presenters: presenterInfos(contest).map((info) => {
+      const p = contest.presenters.find((x) => x.key === info.key)!;
+      return { ...info, recused: p.recused, absent: p.absent };
+    }),
     judges: contest.judges.map((j) => ({ key: j.key, name: j.name, panel: j.panel, connected: connectedJudges.has(j.key) })),
     turns: contest.presenters.map((p) => {
       const turn = state.turns[p.key]!;
@@ -198,7 +212,7 @@ export function hostSnapshot(view: LiveView, connectedJudges: ReadonlySet<string
         clock: clockInfo(contest, turn),
         reopened: Object.entries(turn.reopened).map(([judge, reason]) => ({ judge, reason })),
         revealCount: turn.revealed?.count ?? 0,
-        correctionPending: correctionPending(view, p.key),
+        correctionPending: correctionPending(turn, view.effective.get(p.key)),
       };
     }),
     sheets: effective.map((s) => ({
@@ -223,12 +237,4 @@ export function hostSnapshot(view: LiveView, connectedJudges: ReadonlySet<string
     awardLevels: contest.rules.awards.map((a) => a.name),
     awardsShown: state.awardsShown,
   };
-}
-
-/** A revealed turn whose sheets in force are not the ones the projector showed. */
-function correctionPending(view: LiveView, presenter: string): boolean {
-  const shown = view.state.turns[presenter]!.revealed?.sheetIds;
-  if (!shown) return false;
-  const now = view.effective.get(presenter) ?? new Map<string, SheetRecord>();
-  return now.size !== Object.keys(shown).length || [...now].some(([judge, sheet]) => shown[judge] !== sheet.id);
 }

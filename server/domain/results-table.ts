@@ -1,5 +1,5 @@
 import type { ResultsJudgeCell, ResultsRow, ResultsTable } from '../admin-api.ts';
-import { groupBy, inRunningOrder, type ContestDefinition, type Sheet } from './contest.ts';
+import { groupBy, inRunningOrder, seatExclusion, type ContestDefinition, type Sheet } from './contest.ts';
 import { criterionInfo, itemsText } from './projections.ts';
 import { computeResults } from './scoring.ts';
 
@@ -21,7 +21,8 @@ export interface RecordedSheet extends Sheet {
   corrected: boolean;
 }
 
-export function resultsTable(contest: ContestDefinition, sheets: readonly RecordedSheet[], generatedAt: Date): ResultsTable {
+/** `owedReveals`: the presenters whose correction the projector has not shown yet (domain/live.ts owedReveals). */
+export function resultsTable(contest: ContestDefinition, sheets: readonly RecordedSheet[], generatedAt: Date, owedReveals: readonly string[] = []): ResultsTable {
   const { rules } = contest;
   const running = inRunningOrder(contest.presenters);
   // the number drawn or typed (a withdrawal leaves a gap the sheets must show), else the place in the list
@@ -45,15 +46,16 @@ export function resultsTable(contest: ContestDefinition, sheets: readonly Record
           panel: panel.key,
           score: panelResult.rounded,
           judges: judgesOf(panel.key).map((judge): ResultsJudgeCell => {
-            const recused = presenter.recused.includes(judge.key);
-            // the core's view of this judge's sheet: present only when it counted (not recused, submitted)
+            const excluded = seatExclusion(presenter, judge.key);
+            // the core's view of this judge's sheet: present only when it counted (expected, submitted)
             const scored = panelResult.scores.find((s) => s.judge === judge.key);
             const sheet = scored ? sheetOf.get(`${presenter.key}\u0000${judge.key}`) : undefined;
             return {
               judge: judge.key,
               total: scored ? scored.total.toString() : null,
               dropped: scored?.dropped ?? null,
-              recused,
+              recused: excluded === 'recused',
+              absent: excluded === 'absent',
               enteredBy: sheet?.enteredBy ?? null,
               corrected: sheet?.corrected ?? false,
               items: sheet ? itemsText(contest, sheet) : null,
@@ -82,5 +84,6 @@ export function resultsTable(contest: ContestDefinition, sheets: readonly Record
       judges: judgesOf(p.key).map((j) => ({ key: j.key, name: j.name })),
     })),
     rows,
+    owedReveals: [...owedReveals],
   };
 }

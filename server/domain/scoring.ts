@@ -1,4 +1,4 @@
-import { inRunningOrder, type ContestDefinition, type Criterion, type Panel, type Rules, type Sheet } from './contest.ts';
+import { expectsJudge, inRunningOrder, type ContestDefinition, type Criterion, type Panel, type Rules, type Sheet } from './contest.ts';
 import { Exact, sum } from './exact.ts';
 
 /**
@@ -16,9 +16,9 @@ export interface JudgeScore {
 
 export interface PanelResult {
   panel: string;
-  /** the submitted totals of the panel's non-recused judges, in the order the judges are listed */
+  /** the submitted totals of the panel's expected judges (neither recused nor absent), in the order the judges are listed */
   scores: JudgeScore[];
-  /** non-recused judges of the panel: how many sheets make this panel complete */
+  /** expected judges of the panel (neither recused nor absent): how many sheets make this panel complete */
   expected: number;
   /** the mean of the kept totals, exact; null while no judge of the panel has submitted */
   score: Exact | null;
@@ -65,7 +65,8 @@ export function sheetItemsProblem(criteria: readonly Criterion[], items: Record<
 export function trimPanel(panel: Panel, totals: ReadonlyArray<{ judge: string; total: Exact }>): JudgeScore[] {
   const scores: JudgeScore[] = totals.map((t) => ({ judge: t.judge, total: t.total, dropped: null }));
   if (scores.length <= panel.dropHighest + panel.dropLowest) return scores;
-  // Ties between equal totals go by list position so the struck-out judge is the same every time.
+  // Ties between equal totals go by list position so the struck-out judge is the same every time:
+  // among equal lowest totals the first seat is dropped, among equal highest totals the last seat.
   const ascending = scores.map((s, index) => ({ s, index })).sort((a, b) => a.s.total.cmp(b.s.total) || a.index - b.index);
   for (let i = 0; i < panel.dropLowest; i++) ascending[i]!.s.dropped = 'lowest';
   for (let i = 0; i < panel.dropHighest; i++) ascending[ascending.length - 1 - i]!.s.dropped = 'highest';
@@ -85,7 +86,7 @@ function panelResult(rules: Rules, panel: Panel, judges: readonly string[], shee
 
 /**
  * Every presenter's result: ranked presenters first in rank order (equal ones in running order),
- * then the others in running order. Sheets of recused judges and of unknown presenters or judges
+ * then the others in running order. Sheets of recused or absent judges and of unknown presenters or judges
  * are ignored (the contest file and the live commands refuse them before they get here); two
  * sheets for the same presenter and judge are a caller's bug and throw.
  */
@@ -103,7 +104,7 @@ export function computeResults(contest: ContestDefinition, sheets: readonly Shee
   const results = running.map((presenter): PresenterResult => {
     const byJudge = sheetsByPresenter.get(presenter.key) ?? new Map<string, Sheet>();
     const panels = rules.panels.map((panel) => {
-      const judges = contest.judges.filter((j) => j.panel === panel.key && !presenter.recused.includes(j.key)).map((j) => j.key);
+      const judges = contest.judges.filter((j) => j.panel === panel.key && expectsJudge(presenter, j.key)).map((j) => j.key);
       return panelResult(rules, panel, judges, byJudge);
     });
     const complete = panels.every((p) => p.scores.length === p.expected);

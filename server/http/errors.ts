@@ -17,6 +17,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   already_submitted: 409,
   submission_conflict: 409,
   not_finished: 409,
+  correction_pending: 409,
   rate_limited: 429,
   db_unavailable: 503,
   internal: 500,

@@ -3,9 +3,11 @@ import type { AuditAnswer, AuditEntryView, ConsistencyAnswer, ResultsAnswer } fr
 import { listAudit, type AuditFilter } from '../db/audit.repository.ts';
 import type { DatabaseHandle } from '../db/connection.ts';
 import type { AuditEntry } from '../db/database.ts';
-import { effectiveRecordedSheets } from '../db/score-sheets.repository.ts';
+import { findLiveState } from '../db/live-state.repository.ts';
+import { effectiveRecordedSheets, effectiveSheetRows, recordedSheet, sheetIdsInForce } from '../db/score-sheets.repository.ts';
 import type { ContestDefinition } from '../domain/contest.ts';
 import { judgeConsistency } from '../domain/judge-consistency.ts';
+import { owedReveals } from '../domain/live.ts';
 import { resultsTable } from '../domain/results-table.ts';
 import { AppError } from '../errors.ts';
 import { CSV_TYPE, XLSX_TYPE } from '../import/templates.ts';
@@ -49,9 +51,13 @@ export async function resultsRoutes(app: FastifyInstance, deps: ResultsRoutesDep
     void reply.header('cache-control', 'no-store');
   });
 
+  /** the results, and the presenters whose corrected score the projector has not shown yet (the pages and the workbook warn) */
   const tableOf = async (id: string) => {
     const contest = await contestOr404(db, id);
-    return { contest, table: resultsTable(contest, await effectiveRecordedSheets(db.db, id), new Date()) };
+    const state = await findLiveState(db.db, id);
+    const rows = await effectiveSheetRows(db.db, id);
+    const owed = state ? owedReveals(contest, state, sheetIdsInForce(rows)) : [];
+    return { contest, table: resultsTable(contest, rows.map(recordedSheet), new Date(), owed) };
   };
 
   /** ?presenter=&judge=: each at most once, a key of this contest; any other parameter is refused */

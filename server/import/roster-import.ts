@@ -360,6 +360,8 @@ function presenterEntries(layout: Layout, rows: Work[], contest: ContestFile, no
     topic: cell(row, '题目'),
     order: running[i]!,
     recused: recused[i]!,
+    // judges the host marked absent (缺席) for a presenter already in the contest stay so
+    ...(before[i]?.absent?.length ? { absent: [...before[i]!.absent!] } : {}),
   }));
 }
 

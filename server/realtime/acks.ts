@@ -16,6 +16,7 @@ const ACK_CODE: Record<ErrorCode, AckErrorCode> = {
   out_of_range: 'out_of_range',
   submission_conflict: 'submission_conflict',
   not_finished: 'not_finished',
+  correction_pending: 'correction_pending',
   db_unavailable: 'db_unavailable',
   conflict: 'invalid_transition',
   rate_limited: 'forbidden',

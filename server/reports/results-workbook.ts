@@ -11,7 +11,8 @@ import { beijingTime } from './beijing-time.ts';
  *
  *   成绩汇总  the table: 序号, 出场顺序, 单位, 姓名, 题目, every judge's total grouped by panel, each
  *             panel's score, 最后得分, 名次, 奖项; dropped totals struck through in grey with a note
- *             saying which extreme; 回避 for a recused judge, — for a missing sheet
+ *             saying which extreme; 回避 for a recused judge, 缺席 for one marked absent, — for a
+ *             missing sheet; a warning under the table while a correction is not revealed again
  *   评分明细  one row per presenter × judge: every criterion, the total, 录入方式, 已更正
  *   说明      the rules the numbers were computed under, the marks used, the time it was made
  *
@@ -42,6 +43,7 @@ const CENTER: Partial<ExcelJS.Alignment> = { horizontal: 'center', vertical: 'mi
 
 export const DROPPED_NOTE = { highest: '去掉最高分', lowest: '去掉最低分' } as const;
 export const RECUSED_TEXT = '回避';
+export const ABSENT_TEXT = '缺席';
 export const MISSING_TEXT = '—';
 export const ENTERED_BY_TEXT = { judge: '评委', host: '主持人代录', import: '导入' } as const;
 
@@ -76,12 +78,23 @@ function styleHeader(cell: ExcelJS.Cell): void {
   cell.border = THIN;
 }
 
-/** a judge's total in 成绩汇总: the number, 回避, or —, with notes for a dropped, corrected or host-entered sheet */
+/** what stands in for the total of a judge who is not expected: 回避 or 缺席 (null: the judge is expected) */
+const excludedText = (j: ResultsJudgeCell): string | null => (j.recused ? RECUSED_TEXT : j.absent ? ABSENT_TEXT : null);
+
+/** the warning the workbook carries while the projector shows a presenter's old numbers */
+export function owedRevealWarning(table: ResultsTable): string | null {
+  if (table.owedReveals.length === 0) return null;
+  const names = table.owedReveals.map((key) => table.rows.find((r) => r.presenter === key)?.name ?? key).join('、');
+  return `注意：${names} 的评分已更正，但尚未在大屏重新公布；本表为更正后的成绩，与大屏所示不一致。请主持人重新公布后再下载。`;
+}
+
+/** a judge's total in 成绩汇总: the number, 回避, 缺席 or —, with notes for a dropped, corrected or host-entered sheet */
 function writeJudgeCell(cell: ExcelJS.Cell, j: ResultsJudgeCell): void {
   cell.border = THIN;
   cell.alignment = { horizontal: 'center', vertical: 'middle' };
-  if (j.recused) {
-    cell.value = RECUSED_TEXT;
+  const excluded = excludedText(j);
+  if (excluded) {
+    cell.value = excluded;
     cell.font = { color: { argb: GREY } };
     return;
   }
@@ -217,12 +230,21 @@ function summarySheet(workbook: ExcelJS.Workbook, table: ResultsTable): void {
   const after = SUMMARY_FIRST_ROW + table.rows.length + 1;
   ws.mergeCells(after, 1, after, lastColumn);
   ws.getCell(after, 1).value =
-    `注：灰色删除线为去掉的最高分、最低分（单元格批注注明）；“${RECUSED_TEXT}”为评委回避；“${MISSING_TEXT}”为未评分。` +
+    `注：灰色删除线为去掉的最高分、最低分（单元格批注注明）；“${RECUSED_TEXT}”为评委回避；“${ABSENT_TEXT}”为评委缺席（均不计入）；“${MISSING_TEXT}”为未评分。` +
     `最后得分 = Σ 评委组权重 × 评委组得分，精确计算后四舍五入保留 ${table.decimals} 位小数。`;
   ws.getCell(after, 1).alignment = { wrapText: true, vertical: 'top' };
   ws.getRow(after).height = 30;
   ws.mergeCells(after + 1, 1, after + 1, lastColumn);
   ws.getCell(after + 1, 1).value = `生成时间：${beijingTime(new Date(table.generatedAt))}（北京时间）`;
+  const warning = owedRevealWarning(table);
+  if (warning) {
+    ws.mergeCells(after + 2, 1, after + 2, lastColumn);
+    const cell = ws.getCell(after + 2, 1);
+    cell.value = warning;
+    cell.font = { bold: true, color: { argb: 'FFC00000' } };
+    cell.alignment = { wrapText: true, vertical: 'top' };
+    ws.getRow(after + 2).height = 30;
+  }
 }
 
 // ------------------------------------------------------------------------------------ 评分明细
@@ -294,7 +316,8 @@ function detailSheet(workbook: ExcelJS.Workbook, table: ResultsTable): void {
           if (value !== undefined) setDecimal(line.getCell(6 + i), value);
         });
         const total = line.getCell(totalColumn);
-        if (j.recused) total.value = RECUSED_TEXT;
+        const excluded = excludedText(j);
+        if (excluded) total.value = excluded;
         else if (j.total === null) total.value = MISSING_TEXT;
         else setDecimal(total, j.total);
         if (j.dropped) {
@@ -322,7 +345,9 @@ function notesSheet(workbook: ExcelJS.Workbook, table: ResultsTable, rules: Work
   ws.columns = [{ width: 16 }, { width: 90 }];
   const panelName = new Map(table.panels.map((p) => [p.key, p.name]));
   const ranked = table.rows.filter((r) => r.rank !== null).length;
+  const warning = owedRevealWarning(table);
   const lines: Array<[string, string]> = [
+    ...(warning ? [['注意', warning] as [string, string]] : []),
     ['比赛', table.title],
     ...table.panels.map((p): [string, string] => [
       `评委组：${p.name}`,
@@ -332,7 +357,7 @@ function notesSheet(workbook: ExcelJS.Workbook, table: ResultsTable, rules: Work
           : '；取全部评分的平均'),
     ]),
     ...table.criteria.map((c): [string, string] => [`评分项：${c.name}`, `满分 ${c.max} 分，最小单位 ${c.step} 分`]),
-    ['评委总分', '各评分项之和；回避的评委不计入'],
+    ['评委总分', '各评分项之和；回避或缺席的评委不计入'],
     ['最后得分', `Σ 评委组权重 × 评委组得分，全程精确计算，最后四舍五入保留 ${table.decimals} 位小数`],
     [
       '名次',
@@ -343,7 +368,7 @@ function notesSheet(workbook: ExcelJS.Workbook, table: ResultsTable, rules: Work
     ...(rules.awards.length > 0
       ? [['奖项', rules.awards.map((a) => `${a.name} ${a.count === null ? '其余' : `${a.count} 名`}`).join('，') + '；名次并列跨越奖项分界时均获较高奖项'] as [string, string]]
       : []),
-    ['标记', `灰色删除线：去掉的最高分或最低分（批注注明）；“${RECUSED_TEXT}”：评委回避；“${MISSING_TEXT}”：未评分；批注“已更正”：主持人退回后重新提交`],
+    ['标记', `灰色删除线：去掉的最高分或最低分（批注注明）；“${RECUSED_TEXT}”：评委回避；“${ABSENT_TEXT}”：评委缺席（主持人标记）；“${MISSING_TEXT}”：未评分；批注“已更正”：主持人退回后重新提交`],
     ['完成情况', `${table.rows.length} 名选手，${ranked} 名已排名，${table.rows.length - ranked} 名评分未完成`],
     ['生成时间', `${beijingTime(new Date(table.generatedAt))}（北京时间）`],
   ];
@@ -352,6 +377,7 @@ function notesSheet(workbook: ExcelJS.Workbook, table: ResultsTable, rules: Work
     row.getCell(1).value = k;
     row.getCell(1).font = { bold: true };
     row.getCell(2).value = v;
+    if (warning && i === 0) row.getCell(2).font = { bold: true, color: { argb: 'FFC00000' } };
     row.getCell(2).alignment = { wrapText: true, vertical: 'top' };
     row.getCell(1).alignment = { vertical: 'top' };
   });

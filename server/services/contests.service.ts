@@ -236,7 +236,7 @@ export async function updateContest(
   });
 }
 
-/** A new contest with the same rules, presenters and judges, without scores and with new links. */
+/** A new contest with the same rules, presenters (and recusals) and judges, without scores, absences or the old links. */
 export async function copyContest(db: Kysely<Database>, linkSecret: string, id: string): Promise<string> {
   const definition = await findContest(db, id);
   if (!definition) throw new AppError('not_found', `no contest ${id}`);
@@ -247,7 +247,9 @@ export async function copyContest(db: Kysely<Database>, linkSecret: string, id: 
     if (title.length + ch.length > 200) break;
     title += ch;
   }
-  return createContest(db, linkSecret, { definition: { ...definition, title }, sheets: [] }, 'admin', { copiedFrom: id });
+  // judges marked absent (缺席) were absent on that day, not in the copy
+  const presenters = definition.presenters.map((p) => ({ ...p, absent: [] }));
+  return createContest(db, linkSecret, { definition: { ...definition, title, presenters }, sheets: [] }, 'admin', { copiedFrom: id });
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { appendAudit } from '../db/audit.repository.ts';
 import { DEFAULT_DATABASE_TIMEOUT_MS } from '../config.ts';
-import { findContest, insertRecusal } from '../db/contests.repository.ts';
+import { findContest, insertAbsence } from '../db/contests.repository.ts';
 import type { Database, ScoreSheetRow } from '../db/database.ts';
 import { findLiveState, insertLiveState, lockLiveState, saveLiveState } from '../db/live-state.repository.ts';
 import { findSheetBySubmission, insertSheet, sheetFromRow } from '../db/score-sheets.repository.ts';
@@ -73,9 +73,9 @@ function addSheet(live: LiveContest, sheet: SheetRecord): void {
   if (!current || Number(sheet.id) > Number(current.id)) byJudge.set(sheet.judge, sheet);
 }
 
-function withRecusal(contest: ContestDefinition, presenter: string, judge: string): ContestDefinition {
-  const recused = (p: ContestDefinition['presenters'][number]) => contest.judges.filter((j) => p.recused.includes(j.key) || j.key === judge).map((j) => j.key);
-  return { ...contest, presenters: contest.presenters.map((p) => (p.key === presenter ? { ...p, recused: recused(p) } : p)) };
+function withAbsence(contest: ContestDefinition, presenter: string, judge: string): ContestDefinition {
+  const absent = (p: ContestDefinition['presenters'][number]) => contest.judges.filter((j) => p.absent.includes(j.key) || j.key === judge).map((j) => j.key);
+  return { ...contest, presenters: contest.presenters.map((p) => (p.key === presenter ? { ...p, absent: absent(p) } : p)) };
 }
 
 const sameItems = (a: Record<string, Exact>, b: Record<string, Exact>) =>
@@ -294,7 +294,7 @@ export class LiveContests {
           });
           stored = sheetRecord(row);
         }
-        if (decision.recusal) await insertRecusal(trx, contestId, decision.recusal.presenter, decision.recusal.judge);
+        if (decision.absence) await insertAbsence(trx, contestId, decision.absence.presenter, decision.absence.judge);
         await saveLiveState(trx, contestId, decision.state);
         for (const event of decision.audit) {
           await appendAudit(trx, {
@@ -320,7 +320,7 @@ export class LiveContests {
     // Committed: now, and only now, the contest in memory moves on and listeners hear of it.
     live.state = decision.state;
     if (stored) addSheet(live, stored);
-    if (decision.recusal) live.contest = withRecusal(live.contest, decision.recusal.presenter, decision.recusal.judge);
+    if (decision.absence) live.contest = withAbsence(live.contest, decision.absence.presenter, decision.absence.judge);
     this.#notify(contestId);
     return stored ? receipt(stored, false, live.state.version) : { version: live.state.version };
   }

@@ -345,6 +345,44 @@ describe.sequential('an organiser prepares, runs and files the demo contest thro
     expect(pdf.toString('latin1').match(/\/Type\s*\/Page[^s]/g)!.length).toBeGreaterThanOrEqual(1 + DEMO.rules.panels.length + DEMO.judges.length);
   });
 
+  test('while a correction is not revealed again, the results page and the signature sheets say the projector shows the old score', async () => {
+    const links = await api<LinksAnswer>(`/contests/${contestId}/links`);
+    const connect = (url: string): Socket => io(server.url, { auth: { token: new URL(url).hash.replace('#token=', '') }, transports: ['websocket'] });
+    const host = connect(links.hostUrl);
+    const judge = connect(links.judges.find((j) => j.key === 'm1')!.url);
+    let snapshot: HostSnapshot | null = null;
+    host.on('state:snapshot', (s) => (snapshot = s as HostSnapshot));
+    const hostDo = async (event: string, payload: Record<string, unknown>) => {
+      const answer = (await host.emitWithAck(event, { ...payload, turnsVersion: snapshot!.turnsVersion })) as AckResult<{ version: number }>;
+      expect(answer, event).toMatchObject({ ok: true });
+      await eventually(() => snapshot!.version >= (answer as { version: number }).version).toBe(true);
+    };
+    try {
+      await eventually(() => snapshot !== null).toBe(true);
+      const presenter = DEMO.presenters[0]!;
+      // m1 asks to correct their sheet and sends the same values again: the numbers stay, but the projector has not shown this sheet
+      await hostDo('sheet:reopen', { presenter: presenter.key, judge: 'm1', reason: '评委申请更正' });
+      const score = DEMO.scores!.find((x) => x.presenter === presenter.key && x.judge === 'm1')!;
+      const items = Object.fromEntries(Object.entries(score.items).map(([k, v]) => [k, String(v)]));
+      expect(await judge.emitWithAck('sheet:submit', { presenter: presenter.key, items, submissionId: 'e2e-correction-m1' })).toMatchObject({ ok: true });
+      await eventually(() => snapshot!.turns.find((t) => t.presenter === presenter.key)!.correctionPending).toBe(true);
+
+      await page.goto(`${server.url}/admin/contests/${contestId}/results`);
+      await eventually(() => page.getByTestId('results-owed').innerText()).toContain(`${presenter.name} 的评分已更正，但尚未在大屏重新公布`);
+      await screenshot(page, 'admin-results-owed');
+      await page.goto(`${server.url}/admin/contests/${contestId}/print`);
+      await eventually(() => page.getByTestId('print-owed').first().innerText()).toContain('尚未在大屏重新公布');
+
+      await hostDo('turn:reveal', { presenter: presenter.key });
+      await page.goto(`${server.url}/admin/contests/${contestId}/results`);
+      await page.getByTestId('results-table').waitFor();
+      expect(await page.getByTestId('results-owed').count()).toBe(0);
+    } finally {
+      host.close();
+      judge.close();
+    }
+  });
+
   test('finds the draw and the sheets in the audit log, and each judge in the consistency view', async () => {
     await page.goto(`${server.url}/admin/contests/${contestId}/audit`);
     await page.getByTestId('audit-table').waitFor();

@@ -78,7 +78,7 @@ class Client<S extends Snapshot> {
   }
 }
 
-type HostCommand = 'turn:start' | 'turn:open-scoring' | 'turn:close' | 'turn:reveal' | 'turn:skip' | 'clock:pause' | 'clock:resume' | 'sheet:reopen' | 'screen:show' | 'awards:reveal-next';
+type HostCommand = 'turn:start' | 'turn:open-scoring' | 'turn:close' | 'turn:reveal' | 'turn:skip' | 'clock:pause' | 'clock:resume' | 'sheet:reopen' | 'judge:excuse' | 'screen:show' | 'awards:reveal-next';
 
 class Host extends Client<HostSnapshot> {
   /** sends a command made against the latest snapshot, and waits for the snapshot it leads to */
@@ -343,9 +343,11 @@ describe('the projector during a contest', () => {
     // 主评委: seats 1–7 in order, each showing that judge's total
     expect(seatsOf('main').map((c) => c.seat)).toEqual([1, 2, 3, 4, 5, 6, 7]);
     expect(seatsOf('main').map((c) => c.value)).toEqual(MAIN.map(totalOf));
-    // 测评: e09 is recused from p01, so seat 9 is not there
+    // 测评: e09 is recused from p01, so seat 9 has no total, and says why
     expect(seatsOf('eval').map((c) => c.seat)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 10, 11, 12, 13, 14, 15]);
     expect(seatsOf('eval').map((c) => c.value)).toEqual(EVAL.filter((k) => k !== 'e09').map(totalOf));
+    const unscored = await page.$$eval('[data-testid=unscored]', (els) => els.map((el) => [el.getAttribute('data-seat'), el.getAttribute('data-reason'), el.textContent!.replace(/\s+/g, '')]));
+    expect(unscored).toEqual([['9', 'recused', '9号回避']]);
 
     const struck = cards.flatMap((c) => c.totals.filter((t) => t.struck).map((t) => `${c.panel}:${t.seat}:${t.dropped}:${t.label}`));
     expect(struck.sort()).toEqual(['eval:11:highest:去掉最高分', 'eval:14:lowest:去掉最低分', 'main:5:highest:去掉最高分', 'main:6:lowest:去掉最低分']);
@@ -400,9 +402,18 @@ describe('the projector during a contest', () => {
     // p01's reveal fades out as p02 comes on, and is gone
     await page.waitForSelector('[data-testid=view-reveal]', { state: 'detached', timeout: 2_000 });
     await host.command('turn:open-scoring', { presenter: 'p02' });
-    await Promise.all(Object.entries(totalsFor('p02', 2)).map(([key, total]) => judge(key).submit('p02', total)));
+    // e04 has left the hall: everyone else scores, the host marks e04 absent, which closes the turn
+    await Promise.all(Object.entries(totalsFor('p02', 2)).filter(([key]) => key !== 'e04').map(([key, total]) => judge(key).submit('p02', total)));
+    await host.command('judge:excuse', { presenter: 'p02', judge: 'e04', reason: '评委临时离场' });
     await host.until((s) => s.turns.find((t) => t.presenter === 'p02')?.phase === 'closed');
     await host.command('turn:reveal', { presenter: 'p02' });
+    // the projector says seat 4 of 测评 was absent (缺席), not recused, rather than leaving a gap
+    await view('reveal', '[data-presenter=p02]');
+    const absent = page.locator('[data-testid=reveal-panel-eval] [data-testid=unscored]');
+    expect(await absent.evaluateAll((els) => els.map((el) => [el.getAttribute('data-seat'), el.getAttribute('data-reason')]))).toEqual([['4', 'absent']]);
+    expect(await absent.innerText()).toContain('缺席');
+    await settled();
+    await shoot('display-reveal-absent');
     await runTurn('p03', totalsFor('p03', -3));
 
     await host.command('screen:show', { screen: 'ranking' });

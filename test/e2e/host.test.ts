@@ -8,6 +8,7 @@ import type { AckResult, SheetReceipt } from '../../server/protocol.ts';
 import { tokenOf } from '../helpers/contest-driver.ts';
 import { startServer, type ServerProcess } from '../helpers/server-process.ts';
 import { TEST_ADMIN_TOKEN } from '../helpers/app.ts';
+import { expectAccessible } from './accessibility.ts';
 import { demoLinks, launchBrowser, screenshot, type DemoLinks } from './browser.ts';
 
 /**
@@ -228,7 +229,10 @@ describe('host console', () => {
       await excuse.locator('textarea').fill('评委临时离场');
       await excuse.getByTestId('confirm').click();
       await excuse.waitFor({ state: 'detached' });
-      await eventually(() => tile(judge).getAttribute('data-state')).toBe('recused');
+      // absent, not recused: the tile says 缺席
+      await eventually(() => tile(judge).getAttribute('data-state')).toBe('absent');
+      expect(await tile(judge).innerText()).toContain('缺席');
+      expect(await tile(judge).innerText()).not.toContain('回避');
     }
     await eventually(panelCounts).toEqual(['主评委 7/7', '测评打分 13/13']);
   }, 90_000);
@@ -298,7 +302,7 @@ describe('host console', () => {
     await other.close();
   }, 60_000);
 
-  test('undo sends a presenter started by mistake back to waiting; skip marks one absent, and undo brings them back', async () => {
+  test('undo sends a presenter started by mistake back to waiting; skip marks one a no-show (弃权), and undo brings them back', async () => {
     // p03 is presenting after the two-console race
     await page.getByTestId('undo').click();
     const confirm = page.getByTestId('confirm-undo');
@@ -310,16 +314,17 @@ describe('host console', () => {
     await eventually(() => nextLabel()).toBe('开始汇报');
     await eventually(() => page.getByTestId('focus-name').innerText()).toBe('桥驿镇党委书记');
 
-    // 3号 is absent
+    // 3号 does not appear
     await page.getByTestId('skip').click();
     await eventually(() => rowPhase('p03')).toBe('skipped');
+    expect(await page.locator('[data-testid=running-order] [data-presenter=p03] .phase').innerText()).toBe('弃权');
     await eventually(() => page.getByTestId('focus-name').innerText()).toBe('区行政审批局党组书记');
     await eventually(() => nextLabel()).toBe('开始汇报');
 
     // … then turns up after all: select the row, undo the skip
     await page.locator('[data-testid=running-order] [data-presenter=p03]').click();
     await eventually(() => page.getByTestId('focus-name').innerText()).toBe('桥驿镇党委书记');
-    await eventually(() => page.getByTestId('undo').innerText()).toContain('撤回缺席');
+    await eventually(() => page.getByTestId('undo').innerText()).toContain('撤回弃权');
     await screenshot(page, 'host-9-skipped');
     await page.getByTestId('undo').click();
     await page.getByTestId('confirm-undo').getByTestId('confirm').click();
@@ -401,13 +406,48 @@ describe('host console', () => {
     await nextButton().click();
     await eventually(() => nextLabel()).toBe('下一位：4号 区行政审批局党组书记');
 
-    // everyone after 3号 is absent: the skip button always names the presenter it skips
+    // a correction after the reveal (the trial run's case): the host looks at 1号, reopens m2's
+    // sheet, m2 resubmits, and the host goes back to the live turn
+    await page.locator('[data-testid=running-order] [data-presenter=p01]').click();
+    await eventually(() => page.getByTestId('focus-name').innerText()).toBe('乌山街道党工委书记');
+    await tile('m2').getByRole('button', { name: '重开' }).click();
+    const reopen = page.getByTestId('reopen-dialog');
+    await reopen.waitFor();
+    await reopen.locator('textarea').fill('评委反映第三项误填');
+    await reopen.getByTestId('confirm').click();
+    await reopen.waitFor({ state: 'detached' });
+    const banner = page.getByTestId('owed-banner');
+    await eventually(() => banner.innerText()).toContain('1号 乌山街道党工委书记：已重开 市委组织部评委 的评分，等待重新提交');
+    await submit('m2', 'p01', { topic: '10', measures: '10', results: '10', delivery: '10' });
+    await page.getByRole('button', { name: '回到当前出场' }).click();
+    await eventually(() => page.getByTestId('focus-name').innerText()).toBe('桥驿镇党委书记');
+    // wherever the host looks, the owed re-reveal is on screen; the running order does not say 已公布
+    await eventually(() => banner.innerText()).toContain('1号 乌山街道党工委书记：评分已更正，大屏仍显示旧分数。');
+    expect(await banner.innerText()).toContain('重新公布之前，大屏不能显示排名和颁奖。');
+    expect(await page.locator('[data-testid=running-order] [data-presenter=p01]').getAttribute('data-owed')).toBe('true');
+    expect(await page.locator('[data-testid=running-order] [data-presenter=p01] .phase').innerText()).toBe('待重新公布');
+    expect(await page.locator('[data-testid=running-order] [data-presenter=p02] .phase').innerText()).toBe('已公布');
+    expect(await page.getByRole('button', { name: '显示排名' }).isDisabled()).toBe(true);
+    await expectAccessible(page, 'host-owed-rereveal');
+    await screenshot(page, 'host-11a-owed-rereveal');
+
+    // everyone after 3号 does not appear: the skip button always names the presenter it skips
     for (let position = 4; position <= 22; position++) {
-      await eventually(() => page.getByTestId('skip').innerText()).toBe(`缺席（跳过 ${position}号）`);
+      await eventually(() => page.getByTestId('skip').innerText()).toBe(`弃权（跳过 ${position}号）`);
       await page.getByTestId('skip').click();
       await eventually(() => rowPhase(`p${String(position).padStart(2, '0')}`)).toBe('skipped');
     }
     await eventually(() => page.getByTestId('skip').count()).toBe(0);
+
+    // every turn is decided, but the awards wait: the big button reveals 1号 again first, the ranking is disabled
+    await eventually(() => nextLabel()).toBe('重新公布：1号 乌山街道党工委书记');
+    expect(await page.getByRole('button', { name: '显示排名' }).isDisabled()).toBe(true);
+    expect(await page.getByRole('button', { name: '显示排名' }).getAttribute('title')).toBe('重新公布之前，大屏不能显示排名和颁奖。');
+    await expectAccessible(page, 'host-owed-before-awards');
+    await banner.getByTestId('owed-rereveal').click();
+    await eventually(() => banner.count()).toBe(0);
+    await eventually(() => page.getByTestId('projector').innerText()).toContain('1号 乌山街道党工委书记');
+    expect(await page.locator('[data-testid=running-order] [data-presenter=p01] .phase').innerText()).toBe('已公布');
 
     await page.getByRole('button', { name: '显示排名' }).click();
     await eventually(() => page.getByTestId('projector').innerText()).toContain('排名');

@@ -332,6 +332,20 @@ describe('the judge page', () => {
     await screenshot(page, 'judge-recused');
   });
 
+  test('a judge the host marks absent for a presenter sees 缺席, not 回避, and has nothing to submit', async () => {
+    await host.ensureScoring('p01');
+    const { page } = await openJudge('e15');
+    await criterion(page, 'topic').waitFor();
+    await host.command('judge:excuse', { presenter: 'p01', judge: 'e15', reason: '评委临时离场' });
+    await page.locator('[data-view="absent"]').waitFor();
+    const shown = await page.locator('[data-view="absent"]').innerText();
+    expect(shown).toContain('缺席');
+    expect(shown).not.toContain('回避');
+    expect(await page.locator('[data-row="p01"]').innerText()).toContain('缺席');
+    expect(await page.getByRole('button', { name: /提交/ }).count()).toBe(0);
+    expect(await criterion(page, 'topic').count()).toBe(0);
+  });
+
   test('a sheet confirmed while the server is unreachable is kept on the phone, survives a reload, and is stored once with its submissionId', async () => {
     await host.ensureScoring('p01');
     const { context, page } = await openJudge('m4');

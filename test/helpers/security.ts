@@ -28,6 +28,7 @@ const ACK_CODES: Record<AckErrorCode, true> = {
   out_of_range: true,
   submission_conflict: true,
   not_finished: true,
+  correction_pending: true,
   db_unavailable: true,
   internal: true,
 };

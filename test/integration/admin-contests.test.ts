@@ -115,14 +115,17 @@ describeEachDatabase('preparing a contest in the admin pages', (ctx) => {
     await hostDo(host, 'turn:open-scoring', { presenter: 'p1' });
     const judge = await server.connect(tokenOf(created.judges[0]!.url));
     expect((await submit(judge, 'p1', itemsFor('p1', 'm1'))).ok).toBe(true);
+    await hostDo(host, 'judge:excuse', { presenter: 'p1', judge: 'm4', reason: '评委临时离场' });
     const before = await detail(created.id);
+    expect(before.file.presenters[0]).toMatchObject({ recused: [], absent: ['m4'] });
     expect(before.status).toMatchObject({ sheets: 1, started: true, lockedBecause: expect.stringMatching(/已有 1 份评分.*复制为新比赛/) });
 
     const changes: Array<[string, (f: ContestFile) => void, RegExp]> = [
       ['a step', (f) => void (f.rules.criteria[0]!.step = 1), /评分项/],
       ['a weight', (f) => void (f.rules.panels = [{ ...f.rules.panels[0]!, weight: 0.5 }, { ...f.rules.panels[1]!, weight: 0.5 }]), /评委组/],
-      ['a judge', (f) => void (f.judges = f.judges.filter((j) => j.key !== 'm4')), /评委名单/],
+      ['a judge', (f) => void (f.judges = f.judges.filter((j) => j.key !== 'm3')), /评委名单/],
       ['the order', (f) => void ((f.presenters[0]!.order = 9), 0), /出场顺序/],
+      ['an absence the host recorded', (f) => void delete f.presenters[0]!.absent, /评委缺席记录/],
     ];
     for (const [, change, message] of changes) {
       const file = clone(before.file);
@@ -142,15 +145,18 @@ describeEachDatabase('preparing a contest in the admin pages', (ctx) => {
     expect((await detail(created.id)).file).toEqual(typo);
   });
 
-  it('copies a contest with its rules and people but no scores and new links', async () => {
-    const created = await createContestOverApi(server.url);
+  it('copies a contest with its rules and people but no scores, absences or old links', async () => {
+    const withAbsence = { ...SMALL_CONTEST, presenters: SMALL_CONTEST.presenters.map((p: { key: string }) => (p.key === 'p3' ? { ...p, absent: ['m1'] } : p)) };
+    const created = await createContestOverApi(server.url, withAbsence);
     const copy = await call<CreatedContestAnswer>('POST', `/api/contests/${created.id}/copy`);
     expect(copy.status).toBe(201);
     expect(copy.body.id).not.toBe(created.id);
     expect(copy.body.hostUrl).not.toBe(created.hostUrl);
     const original = (await detail(created.id)).file;
     const copied = await detail(copy.body.id);
-    expect(copied.file).toEqual({ ...original, title: `${original.title}（副本）` });
+    expect(original.presenters[2]!.absent).toEqual(['m1']);
+    const { absent: _absent, ...p3 } = original.presenters[2]!;
+    expect(copied.file).toEqual({ ...original, title: `${original.title}（副本）`, presenters: original.presenters.map((p, i) => (i === 2 ? p3 : p)) });
     expect(copied.status.sheets).toBe(0);
     const [entry] = await audit(copy.body.id, 'contest:create');
     expect(entry!.detail).toMatchObject({ copiedFrom: created.id });

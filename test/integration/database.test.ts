@@ -2,6 +2,7 @@ import { AbortedTransactionError, sql, type Kysely } from 'kysely';
 import { expect, it } from 'vitest';
 import type { Database } from '../../server/db/database.ts';
 import { pendingMigrations } from '../../server/db/migrator.ts';
+import * as absentJudges from '../../migrations/20261205090000_absent_judges.ts';
 import { describeEachDatabase } from '../helpers/databases.ts';
 
 // Every table of the Database interface; the type below fails to compile if one is missing here.
@@ -14,6 +15,7 @@ const TABLES = [
   'presenters',
   'judges',
   'recusals',
+  'absences',
   'access_tokens',
   'score_sheets',
   'audit_log',
@@ -132,6 +134,25 @@ describeEachDatabase('database', (ctx) => {
       { submission_id: 'fix-1', total: '87.5' },
       { submission_id: 'fix-2', total: '86' },
     ]);
+  });
+
+  it('moves judges the host excused (stored as recusals until then) to absences, and back on the way down', async () => {
+    await seedContest(ctx.db, 'excused');
+    const pairs = async (table: 'recusals' | 'absences') =>
+      (await ctx.db.selectFrom(table).select(['presenter_key', 'judge_key']).where('contest_id', '=', 'excused').orderBy('presenter_key').execute()).map((r) => `${r.presenter_key}/${r.judge_key}`);
+    await absentJudges.down(ctx.db);
+    // as the old server stored them: p1/j2 recused by the organisers, p2/j1 excused by the host
+    await ctx.db.insertInto('recusals').values([
+      { contest_id: 'excused', presenter_key: 'p1', judge_key: 'j2' },
+      { contest_id: 'excused', presenter_key: 'p2', judge_key: 'j1' },
+    ]).execute();
+    await ctx.db.insertInto('audit_log').values({ contest_id: 'excused', actor_role: 'host', action: 'judge:excuse', presenter_key: 'p2', judge_key: 'j1', detail: '{}' }).execute();
+    await absentJudges.up(ctx.db);
+    expect([await pairs('recusals'), await pairs('absences')]).toEqual([['p1/j2'], ['p2/j1']]);
+    await absentJudges.down(ctx.db);
+    expect(await pairs('recusals')).toEqual(['p1/j2', 'p2/j1']);
+    await absentJudges.up(ctx.db);
+    expect(await pendingMigrations(ctx.db)).toEqual([]);
   });
 
   it('a transaction that throws leaves nothing behind', async () => {

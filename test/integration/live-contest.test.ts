@@ -134,19 +134,25 @@ describeEachDatabase('a live contest over Socket.IO', (ctx) => {
     expect(display.snapshot().board.ranking.find((r) => r.presenter === 'p3')!.final).toBe(host.snapshot().results.find((r) => r.presenter === 'p3')!.final);
   });
 
-  it('lets the host excuse an absent judge so the presenter is complete, and the export carries it as a recusal', async () => {
+  it('lets the host mark a judge absent so the presenter is complete; absent is not recused, on every page and in the export', async () => {
     await hostDo(host, 'turn:reset', { presenter: 'p5' });
     await hostDo(host, 'turn:start', { presenter: 'p5' });
     await hostDo(host, 'turn:open-scoring', { presenter: 'p5' });
     await Promise.all(['m1', 'm2', 'm3', 'e1', 'e2', 'e3'].map((key) => submit(judges[key]!, 'p5', itemsFor('p5', key))));
     await hostDo(host, 'judge:excuse', { presenter: 'p5', judge: 'm4', reason: '评委临时离场' });
     await waitFor(() => host.snapshot().turns[4]!.phase === 'closed');
-    await waitFor(() => judges.m4!.snapshot().presenters[4]!.recused);
-    expect(judges.m4!.snapshot().presenters[4]).toMatchObject({ recused: true, canSubmit: false });
+    await waitFor(() => judges.m4!.snapshot().presenters[4]!.absent);
+    expect(judges.m4!.snapshot().presenters[4]).toMatchObject({ recused: false, absent: true, canSubmit: false });
+    expect(host.snapshot().presenters[4]).toMatchObject({ recused: [], absent: ['m4'] });
     expect(host.snapshot().results.find((r) => r.presenter === 'p5')).toMatchObject({ complete: true, rank: expect.any(Number) });
     await hostDo(host, 'turn:reveal', { presenter: 'p5' });
+    // the projector says why seat 4 of 主评委 has no total; e3's recusal from p2 reads differently
+    await waitFor(() => display.snapshot().board.reveal?.presenter === 'p5');
+    expect(display.snapshot().board.reveal!.panels.map((p) => p.unscored)).toEqual([[{ seat: 4, reason: 'absent' }], []]);
     const exported = await (await adminFetch(server.url, `/api/contests/${contest.id}/export`)).json();
-    expect((exported as { presenters: Array<{ key: string; recused: string[] }> }).presenters[4]!.recused).toEqual(['m4']);
+    expect((exported as { presenters: Array<{ key: string; recused: string[]; absent?: string[] }> }).presenters[4]).toMatchObject({ recused: [], absent: ['m4'] });
+    expect((exported as { presenters: Array<{ key: string; recused: string[]; absent?: string[] }> }).presenters[1]).toMatchObject({ recused: ['e3'] });
+    expect((exported as { presenters: Array<{ absent?: string[] }> }).presenters[1]!.absent).toBeUndefined();
     const audit = await ctx.db.selectFrom('audit_log').selectAll().where('action', '=', 'judge:excuse').execute();
     expect(audit).toEqual([expect.objectContaining({ presenter_key: 'p5', judge_key: 'm4', actor_role: 'host', detail: { reason: '评委临时离场' } })]);
   });

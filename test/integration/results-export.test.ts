@@ -29,7 +29,7 @@ const DEMO = JSON.parse(DEMO_TEXT) as ContestJson;
 interface ContestJson {
   title: string;
   rules: { panels: Array<{ key: string; name: string; dropHighest?: number; dropLowest?: number }>; criteria: Array<{ key: string; name: string }>; decimals?: number };
-  presenters: Array<{ key: string; name: string; order?: number; recused?: string[] }>;
+  presenters: Array<{ key: string; name: string; order?: number; recused?: string[]; absent?: string[] }>;
   judges: Array<{ key: string; name: string; panel: string }>;
   scores?: Array<{ presenter: string; judge: string; items: Record<string, number> }>;
 }
@@ -114,6 +114,8 @@ describeEachDatabase('results, workbook, audit log and consistency after a conte
     await hostDo(host, 'turn:start', { presenter: 'p3' });
     await hostDo(host, 'turn:open-scoring', { presenter: 'p3' });
     await submit(judges.m1!, 'p3', itemsFor('p3', 'm1'));
+    // m4 has left the hall: the host marks them absent (缺席) for p3
+    await hostDo(host, 'judge:excuse', { presenter: 'p3', judge: 'm4', reason: '评委临时离场' });
   });
   afterAll(() => server?.close());
 
@@ -156,7 +158,12 @@ describeEachDatabase('results, workbook, audit log and consistency after a conte
     expect(p1.panels[0]!.judges.find((j) => j.judge === 'm2')).toMatchObject({ total: '30', dropped: 'lowest', enteredBy: 'judge', corrected: true, items: { content: '20', delivery: '10' } });
     expect(p1.panels[1]!.judges.find((j) => j.judge === 'e3')).toMatchObject({ enteredBy: 'host', corrected: false, recused: false });
     const p2 = results.rows.find((r) => r.presenter === 'p2')!;
-    expect(p2.panels[1]!.judges.find((j) => j.judge === 'e3')).toEqual({ judge: 'e3', total: null, dropped: null, recused: true, enteredBy: null, corrected: false, items: null });
+    expect(p2.panels[1]!.judges.find((j) => j.judge === 'e3')).toEqual({ judge: 'e3', total: null, dropped: null, recused: true, absent: false, enteredBy: null, corrected: false, items: null });
+    const p3 = results.rows.find((r) => r.presenter === 'p3')!;
+    expect(p3.panels[0]!.judges.find((j) => j.judge === 'm4')).toEqual({ judge: 'm4', total: null, dropped: null, recused: false, absent: true, enteredBy: null, corrected: false, items: null });
+    // m2's correction of p1 was never revealed again: the projector still shows p1's old numbers
+    expect(results.owedReveals).toEqual(['p1']);
+    expect((await json<ResultsAnswer>(`/api/contests/${demoId}/results`)).results.owedReveals).toEqual([]);
     // p1 and p2 ranked, then the unfinished ones in running order
     expect(results.rows.slice(0, 2).map((r) => [r.complete, typeof r.rank])).toEqual([
       [true, 'number'],
@@ -228,6 +235,8 @@ describeEachDatabase('results, workbook, audit log and consistency after a conte
           const total = panel.totals.find((t) => t.judge === judge.key);
           if (presenter(r.presenter).recused?.includes(judge.key)) {
             expect(cell.value, at).toBe('回避');
+          } else if (presenter(r.presenter).absent?.includes(judge.key)) {
+            expect(cell.value, at).toBe('缺席');
           } else if (!total) {
             expect(cell.value, at).toBe('—');
           } else {
@@ -263,6 +272,7 @@ describeEachDatabase('results, workbook, audit log and consistency after a conte
           const sheet = file.scores?.find((s) => s.presenter === p.key && s.judge === judge.key);
           const total = 6 + criteria.length;
           if (p.recused?.includes(judge.key)) expect(row.getCell(total).value).toBe('回避');
+          else if (p.absent?.includes(judge.key)) expect(row.getCell(total).value).toBe('缺席');
           else if (!sheet) expect(row.getCell(total).value).toBe('—');
           else {
             criteria.forEach((c, k) => expectDecimal(row.getCell(6 + k), Exact.fromJsonNumber(sheet.items[c.key]!).toString(), `评分明细 ${p.key}/${judge.key} ${c.key}`));
@@ -301,6 +311,12 @@ describeEachDatabase('results, workbook, audit log and consistency after a conte
     expect(cols('p1/e3')).toEqual([null, '主持人代录', '否']);
     expect(cols('p2/m1').slice(1)).toEqual(['评委', '否']);
     expect(lines.get('p2/e3')!.getCell(8).value).toBe('回避');
+    expect(lines.get('p3/m4')!.getCell(8).value).toBe('缺席');
+    const p3row = ws.getRow(4 + counted.findIndex((r) => r.presenter === 'p3'));
+    expect(p3row.getCell(judgeColumn.get('m4')!).value).toBe('缺席');
+    // p1's correction is not on the projector: the workbook says so under the table
+    const below = ws.getRow(4 + counted.length + 3).getCell(1).value;
+    expect(below).toMatch(/^注意：张书记 的评分已更正，但尚未在大屏重新公布/);
     // the judge typed as a formula stays text in the workbook (an xlsx string cell is never a formula)
     expect(ws.getCell(3, judgeColumn.get('e2')!).value).toBe(FORMULA_NAME);
   });

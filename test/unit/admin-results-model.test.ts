@@ -19,7 +19,7 @@ import type { ResultsJudgeCell, ResultsRow, ResultsTable } from '../../server/ad
  */
 
 function cell(judge: string, total: string | null, extra: Partial<ResultsJudgeCell> = {}): ResultsJudgeCell {
-  return { judge, total, dropped: null, recused: false, enteredBy: total === null ? null : 'judge', corrected: false, items: total === null ? null : { a: total }, ...extra };
+  return { judge, total, dropped: null, recused: false, absent: false, enteredBy: total === null ? null : 'judge', corrected: false, items: total === null ? null : { a: total }, ...extra };
 }
 
 function row(presenter: string, index: number, order: number, rank: number | null, main: ResultsJudgeCell[], evalCells: ResultsJudgeCell[]): ResultsRow {
@@ -58,6 +58,7 @@ const TABLE: ResultsTable = {
     row('p1', 2, 1, 2, [cell('m1', '85'), cell('m2', '80'), cell('m3', null, { recused: true })], [cell('e1', '70.5'), cell('e2', '70.5')]),
     row('p3', 3, 3, null, [cell('m1', '88')], [cell('e2', null)]),
   ],
+  owedReveals: [],
 };
 
 describe('format', () => {
@@ -106,6 +107,7 @@ describe('results model', () => {
     expect(cellState(cellOf(p2!, 'main', 'm3'))).toBe('dropped-lowest');
     expect(cellState(cellOf(p2!, 'main', 'm2'))).toBe('kept');
     expect(cellState(cellOf(p1!, 'main', 'm3'))).toBe('recused');
+    expect(cellState(cell('x', null, { absent: true }))).toBe('absent');
     expect(cellState(null)).toBe('missing');
     expect(cellState(cell('x', null))).toBe('missing');
   });
@@ -114,8 +116,10 @@ describe('results model', () => {
     expect(hasAnyScore(TABLE)).toBe(true);
     const empty: ResultsTable = { ...TABLE, rows: TABLE.rows.map((r) => ({ ...r, panels: r.panels.map((p) => ({ ...p, judges: p.judges.map((c) => ({ ...c, total: null })) })) })) };
     expect(hasAnyScore(empty)).toBe(false);
-    expect(tableMarks(TABLE)).toEqual({ dropped: true, host: true, corrected: true, recused: true, missing: true });
-    expect(tableMarks({ ...TABLE, rows: [TABLE.rows[1]!] })).toEqual({ dropped: false, host: false, corrected: false, recused: true, missing: false });
+    expect(tableMarks(TABLE)).toEqual({ dropped: true, host: true, corrected: true, recused: true, absent: false, missing: true });
+    expect(tableMarks({ ...TABLE, rows: [TABLE.rows[1]!] })).toEqual({ dropped: false, host: false, corrected: false, recused: true, absent: false, missing: false });
+    const absentRow = row('p4', 4, 4, null, [cell('m1', null, { absent: true })], []);
+    expect(tableMarks({ ...TABLE, rows: [absentRow] })).toMatchObject({ recused: false, absent: true });
   });
 
   it('splits ranked from incomplete rows, keeping the table’s order', () => {

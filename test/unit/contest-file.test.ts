@@ -66,6 +66,41 @@ describe('the contest file', () => {
     expect(() => readContestFile('{"format":"leitai/contest@1","format":"x"}')).toThrow(/Duplicate key 'format'/);
   });
 
+  it('reads and writes the judges marked absent (缺席) apart from the recused, and an old file without the list still reads', () => {
+    const doc = JSON.parse(scoredText);
+    expect(doc.presenters.some((p: { absent?: string[] }) => p.absent)).toBe(false);
+    const old = readContestFile(JSON.stringify(doc));
+    expect(old.definition.presenters.every((p) => p.absent.length === 0)).toBe(true);
+    // an old file is written back as it was: no empty "absent" lists appear
+    expect(JSON.stringify(toContestFile(old.definition, old.sheets))).not.toContain('"absent"');
+
+    const p = doc.presenters.findIndex((x: { key: string }) => x.key === 'p05');
+    doc.presenters[p].absent = ['m7'];
+    doc.scores = doc.scores.filter((s: { presenter: string; judge: string }) => !(s.presenter === 'p05' && s.judge === 'm7'));
+    const read = readContestFile(JSON.stringify(doc));
+    const p05 = read.definition.presenters.find((x) => x.key === 'p05')!;
+    expect([p05.recused, p05.absent]).toEqual([[], ['m7']]);
+    const written = toContestFile(read.definition, read.sheets);
+    expect(written.presenters.find((x) => x.key === 'p05')).toMatchObject({ recused: [], absent: ['m7'] });
+    expect(readContestFile(JSON.stringify(written)).definition).toEqual(read.definition);
+  });
+
+  it('refuses a judge both recused and absent, an absent judge’s sheet, an unknown absent judge, and a panel left without anyone', () => {
+    const both = JSON.parse(demoText);
+    both.presenters[0].absent = ['e09'];
+    expect(() => readContestFile(JSON.stringify(both))).toThrow(/presenters\[0\]\.absent\[0\]: presenter p01: judge e09 is listed as both recused and absent/);
+    const scored = JSON.parse(scoredText);
+    scored.presenters[4].absent = ['m7'];
+    expect(() => readContestFile(JSON.stringify(scored))).toThrow(/judge m7 is marked absent for presenter p05 and cannot score them/);
+    const unknown = JSON.parse(demoText);
+    unknown.presenters[1].absent = ['zz'];
+    expect(() => readContestFile(JSON.stringify(unknown))).toThrow(/presenters\[1\]\.absent\[0\]: presenter p02: no judge with key "zz"/);
+    const empty = JSON.parse(demoText);
+    empty.presenters[1].recused = ['m1', 'm2', 'm3'];
+    empty.presenters[1].absent = ['m4', 'm5', 'm6', 'm7'];
+    expect(() => readContestFile(JSON.stringify(empty))).toThrow(/presenters\[1\]\.absent: presenter p02 is recused from or marked absent for every judge of panel main/);
+  });
+
   it('lets only the last award leave out its count', () => {
     const doc = JSON.parse(demoText);
     doc.rules.awards = [{ name: '一等奖' }, { name: '二等奖', count: 3 }];

@@ -8,6 +8,7 @@ import {
   liveSignature,
   missingJudges,
   nextStep,
+  owedReveals,
   secondaryActions,
   stepCommand,
 } from '../../client/src/host/next-step.ts';
@@ -74,7 +75,7 @@ function snapshot(setup: Setup = {}): HostSnapshot {
       { key: 'main', name: '主评委', weight: '0.7', dropHighest: 0, dropLowest: 0, judgeCount: 3 },
       { key: 'eval', name: '测评', weight: '0.3', dropHighest: 0, dropLowest: 0, judgeCount: 2 },
     ],
-    presenters: PRESENTERS.map((key, i) => ({ key, name: `选手${i + 1}`, unit: '', topic: '', position: i + 1, recused: key === 'p2' ? ['e2'] : [] })),
+    presenters: PRESENTERS.map((key, i) => ({ key, name: `选手${i + 1}`, unit: '', topic: '', position: i + 1, recused: key === 'p2' ? ['e2'] : [], absent: [] })),
     judges: JUDGES.map((j) => ({ ...j, name: j.key, connected: true })),
     turns: PRESENTERS.map((key) => ({
       presenter: key,
@@ -256,6 +257,27 @@ describe('a correction not yet on the projector', () => {
     expect(correctionPending(indexSnapshot(snapshot({ phases: { p1: 'revealed' }, current: 'p1' })), 'p1')).toBe('no');
     expect(correctionPending(indexSnapshot(snapshot({ phases: { p1: 'revealed' }, current: 'p1', pending: ['p1'] })), 'p1')).toBe('yes');
     expect(correctionPending(indexSnapshot(snapshot({ phases: { p1: 'revealed', p2: 'presenting' }, current: 'p2', pending: ['p1'] })), 'p1')).toBe('yes');
+  });
+
+  it('is owed before the awards: the big button reveals it again instead of the next award, and comes back to the awards after', () => {
+    const done: Setup = { phases: { p1: 'revealed', p2: 'revealed', p3: 'skipped', p4: 'revealed' }, current: 'p4', pending: ['p2'] };
+    const ix = indexSnapshot(snapshot(done));
+    expect(owedReveals(ix)).toEqual(['p2']);
+    expect(nextStep(ix, focusTurn(ix, null))).toEqual({ kind: 'rereveal', presenter: 'p2' });
+    expect(stepCommand({ kind: 'rereveal', presenter: 'p2' })).toEqual({ event: 'turn:reveal', presenter: 'p2' });
+    // after the awards were shown too
+    const after = snapshot({ ...done, awardsShown: 2 });
+    expect(nextStep(indexSnapshot(after), 'p4')).toEqual({ kind: 'rereveal', presenter: 'p2' });
+    // while presenters still wait, the big button goes on with the contest (the console shows the owed re-reveal above it)
+    expect(step({ phases: { p1: 'revealed' }, current: 'p1', pending: ['p1'] })).toEqual({ kind: 'start', presenter: 'p2', next: true });
+  });
+
+  it('a judge marked absent is not expected, like a recused one', () => {
+    const s = snapshot({ phases: { p1: 'scoring' }, current: 'p1', sheets: { p1: ['m1'] } });
+    s.presenters[0]!.absent = ['m3'];
+    const ix = indexSnapshot(s);
+    expect(ix.expected.get('p1')).toEqual(['m1', 'm2', 'e1', 'e2']);
+    expect(missingJudges(ix, 'p1')).toEqual(['m2', 'e1', 'e2']);
   });
 
   it('a reopened sheet is reported as waiting for the judge', () => {

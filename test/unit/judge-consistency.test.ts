@@ -17,7 +17,7 @@ function contest(options: { judges: string[]; presenters: Array<{ key: string; r
       timeLimitSeconds: null,
       awards: [],
     },
-    presenters: options.presenters.map((p, i) => ({ key: p.key, name: p.key, unit: '', topic: '', order: i + 1, recused: p.recused ?? [] })),
+    presenters: options.presenters.map((p, i) => ({ key: p.key, name: p.key, unit: '', topic: '', order: i + 1, recused: p.recused ?? [], absent: [] })),
     judges: options.judges.map((key) => ({ key, name: `评委${key}`, panel: 'main' })),
   };
 }

@@ -11,8 +11,8 @@ const HOST: Actor = { role: 'host' };
 const judge = (key: string): Actor => ({ role: 'judge', judge: key });
 
 class Harness {
-  /** the contest as the service keeps it: an excused judge becomes a recusal */
-  contest = { ...contest, presenters: contest.presenters.map((p) => ({ ...p, recused: [...p.recused] })) };
+  /** the contest as the service keeps it: a judge marked absent is added to the presenter's absent list */
+  contest = { ...contest, presenters: contest.presenters.map((p) => ({ ...p, recused: [...p.recused], absent: [...p.absent] })) };
   state: LiveState = initialLiveState(contest);
   sheets = new Map<string, Map<string, SheetRecord>>();
   now = 1_000_000;
@@ -22,7 +22,7 @@ class Harness {
     const decision = decide(this.contest, this.state, this.sheets, actor, command, this.now);
     if (decision.ok) {
       this.state = decision.state;
-      if (decision.recusal) this.contest.presenters.find((p) => p.key === decision.recusal!.presenter)!.recused.push(decision.recusal.judge);
+      if (decision.absence) this.contest.presenters.find((p) => p.key === decision.absence!.presenter)!.absent.push(decision.absence.judge);
       if (decision.sheet) {
         const s = decision.sheet;
         const record: SheetRecord = {
@@ -232,7 +232,7 @@ describe('an absent judge', () => {
     for (const key of ['m1', 'm2', 'm3', 'e1', 'e2', 'e3']) h.submit('p1', key);
     expect(h.phase('p1')).toBe('scoring'); // m4 never comes
     const excuse = h.do({ type: 'judge:excuse', presenter: 'p1', judge: 'm4', reason: '评委临时离场' });
-    expect(excuse.recusal).toEqual({ presenter: 'p1', judge: 'm4' });
+    expect(excuse.absence).toEqual({ presenter: 'p1', judge: 'm4' });
     expect(h.phase('p1')).toBe('closed');
     expect(excuse.audit.map((a) => a.action)).toEqual(['judge:excuse', 'turn:close']);
   });
@@ -254,6 +254,21 @@ describe('an absent judge', () => {
     expect(code(h.try({ type: 'judge:excuse', presenter: 'p1', judge: 'm4', reason: 'x' }))).toBe('invalid_transition');
   });
 
+  it('is marked absent, not recused: their sheet is then refused (code recused) with the word absent', () => {
+    const h = new Harness();
+    h.do({ type: 'turn:start', presenter: 'p1' });
+    h.do({ type: 'turn:open-scoring', presenter: 'p1' });
+    h.do({ type: 'judge:excuse', presenter: 'p1', judge: 'm4', reason: '评委临时离场' });
+    const p1 = h.contest.presenters.find((p) => p.key === 'p1')!;
+    expect([p1.recused, p1.absent]).toEqual([[], ['m4']]);
+    const late = h.submit('p1', 'm4');
+    expect(code(late)).toBe('recused');
+    expect(late.ok ? '' : late.message).toMatch(/marked absent \(缺席\)/);
+    expect(code(h.submit('p1', 'm4', '50', '30', HOST))).toBe('recused');
+    const twice = h.try({ type: 'judge:excuse', presenter: 'p1', judge: 'm4', reason: 'x' });
+    expect([code(twice), twice.ok ? '' : twice.message]).toEqual(['invalid_transition', expect.stringMatching(/already marked absent/)]);
+  });
+
   it('cannot be excused where a sheet of theirs is in, or twice', () => {
     const h = new Harness();
     h.do({ type: 'turn:start', presenter: 'p1' });
@@ -261,6 +276,57 @@ describe('an absent judge', () => {
     h.submit('p1', 'm1');
     expect(code(h.try({ type: 'judge:excuse', presenter: 'p1', judge: 'm1', reason: 'x' }))).toBe('already_submitted');
     expect(code(h.try({ type: 'judge:excuse', presenter: 'p2', judge: 'e3', reason: 'x' }))).toBe('invalid_transition');
+  });
+});
+
+describe('a correction not revealed again', () => {
+  /** every turn revealed (p5 skipped), with every expected sheet in, or closed without sheets */
+  function finished(scored = true): Harness {
+    const h = new Harness();
+    for (const p of ['p1', 'p2', 'p3', 'p4']) {
+      h.do({ type: 'turn:start', presenter: p });
+      h.do({ type: 'turn:open-scoring', presenter: p });
+      const judges = ['m1', 'm2', 'm3', 'm4', 'e1', 'e2', 'e3'].filter((j) => p !== 'p2' || j !== 'e3');
+      if (scored) for (const j of judges) h.submit(p, j);
+      else h.do({ type: 'turn:close', presenter: p });
+      h.do({ type: 'turn:reveal', presenter: p });
+    }
+    h.do({ type: 'turn:skip', presenter: 'p5' });
+    return h;
+  }
+
+  it('holds back the ranking and the awards until the host reveals it again', () => {
+    const h = finished();
+    h.do({ type: 'sheet:reopen', presenter: 'p3', judge: 'm2', reason: '误填' });
+    // reopened, not yet replaced: the sheets in force are still those shown
+    h.do({ type: 'screen:show', screen: 'ranking' });
+    expect(code(h.submit('p3', 'm2', '20', '10'))).toBe('ok');
+    for (const command of [{ type: 'awards:reveal-next' }, { type: 'screen:show', screen: 'ranking' }] as const) {
+      const refused = h.try(command);
+      expect(code(refused)).toBe('correction_pending');
+      expect(refused.ok ? '' : refused.message).toMatch(/王书记: a corrected score is not on the projector yet/);
+    }
+    expect(code(h.try({ type: 'screen:show', screen: 'title' }))).toBe('ok');
+    h.do({ type: 'turn:reveal', presenter: 'p3' });
+    h.do({ type: 'awards:reveal-next' });
+    h.do({ type: 'screen:show', screen: 'ranking' });
+  });
+
+  it('coming after the awards are shown (or as a late paper sheet) keeps the awards screen off until the re-reveal', () => {
+    const h = finished();
+    h.do({ type: 'awards:reveal-next' });
+    h.do({ type: 'sheet:reopen', presenter: 'p1', judge: 'e1', reason: '误填' });
+    h.submit('p1', 'e1', '10', '10');
+    h.do({ type: 'screen:show', screen: 'title' });
+    expect(code(h.try({ type: 'screen:show', screen: 'awards' }))).toBe('correction_pending');
+    expect(code(h.try({ type: 'awards:reveal-next' }))).toBe('correction_pending');
+    h.do({ type: 'turn:reveal', presenter: 'p1' });
+    h.do({ type: 'screen:show', screen: 'awards' });
+
+    // a judge's paper sheet entered late for a revealed turn also waits for a re-reveal
+    const late = finished(false);
+    expect(code(late.submit('p4', 'm1', '50', '30', HOST))).toBe('ok');
+    expect(code(late.try({ type: 'awards:reveal-next' }))).toBe('correction_pending');
   });
 });
 

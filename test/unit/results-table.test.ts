@@ -10,7 +10,7 @@ const x = (text: string | number) => Exact.parse(String(text));
  * A small contest worked out by hand: a main panel of four (70%, drop one highest and one lowest)
  * and an evaluation panel of two (30%, no drops), two criteria.
  */
-function contest(presenters: Array<{ key: string; order: number; recused?: string[] }>): ContestDefinition {
+function contest(presenters: Array<{ key: string; order: number; recused?: string[]; absent?: string[] }>): ContestDefinition {
   return {
     title: '小型测试赛',
     rules: {
@@ -27,7 +27,7 @@ function contest(presenters: Array<{ key: string; order: number; recused?: strin
       timeLimitSeconds: null,
       awards: [{ name: '一等奖', count: 1 }, { name: '二等奖', count: null }],
     },
-    presenters: presenters.map((p) => ({ key: p.key, name: `选手${p.key}`, unit: `单位${p.key}`, topic: `题目${p.key}`, order: p.order, recused: p.recused ?? [] })),
+    presenters: presenters.map((p) => ({ key: p.key, name: `选手${p.key}`, unit: `单位${p.key}`, topic: `题目${p.key}`, order: p.order, recused: p.recused ?? [], absent: p.absent ?? [] })),
     judges: [
       { key: 'm1', name: '主甲', panel: 'main' },
       { key: 'm2', name: '主乙', panel: 'main' },
@@ -106,7 +106,7 @@ describe('the results table', () => {
 
   it('says who entered each sheet in force and whether it replaced an earlier one, with its items by criterion', () => {
     const main = table.rows[1]!.panels[0]!.judges;
-    expect(main[0]).toEqual({ judge: 'm1', total: '80', dropped: null, recused: false, enteredBy: 'host', corrected: false, items: { content: '50', delivery: '30' } });
+    expect(main[0]).toEqual({ judge: 'm1', total: '80', dropped: null, recused: false, absent: false, enteredBy: 'host', corrected: false, items: { content: '50', delivery: '30' } });
     expect(main[1]).toMatchObject({ judge: 'm2', enteredBy: 'judge', corrected: true });
     expect(main[2]).toMatchObject({ judge: 'm3', enteredBy: 'judge', corrected: false });
   });
@@ -119,10 +119,25 @@ describe('the results table', () => {
       ['m3', '80', 'lowest'],
       ['m4', null, null],
     ]);
-    expect(p2main.judges[3]).toEqual({ judge: 'm4', total: null, dropped: null, recused: true, enteredBy: null, corrected: false, items: null });
+    expect(p2main.judges[3]).toEqual({ judge: 'm4', total: null, dropped: null, recused: true, absent: false, enteredBy: null, corrected: false, items: null });
     const p3 = table.rows[2]!;
     expect(p3.panels.map((p) => p.score)).toEqual(['99.50', null]);
-    expect(p3.panels[1]!.judges[0]).toEqual({ judge: 'e1', total: null, dropped: null, recused: false, enteredBy: null, corrected: false, items: null });
+    expect(p3.panels[1]!.judges[0]).toEqual({ judge: 'e1', total: null, dropped: null, recused: false, absent: false, enteredBy: null, corrected: false, items: null });
+  });
+
+  it('marks a judge the host marked absent as absent (not recused), counted like a recused one, and passes on the owed re-reveals', () => {
+    const withAbsent = contest([{ key: 'p1', order: 1, absent: ['m4'] }]);
+    const marked = resultsTable(
+      withAbsent,
+      ['m1', 'm2', 'm3', 'e1', 'e2'].map((j, i) => sheet('p1', j, 50 + i, 30)),
+      AT,
+      ['p1'],
+    );
+    const row = marked.rows[0]!;
+    expect(row.panels[0]!.judges[3]).toEqual({ judge: 'm4', total: null, dropped: null, recused: false, absent: true, enteredBy: null, corrected: false, items: null });
+    // complete without m4, ranked: main keeps 51 (50 and 52 dropped) → 81, eval (83 + 84) / 2 = 83.5 → 0.7 × 81 + 0.3 × 83.5 = 81.75
+    expect([row.complete, row.rank, row.panels[0]!.score, row.final]).toEqual([true, 1, '81.00', '81.75']);
+    expect(marked.owedReveals).toEqual(['p1']);
   });
 
   it('carries the rules and the people the table was made with', () => {

@@ -14,6 +14,7 @@ function contest(options: {
   tieBreak?: string[];
   awards?: Array<{ name: string; count: number | null }>;
   recused?: Record<string, string[]>;
+  absent?: Record<string, string[]>;
 }): ContestDefinition {
   return {
     title: 'test',
@@ -32,6 +33,7 @@ function contest(options: {
       topic: '',
       order: null,
       recused: options.recused?.[`p${i + 1}`] ?? [],
+      absent: options.absent?.[`p${i + 1}`] ?? [],
     })),
     judges: options.panels.flatMap((p) => Array.from({ length: p.judges }, (_, i) => ({ key: `${p.key}${i + 1}`, name: `${p.key}${i + 1}`, panel: p.key }))),
   };
@@ -83,6 +85,43 @@ describe('a panel score', () => {
     expect(r!.panels[0]!.expected).toBe(3);
     expect(r!.panels[0]!.score!.toString()).toBe('85');
     expect(r!.rank).toBe(1);
+  });
+});
+
+describe('a panel score (the rules docs/protocol.md states)', () => {
+  it('counts a judge marked absent exactly like a recused one: not expected, not in the mean', () => {
+    const recused = contest({ panels: [{ key: 'm', weight: '1', drop: 1, judges: 4 }], presenters: 1, recused: { p1: ['m4'] } });
+    const absent = contest({ panels: [{ key: 'm', weight: '1', drop: 1, judges: 4 }], presenters: 1, absent: { p1: ['m4'] } });
+    const table = { p1: { m1: 90, m2: 80, m3: 85 } };
+    const [a] = computeResults(absent, sheets(table));
+    expect([a!.complete, a!.panels[0]!.expected, a!.panels[0]!.score!.toString(), a!.rank]).toEqual([true, 3, '85', 1]);
+    expect(a).toEqual(computeResults(recused, sheets(table))[0]);
+  });
+
+  it('strikes the first seat among equal lowest totals and the last seat among equal highest totals', () => {
+    const c = contest({ panels: [{ key: 'm', weight: '1', drop: 1, judges: 6 }], presenters: 1 });
+    // seats 1 and 4 tie for the lowest (80), seats 2 and 6 for the highest (90)
+    const [r] = computeResults(c, sheets({ p1: { m1: 80, m2: 90, m3: 85, m4: 80, m5: 86, m6: 90 } }));
+    expect(r!.panels[0]!.scores.map((s) => [s.judge, s.dropped])).toEqual([
+      ['m1', 'lowest'],
+      ['m2', null],
+      ['m3', null],
+      ['m4', null],
+      ['m5', null],
+      ['m6', 'highest'],
+    ]);
+  });
+
+  it('is shown rounded half-up to the contest’s places, while the final uses the exact mean', () => {
+    // main: (85.12 + 85.13) / 2 = 85.125 → shown 85.13; eval 85.125 likewise; final 0.5 × 85.125 + 0.5 × 85.115 = 85.12
+    const c = contest({ panels: [{ key: 'm', weight: '0.5', judges: 2 }, { key: 'e', weight: '0.5', judges: 2 }], presenters: 1 });
+    const [r] = computeResults(c, sheets({ p1: { m1: '85.12', m2: '85.13', e1: '85.11', e2: '85.12' } }));
+    expect(r!.panels.map((p) => [p.score!.toString(), p.rounded])).toEqual([
+      ['85.125', '85.13'],
+      ['85.115', '85.12'],
+    ]);
+    // from the rounded panel scores it would be 0.5 × 85.13 + 0.5 × 85.12 = 85.125 → 85.13
+    expect([r!.final!.toString(), r!.rounded]).toEqual(['85.12', '85.12']);
   });
 });
 
@@ -173,6 +212,22 @@ describe('the ranking', () => {
     ]);
   });
 
+  it('gives a tie across a boundary the higher award and takes the places from the level below (DESIGN.md: 1, 2, 2, 4, 5, 6 → 一, 二, 二, 三, 三, none)', () => {
+    const c = twoPanels(6, { awards: [{ name: '一等奖', count: 1 }, { name: '二等奖', count: 1 }, { name: '三等奖', count: 3 }] });
+    const results = computeResults(
+      c,
+      sheets({ p1: { m1: 95, e1: 95 }, p2: { m1: 90, e1: 90 }, p3: { m1: 90, e1: 90 }, p4: { m1: 85, e1: 85 }, p5: { m1: 80, e1: 80 }, p6: { m1: 75, e1: 75 } }),
+    );
+    expect(results.map((r) => [r.rank, r.award])).toEqual([
+      [1, '一等奖'],
+      [2, '二等奖'],
+      [2, '二等奖'],
+      [4, '三等奖'],
+      [5, '三等奖'],
+      [6, null],
+    ]);
+  });
+
   it('gives no award past the last counted one', () => {
     const c = twoPanels(3, { awards: [{ name: '一等奖', count: 1 }] });
     const results = computeResults(c, sheets({ p1: { m1: 95, e1: 95 }, p2: { m1: 90, e1: 90 }, p3: { m1: 80, e1: 80 } }));
@@ -236,7 +291,7 @@ const scenario: fc.Arbitrary<Scenario> = fc
         timeLimitSeconds: null,
         awards: [{ name: 'A', count: 2 }, { name: 'B', count: null }],
       },
-      presenters: Array.from({ length: r.presenters }, (_, i) => ({ key: `p${i}`, name: `p${i}`, unit: '', topic: '', order: null, recused: [] })),
+      presenters: Array.from({ length: r.presenters }, (_, i) => ({ key: `p${i}`, name: `p${i}`, unit: '', topic: '', order: null, recused: [], absent: [] })),
       judges: weights.flatMap((_, i) => Array.from({ length: r.judgesPerPanel[i]! }, (_, j) => ({ key: `g${i}j${j}`, name: '', panel: `g${i}` }))),
     };
     const all: Sheet[] = [];

@@ -1,7 +1,7 @@
 import type { AckErrorCode, CommandEvent, HostSnapshot, Payload, SheetReceipt, TurnPhase } from '../../../server/protocol.ts';
 import { Connection } from '../lib/connection.svelte.ts';
 import { t } from './messages.ts';
-import { focusTurn, indexSnapshot, liveSignature, nextStep, secondaryActions, type Secondary, type SnapshotIndex, type Step } from './next-step.ts';
+import { focusTurn, indexSnapshot, liveSignature, nextStep, owedReveals, secondaryActions, type Secondary, type SnapshotIndex, type Step } from './next-step.ts';
 
 /**
  * The host console's state: the server's latest snapshot (through the one Connection), what the
@@ -10,7 +10,7 @@ import { focusTurn, indexSnapshot, liveSignature, nextStep, secondaryActions, ty
  */
 
 /** Where a command was started from: its refusal is shown next to that control. */
-export type Place = 'next' | 'clock' | 'skip' | 'undo' | 'rereveal' | 'screen' | 'awards' | 'reopen' | 'excuse' | 'paper';
+export type Place = 'next' | 'clock' | 'skip' | 'undo' | 'rereveal' | 'owed' | 'screen' | 'awards' | 'reopen' | 'excuse' | 'paper';
 
 export interface Refusal {
   place: Place;
@@ -52,6 +52,8 @@ export class HostConsole {
   readonly focus: string | null;
   readonly step: Step;
   readonly secondary: Secondary | null;
+  /** revealed turns whose corrected score is not on the projector: shown on every view until revealed again */
+  readonly owed: string[];
   /** commands may be sent: online, up to date, nothing in flight */
   readonly canAct: boolean;
 
@@ -63,6 +65,7 @@ export class HostConsole {
     this.focus = $derived(this.index ? focusTurn(this.index, this.selected) : null);
     this.step = $derived(this.index ? nextStep(this.index, this.focus) : { kind: 'empty' });
     this.secondary = $derived(this.index ? secondaryActions(this.index, this.focus, this.step) : null);
+    this.owed = $derived(this.index ? owedReveals(this.index) : []);
     this.canAct = $derived(!this.conn.stale && this.inFlight === null);
     setInterval(() => (this.now = Date.now()), 250);
   }

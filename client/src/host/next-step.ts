@@ -26,6 +26,11 @@ export type Step =
   | { kind: 'reveal'; presenter: string; other: boolean }
   /** the focused turn is waiting but another turn is on stage: finish that one first */
   | { kind: 'busy'; presenter: string; busy: string; busyPhase: TurnPhase }
+  /**
+   * turn:reveal again of a revealed turn whose corrected score the projector has not shown: comes
+   * before the awards (the server refuses the ranking and the awards until then)
+   */
+  | { kind: 'rereveal'; presenter: string }
   /** every turn is revealed or skipped: reveal the next award level (lowest first) */
   | { kind: 'awards'; level: string; index: number }
   /** every turn is decided and every award level is shown (or there are none) */
@@ -37,7 +42,7 @@ export interface Secondary {
   /** the clock of the focused presenting turn can be paused / resumed */
   pause: boolean;
   resume: boolean;
-  /** the waiting presenter that "缺席" would mark absent */
+  /** the waiting presenter that "弃权" would mark as a no-show (turn:skip) */
   skip: string | null;
   /** undo (turn:reset) of the focused turn; `blocked` when sheets have arrived (the server refuses) */
   undo: { presenter: string; from: TurnPhase; blocked: boolean } | null;
@@ -65,7 +70,7 @@ export interface SnapshotIndex {
   turn: Map<string, HostTurn>;
   /** presenter → judge → effective sheet */
   sheets: Map<string, Map<string, HostSheet>>;
-  /** presenter → non-recused judge keys, in list order */
+  /** presenter → expected judge keys (neither recused nor absent), in list order */
   expected: Map<string, string[]>;
 }
 
@@ -78,7 +83,9 @@ export function indexSnapshot(snapshot: HostSnapshot): SnapshotIndex {
     if (!byJudge) sheets.set(s.presenter, (byJudge = new Map()));
     byJudge.set(s.judge, s);
   }
-  const expected = new Map(snapshot.presenters.map((p) => [p.key, snapshot.judges.filter((j) => !p.recused.includes(j.key)).map((j) => j.key)]));
+  const expected = new Map(
+    snapshot.presenters.map((p) => [p.key, snapshot.judges.filter((j) => !p.recused.includes(j.key) && !p.absent.includes(j.key)).map((j) => j.key)]),
+  );
   return {
     snapshot,
     order,
@@ -98,7 +105,7 @@ export function onStage(ix: SnapshotIndex): string | null {
   return ix.order.find((p) => ON_STAGE.has(phaseOf(ix, p))) ?? null;
 }
 
-/** Non-recused judges of the presenter who have no sheet in, in list order. */
+/** Expected judges of the presenter who have no sheet in, in list order. */
 export function missingJudges(ix: SnapshotIndex, presenter: string): string[] {
   const sheets = ix.sheets.get(presenter);
   return (ix.expected.get(presenter) ?? []).filter((j) => !sheets?.has(j));
@@ -149,6 +156,8 @@ function afterFinished(ix: SnapshotIndex, focus: string): Step {
     const active = onStage(ix)!;
     return { kind: 'busy', presenter: focus, busy: active, busyPhase: phaseOf(ix, active) };
   }
+  const owed = owedReveals(ix)[0];
+  if (owed) return { kind: 'rereveal', presenter: owed };
   const levels = awardLevels(ix.snapshot);
   const shown = ix.snapshot.awardsShown;
   if (shown < levels.length) return { kind: 'awards', level: levels[shown]!, index: shown };
@@ -178,6 +187,11 @@ export function nextStep(ix: SnapshotIndex, focus: string | null): Step {
     case 'skipped':
       return afterFinished(ix, focus);
   }
+}
+
+/** Revealed turns whose corrected score the projector has not shown yet, in running order: the host owes a re-reveal. */
+export function owedReveals(ix: SnapshotIndex): string[] {
+  return ix.order.filter((p) => ix.turn.get(p)?.correctionPending === true);
 }
 
 /** Does the projector lack a correction of this revealed turn? The server knows which sheets it showed. */
@@ -219,6 +233,7 @@ export function stepCommand(step: Step): { event: 'turn:start' | 'turn:open-scor
     case 'close':
       return { event: 'turn:close', presenter: step.presenter };
     case 'reveal':
+    case 'rereveal':
       return { event: 'turn:reveal', presenter: step.presenter };
     case 'awards':
       return { event: 'awards:reveal-next' };

@@ -5,6 +5,8 @@ import type { OutboxEntry } from './outbox.svelte.ts';
 
 export type SheetView =
   | { kind: 'recused' }
+  /** the host marked this judge absent (缺席) for this presenter */
+  | { kind: 'absent' }
   /** a sheet this device sent: on its way, refused, or acknowledged */
   | { kind: 'delivery'; entry: OutboxEntry }
   /** the judge may fill in (or, reopened, change) the sheet now */
@@ -20,6 +22,7 @@ export function ownSheet(snapshot: JudgeSnapshot, presenter: string): OwnSheet |
 
 export function sheetView(snapshot: JudgeSnapshot, presenter: JudgePresenter, entry: OutboxEntry | undefined): SheetView {
   if (presenter.recused) return { kind: 'recused' };
+  if (presenter.absent) return { kind: 'absent' };
   const own = ownSheet(snapshot, presenter.key);
   const delivery = entry?.delivery;
   if (entry && delivery && delivery.state !== 'received') return { kind: 'delivery', entry };
@@ -55,7 +58,7 @@ export function deliveryStatus(entry: OutboxEntry, canEdit: boolean): CardStatus
   }
 }
 
-export type RowStatus = 'received' | 'pending' | 'refused' | 'reopened' | 'recused' | 'skipped' | 'missed' | 'open';
+export type RowStatus = 'received' | 'pending' | 'refused' | 'reopened' | 'recused' | 'absent' | 'skipped' | 'missed' | 'open';
 
 export interface ScoreRow {
   presenter: JudgePresenter;
@@ -70,7 +73,7 @@ export function scoreRows(snapshot: JudgeSnapshot, entries: Record<string, Outbo
     const own = ownSheet(snapshot, p.key);
     const view = sheetView(snapshot, p, entry);
     if (p.phase === 'waiting' && !own && !entry) return [];
-    if (view.kind === 'recused') return [{ presenter: p, status: 'recused', total: null }];
+    if (view.kind === 'recused' || view.kind === 'absent') return [{ presenter: p, status: view.kind, total: null }];
     if (view.kind === 'delivery') {
       const d = view.entry.delivery;
       const status: RowStatus = d.state === 'received' ? 'received' : d.state === 'refused' ? 'refused' : 'pending';
@@ -86,7 +89,7 @@ export function scoreRows(snapshot: JudgeSnapshot, entries: Record<string, Outbo
 
 export interface Progress {
   scored: number;
-  /** presenters this judge still has to score: not recused, not skipped, turn not over */
+  /** presenters this judge still has to score: not recused, not marked absent, not skipped, turn not over */
   remaining: number;
   /** sheets on their way */
   waiting: number;
@@ -97,7 +100,7 @@ export function progress(snapshot: JudgeSnapshot, entries: Record<string, Outbox
   let remaining = 0;
   let waiting = 0;
   for (const p of snapshot.presenters) {
-    if (p.recused || p.phase === 'skipped') continue;
+    if (p.recused || p.absent || p.phase === 'skipped') continue;
     const d = entries[p.key]?.delivery;
     // a sheet on its way counts as waiting until its ok arrives, even if a snapshot already shows it
     if (d?.state === 'sending' || d?.state === 'retrying') waiting++;

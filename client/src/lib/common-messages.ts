@@ -16,7 +16,7 @@ export const tc = messages({
     phase_scoring: '评分中',
     phase_closed: '评分结束',
     phase_revealed: '已公布',
-    phase_skipped: '缺席',
+    phase_skipped: '弃权',
     close: '关闭',
   },
   en: {
@@ -33,7 +33,7 @@ export const tc = messages({
     phase_scoring: 'Scoring',
     phase_closed: 'Scoring closed',
     phase_revealed: 'Revealed',
-    phase_skipped: 'Absent',
+    phase_skipped: 'No-show',
     close: 'Close',
   },
 });

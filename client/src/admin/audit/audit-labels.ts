@@ -21,14 +21,14 @@ const ACTIONS: Record<Lang, Record<string, string>> = {
     'sheet:enter': '主持人代录',
     'sheet:correct': '重评后提交',
     'sheet:reopen': '退回重评',
-    'judge:excuse': '评委回避/缺席',
+    'judge:excuse': '评委缺席',
     'judge:reissue-link': '重新生成评委链接',
     'turn:start': '开始出场',
     'turn:open-scoring': '开始评分',
     'turn:close': '结束评分',
     'turn:reveal': '公布成绩',
     'turn:re-reveal': '重新公布成绩',
-    'turn:skip': '缺席跳过',
+    'turn:skip': '选手弃权（跳过）',
     'turn:reset': '重置',
     'contest:create': '创建比赛',
     'contest:update': '修改比赛',
@@ -48,14 +48,14 @@ const ACTIONS: Record<Lang, Record<string, string>> = {
     'sheet:enter': 'Paper sheet entered by host',
     'sheet:correct': 'Sheet resubmitted after reopening',
     'sheet:reopen': 'Sheet reopened',
-    'judge:excuse': 'Judge excused / absent',
+    'judge:excuse': 'Judge marked absent',
     'judge:reissue-link': 'Judge link reissued',
     'turn:start': 'Turn started',
     'turn:open-scoring': 'Scoring opened',
     'turn:close': 'Scoring closed',
     'turn:reveal': 'Score revealed',
     'turn:re-reveal': 'Score revealed again',
-    'turn:skip': 'Skipped (absent)',
+    'turn:skip': 'Skipped (no-show)',
     'turn:reset': 'Turn reset',
     'contest:create': 'Contest created',
     'contest:update': 'Contest changed',
@@ -156,8 +156,8 @@ const WORDS = {
 type Word = keyof (typeof WORDS)['zh'];
 
 const PHASES: Record<Lang, Record<string, string>> = {
-  zh: { waiting: '候场', presenting: '汇报中', scoring: '评分中', closed: '评分结束', revealed: '已公布', skipped: '缺席' },
-  en: { waiting: 'waiting', presenting: 'presenting', scoring: 'scoring', closed: 'scoring closed', revealed: 'revealed', skipped: 'absent' },
+  zh: { waiting: '候场', presenting: '汇报中', scoring: '评分中', closed: '评分结束', revealed: '已公布', skipped: '弃权' },
+  en: { waiting: 'waiting', presenting: 'presenting', scoring: 'scoring', closed: 'scoring closed', revealed: 'revealed', skipped: 'no-show' },
 };
 
 const SCREENS: Record<Lang, Record<string, string>> = {

@@ -208,7 +208,10 @@ export class ContestEditor {
   renameJudge(from: string, to: string): void {
     const draft = this.draft;
     if (!draft || from === to || from === '' || draft.judges.filter((j) => j.key === to).length > 1) return;
-    for (const p of draft.presenters) p.recused = p.recused.map((k) => (k === from ? to : k));
+    for (const p of draft.presenters) {
+      p.recused = p.recused.map((k) => (k === from ? to : k));
+      p.absent = p.absent.map((k) => (k === from ? to : k));
+    }
   }
 
   /** a judge goes, and with them their recusals */
@@ -217,7 +220,12 @@ export class ContestEditor {
     const key = draft?.judges[index]?.key;
     if (!draft || key === undefined) return;
     draft.judges.splice(index, 1);
-    if (!draft.judges.some((j) => j.key === key)) for (const p of draft.presenters) if (p.recused.includes(key)) p.recused = p.recused.filter((k) => k !== key);
+    if (!draft.judges.some((j) => j.key === key)) {
+      for (const p of draft.presenters) {
+        if (p.recused.includes(key)) p.recused = p.recused.filter((k) => k !== key);
+        if (p.absent.includes(key)) p.absent = p.absent.filter((k) => k !== key);
+      }
+    }
   }
 
   /** a panel goes, and with it its place in the tie-break (its judges must be moved: they show as problems) */

@@ -38,6 +38,8 @@ export interface PresenterDraft {
   order: string;
   /** keys of the judges who must not score this presenter */
   recused: string[];
+  /** keys of the judges the host marked absent (缺席) during the contest: not edited here, kept as they are */
+  absent: string[];
 }
 
 export interface JudgeDraft {
@@ -103,6 +105,7 @@ export function fromContestFile(file: ContestFile): ContestDraft {
       topic: p.topic ?? '',
       order: p.order === undefined ? '' : String(p.order),
       recused: [...(p.recused ?? [])],
+      absent: [...(p.absent ?? [])],
     })),
     judges: file.judges.map((j) => ({ key: j.key, name: j.name, panel: j.panel })),
   };
@@ -158,6 +161,7 @@ export function toContestFile(draft: ContestDraft): ContestFile {
       topic: p.topic.trim(),
       ...(p.order.trim() === '' ? {} : { order: whole(p.order, 0) }),
       recused: [...p.recused],
+      ...(p.absent.length > 0 ? { absent: [...p.absent] } : {}),
     })),
     judges: draft.judges.map((j) => ({ key: j.key, name: j.name.trim(), panel: j.panel })),
   };

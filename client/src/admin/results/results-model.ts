@@ -18,10 +18,11 @@ export function panelScoreOf(row: ResultsRow, panel: string): string | null {
 }
 
 /** how a judge's cell reads */
-export type CellState = 'recused' | 'missing' | 'dropped-highest' | 'dropped-lowest' | 'kept';
+export type CellState = 'recused' | 'absent' | 'missing' | 'dropped-highest' | 'dropped-lowest' | 'kept';
 
 export function cellState(cell: ResultsJudgeCell | null): CellState {
   if (cell?.recused) return 'recused';
+  if (cell?.absent) return 'absent';
   if (!cell || cell.total === null) return 'missing';
   if (cell.dropped === 'highest') return 'dropped-highest';
   if (cell.dropped === 'lowest') return 'dropped-lowest';
@@ -39,17 +40,19 @@ export interface TableMarks {
   host: boolean;
   corrected: boolean;
   recused: boolean;
+  absent: boolean;
   missing: boolean;
 }
 
 export function tableMarks(table: ResultsTable): TableMarks {
-  const marks: TableMarks = { dropped: false, host: false, corrected: false, recused: false, missing: false };
+  const marks: TableMarks = { dropped: false, host: false, corrected: false, recused: false, absent: false, missing: false };
   for (const row of table.rows) {
     for (const panel of table.panels) {
       for (const judge of panel.judges) {
         const cell = cellOf(row, panel.key, judge.key);
         const state = cellState(cell);
         if (state === 'recused') marks.recused = true;
+        else if (state === 'absent') marks.absent = true;
         else if (state === 'missing') marks.missing = true;
         else if (state !== 'kept') marks.dropped = true;
         if (cell && cell.total !== null && cell.enteredBy === 'host') marks.host = true;
@@ -112,6 +115,11 @@ export function judgeSheets(table: ResultsTable): JudgeSheet[] {
 /** the items of a cell in rubric order (null where an item is missing) */
 export function itemsInOrder(table: ResultsTable, cell: ResultsJudgeCell | null): Array<string | null> {
   return table.criteria.map((c) => (cell?.items && Object.hasOwn(cell.items, c.key) ? cell.items[c.key]! : null));
+}
+
+/** the names of the presenters whose corrected score the projector has not shown yet (the pages warn) */
+export function owedNames(table: ResultsTable): string[] {
+  return table.owedReveals.map((key) => table.rows.find((r) => r.presenter === key)?.name ?? key);
 }
 
 /** every piece of text the table shows, for lib/glyphs.ts to fetch the font slices ahead */

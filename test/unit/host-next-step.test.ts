@@ -75,7 +75,7 @@ function snapshot(setup: Setup = {}): HostSnapshot {
       { key: 'eval', name: '测评', weight: '0.3', dropHighest: 0, dropLowest: 0, judgeCount: 2 },
     ],
     presenters: PRESENTERS.map((key, i) => ({ key, name: `选手${i + 1}`, unit: '', topic: '', position: i + 1, recused: key === 'p2' ? ['e2'] : [] })),
-    judges: JUDGES.map((j) => ({ ...j, name: j.key, connected: true })),
+    judges: JUDGES.map((j) => ({ ...j, name: j.key, connected: true, lastSeenAt: 0, seatMoves: 0, seatMovedAt: null })),
     turns: PRESENTERS.map((key) => ({
       presenter: key,
       phase: setup.phases?.[key] ?? 'waiting',

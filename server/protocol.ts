@@ -296,12 +296,34 @@ export interface HostResult {
   panels: Array<{ panel: string; score: string | null; submitted: number; expected: number }>;
 }
 
+/**
+ * A judge as the host console sees them, with how their phone is doing. Presence is kept in the
+ * server's memory: after a restart it starts again from "not seen".
+ */
+export interface HostJudge {
+  key: string;
+  name: string;
+  panel: string;
+  /** a phone holds this judge's seat now */
+  connected: boolean;
+  /**
+   * server epoch ms of the last time a phone took or left the seat (while `connected`: when it
+   * took it; else when the last phone went away, e.g. its screen locked); null when no phone has
+   * held the seat since the server started
+   */
+  lastSeenAt: number | null;
+  /** how many times since the server started the seat moved: the link opened on another device while one held it */
+  seatMoves: number;
+  /** server epoch ms of the last such move; null when there was none */
+  seatMovedAt: number | null;
+}
+
 export interface HostSnapshot extends SnapshotBase {
   role: 'host';
   turnsVersion: number;
   /** recused: judges recused (回避); absent: judges the host marked absent (缺席); neither is expected to score */
   presenters: Array<PresenterInfo & { recused: string[]; absent: string[] }>;
-  judges: Array<{ key: string; name: string; panel: string; connected: boolean }>;
+  judges: HostJudge[];
   turns: HostTurn[];
   /** every effective sheet: the host sees values, to check and to correct */
   sheets: HostSheet[];

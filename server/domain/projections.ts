@@ -4,6 +4,7 @@ import type {
   ContestInfo,
   CriterionInfo,
   DisplaySnapshot,
+  HostJudge,
   HostSnapshot,
   JudgeSnapshot,
   PanelInfo,
@@ -191,7 +192,12 @@ export function judgeSnapshot(view: LiveView, judgeKey: string): JudgeSnapshot {
   };
 }
 
-export function hostSnapshot(view: LiveView, connectedJudges: ReadonlySet<string>): HostSnapshot {
+/** how a judge's phone is doing, as the realtime layer tracks it */
+export type JudgePresence = Pick<HostJudge, 'connected' | 'lastSeenAt' | 'seatMoves' | 'seatMovedAt'>;
+
+const NOT_SEEN: JudgePresence = { connected: false, lastSeenAt: null, seatMoves: 0, seatMovedAt: null };
+
+export function hostSnapshot(view: LiveView, presence: ReadonlyMap<string, JudgePresence>): HostSnapshot {
   const { contest, state } = view;
   const effective = contest.presenters.flatMap((p) => [...(view.effective.get(p.key)?.values() ?? [])]);
   const results = computeResults(contest, effective.map(asSheet));
@@ -203,7 +209,7 @@ export function hostSnapshot(view: LiveView, connectedJudges: ReadonlySet<string
       const p = contest.presenters.find((x) => x.key === info.key)!;
       return { ...info, recused: p.recused, absent: p.absent };
     }),
-    judges: contest.judges.map((j) => ({ key: j.key, name: j.name, panel: j.panel, connected: connectedJudges.has(j.key) })),
+    judges: contest.judges.map((j) => ({ key: j.key, name: j.name, panel: j.panel, ...(presence.get(j.key) ?? NOT_SEEN) })),
     turns: contest.presenters.map((p) => {
       const turn = state.turns[p.key]!;
       return {

@@ -3,6 +3,7 @@ import { displaySnapshot, hostSnapshot, judgeSnapshot } from '../domain/projecti
 import type { ClientToServerEvents, InterServerEvents, ServerToClientEvents, Snapshot, SocketData } from '../protocol.ts';
 import type { LiveContests } from '../services/live-contests.service.ts';
 import type { LeitaiSocket } from './handshake.ts';
+import { JudgePresences } from './presence.ts';
 import { rooms } from './rooms.ts';
 
 type Io = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
@@ -15,37 +16,32 @@ export class Broadcaster {
   readonly #io: Io;
   readonly #live: LiveContests;
   readonly #pending = new Set<string>();
-  /** contest → judge → connected socket ids (the host console shows who is online) */
-  readonly #presence = new Map<string, Map<string, Set<string>>>();
+  /** which judges' phones are connected, and since when not (the host console shows it) */
+  readonly #presence = new JudgePresences();
 
   constructor(io: Io, live: LiveContests) {
     this.#io = io;
     this.#live = live;
   }
 
-  connectedJudges(contestId: string): Set<string> {
-    const byJudge = this.#presence.get(contestId);
-    return new Set([...(byJudge ?? new Map<string, Set<string>>())].filter(([, sockets]) => sockets.size > 0).map(([judge]) => judge));
-  }
-
   judgeConnected(socket: LeitaiSocket): void {
-    const { contestId, judgeKey } = socket.data;
-    let byJudge = this.#presence.get(contestId);
-    if (!byJudge) this.#presence.set(contestId, (byJudge = new Map()));
-    let sockets = byJudge.get(judgeKey!);
-    if (!sockets) byJudge.set(judgeKey!, (sockets = new Set()));
-    sockets.add(socket.id);
-    this.schedule(contestId, 'host');
+    this.#presence.connected(socket.data.contestId, socket.data.judgeKey!, socket.id);
+    this.schedule(socket.data.contestId, 'host');
   }
 
   judgeDisconnected(socket: LeitaiSocket): void {
-    this.#presence.get(socket.data.contestId)?.get(socket.data.judgeKey!)?.delete(socket.id);
+    this.#presence.disconnected(socket.data.contestId, socket.data.judgeKey!, socket.id);
     this.schedule(socket.data.contestId, 'host');
+  }
+
+  /** this judge's link was opened on another device, which takes the seat */
+  judgeSeatMoved(socket: LeitaiSocket): void {
+    this.#presence.moved(socket.data.contestId, socket.data.judgeKey!);
   }
 
   async snapshotFor(socket: LeitaiSocket): Promise<Snapshot> {
     const view = await this.#live.view(socket.data.contestId);
-    if (socket.data.role === 'host') return hostSnapshot(view, this.connectedJudges(socket.data.contestId));
+    if (socket.data.role === 'host') return hostSnapshot(view, this.#presence.of(socket.data.contestId));
     if (socket.data.role === 'judge') return judgeSnapshot(view, socket.data.judgeKey!);
     return displaySnapshot(view);
   }
@@ -63,7 +59,7 @@ export class Broadcaster {
 
   async #send(contestId: string, scope: 'all' | 'host'): Promise<void> {
     const view = await this.#live.view(contestId);
-    this.#io.to(rooms.hosts(contestId)).emit('state:snapshot', hostSnapshot(view, this.connectedJudges(contestId)));
+    this.#io.to(rooms.hosts(contestId)).emit('state:snapshot', hostSnapshot(view, this.#presence.of(contestId)));
     if (scope === 'host') return;
     this.#io.to(rooms.displays(contestId)).emit('state:snapshot', displaySnapshot(view));
     for (const judge of view.contest.judges) {

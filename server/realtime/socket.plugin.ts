@@ -41,10 +41,12 @@ export function attachSocketServer(app: FastifyInstance, { db, live }: RealtimeD
     if (role === 'judge') {
       // One device per judge: the newest connection takes the seat, the others are told and closed.
       const room = rooms.judge(contestId, judgeKey!);
-      for (const other of await io.in(room).fetchSockets()) {
+      const others = await io.in(room).fetchSockets();
+      for (const other of others) {
         other.emit('session:replaced');
         other.disconnect(true);
       }
+      if (others.length > 0) broadcaster.judgeSeatMoved(socket);
       await socket.join([room, rooms.judges(contestId)]);
       broadcaster.judgeConnected(socket);
       socket.on('disconnect', () => broadcaster.judgeDisconnected(socket));

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { io, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { AckResult, SheetReceipt } from '../../server/protocol.ts';
+import type { AckResult, HostSnapshot, SheetReceipt } from '../../server/protocol.ts';
 import { tokenOf } from '../helpers/contest-driver.ts';
 import { startServer, type ServerProcess } from '../helpers/server-process.ts';
 import { TEST_ADMIN_TOKEN } from '../helpers/app.ts';
@@ -36,6 +36,26 @@ let other: Page;
  * the other console's change reaches it.
  */
 const otherInbox = { hold: false, held: [] as Array<() => void> };
+/** the same for the main (Chinese) console */
+const pageInbox = { hold: false, held: [] as Array<() => void> };
+
+/** a console whose incoming socket messages can be held back (see otherInbox) */
+function holdable(inbox: typeof otherInbox) {
+  return (p: Page) =>
+    p.routeWebSocket(/\/socket\.io\//, (ws) => {
+      const upstream = ws.connectToServer();
+      ws.onMessage((message) => upstream.send(message));
+      upstream.onMessage((message) => {
+        if (inbox.hold) inbox.held.push(() => ws.send(message));
+        else ws.send(message);
+      });
+    });
+}
+
+function release(inbox: typeof otherInbox): void {
+  inbox.hold = false;
+  for (const deliver of inbox.held.splice(0)) deliver();
+}
 const judges = new Map<string, Socket>();
 
 /** waits until the value read from the page matches */
@@ -47,6 +67,12 @@ async function openConsole(link: string, before?: (p: Page) => Promise<void>): P
   await p.goto(link);
   await p.getByTestId('next-step').waitFor();
   return p;
+}
+
+/** a page state the host sees: a screenshot for people, and the axe-core check */
+async function look(p: Page, state: string): Promise<void> {
+  await screenshot(p, state);
+  await expectAccessible(p, state);
 }
 
 const nextLabel = (p: Page = page) => p.getByTestId('next-step').innerText();
@@ -82,19 +108,10 @@ beforeAll(async () => {
   links = await demoLinks(server);
   for (const key of ALL_JUDGES) judges.set(key, await connectJudge(key));
   context = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'zh-CN' });
-  page = await openConsole(links.host);
+  page = await openConsole(links.host, holdable(pageInbox));
   const english = new URL(links.host);
   english.search = '?lang=en';
-  other = await openConsole(english.toString(), (p) =>
-    p.routeWebSocket(/\/socket\.io\//, (ws) => {
-      const upstream = ws.connectToServer();
-      ws.onMessage((message) => upstream.send(message));
-      upstream.onMessage((message) => {
-        if (otherInbox.hold) otherInbox.held.push(() => ws.send(message));
-        else ws.send(message);
-      });
-    }),
-  );
+  other = await openConsole(english.toString(), holdable(otherInbox));
 }, 90_000);
 
 afterAll(async () => {
@@ -110,7 +127,7 @@ describe('host console', () => {
     await eventually(() => page.getByTestId('focus-name').innerText()).toBe('乌山街道党工委书记');
     await eventually(() => page.getByTestId('connection').innerText()).toContain('已连接');
     await eventually(() => page.getByTestId('projector').innerText()).toContain('标题页');
-    await screenshot(page, 'host-1-ready');
+    await look(page, 'host-1-ready');
 
     await nextButton().click();
     await eventually(() => nextLabel()).toBe('结束汇报，开始评分');
@@ -124,7 +141,7 @@ describe('host console', () => {
     await eventually(() => page.getByTestId('clock').innerText()).toContain('已暂停');
     await page.getByRole('button', { name: '继续计时' }).click();
     await eventually(() => page.getByTestId('clock').getAttribute('data-running')).toBe('true');
-    await screenshot(page, 'host-2-presenting');
+    await look(page, 'host-2-presenting');
 
     await nextButton().click();
     await eventually(() => nextLabel()).toBe('结束评分（21 位未交）');
@@ -139,7 +156,7 @@ describe('host console', () => {
     await eventually(() => nextLabel()).toBe('结束评分（1 位未交）');
     await eventually(() => tile('e15').getAttribute('data-state')).toBe('missing');
     await eventually(() => tile('m1').innerText()).toContain('✓');
-    await screenshot(page, 'host-3-scoring');
+    await look(page, 'host-3-scoring');
 
     // the host looks ahead at 5号 meanwhile: the big button says it cannot start anyone yet
     await page.locator('[data-testid=running-order] [data-presenter=p05]').click();
@@ -161,7 +178,10 @@ describe('host console', () => {
     expect(final).toMatch(/^\d+\.\d{2}$/);
     await eventually(() => page.getByTestId('projector').innerText()).toContain(final);
     await eventually(() => page.getByTestId('ranking').innerText()).toContain('乌山街道党工委书记');
-    await screenshot(page, 'host-4-revealed');
+    // rank and running-order number are told apart; no award while others are still to come
+    expect(await page.getByTestId('ranking').locator('thead').innerText()).toMatch(/名次\s+出场号 · 选手\s+得分/);
+    expect(await page.getByTestId('ranking').locator('[data-presenter=p01]').innerText()).toMatch(/^1\s+1号\s*乌山街道党工委书记\s+\d+\.\d{2}$/);
+    await look(page, 'host-4-revealed');
   }, 90_000);
 
   test('closing with judges missing lists exactly who has not submitted; a paper sheet (代录) fills a gap', async () => {
@@ -183,7 +203,7 @@ describe('host console', () => {
     for (const name of ['市委政研室党建处评委', '领导小组成员单位代表D', '村（社区）书记代表C']) expect(listed).toContain(name);
     expect(listed).toContain('主评委（1）');
     expect(listed).toContain('测评打分（2）');
-    await screenshot(page, 'host-5-missing-judges');
+    await look(page, 'host-5-missing-judges');
     await confirm.getByRole('button', { name: '取消' }).click();
     await confirm.waitFor({ state: 'detached' });
     expect(await rowPhase('p02')).toBe('scoring');
@@ -202,7 +222,7 @@ describe('host console', () => {
     await page.fill('#paper-results', '26.5');
     await page.fill('#paper-delivery', '17.5');
     await eventually(() => dialog.getByTestId('paper-total').innerText()).toBe('89.5');
-    await screenshot(page, 'host-6-paper-sheet');
+    await look(page, 'host-6-paper-sheet');
     await dialog.getByTestId('confirm').click();
     await dialog.waitFor({ state: 'detached' });
 
@@ -227,6 +247,7 @@ describe('host console', () => {
       await excuse.getByTestId('confirm').click();
       await eventually(() => excuse.getByRole('alert').innerText()).toBe('请填写原因。');
       await excuse.locator('textarea').fill('评委临时离场');
+      if (judge === 'e04') await look(page, 'host-6a-excuse');
       await excuse.getByTestId('confirm').click();
       await excuse.waitFor({ state: 'detached' });
       // absent, not recused: the tile says 缺席
@@ -248,6 +269,7 @@ describe('host console', () => {
     await dialog.getByTestId('confirm').click();
     await eventually(() => dialog.getByRole('alert').innerText()).toBe('请填写原因。');
     expect(await dialog.isVisible()).toBe(true);
+    await look(page, 'host-7a-reopen-reason');
     await page.waitForTimeout(300);
     expect(await tile('m1').innerText()).not.toContain('已重开');
 
@@ -264,7 +286,7 @@ describe('host console', () => {
     await eventually(() => page.getByTestId('re-reveal').innerText()).toBe('重新公布（有更正未上大屏）');
     await eventually(() => page.getByTestId('correction').innerText()).toContain('大屏仍显示旧分数');
     expect(await page.getByTestId('projector').innerText()).toBe(shownBefore);
-    await screenshot(page, 'host-7-correction');
+    await look(page, 'host-7-correction');
 
     await page.getByTestId('re-reveal').click();
     await eventually(() => page.getByTestId('re-reveal').innerText()).toBe('重新公布得分');
@@ -285,8 +307,7 @@ describe('host console', () => {
       await nextButton(other).click();
       await page.waitForTimeout(500);
     } finally {
-      otherInbox.hold = false;
-      for (const deliver of otherInbox.held.splice(0)) deliver();
+      release(otherInbox);
     }
 
     await eventually(() => rowPhase('p03')).toBe('presenting');
@@ -297,25 +318,49 @@ describe('host console', () => {
     await eventually(refusals).toBe(1);
     expect(await page.getByTestId('refusal').count()).toBe(0);
     expect(await other.getByTestId('refusal').getAttribute('data-code')).toBe('stale_version');
-    expect(await other.getByTestId('refusal').innerText()).toMatch(/Another console acted first; this screen is now up to date/);
-    await screenshot(other, 'host-8-second-console-refused');
+    expect(await other.getByTestId('refusal').innerText()).toMatch(/Someone else acted first \(another console, say\): nothing was done/);
+    await look(other, 'host-8-second-console-refused');
+
+    // the other way round: the Chinese console is a step behind, and says so in Chinese; the
+    // server's own English words stay folded in the details line
+    pageInbox.hold = true;
+    try {
+      await nextButton(other).click();
+      await eventually(() => rowPhase('p03', other)).toBe('scoring');
+      expect(await nextLabel()).toBe('结束汇报，开始评分');
+      await nextButton().click();
+      await page.waitForTimeout(500);
+    } finally {
+      release(pageInbox);
+    }
+    await eventually(() => rowPhase('p03')).toBe('scoring');
+    const refusal = page.getByTestId('refusal');
+    await eventually(() => refusal.getAttribute('data-code')).toBe('stale_version');
+    expect(await refusal.innerText()).toContain('状态刚被另一处操作改变（例如另一个主持台先操作了），本次未执行。');
+    expect(await refusal.innerText()).not.toMatch(/[A-Za-z]{3,}/);
+    await refusal.locator('summary').click();
+    expect(await refusal.getByTestId('refusal-details').innerText()).toContain('stale_version:');
+    await look(page, 'host-8a-refused-in-chinese');
+    await refusal.getByRole('button', { name: '知道了' }).click();
     await other.close();
   }, 60_000);
 
-  test('undo sends a presenter started by mistake back to waiting; skip marks one a no-show (弃权), and undo brings them back', async () => {
-    // p03 is presenting after the two-console race
+  test('undo sends a presenter started by mistake back to waiting; skip marks one a no-show (弃权), asked first, and undo brings them back', async () => {
+    // p03 is scoring after the two-console races
     await page.getByTestId('undo').click();
     const confirm = page.getByTestId('confirm-undo');
     await confirm.waitFor();
     expect(await confirm.innerText()).toContain('退回“候场”');
+    await look(page, 'host-9a-confirm-undo');
     await confirm.getByTestId('confirm').click();
     await eventually(() => rowPhase('p03')).toBe('waiting');
     await eventually(() => page.getByTestId('projector').innerText()).toContain('标题页');
     await eventually(() => nextLabel()).toBe('开始汇报');
     await eventually(() => page.getByTestId('focus-name').innerText()).toBe('桥驿镇党委书记');
 
-    // 3号 does not appear
+    // 3号 does not appear: asked first
     await page.getByTestId('skip').click();
+    await page.getByTestId('confirm-skip').getByTestId('confirm').click();
     await eventually(() => rowPhase('p03')).toBe('skipped');
     expect(await page.locator('[data-testid=running-order] [data-presenter=p03] .phase').innerText()).toBe('弃权');
     await eventually(() => page.getByTestId('focus-name').innerText()).toBe('区行政审批局党组书记');
@@ -325,7 +370,7 @@ describe('host console', () => {
     await page.locator('[data-testid=running-order] [data-presenter=p03]').click();
     await eventually(() => page.getByTestId('focus-name').innerText()).toBe('桥驿镇党委书记');
     await eventually(() => page.getByTestId('undo').innerText()).toContain('撤回弃权');
-    await screenshot(page, 'host-9-skipped');
+    await look(page, 'host-9-skipped');
     await page.getByTestId('undo').click();
     await page.getByTestId('confirm-undo').getByTestId('confirm').click();
     await eventually(() => rowPhase('p03')).toBe('waiting');
@@ -342,13 +387,23 @@ describe('host console', () => {
     await eventually(() => page.getByTestId('secondary').innerText()).toContain('已有评分，不能撤回');
   }, 60_000);
 
-  test('a judge whose phone drops shows as offline', async () => {
+  test('a judge whose phone drops (a locked screen) shows when it was last connected, not a bare 离线; a seat that moved to another phone is marked', async () => {
     // p03 is scoring and e05 has not submitted yet
     await eventually(() => tile('e05').innerText()).toContain('未交');
     judges.get('e05')!.close();
-    await eventually(() => tile('e05').innerText()).toContain('离线');
-    judges.set('e05', await connectJudge('e05'));
-    await eventually(() => tile('e05').innerText()).not.toContain('离线');
+    await eventually(() => tile('e05').getByTestId('presence').innerText()).toBe('刚刚在线');
+    expect(await tile('e05').innerText()).not.toContain('离线');
+    expect(await tile('e05').getByTestId('seat-moved').count()).toBe(0);
+
+    // the link is opened on a second phone while the first one still holds the seat
+    const first = await connectJudge('e05');
+    const second = await connectJudge('e05');
+    await eventually(() => tile('e05').getByTestId('seat-moved').innerText()).toBe('换过手机');
+    expect(await tile('e05').getByTestId('seat-moved').getAttribute('title')).toContain('另一台设备上打开过 1 次');
+    await eventually(() => tile('e05').getByTestId('presence').count()).toBe(0); // connected: nothing to say
+    first.close();
+    judges.set('e05', second);
+    await look(page, 'host-9b-presence');
   }, 30_000);
 
   test('when the server goes away the console says so and disables commands; after the restart it shows the live state again', async () => {
@@ -357,7 +412,7 @@ describe('host console', () => {
     await eventually(() => page.getByTestId('stale-banner').innerText()).toContain('连接中断，正在重连…');
     await eventually(() => page.getByTestId('connection').innerText()).toBe('连接中断，正在重连…');
     expect(await nextButton().isDisabled()).toBe(true);
-    await screenshot(page, 'host-10-stale');
+    await look(page, 'host-10-stale');
 
     server = await startServer({ DATA_DIR: dataDir, PORT: String(port) });
     await eventually(() => page.getByTestId('stale-banner').count()).toBe(0);
@@ -385,7 +440,7 @@ describe('host console', () => {
       await dialog.getByTestId('confirm').click();
       await eventually(() => dialog.innerText()).toContain('正在用同一编号重试（第 2 次）');
       await expect.poll(() => dialog.innerText(), { timeout: 30_000, interval: 250 }).toContain('服务器仍未回应');
-      await screenshot(page, 'host-12-paper-timeout');
+      await look(page, 'host-12-paper-timeout');
     } finally {
       server.child.kill('SIGCONT');
     }
@@ -431,12 +486,50 @@ describe('host console', () => {
     await expectAccessible(page, 'host-owed-rereveal');
     await screenshot(page, 'host-11a-owed-rereveal');
 
-    // everyone after 3号 does not appear: the skip button always names the presenter it skips
-    for (let position = 4; position <= 22; position++) {
-      await eventually(() => page.getByTestId('skip').innerText()).toBe(`弃权（跳过 ${position}号）`);
-      await page.getByTestId('skip').click();
-      await eventually(() => rowPhase(`p${String(position).padStart(2, '0')}`)).toBe('skipped');
+    // three presenters revealed, nineteen to come: no award can be known yet
+    expect(await page.locator('#ranking-title').innerText()).toContain('实时排名');
+    expect(await page.getByTestId('ranking').innerText()).not.toContain('奖');
+
+    // 4号 does not appear: the skip button names the presenter it skips and asks first; a double click
+    // (two clicks 150 ms apart, as a hand makes them) skips one presenter, not two
+    const skip = page.getByTestId('skip');
+    await eventually(() => skip.innerText()).toBe('弃权（跳过 4号）');
+    const doubleClick = async (box: { x: number; y: number; width: number; height: number }) => {
+      await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+      await page.waitForTimeout(150);
+      await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+    };
+    await page.waitForTimeout(900); // the button is new: it takes clicks once armed
+    await doubleClick((await skip.boundingBox())!);
+    const confirmSkip = page.getByTestId('confirm-skip');
+    await confirmSkip.waitFor();
+    expect(await confirmSkip.innerText()).toContain('4号 区行政审批局党组书记 弃权？');
+    await look(page, 'host-10a-confirm-skip');
+    await page.waitForTimeout(300);
+    expect(await rowPhase('p04')).toBe('waiting');
+    await doubleClick((await confirmSkip.getByTestId('confirm').boundingBox())!);
+    await eventually(() => rowPhase('p04')).toBe('skipped');
+    await eventually(() => skip.innerText()).toBe('弃权（跳过 5号）');
+    // a click on the relabelled button right away was aimed at 4号: it does nothing
+    const relabelled = (await skip.boundingBox())!;
+    await page.mouse.click(relabelled.x + relabelled.width / 2, relabelled.y + relabelled.height / 2);
+    await page.waitForTimeout(500);
+    expect(await confirmSkip.count()).toBe(0);
+    expect(await rowPhase('p05')).toBe('waiting');
+
+    // everyone after 4号 does not appear too (a script of the host's commands, to keep the test short)
+    const script = io(server.url, { auth: { token: tokenOf(links.host), protocol: 1 }, transports: ['websocket'] });
+    try {
+      for (let position = 5; position <= 22; position++) {
+        const sync = (await script.timeout(8000).emitWithAck('contest:sync', {})) as AckResult<{ snapshot: HostSnapshot }>;
+        if (!sync.ok) throw new Error(sync.error.message);
+        const answer = (await script.timeout(8000).emitWithAck('turn:skip', { presenter: `p${String(position).padStart(2, '0')}`, turnsVersion: sync.snapshot.turnsVersion })) as AckResult;
+        expect(answer.ok).toBe(true);
+      }
+    } finally {
+      script.close();
     }
+    await eventually(() => rowPhase('p22')).toBe('skipped');
     await eventually(() => page.getByTestId('skip').count()).toBe(0);
 
     // every turn is decided, but the awards wait: the big button reveals 1号 again first, the ranking is disabled
@@ -449,6 +542,10 @@ describe('host console', () => {
     await eventually(() => page.getByTestId('projector').innerText()).toContain('1号 乌山街道党工委书记');
     expect(await page.locator('[data-testid=running-order] [data-presenter=p01] .phase').innerText()).toBe('已公布');
 
+    // every presenter decided and the correction revealed: the ranking is final, with its awards
+    await eventually(() => page.locator('#ranking-title').innerText()).toContain('最终排名');
+    expect(await page.getByTestId('ranking').locator('[data-presenter=p01]').innerText()).toContain('一等奖');
+
     await page.getByRole('button', { name: '显示排名' }).click();
     await eventually(() => page.getByTestId('projector').innerText()).toContain('排名');
     await page.getByRole('button', { name: '显示标题' }).click();
@@ -456,7 +553,7 @@ describe('host console', () => {
 
     // the award levels come from the rules, lowest first, whether or not anyone is in them
     await eventually(() => nextLabel()).toBe('揭晓三等奖');
-    await screenshot(page, 'host-11-awards');
+    await look(page, 'host-11-awards');
     await nextButton().click();
     await eventually(() => page.getByTestId('projector').innerText()).toContain('颁奖');
     await eventually(() => nextLabel()).toBe('揭晓二等奖');

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { fromUnits, makeRubric, sameDecimal, stepIndex, toUnits, totalText, valueText } from '../../client/src/judge/rubric.ts';
+import { fromUnits, makeRubric, quickChoices, sameDecimal, stepIndex, toUnits, totalText, valueText } from '../../client/src/judge/rubric.ts';
 
 /**
  * The judge page's arithmetic (client/src/judge/rubric.ts): every value is a whole number of
@@ -46,6 +46,14 @@ describe('the judge page counts in whole steps', () => {
     expect(stepIndex(rubric, b!, '-1')).toBeNull();
     expect(stepIndex(rubric, a!, '0.123')).toBeNull();
     expect(stepIndex(rubric, a!, 'abc')).toBeNull();
+  });
+
+  test('quick choices are whole steps at 60–100 % of the maximum, never past it', () => {
+    const values = (c: typeof a) => quickChoices(c!).map((i) => valueText(rubric, c!, i));
+    expect(values(b)).toEqual(['18', '21', '24', '27', '30']);
+    expect(values(a)).toEqual(['6', '7', '8', '9', '10']);
+    expect(values(c)).toEqual(['3', '3.5', '4', '4.5', '5']);
+    expect(values(d)).toEqual(['3', '6', '9']); // 0…9 in steps of 3: repeats dropped
   });
 
   test('decimal text converts without floats and compares by value', () => {

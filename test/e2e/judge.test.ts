@@ -3,6 +3,7 @@ import { io, type Socket } from 'socket.io-client';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import type { AckResult, HostSheet, HostSnapshot, JudgeSnapshot, SheetReceipt } from '../../server/protocol.ts';
 import { tokenOf } from '../helpers/contest-driver.ts';
+import { expectAccessible } from './accessibility.ts';
 import { launchBrowser, phonePage, screenshot, startDemoServer, type DemoServer } from './browser.ts';
 
 /**
@@ -96,12 +97,21 @@ async function openJudge(judge: string, suffix = ''): Promise<{ context: Browser
 }
 
 const criterion = (page: Page, key: string) => page.locator(`[data-criterion="${key}"]`);
-const shownValue = async (page: Page, key: string) => (await criterion(page, key).locator('output').innerText()).trim();
+const field = (page: Page, key: string) => criterion(page, key).locator('input.entry');
+/** what the criterion's field shows; '未评分' while it is empty (its placeholder) */
+const shownValue = async (page: Page, key: string) => (await field(page, key).inputValue()).trim() || ((await field(page, key).getAttribute('placeholder')) ?? '');
 const total = (page: Page) => page.locator('[data-total]').first();
 const statusLine = (page: Page) => page.locator('[data-status]');
 
+/** The judge types the value on the phone's number pad. */
+async function setCriterion(page: Page, key: string, value: string): Promise<void> {
+  await field(page, key).fill(value);
+  await field(page, key).blur();
+  expect(await shownValue(page, key)).toBe(value);
+}
+
 /** Like a thumb: tap the slider near the value, then − / + until it reads exactly `value`. */
-async function setCriterion(page: Page, key: string, value: string, max: number): Promise<void> {
+async function slideCriterion(page: Page, key: string, value: string, max: number): Promise<void> {
   const slider = criterion(page, key).locator('input[type=range]');
   await slider.evaluate((el) => el.scrollIntoView({ block: 'center' }));
   const box = (await slider.boundingBox())!;
@@ -118,13 +128,24 @@ async function setCriterion(page: Page, key: string, value: string, max: number)
 const RUBRIC = { topic: 20, measures: 30, results: 30, delivery: 20 };
 
 async function scoreAll(page: Page, values: Record<keyof typeof RUBRIC, string>): Promise<void> {
-  for (const [key, max] of Object.entries(RUBRIC)) await setCriterion(page, key, values[key as keyof typeof RUBRIC], max);
+  for (const key of Object.keys(RUBRIC)) await setCriterion(page, key, values[key as keyof typeof RUBRIC]);
 }
 
 async function submitAndConfirm(page: Page): Promise<void> {
   await page.getByRole('button', { name: '提交评分' }).tap();
-  await page.getByRole('dialog').waitFor();
+  await confirmed(page);
+}
+
+/** the confirmation takes taps only a moment after it opened (a double tap on 提交评分 must not confirm) */
+async function confirmed(page: Page): Promise<void> {
+  await page.locator('[data-armed=true]').waitFor();
   await page.getByRole('button', { name: '确认提交', exact: true }).tap();
+}
+
+/** a page state a judge sees: a screenshot for people, and the axe-core check */
+async function look(page: Page, state: string): Promise<void> {
+  await screenshot(page, state);
+  await expectAccessible(page, state);
 }
 
 /** what the page sees as `window` (this file is type-checked without the DOM library) */
@@ -181,15 +202,16 @@ describe('the judge page', () => {
     await page.reload();
     await page.getByRole('heading', { name: '链接已失效' }).waitFor();
     expect(await page.locator('body').innerText()).toContain('请向工作人员索取新的链接');
-    await screenshot(page, 'judge-refused');
+    await look(page, 'judge-refused');
   });
 
   test('the judge follows the turn: not started, presenting (no form), then scoring with the rubric', async () => {
     const { page } = await openJudge('m1');
     expect(await page.locator('header').innerText()).toContain('望城区2023年度');
     expect(await page.locator('header').innerText()).toContain('评委：市委办公厅党建处评委 · 主评委');
+    expect(await page.getByRole('heading', { level: 1 }).innerText()).toContain('望城区2023年度');
     await page.getByText('比赛尚未开始').waitFor();
-    await screenshot(page, 'judge-not-started');
+    await look(page, 'judge-not-started');
 
     await host.command('turn:start', { presenter: 'p01' });
     await page.getByText('汇报进行中').waitFor();
@@ -200,7 +222,7 @@ describe('the judge page', () => {
     expect(stage).toContain('党政班子“1+N”联企机制');
     expect(await page.locator('input[type=range]').count()).toBe(0);
     await noHorizontalScroll(page);
-    await screenshot(page, 'judge-presenting');
+    await look(page, 'judge-presenting');
 
     await host.command('turn:open-scoring', { presenter: 'p01' });
     await criterion(page, 'topic').waitFor();
@@ -208,7 +230,7 @@ describe('the judge page', () => {
     for (const key of Object.keys(RUBRIC)) expect(await shownValue(page, key)).toBe('未评分');
     expect(await page.locator('.submit').innerText()).toBe('还有 4 项未评分');
     await noHorizontalScroll(page);
-    await screenshot(page, 'judge-scoring-open');
+    await look(page, 'judge-scoring-open');
   });
 
   test('a judge scores every item and submits: the confirmation repeats the exact total, ✓ only once the server acknowledged', async () => {
@@ -233,7 +255,7 @@ describe('the judge page', () => {
     await scoreAll(page, { topic: '18.5', measures: '27', results: '26.5', delivery: '15.5' });
     expect(await total(page).innerText()).toBe('87.5');
     await noHorizontalScroll(page);
-    await screenshot(page, 'judge-filled');
+    await look(page, 'judge-filled');
 
     await page.getByRole('button', { name: '提交评分' }).tap();
     const dialog = page.getByRole('dialog');
@@ -241,7 +263,8 @@ describe('the judge page', () => {
     expect(await dialog.innerText()).toContain('确认提交 87.5 分？');
     expect(await dialog.locator('.total .number').innerText()).toBe('87.5');
     expect(await dialog.innerText()).toMatch(/选题准\s*18\.5/);
-    await screenshot(page, 'judge-confirm');
+    await page.locator('[data-armed=true]').waitFor();
+    await look(page, 'judge-confirm');
     await dialog.getByRole('button', { name: '确认提交', exact: true }).tap();
 
     // The server stores the sheet, but its answer has not reached the phone: no ✓ yet.
@@ -249,7 +272,7 @@ describe('the judge page', () => {
     await page.getByText('提交中…').waitFor();
     expect(await page.locator('body').innerText()).not.toContain('已送达服务器');
     expect((await outbox(page)).map((s) => s.total)).toEqual(['87.5']);
-    await screenshot(page, 'judge-sending');
+    await look(page, 'judge-sending');
 
     holdAcks = false;
     for (const send of held.splice(0)) send();
@@ -263,7 +286,7 @@ describe('the judge page', () => {
     expect(await page.locator('[data-row="p01"]').innerText()).toMatch(/1\s+乌山街道党工委书记\s+87\.5\s+✓/);
     expect(await page.locator('[data-progress]').innerText()).toContain('已评 1 位 · 还剩 21 位');
     await noHorizontalScroll(page);
-    await screenshot(page, 'judge-received');
+    await look(page, 'judge-received');
 
     // After a reload the page still shows the sheet as received, from the server's snapshot.
     await page.reload();
@@ -286,7 +309,7 @@ describe('the judge page', () => {
     expect(await criterion(page, 'topic').getByRole('button', { name: /减/ }).isDisabled()).toBe(true);
 
     // At the top, + stops at the maximum.
-    await setCriterion(page, 'topic', '19.5', 20);
+    await slideCriterion(page, 'topic', '19.5', 20);
     const plus = criterion(page, 'topic').getByRole('button', { name: /加/ });
     await plus.tap();
     expect(await shownValue(page, 'topic')).toBe('20');
@@ -299,8 +322,8 @@ describe('the judge page', () => {
     expect(await shownValue(page, 'topic')).toBe('20');
 
     // Three of four items: the total counts only what is set, and submitting points at the gap.
-    await setCriterion(page, 'measures', '30', 30);
-    await setCriterion(page, 'delivery', '0', 20);
+    await setCriterion(page, 'measures', '30');
+    await setCriterion(page, 'delivery', '0');
     expect(await total(page).innerText()).toBe('50');
     const submit = page.locator('.submit');
     expect(await submit.innerText()).toBe('还有 1 项未评分');
@@ -308,7 +331,7 @@ describe('the judge page', () => {
     expect(await page.getByRole('dialog').count()).toBe(0);
     expect(await criterion(page, 'results').getAttribute('class')).toContain('flash');
     expect(await shownValue(page, 'results')).toBe('未评分');
-    await screenshot(page, 'judge-incomplete');
+    await look(page, 'judge-incomplete');
     expect(await host.sheetsOf('p01', 'm3')).toEqual([]);
 
     // The values set so far survive a reload (a draft on the phone), still unsubmitted.
@@ -317,6 +340,133 @@ describe('the judge page', () => {
     expect(await shownValue(page, 'topic')).toBe('20');
     expect(await shownValue(page, 'results')).toBe('未评分');
     expect(await total(page).innerText()).toBe('50');
+  });
+
+  test('a judge types each score on the number pad: checked as typed, a value not allowed is named next to the field and blocks the sheet; quick choices', async () => {
+    await host.ensureScoring('p01');
+    const { page } = await openJudge('e04');
+    await criterion(page, 'topic').waitFor();
+    for (const key of Object.keys(RUBRIC)) expect(await field(page, key).getAttribute('inputmode')).toBe('decimal');
+    const problem = (key: string) => criterion(page, key).locator('[data-problem]').innerText();
+
+    // 27.5 of 30 in two taps: the quick choice 27, then + 0.5
+    await criterion(page, 'measures').locator('[data-quick="27"]').tap();
+    await criterion(page, 'measures').getByRole('button', { name: /加/ }).tap();
+    expect(await shownValue(page, 'measures')).toBe('27.5');
+
+    // over the maximum, off the step: said in Chinese next to the field, as typed
+    await field(page, 'results').fill('31');
+    expect(await problem('results')).toBe('超过满分 30');
+    await field(page, 'results').fill('26.3');
+    expect(await problem('results')).toBe('必须是 0.5 的整数倍');
+    expect(await field(page, 'results').getAttribute('aria-invalid')).toBe('true');
+    // "18." is on its way to 18.5: not a mistake yet, but not a value either
+    await field(page, 'topic').fill('18.');
+    expect(await problem('topic')).toBe('');
+    await field(page, 'topic').fill('18.5');
+    await setCriterion(page, 'delivery', '15');
+    expect(await total(page).innerText()).toBe('61'); // 18.5 + 27.5 + 15: the value not allowed counts for nothing
+    const submit = page.locator('.submit');
+    expect(await submit.innerText()).toBe('有 1 项分值不符合规则');
+    await look(page, 'judge-typed-not-allowed');
+    await submit.tap();
+    expect(await page.getByRole('dialog').count()).toBe(0);
+
+    // full-width digits from a Chinese keyboard are read as what they are
+    await field(page, 'results').fill('２６．５');
+    expect(await problem('results')).toBe('');
+    await field(page, 'results').blur();
+    expect(await shownValue(page, 'results')).toBe('26.5');
+    expect(await total(page).innerText()).toBe('87.5');
+
+    // A double tap on 提交评分: the second tap lands where the first did, and sends nothing.
+    await submit.scrollIntoViewIfNeeded();
+    const box = (await submit.boundingBox())!;
+    const at = { x: box.x + box.width / 2, y: box.y + box.height / 2 };
+    await page.touchscreen.tap(at.x, at.y);
+    await page.touchscreen.tap(at.x, at.y);
+    const dialog = page.getByRole('dialog');
+    await dialog.waitFor();
+    await page.waitForTimeout(300);
+    expect(await dialog.isVisible()).toBe(true);
+    expect(await host.sheetsOf('p01', 'e04')).toEqual([]);
+    const confirm = dialog.getByRole('button', { name: '确认提交', exact: true });
+    const confirmBox = (await confirm.boundingBox())!;
+    expect(confirmBox.y + confirmBox.height).toBeLessThan(box.y); // the confirming button is not where the finger was
+
+    // Even a tap right on 确认提交 is not taken in the first moment after the sheet opened.
+    await page.locator('[data-armed=true]').waitFor();
+    await dialog.getByRole('button', { name: '返回修改' }).tap();
+    await dialog.waitFor({ state: 'detached' });
+    await page.touchscreen.tap(at.x, at.y);
+    await page.touchscreen.tap(confirmBox.x + confirmBox.width / 2, confirmBox.y + confirmBox.height / 2);
+    await page.waitForTimeout(300);
+    expect(await dialog.isVisible()).toBe(true);
+    expect(await host.sheetsOf('p01', 'e04')).toEqual([]);
+
+    await confirmed(page);
+    await page.getByText('已送达服务器 ✓').waitFor();
+    expect((await host.sheetsOf('p01', 'e04')).map((x) => x.items)).toEqual([{ topic: '18.5', measures: '27.5', results: '26.5', delivery: '15' }]);
+  });
+
+  test('every glyph the page may need is fetched while the server answers; when it stops, the banner says the server cannot be reached (not that the network is down)', async () => {
+    const { page } = await phonePage(browser);
+    contexts.push(page.context());
+    page.context().setDefaultTimeout(8000);
+    watch(page);
+    // Between the page and the server: `down` cuts the socket and drops every new one at once, as
+    // a server going down does (a connection refused outright by the route would hang ~20 s).
+    let down = false;
+    const open: Array<() => void> = [];
+    await page.routeWebSocket(/socket\.io/, (ws) => {
+      const server = ws.connectToServer();
+      if (down) {
+        server.onMessage((m) => {
+          ws.send(m);
+          void ws.close();
+          void server.close();
+        });
+        return;
+      }
+      ws.onMessage((m) => server.send(m));
+      server.onMessage((m) => ws.send(m));
+      open.push(() => ws.close());
+    });
+    await page.goto(demo.links.judges.e08!);
+    await page.locator('header .judge').waitFor();
+
+    // The names of the contest (every presenter, criterion and panel) and the words of the page
+    // when the server is gone: drawn later, perhaps after the connection dropped, never as boxes.
+    const snapshot = await host.snapshot();
+    const serverBar = '连不上评分服务器（会场网络或服务器故障），正在重连… 可以继续打分，提交会在恢复后自动送达。';
+    const offlineBar = '手机网络已断开，正在等待网络… 可以继续打分，提交会在恢复后自动送达。';
+    const text = [
+      snapshot.contest.title,
+      ...snapshot.criteria.map((c) => c.name),
+      ...snapshot.panels.map((p) => p.name),
+      ...snapshot.presenters.flatMap((p) => [p.name, p.unit, p.topic]),
+      serverBar,
+      offlineBar,
+      '尚未送达，等待连接恢复',
+      '暂时连不上服务器。评分已保存在本机，恢复连接后会自动重新提交，无需重新打分。',
+    ].join('');
+    const glyphsReady = () =>
+      page.evaluate((t) => {
+        const fonts = (globalThis as unknown as { document: { fonts: { check(font: string, text: string): boolean } } }).document.fonts;
+        return fonts.check('400 16px "Noto Sans SC"', t) && fonts.check('700 16px "Noto Sans SC"', t);
+      }, text);
+    await expect.poll(glyphsReady, { timeout: 10_000 }).toBe(true);
+
+    down = true;
+    for (const close of open.splice(0)) close();
+    await page.locator('[data-stale]').waitFor();
+    expect(await page.locator('[data-stale]').innerText()).toBe(serverBar);
+    expect(await glyphsReady()).toBe(true);
+    await look(page, 'judge-server-down');
+
+    // (a phone without any network is told so instead: see the sheet kept offline, below)
+    down = false;
+    await page.locator('[data-stale]').waitFor({ state: 'detached', timeout: 15_000 });
   });
 
   test('a recused judge sees 回避 and has nothing to submit', async () => {
@@ -329,7 +479,7 @@ describe('the judge page', () => {
     expect(await page.locator('[data-row="p01"]').innerText()).toContain('回避');
     // recused presenters do not count as remaining: 22 − p01
     expect(await page.locator('[data-progress]').innerText()).toContain('已评 0 位 · 还剩 21 位');
-    await screenshot(page, 'judge-recused');
+    await look(page, 'judge-recused');
   });
 
   test('a judge the host marks absent for a presenter sees 缺席, not 回避, and has nothing to submit', async () => {
@@ -353,16 +503,17 @@ describe('the judge page', () => {
 
     await context.setOffline(true);
     await page.locator('[data-stale]').waitFor();
-    expect(await page.locator('[data-stale]').innerText()).toContain('网络中断');
+    expect(await page.locator('[data-stale]').innerText()).toBe('手机网络已断开，正在等待网络… 可以继续打分，提交会在恢复后自动送达。');
     await scoreAll(page, { topic: '17', measures: '25.5', results: '24', delivery: '16.5' }); // the form works offline
     await submitAndConfirm(page);
-    await page.getByText('尚未送达，等待网络恢复').waitFor();
+    await page.getByText('尚未送达，等待连接恢复').waitFor();
     expect(await page.locator('body').innerText()).not.toContain('已送达服务器');
     const [kept] = await outbox(page);
     expect(kept).toMatchObject({ presenter: 'p01', total: '83', items: { topic: '17', measures: '25.5', results: '24', delivery: '16.5' } });
     expect(kept!.submissionId).toMatch(/^[A-Za-z0-9_-]{16,}$/);
     expect(await page.locator('[data-row="p01"]').innerText()).toContain('待送达');
-    await screenshot(page, 'judge-offline-kept');
+    expect(await page.locator('[data-progress]').innerText()).toBe('已评 0 位 · 还剩 21 位 · 1 份待送达');
+    await look(page, 'judge-offline-kept');
 
     // The judge reloads while still offline (the browser cannot even load the page), then the Wi-Fi comes back.
     await page.reload().catch(() => undefined);
@@ -394,7 +545,7 @@ describe('the judge page', () => {
     await context.setOffline(true);
     await page.locator('[data-stale]').waitFor();
     await submitAndConfirm(page);
-    await page.getByText('尚未送达，等待网络恢复').waitFor();
+    await page.getByText('尚未送达，等待连接恢复').waitFor();
     await context.setOffline(false);
     await page.getByText('已送达服务器 ✓').waitFor({ timeout: 15_000 });
     expect(await page.locator('[data-stale]').count()).toBe(0);
@@ -405,7 +556,7 @@ describe('the judge page', () => {
     const first = await openJudge('m6');
     const second = await openJudge('m6');
     await first.page.getByText('此链接已在另一台设备上打开').waitFor();
-    await screenshot(first.page, 'judge-replaced');
+    await look(first.page, 'judge-replaced');
     expect(await second.page.locator('header').innerText()).toContain('评委：区委组织部部务会成员C');
 
     await first.page.getByRole('button', { name: '在本设备继续使用' }).tap();
@@ -423,7 +574,7 @@ describe('the judge page', () => {
       await judge.context.setOffline(true);
       await judge.page.locator('[data-stale]').waitFor();
       await submitAndConfirm(judge.page);
-      await judge.page.getByText('尚未送达，等待网络恢复').waitFor();
+      await judge.page.getByText('尚未送达，等待连接恢复').waitFor();
     }
     // Meanwhile the judges hand their paper sheets to the host, who enters them (代录).
     expect(await host.enter('p01', 'm7', { topic: '15', measures: '22', results: '23', delivery: '14' })).toMatchObject({ ok: true, total: '74' });
@@ -436,7 +587,7 @@ describe('the judge page', () => {
     await differs.context.setOffline(false);
     await differs.page.getByText('未能提交').waitFor({ timeout: 15_000 });
     expect(await differs.page.locator('[data-status]').innerText()).toContain('服务器上已有您对本选手的评分（75 分）');
-    await screenshot(differs.page, 'judge-already-submitted');
+    await look(differs.page, 'judge-already-submitted');
     expect((await host.sheetsOf('p01', 'e01')).map((s) => s.total)).toEqual(['75']);
   });
 
@@ -448,13 +599,13 @@ describe('the judge page', () => {
     await page.getByText('原因：评委反映第二项误触').waitFor();
     expect(await shownValue(page, 'measures')).toBe('27');
     expect(await total(page).innerText()).toBe('87.5');
-    await screenshot(page, 'judge-reopened');
+    await look(page, 'judge-reopened');
 
-    await setCriterion(page, 'measures', '28.5', 30);
+    await setCriterion(page, 'measures', '28.5');
     expect(await total(page).innerText()).toBe('89');
     await page.getByRole('button', { name: '提交评分' }).tap();
     expect(await page.getByRole('dialog').innerText()).toContain('确认提交 89 分？');
-    await page.getByRole('button', { name: '确认提交', exact: true }).tap();
+    await confirmed(page);
     await page.getByText('已送达服务器 ✓').waitFor();
     expect(await total(page).innerText()).toBe('89');
     const [sheet] = await host.sheetsOf('p01', 'm2');
@@ -476,7 +627,7 @@ describe('the judge page', () => {
     await submitAndConfirm(page);
     await page.getByText('服务器暂时无法保存，正在自动重新提交').waitFor();
     expect(await page.locator('body').innerText()).not.toContain('已送达服务器');
-    await screenshot(page, 'judge-db-retry');
+    await look(page, 'judge-db-retry');
     await page.getByText('已送达服务器 ✓').waitFor({ timeout: 20_000 });
     expect(submits.length).toBe(3);
     expect(new Set(submits.map((s) => s.submissionId)).size).toBe(1);
@@ -515,7 +666,7 @@ describe('the judge page', () => {
     await late.context.setOffline(true);
     await late.page.locator('[data-stale]').waitFor();
     await submitAndConfirm(late.page);
-    await late.page.getByText('尚未送达，等待网络恢复').waitFor();
+    await late.page.getByText('尚未送达，等待连接恢复').waitFor();
 
     await host.command('turn:close', { presenter: 'p01' });
     await page.getByText('本选手评分已结束，您没有提交评分').waitFor();
@@ -526,15 +677,21 @@ describe('the judge page', () => {
     await late.context.setOffline(false);
     await late.page.getByText('未能提交').waitFor({ timeout: 15_000 });
     const card = await late.page.locator('[data-status]').innerText();
-    expect(card).toContain('本选手的评分已关闭。请把以上分数告知主持人，由主持人代录。');
+    expect(card).toContain('该选手现在不接受评分（评分尚未开始或已经结束）。');
+    expect(card).toContain('请把以上分数告知主持人，由主持人代录。');
+    // the server's own (English) words only behind a small details line
+    expect(card).not.toMatch(/[A-Za-z]{3,}|服务器答复/);
+    const details = late.page.getByTestId('refusal-details');
+    await details.locator('summary').tap();
+    expect(await details.innerText()).toContain('turn_not_open:');
     expect(await total(late.page).innerText()).toBe('82');
-    await screenshot(late.page, 'judge-turn-closed-refused');
+    await look(late.page, 'judge-turn-closed-refused');
     expect(await host.sheetsOf('p01', 'e06')).toEqual([]);
 
     await host.command('turn:start', { presenter: 'p02' });
     await page.locator('[data-presenter="p02"]').waitFor();
     expect(await page.locator('[data-presenter="p02"]').innerText()).toContain('汇报中');
-    await screenshot(page, 'judge-next-presenter');
+    await look(page, 'judge-next-presenter');
   });
 
   test('a sheet reopened after the turn has moved on is reached from a banner, changed and sent', async () => {
@@ -544,11 +701,11 @@ describe('the judge page', () => {
     const banner = page.getByRole('alert').filter({ hasText: '主持人退回了您对第 1 位 乌山街道党工委书记 的评分：纸质评分表核对不一致' });
     await banner.waitFor();
     await noHorizontalScroll(page);
-    await screenshot(page, 'judge-reopened-banner');
+    await look(page, 'judge-reopened-banner');
     await banner.getByRole('button', { name: '去修改' }).tap();
     await page.getByText('正在查看第 1 位的评分').waitFor();
     expect(await shownValue(page, 'topic')).toBe('17');
-    await setCriterion(page, 'topic', '16', 20);
+    await setCriterion(page, 'topic', '16');
     expect(await total(page).innerText()).toBe('82');
     await submitAndConfirm(page);
     await page.getByText('已送达服务器 ✓').waitFor();
@@ -562,6 +719,6 @@ describe('the judge page', () => {
     const { page } = await openJudge('e03', '?lang=en');
     expect(await page.locator('header').innerText()).toContain('Judge: 领导小组成员单位代表C · 测评打分');
     expect(await page.locator('body').innerText()).toContain('My scores');
-    await screenshot(page, 'judge-english');
+    await look(page, 'judge-english');
   });
 });

@@ -322,17 +322,35 @@ describeEachDatabase('refusals over Socket.IO, one of each code', (ctx) => {
 });
 
 describeEachDatabase('one device per judge', (ctx) => {
-  it('the second phone opening a judge’s link takes over, and the first is told it was replaced', async () => {
+  it('the second phone opening a judge’s link takes over, and the first is told it was replaced; the host sees the move and when the phone left', async () => {
     const server = await startTestServer(ctx.handle);
     try {
       const contest = await createContestOverApi(server.url);
+      const host = await server.connect<HostSnapshot>(tokenOf(contest.hostUrl));
+      const seat = () => host.snapshot().judges.find((j) => j.key === contest.judges[0]!.key)!;
+      expect(seat()).toMatchObject({ connected: false, lastSeenAt: null, seatMoves: 0, seatMovedAt: null });
+
       const token = tokenOf(contest.judges[0]!.url);
       const first = await server.connect<JudgeSnapshot>(token);
+      await waitFor(() => seat().connected);
+      const joinedAt = seat().lastSeenAt!;
+      expect(Math.abs(joinedAt - host.snapshot().serverNow)).toBeLessThan(5000);
+      expect(seat().seatMoves).toBe(0);
+
       const replaced = new Promise<void>((resolve) => first.socket.on('session:replaced', () => resolve()));
       const second = await server.connect<JudgeSnapshot>(token);
       await replaced;
       await waitFor(() => first.socket.disconnected);
       expect(second.socket.connected).toBe(true);
+      await waitFor(() => seat().seatMoves === 1);
+      expect(seat()).toMatchObject({ connected: true, seatMoves: 1 });
+      expect(seat().seatMovedAt).toBeGreaterThanOrEqual(joinedAt);
+
+      // the phone's screen locks: the seat is empty, and the host knows since when
+      second.socket.close();
+      await waitFor(() => !seat().connected);
+      expect(seat().lastSeenAt).toBeGreaterThanOrEqual(seat().seatMovedAt!);
+      expect(seat().seatMoves).toBe(1);
     } finally {
       await server.close();
     }

@@ -2,9 +2,11 @@ import { describe, expect, it } from 'vitest';
 import {
   clockReading,
   correctionPending,
+  everyTurnDecided,
   focusTurn,
   formatDuration,
   indexSnapshot,
+  judgePresence,
   liveSignature,
   missingJudges,
   nextStep,
@@ -12,7 +14,8 @@ import {
   secondaryActions,
   stepCommand,
 } from '../../client/src/host/next-step.ts';
-import { itemProblem, newSubmissionId, sheetItems, sheetTotal } from '../../client/src/host/paper-sheet.ts';
+import { newSubmissionId, sheetItems, sheetTotal } from '../../client/src/host/paper-sheet.ts';
+import { itemProblem } from '../../client/src/lib/score-text.ts';
 import type { Board, HostSheet, HostSnapshot, TurnPhase } from '../../server/protocol.ts';
 
 /**
@@ -76,7 +79,7 @@ function snapshot(setup: Setup = {}): HostSnapshot {
       { key: 'eval', name: '测评', weight: '0.3', dropHighest: 0, dropLowest: 0, judgeCount: 2 },
     ],
     presenters: PRESENTERS.map((key, i) => ({ key, name: `选手${i + 1}`, unit: '', topic: '', position: i + 1, recused: key === 'p2' ? ['e2'] : [], absent: [] })),
-    judges: JUDGES.map((j) => ({ ...j, name: j.key, connected: true })),
+    judges: JUDGES.map((j) => ({ ...j, name: j.key, connected: true, lastSeenAt: 0, seatMoves: 0, seatMovedAt: null })),
     turns: PRESENTERS.map((key) => ({
       presenter: key,
       phase: setup.phases?.[key] ?? 'waiting',
@@ -296,7 +299,24 @@ describe('the talk clock', () => {
   });
 });
 
-describe('a paper sheet (代录) is checked exactly', () => {
+describe('what the host is told about judges and awards', () => {
+  it('a phone that is not connected reads as "seen n minutes ago", not as offline', () => {
+    expect(judgePresence({ connected: true, lastSeenAt: 1_000 }, 900_000)).toEqual({ kind: 'online' });
+    expect(judgePresence({ connected: false, lastSeenAt: null }, 900_000)).toEqual({ kind: 'never' });
+    expect(judgePresence({ connected: false, lastSeenAt: 100_000 }, 159_999)).toEqual({ kind: 'left', minutes: 0 });
+    expect(judgePresence({ connected: false, lastSeenAt: 100_000 }, 100_000 + 12 * 60_000 + 5_000)).toEqual({ kind: 'left', minutes: 12 });
+    // a device clock a little ahead of the server's never shows a negative time
+    expect(judgePresence({ connected: false, lastSeenAt: 100_000 }, 99_000)).toEqual({ kind: 'left', minutes: 0 });
+  });
+
+  it('awards can be known only once every presenter is revealed or skipped', () => {
+    expect(everyTurnDecided(indexSnapshot(snapshot({ phases: { p1: 'revealed', p2: 'revealed', p3: 'revealed' } })))).toBe(false);
+    expect(everyTurnDecided(indexSnapshot(snapshot({ phases: { p1: 'revealed', p2: 'revealed', p3: 'closed', p4: 'skipped' } })))).toBe(false);
+    expect(everyTurnDecided(indexSnapshot(snapshot({ phases: { p1: 'revealed', p2: 'skipped', p3: 'revealed', p4: 'skipped' } })))).toBe(true);
+  });
+});
+
+describe('a typed score (the judge\'s number pad, the host\'s paper sheet) is checked exactly', () => {
   const c = { key: 'topic', max: '20', step: '0.5' };
 
   it('accepts whole steps up to the max, refuses the rest with the reason', () => {

@@ -1,7 +1,7 @@
 import type { AckErrorCode, CommandEvent, HostSnapshot, Payload, SheetReceipt, TurnPhase } from '../../../server/protocol.ts';
 import { Connection } from '../lib/connection.svelte.ts';
 import { t } from './messages.ts';
-import { focusTurn, indexSnapshot, liveSignature, nextStep, owedReveals, secondaryActions, type Secondary, type SnapshotIndex, type Step } from './next-step.ts';
+import { focusTurn, indexSnapshot, judgePresence, liveSignature, nextStep, owedReveals, secondaryActions, type Presence, type Secondary, type SnapshotIndex, type Step } from './next-step.ts';
 
 /**
  * The host console's state: the server's latest snapshot (through the one Connection), what the
@@ -21,6 +21,7 @@ export interface Refusal {
 export type Dialog =
   | { kind: 'confirm-close'; presenter: string; missing: string[] }
   | { kind: 'confirm-undo'; presenter: string; from: TurnPhase }
+  | { kind: 'confirm-skip'; presenter: string }
   | { kind: 'reopen'; presenter: string; judge: string }
   | { kind: 'excuse'; presenter: string; judge: string }
   | { kind: 'paper'; presenter: string; judge: string };
@@ -105,6 +106,15 @@ export class HostConsole {
     return false;
   }
 
+  /**
+   * The confirming button of a dialog: closes it, then sends the command. The payload is read
+   * before the dialog state (which the dialog's props come from) is cleared.
+   */
+  confirm<E extends TurnCommand>(place: Place, event: E, payload: WithoutVersion<E>): Promise<boolean> {
+    this.dialog = null;
+    return this.command(place, event, payload);
+  }
+
   /** Enters a paper sheet on a judge's behalf (代录). The caller keeps the submission id for retries. */
   async enterSheet(presenter: string, judge: string, items: Record<string, string>, submissionId: string): Promise<SheetOutcome> {
     this.inFlight = 'paper';
@@ -123,5 +133,19 @@ export class HostConsole {
 
   judgeName(key: string): string {
     return this.index?.judge.get(key)?.name ?? key;
+  }
+
+  /** whether the judge's phone is connected, or since when not (ticks with `now`) */
+  presence(key: string): Presence {
+    const judge = this.index?.judge.get(key);
+    return judge ? judgePresence(judge, this.serverNow) : { kind: 'never' };
+  }
+
+  /** 在线, 3 分钟前在线, 尚未连接 */
+  presenceText(key: string): string {
+    const p = this.presence(key);
+    if (p.kind === 'online') return t('online');
+    if (p.kind === 'never') return t('neverSeen');
+    return p.minutes < 1 ? t('seenJustNow') : t('seenMinutesAgo', { n: p.minutes });
   }
 }

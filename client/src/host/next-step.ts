@@ -257,3 +257,23 @@ export function formatDuration(ms: number, rounding: 'floor' | 'ceil' = 'floor')
   const ss = String(s).padStart(2, '0');
   return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${ss}` : `${m}:${ss}`;
 }
+
+/**
+ * Every presenter is decided (revealed or skipped): only then are the awards what they will be.
+ * Before that the live ranking shows no award: one more presenter can move everyone's.
+ */
+export function everyTurnDecided(ix: SnapshotIndex): boolean {
+  return ix.order.every((p) => DECIDED.has(phaseOf(ix, p)));
+}
+
+/**
+ * How a judge's phone is doing, for the host. A locked screen drops the connection within a
+ * ping time-out, so "not connected" is normal between talks: what matters is since when.
+ */
+export type Presence = { kind: 'online' } | { kind: 'left'; minutes: number } | { kind: 'never' };
+
+export function judgePresence(judge: Pick<HostJudge, 'connected' | 'lastSeenAt'>, serverNow: number): Presence {
+  if (judge.connected) return { kind: 'online' };
+  if (judge.lastSeenAt === null) return { kind: 'never' };
+  return { kind: 'left', minutes: Math.max(0, Math.floor((serverNow - judge.lastSeenAt) / 60_000)) };
+}

@@ -86,3 +86,13 @@ export function totalText(rubric: Rubric, indexes: ReadonlyArray<number | null>)
     rubric.scale,
   );
 }
+
+/**
+ * Quick choices for a criterion: the step indexes at 60 %, 70 %, 80 %, 90 % and 100 % of its
+ * maximum (rounded down to a whole step; integer arithmetic), where judges' marks mostly fall.
+ * A tap there and one or two on − / + reach any value, instead of dozens of steps.
+ */
+export function quickChoices(criterion: RubricCriterion): number[] {
+  const picks = [6, 7, 8, 9, 10].map((tenths) => Math.floor((criterion.steps * tenths) / 10));
+  return [...new Set(picks)].filter((index) => index > 0);
+}

@@ -1,10 +1,15 @@
+import { itemProblem, normaliseInput, type ItemProblem } from '../lib/score-text.ts';
 import { saveDraft, type Scope } from './pending-sheets.ts';
 import { stepIndex, totalText, valueText, type Rubric } from './rubric.ts';
 
+/** "18." on the way to "18.5": not a value yet, and not a mistake to point at either */
+const TYPING = /^\d+[.．。]$/;
+
 /**
- * One judge's sheet for one presenter while it is being filled in. Each criterion holds a step
- * index (0 … steps) or null while the judge has not set it: only valid values can exist, and an
- * untouched item is visibly "not scored" and blocks submission.
+ * One judge's sheet for one presenter while it is being filled in. Each criterion's field holds
+ * text: typed on the number pad, or set by the slider, − / + or a quick choice (which only make
+ * valid values). Empty is "not scored"; text the rubric does not allow (over the max, off the
+ * step) is a problem shown next to the field. Either blocks submission.
  */
 export class SheetForm {
   readonly rubric: Rubric;
@@ -12,37 +17,74 @@ export class SheetForm {
   readonly #scope: Scope;
   /** `at` of the stored sheet this one replaces (a reopened sheet), else null */
   readonly #basedOn: number | null;
-  /** step index per criterion, in rubric order; null = not scored yet */
-  indexes = $state<Array<number | null>>([]);
+  /** what each criterion's field holds, in rubric order; '' = not scored yet */
+  texts = $state<string[]>([]);
 
+  /** step index per criterion, in rubric order; null while empty, being typed, or not allowed */
+  indexes = $derived.by(() => this.texts.map((text, i) => this.#index(i, text)));
+  /** what is wrong with each field's text; null when it is a value, empty, or still being typed */
+  problems = $derived.by(() => this.texts.map((text, i): ItemProblem | null => this.#problem(i, text)));
   total = $derived.by(() => totalText(this.rubric, this.indexes));
-  missing = $derived(this.indexes.filter((i) => i === null).length);
-  complete = $derived(this.missing === 0);
+  /** fields with a value the rubric does not allow */
+  invalid = $derived(this.problems.filter((p) => p !== null).length);
+  /** fields not scored yet (empty or half typed) */
+  missing = $derived(this.indexes.filter((i, k) => i === null && this.problems[k] === null).length);
+  complete = $derived(this.missing === 0 && this.invalid === 0);
 
   constructor(rubric: Rubric, scope: Scope, presenter: string, basedOn: number | null, start: Record<string, string> | null) {
     this.rubric = rubric;
     this.#scope = scope;
     this.#basedOn = basedOn;
     this.presenter = presenter;
-    this.indexes = rubric.criteria.map((c) => (start?.[c.key] === undefined ? null : stepIndex(rubric, c, start[c.key]!)));
+    this.texts = rubric.criteria.map((c) => start?.[c.key] ?? '');
+  }
+
+  #problem(i: number, text: string): ItemProblem | null {
+    const c = this.rubric.criteria[i];
+    const typed = normaliseInput(text);
+    if (!c || typed === '' || TYPING.test(typed)) return null;
+    return itemProblem(typed, c);
+  }
+
+  #index(i: number, text: string): number | null {
+    const c = this.rubric.criteria[i];
+    if (!c || this.#problem(i, text) !== null) return null;
+    const typed = normaliseInput(text);
+    return typed === '' || TYPING.test(typed) ? null : stepIndex(this.rubric, c, typed);
   }
 
   /** sets criterion i to step index `index`, clamped to the rubric */
   set(i: number, index: number): void {
     const c = this.rubric.criteria[i];
     if (!c || !Number.isInteger(index)) return;
-    this.indexes[i] = Math.min(c.steps, Math.max(0, index));
+    this.texts[i] = valueText(this.rubric, c, Math.min(c.steps, Math.max(0, index)));
     this.#saveDraft();
+  }
+
+  /** what the judge typed into criterion i's field, as it is (checked, not changed, while typing) */
+  enter(i: number, text: string): void {
+    if (i < 0 || i >= this.texts.length) return;
+    this.texts[i] = text;
+    this.#saveDraft();
+  }
+
+  /** the judge left the field: a valid value is written the usual way ("18.50" → "18.5", "18." → "18") */
+  settle(i: number): void {
+    const typed = normaliseInput(this.texts[i] ?? '').replace(/\.$/, '');
+    const c = this.rubric.criteria[i];
+    if (!c) return;
+    if (typed === '') this.texts[i] = '';
+    else if (itemProblem(typed, c) === null) this.set(i, stepIndex(this.rubric, c, typed) ?? 0);
   }
 
   /** back to "not scored" (a slider touch that turned out to be a scroll) */
   clear(i: number): void {
-    if (i < 0 || i >= this.indexes.length) return;
-    this.indexes[i] = null;
+    if (i < 0 || i >= this.texts.length) return;
+    this.texts[i] = '';
     this.#saveDraft();
   }
 
-  /** one step up; from "not scored" the first step */
+  /** one step up; from "not scored" (or a value not allowed) the first step */
   increment(i: number): void {
     this.set(i, (this.indexes[i] ?? 0) + 1);
   }
@@ -55,7 +97,7 @@ export class SheetForm {
 
   /** replaces every value (a refused sheet the judge edits again) */
   fill(items: Record<string, string>): void {
-    this.indexes = this.rubric.criteria.map((c) => (items[c.key] === undefined ? null : stepIndex(this.rubric, c, items[c.key]!)));
+    this.texts = this.rubric.criteria.map((c) => items[c.key] ?? '');
     this.#saveDraft();
   }
 
@@ -69,7 +111,7 @@ export class SheetForm {
     saveDraft(this.#scope, this.presenter, { basedOn: this.#basedOn, items: this.items() });
   }
 
-  /** criterion key → decimal text, for the criteria that are set */
+  /** criterion key → decimal text, for the criteria that hold a valid value */
   items(): Record<string, string> {
     const items: Record<string, string> = {};
     this.rubric.criteria.forEach((c, i) => {
@@ -79,6 +121,7 @@ export class SheetForm {
     return items;
   }
 
+  /** the first criterion that is not scored or not allowed, or -1 */
   firstMissing(): number {
     return this.indexes.findIndex((i) => i === null);
   }

@@ -1,6 +1,8 @@
+import type { CriterionInfo } from '../../../server/protocol.ts';
 import { messages } from './i18n.ts';
+import type { ItemProblem } from './score-text.ts';
 
-/** Words every page uses: connection states, turn phases, refusals, a dialog's close button. */
+/** Words every page uses: connection states, turn phases, refusals, a dialog's close button, a typed score's problems. */
 export const tc = messages({
   zh: {
     connecting: '正在连接…',
@@ -18,6 +20,10 @@ export const tc = messages({
     phase_revealed: '已公布',
     phase_skipped: '弃权',
     close: '关闭',
+    score_empty: '请填写',
+    score_not_number: '请输入数字，如 18.5',
+    score_over_max: '超过满分 {max}',
+    score_off_step: '必须是 {step} 的整数倍',
   },
   en: {
     connecting: 'Connecting…',
@@ -35,5 +41,14 @@ export const tc = messages({
     phase_revealed: 'Revealed',
     phase_skipped: 'No-show',
     close: 'Close',
+    score_empty: 'Required',
+    score_not_number: 'Enter a number, e.g. 18.5',
+    score_over_max: 'Over the maximum {max}',
+    score_off_step: 'Must be a whole multiple of {step}',
   },
 });
+
+/** what is wrong with a typed score (lib/score-text.ts), next to its field */
+export function scoreProblemText(problem: ItemProblem, criterion: Pick<CriterionInfo, 'max' | 'step'>): string {
+  return tc(`score_${problem}`, { max: criterion.max, step: criterion.step });
+}

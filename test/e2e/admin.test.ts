@@ -225,14 +225,19 @@ describe.sequential('an organiser prepares, runs and files the demo contest thro
     expect(draw[0]!.detail.order.map((o) => o.key)).toEqual(stored.file.presenters.map((p) => p.key));
   });
 
-  test('prints the judges’ QR cards: 8 to an A4 sheet, each QR scans to that judge’s own link', async () => {
+  test('prints the judges’ QR cards: 8 to an A4 sheet, each QR scans to that judge’s own link, its address printed under it', async () => {
     await page.getByTestId('tab-links').click();
     await page.getByTestId('judge-links-table').waitFor();
+    // this server listens on 127.0.0.1 only: phones could not open these links, and the page says so and how to fix it
+    const warning = page.getByTestId('link-base-warning');
+    expect(await warning.getAttribute('data-problem')).toBe('local_only');
+    expect(await warning.textContent()).toMatch(/手机.*(打不开|连不上)[\s\S]*HOST[\s\S]*PUBLIC_URL/);
     await screenshot(page, 'admin-links');
     await page.getByTestId('print-cards').click();
     await page.getByTestId('cards-page').waitFor();
     await eventually(() => page.locator('[data-testid="judge-card"] svg').count()).toBe(DEMO.judges.length);
     expect(await page.getByTestId('cards-sheet').count()).toBe(Math.ceil(DEMO.judges.length / 8));
+    expect(await page.getByTestId('link-base-warning').isVisible()).toBe(true);
     await screenshot(page, 'admin-cards');
 
     const links = await api<LinksAnswer>(`/contests/${contestId}/links`);
@@ -243,6 +248,10 @@ describe.sequential('an organiser prepares, runs and files the demo contest thro
       const png = PNG.sync.read(await card.getByTestId('qr').screenshot());
       const decoded = jsQR(new Uint8ClampedArray(png.data), png.width, png.height);
       expect(decoded?.data, `the QR on ${name}'s card`).toBe(links.judges.find((j) => j.name === name)!.url);
+      // the address a person can read and check (host, port, path), never the token
+      const url = new URL(decoded!.data);
+      expect(await card.getByTestId('judge-card-address').textContent()).toBe(`${url.host}/judge`);
+      expect(await card.textContent()).toMatch(new RegExp(`第 ${String(index + 1).padStart(2, '0')} 张 / 共 ${DEMO.judges.length} 张`));
     }
 
     await page.emulateMedia({ media: 'print' });

@@ -70,6 +70,12 @@ afterAll(async () => {
 describe.sequential('an organiser prepares, runs and files the demo contest through the browser', () => {
   test('logs in with the admin token; a wrong one is refused on the form', async () => {
     await page.goto(`${server.url}/admin`);
+    // plain words for the organiser; the variable and the command only in the technician's note
+    const form = page.getByTestId('login-form');
+    await form.waitFor();
+    expect(await form.innerText()).not.toMatch(/ADMIN_TOKEN|npm|admin-token/);
+    await page.getByTestId('login-tech-note').locator('summary').click();
+    expect(await page.getByTestId('login-tech-note').innerText()).toMatch(/ADMIN_TOKEN[\s\S]*npm run admin-token/);
     await page.getByTestId('login-token').fill('not-the-token');
     await page.getByTestId('login-submit').click();
     await eventually(() => page.getByTestId('login-error').isVisible()).toBe(true);
@@ -92,6 +98,10 @@ describe.sequential('an organiser prepares, runs and files the demo contest thro
     await page.getByTestId('field-title').fill(DEMO.title);
     const { criteria, panels, awards } = DEMO.rules;
     for (let i = 1; i < criteria.length; i++) await page.getByRole('button', { name: '添加评分项' }).click();
+    // the internal keys stay out of the organiser's way; a technician can show them (as this test does, to match the fixture)
+    expect(await page.getByLabel('第 1 个评分项的代码').count()).toBe(0);
+    expect(await page.getByRole('columnheader', { name: /代码/ }).count()).toBe(0);
+    await page.getByTestId('show-keys').check();
     for (const [i, c] of criteria.entries()) {
       await page.getByLabel(`第 ${i + 1} 个评分项的名称`).fill(c.name);
       await page.getByLabel(`第 ${i + 1} 个评分项的满分`).fill(String(c.max));

@@ -224,6 +224,13 @@ describe.sequential('an organiser prepares, runs and files the demo contest thro
     await eventually(() => lastShown('lots-fullscreen-view')).toBe(1);
     await screenshot(page, 'admin-lots-fullscreen');
     await page.keyboard.press('Escape');
+    // later (the page reopened, another day): the drawn order can still be put up full screen
+    await page.reload();
+    await page.getByTestId('lots-fullscreen').click();
+    await page.getByTestId('lots-fullscreen-view').waitFor();
+    expect(await page.getByTestId('lots-fullscreen-view').getByTestId('lots-result-item').count()).toBe(DEMO.presenters.length);
+    await page.keyboard.press('Escape');
+    await page.getByTestId('lots-fullscreen-view').waitFor({ state: 'detached' });
 
     const stored = await api<ContestDetailAnswer>(`/contests/${contestId}`);
     expect(stored.file.presenters.map((p) => p.order)).toEqual(DEMO.presenters.map((_, i) => i + 1));

@@ -16,6 +16,7 @@ import { readContestFile } from '../../server/contest-file/contest-file.ts';
 import { computeResults } from '../../server/domain/scoring.ts';
 import type { AckResult, HostSnapshot } from '../../server/protocol.ts';
 import { startServer, type ServerProcess } from '../helpers/server-process.ts';
+import { expectAccessible } from './accessibility.ts';
 import { launchBrowser, SCREENSHOTS, screenshot } from './browser.ts';
 
 /**
@@ -42,6 +43,11 @@ let page: Page;
 let contestId: string;
 
 const eventually = <T>(read: () => Promise<T> | T) => expect.poll(read, { timeout: 15_000, interval: 100 });
+/** the page as it is now: a screenshot (test-results/NAME.png) and an axe-core check of it */
+async function capture(on: Page, name: string): Promise<void> {
+  await screenshot(on, name);
+  await expectAccessible(on, name);
+}
 const api = async <T>(path: string): Promise<T> => (await fetch(`${server.url}/api${path}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).json() as Promise<T>;
 
 async function download(click: () => Promise<void>): Promise<{ name: string; path: string }> {
@@ -79,7 +85,7 @@ describe.sequential('an organiser prepares, runs and files the demo contest thro
     await page.getByTestId('login-token').fill('not-the-token');
     await page.getByTestId('login-submit').click();
     await eventually(() => page.getByTestId('login-error').isVisible()).toBe(true);
-    await screenshot(page, 'admin-login');
+    await capture(page, 'admin-login');
     await page.getByTestId('login-token').fill(ADMIN_TOKEN);
     await page.getByTestId('login-submit').click();
     await page.getByTestId('contest-list').waitFor();
@@ -119,7 +125,7 @@ describe.sequential('an organiser prepares, runs and files the demo contest thro
     await page.getByLabel('第 1 个评委组的权重（百分比）').fill('60');
     await page.getByLabel('第 2 个评委组的权重（百分比）').fill('30');
     await eventually(() => page.getByTestId('weight-total').textContent()).toMatch(/90/);
-    await screenshot(page, 'admin-rules-weight-problem');
+    await capture(page, 'admin-rules-weight-problem');
     await page.getByLabel('第 1 个评委组的权重（百分比）').fill('70');
     await eventually(() => page.getByTestId('weight-total').textContent()).toMatch(/100.*✓/);
     await page.getByLabel('＋ 添加比较的评委组…').selectOption({ label: panels[0]!.name });
@@ -130,7 +136,7 @@ describe.sequential('an organiser prepares, runs and files the demo contest thro
       await page.getByLabel(`第 ${i + 1} 个奖项的名称`).fill(a.name);
       if (a.count !== undefined) await page.getByLabel(`第 ${i + 1} 个奖项的人数`).fill(String(a.count));
     }
-    await screenshot(page, 'admin-rules');
+    await capture(page, 'admin-rules');
     await page.getByTestId('save-button').click();
     await page.waitForURL(/\/admin\/contests\/[a-z0-9]{10}$/);
     contestId = /contests\/([a-z0-9]{10})$/.exec(page.url())![1]!;
@@ -165,7 +171,7 @@ describe.sequential('an organiser prepares, runs and files the demo contest thro
     await page.getByTestId('import-file-judges').setInputFiles(filled);
     await page.getByTestId('import-preview-table').waitFor();
     await eventually(() => page.getByTestId('import-preview-row').count()).toBe(DEMO.judges.length);
-    await screenshot(page, 'admin-import-judges-preview');
+    await capture(page, 'admin-import-judges-preview');
     await page.getByTestId('import-confirm').click();
     await page.getByTestId('import-done').waitFor();
     const stored = await api<ContestDetailAnswer>(`/contests/${contestId}`);
@@ -193,7 +199,7 @@ describe.sequential('an organiser prepares, runs and files the demo contest thro
     await eventually(() => page.getByTestId('import-encoding').textContent()).toMatch(/GBK/i);
     await eventually(() => page.getByTestId('import-preview').textContent()).toMatch(new RegExp(`第 ?${headerIndex + 6} ?行|${headerIndex + 6}`));
     expect(await page.getByTestId('import-confirm').isDisabled()).toBe(true);
-    await screenshot(page, 'admin-import-presenters-problem');
+    await capture(page, 'admin-import-presenters-problem');
     expect((await api<ContestDetailAnswer>(`/contests/${contestId}`)).file.presenters).toEqual([]);
 
     writeFileSync(join(work, '选手名单.csv'), gbk(body));
@@ -218,11 +224,11 @@ describe.sequential('an organiser prepares, runs and files the demo contest thro
     const lastShown = (scope: string) =>
       page.getByTestId(scope).getByTestId('lots-result-item').last().evaluate((li) => Number((globalThis as unknown as { getComputedStyle(e: unknown): { opacity: string } }).getComputedStyle(li).opacity));
     await eventually(() => lastShown('lots-result')).toBe(1);
-    await screenshot(page, 'admin-lots');
+    await capture(page, 'admin-lots');
     await page.getByTestId('lots-fullscreen').click();
     await page.getByTestId('lots-fullscreen-view').waitFor();
     await eventually(() => lastShown('lots-fullscreen-view')).toBe(1);
-    await screenshot(page, 'admin-lots-fullscreen');
+    await capture(page, 'admin-lots-fullscreen');
     await page.keyboard.press('Escape');
     // later (the page reopened, another day): the drawn order can still be put up full screen
     await page.reload();
@@ -249,13 +255,13 @@ describe.sequential('an organiser prepares, runs and files the demo contest thro
     const warning = page.getByTestId('link-base-warning');
     expect(await warning.getAttribute('data-problem')).toBe('local_only');
     expect(await warning.textContent()).toMatch(/手机.*(打不开|连不上)[\s\S]*HOST[\s\S]*PUBLIC_URL/);
-    await screenshot(page, 'admin-links');
+    await capture(page, 'admin-links');
     await page.getByTestId('print-cards').click();
     await page.getByTestId('cards-page').waitFor();
     await eventually(() => page.locator('[data-testid="judge-card"] svg').count()).toBe(DEMO.judges.length);
     expect(await page.getByTestId('cards-sheet').count()).toBe(Math.ceil(DEMO.judges.length / 8));
     expect(await page.getByTestId('link-base-warning').isVisible()).toBe(true);
-    await screenshot(page, 'admin-cards');
+    await capture(page, 'admin-cards');
 
     const links = await api<LinksAnswer>(`/contests/${contestId}/links`);
     const cards = page.getByTestId('judge-card');
@@ -286,7 +292,7 @@ describe.sequential('an organiser prepares, runs and files the demo contest thro
       await projector.getByTestId('display-testcard').waitFor();
       await eventually(() => projector.getByTestId('testcard-title').textContent()).toBe(DEMO.title);
       await eventually(() => projector.getByTestId('testcard-size').textContent()).toMatch(/1920\s*[×x]\s*1080/);
-      await screenshot(projector, 'display-testcard');
+      await capture(projector, 'display-testcard');
     } finally {
       await projector.close();
     }
@@ -329,7 +335,7 @@ describe.sequential('an organiser prepares, runs and files the demo contest thro
   test('downloads the results workbook: every final, rank and award as the recount has them', async () => {
     await page.goto(`${server.url}/admin/contests/${contestId}/results`);
     await page.getByTestId('results-table').waitFor();
-    await screenshot(page, 'admin-results');
+    await capture(page, 'admin-results');
     const workbook = await download(() => page.getByTestId('download-results-xlsx').click());
     expect(workbook.name).toMatch(/成绩\.xlsx$/);
     const book = new ExcelJS.Workbook();
@@ -364,7 +370,7 @@ describe.sequential('an organiser prepares, runs and files the demo contest thro
     const summary = (await page.getByTestId('print-sheet-summary').textContent())!;
     for (const result of RECOUNT) expect(summary).toContain(result.rounded!);
     expect(await page.locator('[data-testid^="print-sheet-judge-"]').count()).toBe(DEMO.judges.length);
-    await screenshot(page, 'admin-print');
+    await capture(page, 'admin-print');
     await page.emulateMedia({ media: 'print' });
     const pdf = await page.pdf({ path: join(SCREENSHOTS, 'signature-sheets.pdf'), printBackground: true, preferCSSPageSize: true });
     await page.emulateMedia({ media: 'screen' });
@@ -375,10 +381,10 @@ describe.sequential('an organiser prepares, runs and files the demo contest thro
     await page.goto(`${server.url}/admin/contests/${contestId}/audit`);
     await page.getByTestId('audit-table').waitFor();
     await eventually(() => page.locator('[data-testid="audit-row"][data-action="contest:lots"]').count()).toBe(1);
-    await screenshot(page, 'admin-audit');
+    await capture(page, 'admin-audit');
     await page.goto(`${server.url}/admin/contests/${contestId}/consistency`);
     for (const panel of DEMO.rules.panels) await page.getByTestId(`consistency-chart-${panel.key}`).waitFor();
     expect(await page.getByTestId('consistency-row').count()).toBe(DEMO.judges.length);
-    await screenshot(page, 'admin-consistency');
+    await capture(page, 'admin-consistency');
   });
 });

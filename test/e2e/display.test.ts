@@ -18,7 +18,8 @@ import type { ContestDetailAnswer, ContestListAnswer, CreatedContestAnswer } fro
 import type { ContestFile } from '../../server/contest-file/contest-file.schema.ts';
 import { startServer, type ServerProcess } from '../helpers/server-process.ts';
 import { demoLinks, launchBrowser, screenshot, type DemoLinks } from './browser.ts';
-import { expectFitsEverySize } from './layout.ts';
+import { expectAccessible } from './accessibility.ts';
+import { expectFitsEverySize, midWordBreaks, PROJECTOR_SIZES } from './layout.ts';
 
 /**
  * The projector in a full hall, through the real page in Chromium at 1920 × 1080, against a real
@@ -140,6 +141,11 @@ const judges = new Map<string, Judge>();
 
 const ADMIN_TOKEN = 'display-test-admin-token';
 
+/** a page of its own browser context (axe-core checks pages only of contexts made with newContext) */
+async function projectorPage(options: { viewport: { width: number; height: number }; locale?: string }): Promise<Page> {
+  return (await browser.newContext(options)).newPage();
+}
+
 async function startLeitai(port?: number): Promise<ServerProcess> {
   return startServer({ DATA_DIR: dataDir, ADMIN_TOKEN, ...(port ? { PORT: String(port) } : {}) });
 }
@@ -148,7 +154,7 @@ beforeAll(async () => {
   server = await startLeitai();
   links = await demoLinks(server, ADMIN_TOKEN);
   browser = await launchBrowser();
-  page = await browser.newPage({ viewport: { width: 1920, height: 1080 }, locale: 'zh-CN' });
+  page = await projectorPage({ viewport: { width: 1920, height: 1080 }, locale: 'zh-CN' });
   host = new Host(server.url, links.host);
   for (const key of [...MAIN, ...EVAL]) judges.set(key, new Judge(server.url, links.judges[key]!, key));
   await host.until(() => true);
@@ -190,6 +196,7 @@ async function settled(): Promise<void> {
 async function shoot(name: string, on: Page = page): Promise<void> {
   await on.evaluate(() => document.fonts.ready.then(() => undefined));
   await screenshot(on, name);
+  await expectAccessible(on, name);
 }
 
 async function expectNoScrollbars(): Promise<void> {
@@ -246,6 +253,14 @@ describe('the projector during a contest', () => {
     expect(style).toEqual({ cursor: 'none', userSelect: 'none' });
     await shoot('display-title');
     await expectNoScrollbars();
+    // the title wraps between words, never inside one (区直单|位), on 16:9 and 4:3
+    for (const [width, height] of PROJECTOR_SIZES) {
+      await page.setViewportSize({ width, height });
+      await page.evaluate(() => document.fonts.ready.then(() => undefined));
+      await page.waitForTimeout(100);
+      expect(await midWordBreaks(page, '[data-testid=view-title] h1'), `${width}×${height}`).toEqual([]);
+    }
+    await page.setViewportSize({ width: 1920, height: 1080 });
   });
 
   test('a started turn shows the presenter and the talk clock counting down from the limit', async () => {
@@ -478,26 +493,26 @@ describe('the projector during a contest', () => {
   }, 60_000);
 
   test('in English with ?lang=en', async () => {
-    const english = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
+    const english = await projectorPage({ viewport: { width: 1920, height: 1080 } });
     await english.goto(links.display.replace('/display#', '/display?lang=en#'));
     await english.waitForSelector('[data-testid=view-awards]');
     expect(await english.innerText('body')).toContain('Awards');
     await english.waitForTimeout(1_500);
     await shoot('display-awards-en', english);
-    await english.close();
+    await english.context().close();
   });
 });
 
 describe('a projector with a link that cannot work', () => {
   test('a refused token says so on the whole screen', async () => {
-    const other = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
+    const other = await projectorPage({ viewport: { width: 1920, height: 1080 } });
     await other.goto(`${server.url}/display#token=AAAAAAAAAAAAAAAAAAAAAA`);
     await other.waitForFunction(() => document.body.innerText.includes('大屏链接无效'), null, { timeout: 10_000 });
     await shoot('display-refused', other);
     await other.goto(`${server.url}/display`);
     await other.reload();
     await other.waitForFunction(() => document.body.innerText.includes('链接不完整'));
-    await other.close();
+    await other.context().close();
   });
 });
 
@@ -522,7 +537,7 @@ describe('a talk that runs over its limit', () => {
     const created = (await response.json()) as { hostUrl: string; displayUrl: string; judges: Array<{ key: string; url: string }> };
     const shortHost = new Host(server.url, created.hostUrl);
     const shortJudges = created.judges.map((j) => new Judge(server.url, j.url, j.key));
-    const hall = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
+    const hall = await projectorPage({ viewport: { width: 1920, height: 1080 } });
     try {
       await shortHost.until(() => true);
       await hall.goto(created.displayUrl.replace(/^http:\/\/[^/]+/, server.url));
@@ -554,7 +569,7 @@ describe('a talk that runs over its limit', () => {
       expect(await hall.innerText('[data-testid=final]')).toBe('17.75');
       await shoot('display-reveal-one-panel', hall);
     } finally {
-      await hall.close();
+      await hall.context().close();
       shortHost.close();
       for (const j of shortJudges) j.close();
     }
@@ -604,7 +619,7 @@ describe('the longest names the editor allows, on 16:9 and 4:3 projectors', () =
     longHost = new Host(server.url, created.hostUrl);
     for (const j of created.judges) longJudges.set(j.key, new Judge(server.url, j.url, j.key));
     await longHost.until(() => true);
-    hall = await browser.newPage({ viewport: { width: 1920, height: 1080 }, locale: 'zh-CN' });
+    hall = await projectorPage({ viewport: { width: 1920, height: 1080 }, locale: 'zh-CN' });
     await hall.goto(created.displayUrl.replace(/^http:\/\/[^/]+/, server.url));
     await hall.waitForSelector('[data-testid=view-title]');
   }, 60_000);
@@ -612,7 +627,7 @@ describe('the longest names the editor allows, on 16:9 and 4:3 projectors', () =
   afterAll(async () => {
     longHost?.close();
     for (const j of longJudges.values()) j.close();
-    await hall?.close();
+    await hall?.context().close();
   });
 
   /** every judge not recused submits for `presenter`, each a different total */

@@ -100,3 +100,32 @@ globalThis.__layoutProblems = (rootSelector, options = {}) => {
   }
   return problems;
 };
+
+// Where the text of `selector` wraps to a new line inside a word (as the browser's own
+// Intl.Segmenter cuts Chinese into words): one "before|after" per such break, [] when none.
+globalThis.__midWordBreaks = (selector) => {
+  const el = document.querySelector(selector);
+  if (!el) return [`no element ${selector}`];
+  const text = el.textContent;
+  const starts = new Set([...new Intl.Segmenter('zh', { granularity: 'word' }).segment(text)].map((s) => s.index));
+  // each character's top on screen, in order: a character lower than the one before starts a line
+  const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+  const range = document.createRange();
+  const tops = [];
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    for (let i = 0; i < node.textContent.length; i++) {
+      range.setStart(node, i);
+      range.setEnd(node, i + 1);
+      const r = range.getClientRects()[0];
+      tops.push(r ? r.top : null);
+    }
+  }
+  const breaks = [];
+  let previous = null;
+  tops.forEach((top, i) => {
+    if (top === null) return;
+    if (previous !== null && top > previous + 2 && !starts.has(i)) breaks.push(`${text.slice(Math.max(0, i - 4), i)}|${text.slice(i, i + 4)}`);
+    previous = top;
+  });
+  return breaks;
+};

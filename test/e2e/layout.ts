@@ -23,6 +23,12 @@ export async function layoutProblems(page: Page, root: string): Promise<string[]
   return page.evaluate(([selector]) => (globalThis as unknown as { __layoutProblems(s: string): string[] }).__layoutProblems(selector!), [root]);
 }
 
+/** where the text of `selector` wraps inside a word ("区直单|位"), at the current size */
+export async function midWordBreaks(page: Page, selector: string): Promise<string[]> {
+  await page.evaluate(PROBE);
+  return page.evaluate(([s]) => (globalThis as unknown as { __midWordBreaks(s: string): string[] }).__midWordBreaks(s!), [selector]);
+}
+
 /** the page laid out again after a resize, its fonts in and its animations finished */
 async function settle(page: Page): Promise<void> {
   await page.evaluate(() => (globalThis as unknown as { document: { fonts: { ready: Promise<unknown> } } }).document.fonts.ready.then(() => undefined));

@@ -603,14 +603,14 @@ describe('the longest names the editor allows, on 16:9 and 4:3 projectors', () =
         awards: [3, 8, undefined].map((count, i) => ({ name: longText('优秀基层党组织书记项目奖', NAME, ['一等奖', '二等奖', '三等奖'][i]), ...(count ? { count } : {}) })),
       },
       // twelve presenters: the ranking fills its first column of eleven and starts the second. After
-      // the first (whose reveal shows all 7 + 15 seats), all but one 测评 judge are recused, which
-      // keeps the turns quick
+      // the first (whose reveal shows all 7 + 15 seats), all judges but m1 and e01 are recused,
+      // which keeps the turns quick
       presenters: file.presenters.slice(0, 12).map((p, i) => ({
         ...p,
         name: longText('白沙洲街道党工委书记', NAME, `${i + 1}号`),
         unit: longText('区行政审批服务局机关党委', TEXT),
         topic: longText('党建工作与审批服务工作深度融合提升服务品质审批效能', TEXT),
-        recused: i === 0 ? [] : file.judges.filter((j) => j.panel === 'eval' && j.key !== 'e01').map((j) => j.key),
+        recused: i === 0 ? [] : file.judges.filter((j) => j.key !== 'm1' && j.key !== 'e01').map((j) => j.key),
       })),
     };
     const response = await fetch(`${server.url}/api/contests`, { method: 'POST', headers: { ...admin, 'content-type': 'application/json' }, body: JSON.stringify(contest) });

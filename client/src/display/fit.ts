@@ -2,18 +2,40 @@ import type { Attachment } from 'svelte/attachments';
 
 /**
  * Fits text to its box on the projector: the element's font size goes from `max` down to `min`
- * stage pixels until nothing overflows the element (its width for a line that does not wrap, its
- * height for text that does). Below `min` it stays at `min` and its CSS cuts it (an ellipsis, a
- * line clamp). The element needs a bounded box: a width from its parent, a height or max-height in
- * pixels (not em, which would shrink with the text). Runs again when the box changes size, when
- * the fonts arrive, and when `content` changes (pass the text, so a new name is fitted anew).
+ * stage pixels until its text stays inside the element: no wider than it (a line that does not
+ * wrap), no line above or below it (text that wraps, in a box with a height or max-height in
+ * pixels, not em, which would shrink with the text). Below `min` it stays at `min` and its CSS
+ * cuts it (an ellipsis, a line clamp). Runs again when the box changes size, when the fonts
+ * arrive, and when `content` changes (pass the text, so a new name is fitted anew).
  */
 export function fit(max: number, min: number, content?: unknown): Attachment<HTMLElement> {
   void content;
   return (node) => {
     let last = '';
-    const overflows = () => node.scrollWidth > node.clientWidth + 1 || node.scrollHeight > node.clientHeight + 1;
-    const size = (px: number) => node.style.setProperty('font-size', `${px}px`);
+    let current = max;
+    const range = document.createRange();
+
+    /** some line of text reaches above or below the element (the glyphs, not the font's whole height) */
+    function linesOutside(): boolean {
+      const box = node.getBoundingClientRect();
+      const scale = node.offsetHeight > 0 ? box.height / node.offsetHeight : 1;
+      // a text rect spans the font's ascent to descent (about 1.45 em); the glyphs leave a fifth
+      // of an em free above and below
+      const free = 0.2 * current * scale;
+      const walker = document.createTreeWalker(node, NodeFilter.SHOW_TEXT);
+      for (let text = walker.nextNode(); text; text = walker.nextNode()) {
+        range.selectNodeContents(text);
+        for (const r of range.getClientRects()) {
+          if (r.width >= 0.5 && (r.top + free < box.top - 1 || r.bottom - free > box.bottom + 1)) return true;
+        }
+      }
+      return false;
+    }
+    const overflows = () => node.scrollWidth > node.clientWidth + 1 || linesOutside();
+    const size = (px: number) => {
+      current = px;
+      node.style.setProperty('font-size', `${px}px`);
+    };
     const run = () => {
       size(max);
       if (overflows()) {

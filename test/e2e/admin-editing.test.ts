@@ -26,8 +26,13 @@ let page: Page;
 let demoId: string;
 
 const eventually = <T>(read: () => Promise<T> | T) => expect.poll(read, { timeout: 10_000, interval: 100 });
-/** the page as it is now: a screenshot (test-results/NAME.png) and an axe-core check of it */
+/** the page once its animations are over: a screenshot (test-results/NAME.png) and an axe-core check of it */
 async function capture(on: Page, name: string): Promise<void> {
+  await on.waitForFunction(() =>
+    (globalThis as unknown as { document: { getAnimations(): Array<{ playState: string; effect: { getTiming(): { iterations?: number } } | null }> } }).document
+      .getAnimations()
+      .every((a) => a.playState !== 'running' || a.effect?.getTiming().iterations === Infinity),
+  );
   await screenshot(on, name);
   await expectAccessible(on, name);
 }

@@ -52,9 +52,18 @@ export function fit(max: number, min: number, content?: unknown): Attachment<HTM
       last = `${node.clientWidth}×${node.clientHeight}`;
     };
     run();
-    // a new box (another screen shape, a neighbour that grew): fit again, once per real change
+    // a new box (another screen shape, a neighbour that grew): fit again, once per real change,
+    // and never more than a few times a second (two fitted neighbours must not chase each other)
+    let since = 0;
+    let runs = 0;
     const observer = new ResizeObserver(() => {
-      if (`${node.clientWidth}×${node.clientHeight}` !== last) run();
+      if (`${node.clientWidth}×${node.clientHeight}` === last) return;
+      const now = performance.now();
+      if (now - since > 1000) {
+        since = now;
+        runs = 0;
+      }
+      if (++runs <= 8) run();
     });
     observer.observe(node);
     if (node.parentElement) observer.observe(node.parentElement);

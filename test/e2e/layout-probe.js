@@ -17,7 +17,9 @@ globalThis.__layoutProblems = (rootSelector, options = {}) => {
   const contains = (outer, inner, slack = 1.5) =>
     inner.left >= outer.left - slack && inner.top >= outer.top - slack && inner.right <= outer.right + slack && inner.bottom <= outer.bottom + slack;
   const clips = (style) => style.overflowX !== 'visible' || style.overflowY !== 'visible';
-  const truncates = (style) => style.textOverflow === 'ellipsis' || (style.webkitLineClamp && style.webkitLineClamp !== 'none');
+  // an ellipsis says a line was cut at its end; only a line clamp says lines were left out below
+  const endsWithEllipsis = (style) => style.textOverflow === 'ellipsis';
+  const clampsLines = (style) => Boolean(style.webkitLineClamp) && style.webkitLineClamp !== 'none';
 
   function visible(el) {
     let opacity = 1;
@@ -32,13 +34,15 @@ globalThis.__layoutProblems = (rootSelector, options = {}) => {
   /** the box the element's text may occupy: the screen, cut down by every ancestor that clips (and the element itself) */
   function clipOf(el) {
     let box = view;
-    let truncated = false;
+    let ellipsis = false;
+    let clamped = false;
     for (let a = el; a && a !== document.documentElement; a = a.parentElement) {
       const s = getComputedStyle(a);
-      if (truncates(s)) truncated = true;
+      if (endsWithEllipsis(s)) ellipsis = true;
+      if (clampsLines(s)) clamped = true;
       if (clips(s)) box = intersect(box, a.getBoundingClientRect());
     }
-    return { box, truncated };
+    return { box, ellipsis, clamped };
   }
 
   const describe = (el, text) => {
@@ -69,8 +73,11 @@ globalThis.__layoutProblems = (rootSelector, options = {}) => {
     if (rects.length === 0) continue;
     const name = describe(el, text);
     if (fontPx < minFraction * innerHeight - 0.5) problems.push(`tiny: ${name} is ${fontPx.toFixed(1)} px, under ${(minFraction * 100).toFixed(1)} % of ${innerHeight} px`);
-    const { box, truncated } = clipOf(el);
+    const { box, ellipsis, clamped } = clipOf(el);
     const outside = rects.filter((r) => !contains(box, r));
+    // cut at a line's end: fine with an ellipsis or a clamp; lines cut above or below: only with a clamp
+    const cutLines = outside.some((r) => r.top < box.top - 1.5 || r.bottom > box.bottom + 1.5);
+    const truncated = clamped || (ellipsis && !cutLines);
     if (outside.length > 0) {
       const r = outside[0];
       if (!truncated) problems.push(`cut: ${name} runs outside its box (text ${Math.round(r.left)},${Math.round(r.top)}–${Math.round(r.right)},${Math.round(r.bottom)}, box ${Math.round(box.left)},${Math.round(box.top)}–${Math.round(box.right)},${Math.round(box.bottom)})`);

@@ -7,8 +7,8 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { ContestDetailAnswer, ContestListAnswer, CreatedContestAnswer, LinksAnswer, LotsAnswer } from '../../server/admin-api.ts';
 import type { AckResult, HostSnapshot } from '../../server/protocol.ts';
 import { startServer, type ServerProcess } from '../helpers/server-process.ts';
-import { expectAccessible } from './accessibility.ts';
-import { launchBrowser, screenshot } from './browser.ts';
+import { launchBrowser } from './browser.ts';
+import { capture } from './capture.ts';
 import { expectFitsEverySize } from './layout.ts';
 
 /**
@@ -26,16 +26,6 @@ let page: Page;
 let demoId: string;
 
 const eventually = <T>(read: () => Promise<T> | T) => expect.poll(read, { timeout: 10_000, interval: 100 });
-/** the page once its animations are over: a screenshot (test-results/NAME.png) and an axe-core check of it */
-async function capture(on: Page, name: string): Promise<void> {
-  await on.waitForFunction(() =>
-    (globalThis as unknown as { document: { getAnimations(): Array<{ playState: string; effect: { getTiming(): { iterations?: number } } | null }> } }).document
-      .getAnimations()
-      .every((a) => a.playState !== 'running' || a.effect?.getTiming().iterations === Infinity),
-  );
-  await screenshot(on, name);
-  await expectAccessible(on, name);
-}
 
 async function api<T>(path: string, method: 'GET' | 'POST' = 'GET'): Promise<T> {
   const response = await fetch(`${server.url}/api${path}`, { method, headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });

@@ -16,8 +16,8 @@ import { readContestFile } from '../../server/contest-file/contest-file.ts';
 import { computeResults } from '../../server/domain/scoring.ts';
 import type { AckResult, HostSnapshot } from '../../server/protocol.ts';
 import { startServer, type ServerProcess } from '../helpers/server-process.ts';
-import { expectAccessible } from './accessibility.ts';
-import { launchBrowser, SCREENSHOTS, screenshot } from './browser.ts';
+import { launchBrowser, SCREENSHOTS } from './browser.ts';
+import { capture } from './capture.ts';
 
 /**
  * An organiser prepares the 2023 望城区 final from an empty server through the admin pages alone:
@@ -43,16 +43,6 @@ let page: Page;
 let contestId: string;
 
 const eventually = <T>(read: () => Promise<T> | T) => expect.poll(read, { timeout: 15_000, interval: 100 });
-/** the page once its animations are over: a screenshot (test-results/NAME.png) and an axe-core check of it */
-async function capture(on: Page, name: string): Promise<void> {
-  await on.waitForFunction(() =>
-    (globalThis as unknown as { document: { getAnimations(): Array<{ playState: string; effect: { getTiming(): { iterations?: number } } | null }> } }).document
-      .getAnimations()
-      .every((a) => a.playState !== 'running' || a.effect?.getTiming().iterations === Infinity),
-  );
-  await screenshot(on, name);
-  await expectAccessible(on, name);
-}
 const api = async <T>(path: string): Promise<T> => (await fetch(`${server.url}/api${path}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).json() as Promise<T>;
 
 async function download(click: () => Promise<void>): Promise<{ name: string; path: string }> {

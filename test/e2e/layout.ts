@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { expect } from 'vitest';
 import { screenshot } from './browser.ts';
+import { animationsDone } from './capture.ts';
 
 /**
  * Whether a screen's text fits, measured in the page (test/e2e/layout-probe.js): no text under
@@ -32,16 +33,7 @@ export async function midWordBreaks(page: Page, selector: string): Promise<strin
 /** the page laid out again after a resize, its fonts in and its animations finished */
 async function settle(page: Page): Promise<void> {
   await page.evaluate(() => (globalThis as unknown as { document: { fonts: { ready: Promise<unknown> } } }).document.fonts.ready.then(() => undefined));
-  // staged and cross-fading animations finish; endless ones (a pulse) and CSS transitions (the
-  // clock's bar follows the time) never do
-  await page.waitForFunction(
-    () =>
-      (globalThis as unknown as { document: { getAnimations(): Array<{ playState: string; transitionProperty?: string; effect: { getTiming(): { iterations?: number } } | null }> } }).document
-        .getAnimations()
-        .every((a) => a.playState !== 'running' || a.transitionProperty !== undefined || a.effect?.getTiming().iterations === Infinity),
-    null,
-    { timeout: 15_000 },
-  );
+  await animationsDone(page);
   // two frames: the resize observers' fitting runs, then its layout
   await page.evaluate(() => {
     const frame = (globalThis as unknown as { requestAnimationFrame(f: () => void): void }).requestAnimationFrame;

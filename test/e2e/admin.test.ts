@@ -213,7 +213,9 @@ describe.sequential('an organiser prepares, runs and files the demo contest thro
     await page.getByTestId('tab-order').click();
     await page.getByTestId('lots-button').click();
     await page.getByTestId('lots-confirm').click();
-    await page.getByTestId('lots-result-list').waitFor();
+    // the order the import gave is on the page already: wait for the one just drawn
+    await page.locator('[data-testid="lots-result"][data-fresh="true"]').waitFor();
+    await page.getByTestId('lots-confirm-dialog').waitFor({ state: 'detached' });
     await eventually(() => page.getByTestId('lots-result').getByTestId('lots-result-item').count()).toBe(DEMO.presenters.length);
     // the names appear one by one, the last within a few seconds
     const lastShown = (scope: string) =>

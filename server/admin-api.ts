@@ -21,7 +21,7 @@ import type { ContestFile } from './contest-file/contest-file.schema.ts';
  *   POST   /contests/:id/copy                 → 201 CreatedContestAnswer (same rules and people, no scores)
  *   POST   /contests/:id/lots                 draws the running order → LotsAnswer; 409 once started
  *   GET    /contests/:id/links                LinksAnswer
- *   POST   /contests/:id/judges/:judge/reissue → {ok, key, url}
+ *   POST   /contests/:id/judges/:judge/reissue → ReissuedLinkAnswer
  *   GET    /contests/:id/export               the contest file with scores (download)
  *   POST   /contests/:id/import/:kind         a .xlsx or .csv body → ImportAnswer (?dryRun=true: preview only)
  *   GET    /templates/:kind.xlsx|.csv         the import template with Chinese column names
@@ -69,6 +69,7 @@ export interface CreatedContestAnswer {
   hostUrl: string;
   displayUrl: string;
   judges: JudgeLink[];
+  linkBase: LinkBase;
 }
 
 export interface ContestStatus {
@@ -107,11 +108,35 @@ export interface JudgeLink {
   url: string;
 }
 
+/**
+ * Where the links point and why (server/link-base.ts): PUBLIC_URL, the address the caller reached
+ * the server at, or the machine's LAN address (for a caller at localhost). `problem` says why
+ * phones probably cannot open them, so the admin pages warn before cards are printed:
+ * - `loopback`: the address is the server's own computer (localhost, 127.x, ::1, 0.0.0.0)
+ * - `link_local`: 169.254.x.x / fe80::, an address a computer gives itself without a network
+ * - `no_network`: the pages were opened at localhost and the server has no network address
+ * - `local_only`: the server listens on its own computer only (HOST=127.0.0.1)
+ */
+export interface LinkBase {
+  /** scheme, host, port (and PUBLIC_URL's path), no trailing slash */
+  url: string;
+  source: 'public_url' | 'request' | 'lan';
+  problem: 'loopback' | 'link_local' | 'no_network' | 'local_only' | null;
+}
+
 export interface LinksAnswer {
   ok: true;
   hostUrl: string;
   displayUrl: string;
   judges: JudgeLink[];
+  linkBase: LinkBase;
+}
+
+export interface ReissuedLinkAnswer {
+  ok: true;
+  key: string;
+  url: string;
+  linkBase: LinkBase;
 }
 
 // ---------------------------------------------------------------- import

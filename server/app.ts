@@ -1,6 +1,7 @@
 import fastifyCookie from '@fastify/cookie';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Server } from 'socket.io';
+import { lanAddress } from './banner.ts';
 import type { Config } from './config.ts';
 import { parseJsonExact } from './contest-file/contest-file.ts';
 import type { DatabaseHandle } from './db/connection.ts';
@@ -29,6 +30,8 @@ export interface AppDeps {
   secrets: ServerSecrets;
   /** the clock of the live contests (tests may move it) */
   now?: () => number;
+  /** the machine's LAN address (tests pin it); banner.ts lanAddress by default */
+  lanAddress?: () => string | null;
 }
 
 export interface LeitaiApp {
@@ -41,7 +44,7 @@ export interface LeitaiApp {
  * The composition root: every route, the socket server and the live contests, built from config
  * and a database. Never listens (main.ts does; tests listen on port 0 or use app.inject).
  */
-export async function buildApp({ config, db, secrets, now }: AppDeps): Promise<LeitaiApp> {
+export async function buildApp({ config, db, secrets, now, lanAddress: lanAddressOf }: AppDeps): Promise<LeitaiApp> {
   const app = Fastify({
     logger: {
       level: config.logLevel,
@@ -88,6 +91,8 @@ export async function buildApp({ config, db, secrets, now }: AppDeps): Promise<L
     admin,
     linkSecret: secrets.linkSecret,
     publicUrl: config.publicUrl,
+    listenHost: config.host,
+    lanAddress: lanAddressOf ?? lanAddress,
     disconnectJudge,
   });
   await app.register(resultsRoutes, { db, admin });

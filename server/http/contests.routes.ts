@@ -3,7 +3,8 @@ import { contestFromDocument, toContestFile } from '../contest-file/contest-file
 import { effectiveSheets } from '../db/score-sheets.repository.ts';
 import type { DatabaseHandle } from '../db/connection.ts';
 import { AppError } from '../errors.ts';
-import type { ContestDetailAnswer, ContestListAnswer, CreatedContestAnswer, LinksAnswer, LotsAnswer } from '../admin-api.ts';
+import { chooseLinkBase } from '../link-base.ts';
+import type { ContestDetailAnswer, ContestListAnswer, CreatedContestAnswer, LinksAnswer, LotsAnswer, ReissuedLinkAnswer } from '../admin-api.ts';
 import type { LiveContests } from '../services/live-contests.service.ts';
 import {
   contestDetail,
@@ -26,6 +27,10 @@ export interface ContestRoutesDeps {
   disconnectJudge(contestId: string, judgeKey: string): void;
   linkSecret: string;
   publicUrl: string | null;
+  /** HOST, the address the server listens on */
+  listenHost: string;
+  /** the machine's LAN address (banner.ts lanAddress), for links asked for at localhost */
+  lanAddress(): string | null;
 }
 
 /**
@@ -37,8 +42,10 @@ export async function contestRoutes(app: FastifyInstance, deps: ContestRoutesDep
   app.addHook('onRequest', deps.admin.check);
   app.addHook('preHandler', identifierParams);
 
-  // Links point where the caller reached us, unless PUBLIC_URL says otherwise.
-  const baseUrl = (request: FastifyRequest) => deps.publicUrl ?? `${request.protocol}://${request.host}`;
+  // Links point at PUBLIC_URL, else where the caller reached us, but never at localhost when the
+  // machine has a LAN address: the phones open them (link-base.ts)
+  const linkBase = (request: FastifyRequest) =>
+    chooseLinkBase({ publicUrl: deps.publicUrl, listenHost: deps.listenHost, lanAddress: deps.lanAddress(), requestProtocol: request.protocol, requestHost: request.host });
 
   app.get('/api/contests', async (): Promise<ContestListAnswer> => {
     const contests = await listContestsWithStatus(db.db);
@@ -46,8 +53,9 @@ export async function contestRoutes(app: FastifyInstance, deps: ContestRoutesDep
   });
 
   const created = async (request: FastifyRequest, id: string): Promise<CreatedContestAnswer> => {
-    const links = (await contestLinks(db.db, deps.linkSecret, baseUrl(request), id))!;
-    return { ok: true, id, hostUrl: links.host, displayUrl: links.display, judges: links.judges };
+    const base = linkBase(request);
+    const links = (await contestLinks(db.db, deps.linkSecret, base.url, id))!;
+    return { ok: true, id, hostUrl: links.host, displayUrl: links.display, judges: links.judges, linkBase: base };
   };
 
   // ?withScores=true: an archive (an export from another server) to view and recount; its scores
@@ -92,16 +100,18 @@ export async function contestRoutes(app: FastifyInstance, deps: ContestRoutesDep
   });
 
   app.get<{ Params: { id: string } }>('/api/contests/:id/links', async (request): Promise<LinksAnswer> => {
-    const links = await contestLinks(db.db, deps.linkSecret, baseUrl(request), request.params.id);
+    const base = linkBase(request);
+    const links = await contestLinks(db.db, deps.linkSecret, base.url, request.params.id);
     if (!links) throw new AppError('not_found', `no contest ${request.params.id}`);
-    return { ok: true, hostUrl: links.host, displayUrl: links.display, judges: links.judges };
+    return { ok: true, hostUrl: links.host, displayUrl: links.display, judges: links.judges, linkBase: base };
   });
 
-  app.post<{ Params: { id: string; judge: string } }>('/api/contests/:id/judges/:judge/reissue', async (request) => {
+  app.post<{ Params: { id: string; judge: string } }>('/api/contests/:id/judges/:judge/reissue', async (request): Promise<ReissuedLinkAnswer> => {
     const { id, judge } = request.params;
     const token = await reissueJudgeLink(db.db, deps.linkSecret, id, judge);
     deps.disconnectJudge(id, judge);
-    return { ok: true, key: judge, url: `${baseUrl(request)}/judge#token=${token}` };
+    const base = linkBase(request);
+    return { ok: true, key: judge, url: `${base.url}/judge#token=${token}`, linkBase: base };
   });
 
   app.get<{ Params: { id: string } }>('/api/contests/:id/export', async (request, reply) => {

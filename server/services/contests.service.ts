@@ -22,6 +22,7 @@ import { findLiveState, findLiveStateForUpdate, listLiveStates, saveLiveState } 
 import { insertSheet } from '../db/score-sheets.repository.ts';
 import { drawRunningOrder, frozenChange } from '../domain/contest-changes.ts';
 import type { ContestDefinition } from '../domain/contest.ts';
+import { copyTitle } from '../domain/copy-title.ts';
 import { initialLiveState, type LiveState } from '../domain/live.ts';
 import { AppError } from '../errors.ts';
 
@@ -240,16 +241,9 @@ export async function updateContest(
 export async function copyContest(db: Kysely<Database>, linkSecret: string, id: string): Promise<string> {
   const definition = await findContest(db, id);
   if (!definition) throw new AppError('not_found', `no contest ${id}`);
-  // at most 200 UTF-16 units (the limit a title is checked against), cut between code points: half
-  // a surrogate pair is not text any database column can hold
-  let title = '';
-  for (const ch of `${definition.title}（副本）`) {
-    if (title.length + ch.length > 200) break;
-    title += ch;
-  }
   // judges marked absent (缺席) were absent on that day, not in the copy
   const presenters = definition.presenters.map((p) => ({ ...p, absent: [] }));
-  return createContest(db, linkSecret, { definition: { ...definition, title, presenters }, sheets: [] }, 'admin', { copiedFrom: id });
+  return createContest(db, linkSecret, { definition: { ...definition, title: copyTitle(definition.title), presenters }, sheets: [] }, 'admin', { copiedFrom: id });
 }
 
 /**

@@ -7,7 +7,9 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { ContestDetailAnswer, ContestListAnswer, CreatedContestAnswer, LinksAnswer, LotsAnswer } from '../../server/admin-api.ts';
 import type { AckResult, HostSnapshot } from '../../server/protocol.ts';
 import { startServer, type ServerProcess } from '../helpers/server-process.ts';
-import { launchBrowser, screenshot } from './browser.ts';
+import { launchBrowser } from './browser.ts';
+import { capture } from './capture.ts';
+import { expectFitsEverySize } from './layout.ts';
 
 /**
  * An organiser edits a contest while the rest of the world moves on: lots drawn from another
@@ -93,7 +95,7 @@ describe.sequential('an organiser’s unsaved work is never lost or saved over n
     expect(await page.getByTestId('stale-banner').textContent()).toContain('这场比赛在你打开之后已被修改');
     // the draft is kept on the page …
     expect(await page.getByTestId('field-title').inputValue()).toBe(`${title}（改一）`);
-    await screenshot(page, 'admin-editing-stale');
+    await capture(page, 'admin-editing-stale');
     // … and the server still has the drawn order and the old title
     const stored = await api<ContestDetailAnswer>(`/contests/${id}`);
     expect(stored.file.title).toBe(title);
@@ -148,6 +150,7 @@ describe.sequential('an organiser’s unsaved work is never lost or saved over n
     await page.getByTestId('contest-list').waitFor();
     expect(new URL(page.url()).pathname).toBe('/admin');
     expect((await api<ContestDetailAnswer>(`/contests/${id}`)).file.title).toBe(title);
+    await capture(page, 'admin-contest-list');
   });
 
   test('the host starts the contest while rule and title changes are unsaved: the rule change is dropped with a banner, the title is kept and saves', async () => {
@@ -182,7 +185,7 @@ describe.sequential('an organiser’s unsaved work is never lost or saved over n
     expect(await page.getByLabel('第 1 个评分项的满分').inputValue()).toBe('20');
     expect(await page.getByLabel('第 1 个评分项的满分').isDisabled()).toBe(true);
     expect(await page.getByTestId('save-bar').getAttribute('data-dirty')).toBe('true');
-    await screenshot(page, 'admin-editing-locked-dropped');
+    await capture(page, 'admin-editing-locked-dropped');
 
     await page.getByTestId('save-button').click();
     await eventually(async () => (await api<ContestDetailAnswer>(`/contests/${id}`)).file.title).toBe(`${title}（更正）`);
@@ -190,5 +193,57 @@ describe.sequential('an organiser’s unsaved work is never lost or saved over n
     expect(await page.getByTestId('save-error').count()).toBe(0);
     const stored = await api<ContestDetailAnswer>(`/contests/${id}`);
     expect(String(stored.file.rules.criteria[0]!.max)).toBe('20');
+  });
+});
+
+describe.sequential('what the admin pages say and show', () => {
+  test('a server refusal is said in Chinese, the server’s English only in a small details line', async () => {
+    // a contest file whose weights do not add up: the server refuses it in English (for scripts)
+    const demo = await api<ContestDetailAnswer>(`/contests/${demoId}`);
+    const broken = { ...demo.file, rules: { ...demo.file.rules, panels: demo.file.rules.panels.map((p, i) => (i === 0 ? { ...p, weight: 0.6 } : p)) } };
+    await page.goto(`${server.url}/admin`);
+    await page.getByTestId('contest-file-input').setInputFiles({ name: 'broken.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(broken)) });
+    const error = page.getByTestId('contest-file-error');
+    await error.waitFor();
+    const details = (await page.getByTestId('contest-file-error-details').textContent())!;
+    expect(details).toMatch(/weights sum to 0\.9/);
+    const said = (await error.textContent())!.replace(details, '').replace('broken.json', '');
+    expect(said).toContain('不是有效的擂台比赛文件');
+    expect(said, 'no English outside the details').not.toMatch(/[A-Za-z]{3,}/);
+    await capture(page, 'admin-refusal-file');
+
+    // an address of a contest that does not exist
+    await page.goto(`${server.url}/admin/contests/zzzzzzzzzz/results`);
+    const pageError = page.getByTestId('page-error');
+    await pageError.waitFor();
+    expect(await pageError.textContent()).toContain('没有找到这场比赛');
+    expect(await pageError.textContent()).not.toMatch(/no contest/);
+  });
+
+  test('the drawn order full screen fits the longest names and units, at 16:9 and 4:3', async () => {
+    const demo = await api<ContestDetailAnswer>(`/contests/${demoId}`);
+    // the editor's limits: 200 characters for a name, 500 for a unit
+    const long = (seed: string, n: number, tag: string) => Array.from(tag + seed.repeat(Math.ceil(n / seed.length) + 1)).slice(0, n).join('');
+    const file = {
+      ...demo.file,
+      presenters: demo.file.presenters.map((p, i) => ({
+        ...p,
+        name: i % 2 === 0 ? long('白沙洲街道党工委书记', 200, `${i + 1}号`) : long('丁字湾街道党工委书记张', 32, `${i + 1}号`),
+        unit: i % 2 === 0 ? long('区行政审批服务局机关党委', 500, '') : long('望城经济技术开发区管理委员会机关', 21, ''),
+      })),
+    };
+    const response = await fetch(`${server.url}/api/contests`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify(file),
+    });
+    const created = (await response.json()) as CreatedContestAnswer;
+    // an order exists (typed in, not drawn here): its full-screen view is there all the same
+    await page.goto(`${server.url}/admin/contests/${created.id}/order`);
+    await page.getByTestId('lots-fullscreen').click();
+    await page.getByTestId('lots-fullscreen-view').waitFor();
+    expect(await page.getByTestId('lots-fullscreen-view').getByTestId('lots-result-item').count()).toBe(22);
+    await expectFitsEverySize(page, 'lots-fullscreen-long', '[data-testid=lots-fullscreen-view]');
+    await page.keyboard.press('Escape');
   });
 });

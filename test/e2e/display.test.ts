@@ -14,8 +14,12 @@ import {
   type ServerToClientEvents,
   type Snapshot,
 } from '../../server/protocol.ts';
+import type { ContestDetailAnswer, ContestListAnswer, CreatedContestAnswer } from '../../server/admin-api.ts';
+import type { ContestFile } from '../../server/contest-file/contest-file.schema.ts';
 import { startServer, type ServerProcess } from '../helpers/server-process.ts';
 import { demoLinks, launchBrowser, screenshot, type DemoLinks } from './browser.ts';
+import { expectAccessible } from './accessibility.ts';
+import { expectFitsEverySize, midWordBreaks, PROJECTOR_SIZES } from './layout.ts';
 
 /**
  * The projector in a full hall, through the real page in Chromium at 1920 × 1080, against a real
@@ -28,6 +32,7 @@ declare const document: {
   body: { innerText: string };
   scrollingElement: { scrollHeight: number; scrollWidth: number } | null;
   querySelector(selector: string): { textContent: string | null; parentElement: object | null } | null;
+  querySelectorAll(selector: string): { length: number };
   getAnimations(): Array<{ playState: string; effect: { getTiming(): { iterations?: number } } | null }>;
   fonts: { ready: Promise<unknown>; check(font: string, text: string): boolean };
 };
@@ -136,6 +141,11 @@ const judges = new Map<string, Judge>();
 
 const ADMIN_TOKEN = 'display-test-admin-token';
 
+/** a page of its own browser context (axe-core checks pages only of contexts made with newContext) */
+async function projectorPage(options: { viewport: { width: number; height: number }; locale?: string }): Promise<Page> {
+  return (await browser.newContext(options)).newPage();
+}
+
 async function startLeitai(port?: number): Promise<ServerProcess> {
   return startServer({ DATA_DIR: dataDir, ADMIN_TOKEN, ...(port ? { PORT: String(port) } : {}) });
 }
@@ -144,7 +154,7 @@ beforeAll(async () => {
   server = await startLeitai();
   links = await demoLinks(server, ADMIN_TOKEN);
   browser = await launchBrowser();
-  page = await browser.newPage({ viewport: { width: 1920, height: 1080 }, locale: 'zh-CN' });
+  page = await projectorPage({ viewport: { width: 1920, height: 1080 }, locale: 'zh-CN' });
   host = new Host(server.url, links.host);
   for (const key of [...MAIN, ...EVAL]) judges.set(key, new Judge(server.url, links.judges[key]!, key));
   await host.until(() => true);
@@ -186,6 +196,7 @@ async function settled(): Promise<void> {
 async function shoot(name: string, on: Page = page): Promise<void> {
   await on.evaluate(() => document.fonts.ready.then(() => undefined));
   await screenshot(on, name);
+  await expectAccessible(on, name);
 }
 
 async function expectNoScrollbars(): Promise<void> {
@@ -242,6 +253,14 @@ describe('the projector during a contest', () => {
     expect(style).toEqual({ cursor: 'none', userSelect: 'none' });
     await shoot('display-title');
     await expectNoScrollbars();
+    // the title wraps between words, never inside one (区直单|位), on 16:9 and 4:3
+    for (const [width, height] of PROJECTOR_SIZES) {
+      await page.setViewportSize({ width, height });
+      await page.evaluate(() => document.fonts.ready.then(() => undefined));
+      await page.waitForTimeout(100);
+      expect(await midWordBreaks(page, '[data-testid=view-title] h1'), `${width}×${height}`).toEqual([]);
+    }
+    await page.setViewportSize({ width: 1920, height: 1080 });
   });
 
   test('a started turn shows the presenter and the talk clock counting down from the limit', async () => {
@@ -485,26 +504,26 @@ describe('the projector during a contest', () => {
   }, 60_000);
 
   test('in English with ?lang=en', async () => {
-    const english = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
+    const english = await projectorPage({ viewport: { width: 1920, height: 1080 } });
     await english.goto(links.display.replace('/display#', '/display?lang=en#'));
     await english.waitForSelector('[data-testid=view-awards]');
     expect(await english.innerText('body')).toContain('Awards');
     await english.waitForTimeout(1_500);
     await shoot('display-awards-en', english);
-    await english.close();
+    await english.context().close();
   });
 });
 
 describe('a projector with a link that cannot work', () => {
   test('a refused token says so on the whole screen', async () => {
-    const other = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
+    const other = await projectorPage({ viewport: { width: 1920, height: 1080 } });
     await other.goto(`${server.url}/display#token=AAAAAAAAAAAAAAAAAAAAAA`);
     await other.waitForFunction(() => document.body.innerText.includes('大屏链接无效'), null, { timeout: 10_000 });
     await shoot('display-refused', other);
     await other.goto(`${server.url}/display`);
     await other.reload();
     await other.waitForFunction(() => document.body.innerText.includes('链接不完整'));
-    await other.close();
+    await other.context().close();
   });
 });
 
@@ -529,7 +548,7 @@ describe('a talk that runs over its limit', () => {
     const created = (await response.json()) as { hostUrl: string; displayUrl: string; judges: Array<{ key: string; url: string }> };
     const shortHost = new Host(server.url, created.hostUrl);
     const shortJudges = created.judges.map((j) => new Judge(server.url, j.url, j.key));
-    const hall = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
+    const hall = await projectorPage({ viewport: { width: 1920, height: 1080 } });
     try {
       await shortHost.until(() => true);
       await hall.goto(created.displayUrl.replace(/^http:\/\/[^/]+/, server.url));
@@ -561,9 +580,122 @@ describe('a talk that runs over its limit', () => {
       expect(await hall.innerText('[data-testid=final]')).toBe('17.75');
       await shoot('display-reveal-one-panel', hall);
     } finally {
-      await hall.close();
+      await hall.context().close();
       shortHost.close();
       for (const j of shortJudges) j.close();
     }
   }, 60_000);
+});
+
+describe('the longest names the editor allows, on 16:9 and 4:3 projectors', () => {
+  /** `n` characters of `seed` (Chinese, no spaces, as organisers type), after `tag` so each differs */
+  const longText = (seed: string, n: number, tag = '') => Array.from(tag + seed.repeat(Math.ceil(n / seed.length) + 1)).slice(0, n).join('');
+  // the editor's limits (client/src/admin/editor/validate.ts, the contest file schema): 200 for a title or a name, 500 for a unit or a topic
+  const NAME = 200;
+  const TEXT = 500;
+
+  let contest: ContestFile;
+  let longHost: Host;
+  const longJudges = new Map<string, Judge>();
+  let hall: Page;
+
+  beforeAll(async () => {
+    const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
+    const list = (await (await fetch(`${server.url}/api/contests`, { headers: admin })).json()) as ContestListAnswer;
+    const demo = list.contests.find((c) => c.presenters === 22)!;
+    const { file } = (await (await fetch(`${server.url}/api/contests/${demo.id}`, { headers: admin })).json()) as ContestDetailAnswer;
+    contest = {
+      ...file,
+      title: longText('望城区2023年度街镇和区直单位基层党建“书记工程”决赛', NAME),
+      rules: {
+        ...file.rules,
+        panels: file.rules.panels.map((p, i) => ({ ...p, name: longText('区委组织部主评委测评打分组', NAME, `${i + 1}组`) })),
+        // 3, 8, the rest: a level of three (large cards) and one of eight (rows)
+        awards: [3, 8, undefined].map((count, i) => ({ name: longText('优秀基层党组织书记项目奖', NAME, ['一等奖', '二等奖', '三等奖'][i]), ...(count ? { count } : {}) })),
+      },
+      // twelve presenters: the ranking fills its first column of eleven and starts the second. After
+      // the first (whose reveal shows all 7 + 15 seats), all judges but m1 and e01 are recused,
+      // which keeps the turns quick
+      presenters: file.presenters.slice(0, 12).map((p, i) => ({
+        ...p,
+        name: longText('白沙洲街道党工委书记', NAME, `${i + 1}号`),
+        unit: longText('区行政审批服务局机关党委', TEXT),
+        topic: longText('党建工作与审批服务工作深度融合提升服务品质审批效能', TEXT),
+        recused: i === 0 ? [] : file.judges.filter((j) => j.key !== 'm1' && j.key !== 'e01').map((j) => j.key),
+      })),
+    };
+    const response = await fetch(`${server.url}/api/contests`, { method: 'POST', headers: { ...admin, 'content-type': 'application/json' }, body: JSON.stringify(contest) });
+    expect(response.status).toBe(201);
+    const created = (await response.json()) as CreatedContestAnswer;
+    longHost = new Host(server.url, created.hostUrl);
+    for (const j of created.judges) longJudges.set(j.key, new Judge(server.url, j.url, j.key));
+    await longHost.until(() => true);
+    hall = await projectorPage({ viewport: { width: 1920, height: 1080 }, locale: 'zh-CN' });
+    await hall.goto(created.displayUrl.replace(/^http:\/\/[^/]+/, server.url));
+    await hall.waitForSelector('[data-testid=view-title]');
+  }, 60_000);
+
+  afterAll(async () => {
+    longHost?.close();
+    for (const j of longJudges.values()) j.close();
+    await hall?.context().close();
+  });
+
+  /** every judge not recused submits for `presenter`, each a different total */
+  async function scoreAll(presenter: string, index: number, only?: (key: string) => boolean): Promise<void> {
+    const recused = contest.presenters.find((p) => p.key === presenter)!.recused ?? [];
+    const keys = contest.judges.map((j) => j.key).filter((k) => !recused.includes(k) && (only?.(k) ?? true));
+    await Promise.all(keys.map((k, i) => longJudges.get(k)!.submit(presenter, 66 + ((i * 7 + index * 5) % 27))));
+  }
+
+  async function closeAndReveal(presenter: string): Promise<void> {
+    await longHost.until((s) => s.turns.find((t) => t.presenter === presenter)?.phase === 'closed');
+    await longHost.command('turn:reveal', { presenter });
+  }
+
+  test('the title, a talk with its clock, the scoring and a corrected reveal fit, nothing small', async () => {
+    await expectFitsEverySize(hall, 'long-title');
+
+    const first = longHost.snapshot!.presenters[0]!.key;
+    await longHost.command('turn:start', { presenter: first });
+    await hall.waitForSelector('[data-testid=view-turn][data-phase=presenting]');
+    await expectFitsEverySize(hall, 'long-turn');
+
+    await longHost.command('turn:open-scoring', { presenter: first });
+    await scoreAll(first, 0, (k) => k.startsWith('m'));
+    await hall.waitForSelector('[data-testid=view-turn][data-phase=scoring]');
+    await expectFitsEverySize(hall, 'long-scoring');
+
+    await scoreAll(first, 0, (k) => !k.startsWith('m'));
+    await closeAndReveal(first);
+    await longHost.command('sheet:reopen', { presenter: first, judge: 'm3', reason: '评委录入错误' });
+    await longJudges.get('m3')!.submit(first, 84);
+    await longHost.until((s) => s.sheets.some((x) => x.presenter === first && x.judge === 'm3' && x.total === '84'));
+    await longHost.command('turn:reveal', { presenter: first });
+    await hall.waitForSelector('[data-testid=view-reveal][data-count="2"]');
+    await expectFitsEverySize(hall, 'long-reveal');
+  }, 90_000);
+
+  test('the final ranking of all twelve and the awards fit', async () => {
+    const presenters = longHost.snapshot!.presenters.slice(1);
+    for (const [i, p] of presenters.entries()) {
+      await longHost.command('turn:start', { presenter: p.key });
+      await longHost.command('turn:open-scoring', { presenter: p.key });
+      await scoreAll(p.key, i + 1);
+      await closeAndReveal(p.key);
+    }
+    await longHost.command('screen:show', { screen: 'ranking' });
+    await hall.waitForFunction(() => document.querySelectorAll('[data-testid=ranking-row]').length === 12);
+    // every presenter revealed and complete: the standings are final
+    expect.soft(await hall.innerText('[data-testid=view-ranking] h1')).toBe('最终排名');
+    await expectFitsEverySize(hall, 'long-ranking');
+
+    await longHost.command('awards:reveal-next');
+    await longHost.command('awards:reveal-next');
+    await hall.waitForFunction(() => document.querySelectorAll('[data-testid=award-winner]').length === 8);
+    await expectFitsEverySize(hall, 'long-awards-eight');
+    await longHost.command('awards:reveal-next');
+    await hall.waitForFunction(() => document.querySelectorAll('[data-testid=award-earlier]').length === 2);
+    await expectFitsEverySize(hall, 'long-awards-last');
+  }, 120_000);
 });

@@ -17,10 +17,10 @@ export interface TestApp extends LeitaiApp {
 }
 
 /** The whole app on a test database, built the way main.ts builds it, without listening. */
-export async function testApp(handle: DatabaseHandle, options: { env?: Record<string, string>; now?: () => number } = {}): Promise<TestApp> {
+export async function testApp(handle: DatabaseHandle, options: { env?: Record<string, string>; now?: () => number; lanAddress?: () => string | null } = {}): Promise<TestApp> {
   const config = testConfig(options.env);
   const secrets = await ensureServerSecrets(handle.db, config);
-  return { ...(await buildApp({ config, db: handle, secrets, now: options.now })), config, secrets };
+  return { ...(await buildApp({ config, db: handle, secrets, now: options.now, lanAddress: options.lanAddress })), config, secrets };
 }
 
 export type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -33,7 +33,7 @@ export interface RunningTestServer extends TestApp {
 }
 
 /** The app listening on a free loopback port, with helpers to connect real socket.io clients. */
-export async function startTestServer(handle: DatabaseHandle, options: { now?: () => number; env?: Record<string, string> } = {}): Promise<RunningTestServer> {
+export async function startTestServer(handle: DatabaseHandle, options: { now?: () => number; env?: Record<string, string>; lanAddress?: () => string | null } = {}): Promise<RunningTestServer> {
   const built = await testApp(handle, options);
   await built.app.listen({ port: 0, host: '127.0.0.1' });
   const { port } = built.app.server.address() as { port: number };

@@ -1,6 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { readContestFile } from '../../server/contest-file/contest-file.ts';
-import { startTestServer, type RunningTestServer } from '../helpers/app.ts';
+import type { CreatedContestAnswer, LinksAnswer, ReissuedLinkAnswer } from '../../server/admin-api.ts';
+import { startTestServer, testApp, TEST_ADMIN_TOKEN, type RunningTestServer } from '../helpers/app.ts';
 import { adminFetch, SMALL_CONTEST, tokenOf } from '../helpers/contest-driver.ts';
 import { describeEachDatabase } from '../helpers/databases.ts';
 
@@ -9,7 +11,7 @@ import { describeEachDatabase } from '../helpers/databases.ts';
 describeEachDatabase('the admin API', (ctx) => {
   let server: RunningTestServer;
   beforeAll(async () => {
-    server = await startTestServer(ctx.handle);
+    server = await startTestServer(ctx.handle, { lanAddress: () => '192.168.1.20' });
   });
   afterAll(() => server.close());
 
@@ -44,6 +46,7 @@ describeEachDatabase('the admin API', (ctx) => {
       hostUrl: expect.stringMatching(/\/host#token=/),
       displayUrl: expect.stringMatching(/\/display#token=/),
       judges: SMALL_CONTEST.judges.map((j: { key: string; name: string; panel: string }) => ({ key: j.key, name: j.name, panel: j.panel, url: expect.stringMatching(/\/judge#token=/) })),
+      linkBase: { url: expect.any(String), source: expect.any(String), problem: null },
     });
     const links = (await (await call('GET', `/api/contests/${body.id}/links`)).json()) as { hostUrl: string; judges: unknown[] };
     expect(links).toMatchObject({ ok: true, hostUrl: (body as unknown as { hostUrl: string }).hostUrl, judges: (body as unknown as { judges: unknown[] }).judges });
@@ -93,6 +96,87 @@ describeEachDatabase('the admin API', (ctx) => {
     const links = (await (await call('GET', `/api/contests/${created.id}/links`)).json()) as { judges: Array<{ key: string; url: string }> };
     expect(links.judges[0]!.url).toBe(url);
     expect((await call('POST', `/api/contests/${created.id}/judges/nobody/reissue`)).status).toBe(404);
+  });
+
+  it('links point where phones can reach the server: PUBLIC_URL, else the LAN address when the admin pages were opened at localhost, and say when no such address is known', async () => {
+    /** the links (create, list, reissue) as an app with this environment answers a caller at `host` */
+    const linksFor = async (options: { host: string; env?: Record<string, string>; lan?: string | null }) => {
+      const built = await testApp(ctx.handle, { env: options.env, lanAddress: () => (options.lan === undefined ? '192.168.1.20' : options.lan) });
+      try {
+        const inject = async <T>(method: 'GET' | 'POST', url: string, body?: unknown) => {
+          const response = await built.app.inject({
+            method,
+            url,
+            headers: { host: options.host, authorization: `Bearer ${TEST_ADMIN_TOKEN}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+            payload: body === undefined ? undefined : JSON.stringify(body),
+          });
+          expect(response.statusCode, response.body).toBeLessThan(300);
+          return response.json<T>();
+        };
+        const created = await inject<CreatedContestAnswer>('POST', '/api/contests', SMALL_CONTEST);
+        const listed = await inject<LinksAnswer>('GET', `/api/contests/${created.id}/links`);
+        const reissued = await inject<ReissuedLinkAnswer>('POST', `/api/contests/${created.id}/judges/m1/reissue`);
+        const urls = [created.hostUrl, created.displayUrl, ...created.judges.map((j) => j.url), listed.hostUrl, ...listed.judges.map((j) => j.url), reissued.url];
+        const bases = new Set(urls.map((u) => u.replace(/\/(host|display|judge)#token=[\w-]+$/, '')));
+        expect(bases.size, [...bases].join(' ')).toBe(1);
+        expect([listed.linkBase, reissued.linkBase]).toEqual([created.linkBase, created.linkBase]);
+        expect(created.linkBase.url).toBe([...bases][0]);
+        return created.linkBase;
+      } finally {
+        await built.app.close();
+      }
+    };
+
+    // the admin pages opened at localhost, as the start banner suggests: the LAN address and the port we were reached at
+    expect(await linksFor({ host: 'localhost:3000' })).toEqual({ url: 'http://192.168.1.20:3000', source: 'lan', problem: null });
+    expect(await linksFor({ host: '127.0.0.1:4123' })).toEqual({ url: 'http://192.168.1.20:4123', source: 'lan', problem: null });
+    expect(await linksFor({ host: '[::1]:3000' })).toEqual({ url: 'http://192.168.1.20:3000', source: 'lan', problem: null });
+    // opened at an address of the network: that one (the phones reach the server the same way)
+    expect(await linksFor({ host: '10.8.0.7:3000' })).toEqual({ url: 'http://10.8.0.7:3000', source: 'request', problem: null });
+    expect(await linksFor({ host: 'leitai-laptop.lan:3000' })).toEqual({ url: 'http://leitai-laptop.lan:3000', source: 'request', problem: null });
+    // HOST names one address: that one
+    expect(await linksFor({ host: 'localhost:3000', env: { HOST: '192.168.5.9' } })).toEqual({ url: 'http://192.168.5.9:3000', source: 'lan', problem: null });
+    // PUBLIC_URL wins, whatever the caller used
+    expect(await linksFor({ host: 'localhost:3000', env: { PUBLIC_URL: 'https://leitai.example.org/final/' } })).toEqual({ url: 'https://leitai.example.org/final', source: 'public_url', problem: null });
+    // no address the phones can reach: said, so the admin pages warn
+    expect(await linksFor({ host: 'localhost:3000', lan: null })).toEqual({ url: 'http://localhost:3000', source: 'request', problem: 'no_network' });
+    expect(await linksFor({ host: '127.0.0.1:3000', env: { HOST: '127.0.0.1' } })).toEqual({ url: 'http://127.0.0.1:3000', source: 'request', problem: 'local_only' });
+    expect(await linksFor({ host: 'localhost:3000', env: { PUBLIC_URL: 'http://localhost:3000' } })).toEqual({ url: 'http://localhost:3000', source: 'public_url', problem: 'loopback' });
+    expect(await linksFor({ host: '169.254.10.2:3000' })).toEqual({ url: 'http://169.254.10.2:3000', source: 'request', problem: 'link_local' });
+  });
+
+  it('docs/protocol.md shows each admin route’s answer with exactly the fields the route sends', async () => {
+    const doc = readFileSync(new URL('../../docs/protocol.md', import.meta.url), 'utf8');
+    /** the first JSON object after the first 2xx status in the section under this heading */
+    const documented = (heading: string): unknown => {
+      const start = doc.indexOf(`### ${heading}`);
+      expect(start, heading).toBeGreaterThan(-1);
+      const end = doc.indexOf('\n### ', start + 4);
+      const section = doc.slice(start, end === -1 ? undefined : end);
+      const from = section.indexOf('{', section.search(/`20\d/));
+      let depth = 0;
+      let quoted = false;
+      for (let i = from; i < section.length; i++) {
+        const c = section[i];
+        if (c === '"' && section[i - 1] !== '\\') quoted = !quoted;
+        else if (!quoted && c === '{') depth++;
+        else if (!quoted && c === '}' && --depth === 0) return JSON.parse(section.slice(from, i + 1));
+      }
+      throw new Error(`no JSON answer under "${heading}"`);
+    };
+    /** the keys at every level (arrays by their first element), not the values */
+    const shape = (v: unknown): unknown =>
+      Array.isArray(v) ? v.slice(0, 1).map(shape) : v !== null && typeof v === 'object' ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, shape((v as Record<string, unknown>)[k])])) : '·';
+
+    const created = (await (await call('POST', '/api/contests', { body: JSON.stringify(SMALL_CONTEST) })).json()) as { id: string };
+    const answers: Array<[string, unknown]> = [
+      ['POST /api/contests — create a contest', created],
+      ['GET /api/contests — list contests', await (await call('GET', '/api/contests')).json()],
+      ["GET /api/contests/:id/links — a contest's links", await (await call('GET', `/api/contests/${created.id}/links`)).json()],
+      ["POST /api/contests/:id/judges/:judge/reissue — replace a judge's link", await (await call('POST', `/api/contests/${created.id}/judges/m1/reissue`)).json()],
+      ['POST /api/admin/session — log in (the admin pages)', await (await call('POST', '/api/admin/session', { token: null, body: JSON.stringify({ token: TEST_ADMIN_TOKEN }) })).json()],
+    ];
+    for (const [heading, answer] of answers) expect(shape(answer), heading).toEqual(shape(documented(heading)));
   });
 
   it('answers 404 for a contest that does not exist', async () => {

@@ -161,14 +161,20 @@ describeEachDatabase('preparing a contest in the admin pages', (ctx) => {
     const [entry] = await audit(copy.body.id, 'contest:create');
     expect(entry!.detail).toMatchObject({ copiedFrom: created.id });
     expect((await call('POST', '/api/contests/nosuchcontest/copy')).status).toBe(404);
+
+    // a copy of the copy counts on, it never doubles the suffix
+    const second = await call<CreatedContestAnswer>('POST', `/api/contests/${copy.body.id}/copy`);
+    expect((await detail(second.body.id)).file.title).toBe(`${original.title}（副本 2）`);
+    const third = await call<CreatedContestAnswer>('POST', `/api/contests/${second.body.id}/copy`);
+    expect((await detail(third.body.id)).file.title).toBe(`${original.title}（副本 3）`);
   });
 
-  it('copies a contest whose title is at the length limit in emoji: the copy’s title is cut to fit, whole characters only', async () => {
+  it('copies a contest whose title is at the length limit in emoji: the original’s part is cut to fit, whole characters only, and the copy still says it is one', async () => {
     const { id } = await createContestOverApi(server.url, { ...SMALL_CONTEST, title: '😀'.repeat(100) });
     const copy = await call<CreatedContestAnswer>('POST', `/api/contests/${id}/copy`);
     expect(copy.status).toBe(201);
     const { file } = await detail(copy.body.id);
-    expect(file.title).toBe('😀'.repeat(100));
+    expect(file.title).toBe(`${'😀'.repeat(98)}（副本）`);
     expect(file.title.isWellFormed()).toBe(true);
     expect((await call('PUT', `/api/contests/${copy.body.id}`, file)).status).toBe(200);
   });

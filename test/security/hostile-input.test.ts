@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ImportPreview } from '../../server/admin-api.ts';
 import { readContestFile, toContestFile } from '../../server/contest-file/contest-file.ts';
 import type { ContestFile } from '../../server/contest-file/contest-file.schema.ts';
+import { copyTitle } from '../../server/domain/copy-title.ts';
 import { EVENT_ROLES, PayloadSchemas, type CommandEvent, type HostSnapshot, type Role } from '../../server/protocol.ts';
 import { startTestServer, TEST_ADMIN_TOKEN, type RunningTestServer } from '../helpers/app.ts';
 import { ack, adminFetch, createContestOverApi, hostDo, SMALL_CONTEST, submissionId, tokenOf, waitFor, type CreatedContest } from '../helpers/contest-driver.ts';
@@ -1600,12 +1601,9 @@ async function fireHttp(stage: Stage, shot: HttpShot, tally: Tally): Promise<voi
     if (problem) fail(`the contest made: ${problem}`);
     const { file, status } = made.json as { file: ContestFile; status: { started: boolean; sheets: number } };
     if (watched) {
-      // a copy: the same rules and people, "（副本）" after the title (the longest run of whole
-      // characters within a title's 200 UTF-16 units), no scores
+      // a copy: the same rules and people, "（副本）" after the title (server/domain/copy-title.ts), no scores
       const source = (JSON.parse(before) as { file: ContestFile }).file;
-      const characters = Array.from(`${source.title}（副本）`);
-      while (characters.join('').length > 200) characters.pop();
-      const expected = { ...source, title: characters.join('') };
+      const expected = { ...source, title: copyTitle(source.title) };
       const difference = differenceOf(expected, file);
       if (difference) fail(`the copy is not the contest copied (source ≠ copy): ${difference}`);
       if (status.started || status.sheets !== 0) fail(`the copy is not new: ${JSON.stringify(status)}`);

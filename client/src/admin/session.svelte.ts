@@ -1,6 +1,7 @@
 import type { AdminSessionAnswer } from '../../../server/admin-api.ts';
 import { api, ApiError, onUnauthorised } from './api.ts';
 import { t } from './messages.ts';
+import { refusalText } from './refusals.ts';
 
 /**
  * Whether this browser holds a working admin cookie. The token itself is only ever typed into the
@@ -38,7 +39,7 @@ export class AdminSession {
         this.state = 'out';
         return;
       }
-      this.problem = error instanceof ApiError ? error.message : String(error);
+      this.problem = refusalText(error);
       this.state = 'unreachable';
     }
   }
@@ -59,7 +60,7 @@ export class AdminSession {
     } catch (error) {
       const status = error instanceof ApiError ? error.status : 0;
       this.loginError =
-        status === 401 ? t('loginWrong') : status === 429 ? t('loginTooMany') : t('loginFailed', { message: error instanceof Error ? error.message : String(error) });
+        status === 401 ? t('loginWrong') : status === 429 ? t('loginTooMany') : t('loginFailed', { message: refusalText(error) });
       return false;
     } finally {
       this.busy = false;

@@ -6,6 +6,7 @@ import { api, ApiError } from '../api.ts';
 import { blankDraft, fromContestFile, toContestFile, type ContestDraft } from '../editor/draft.ts';
 import { problemsByPath, validateDraft, type Problem } from '../editor/validate.ts';
 import { t } from '../messages.ts';
+import { refusal, refusalText, type Refusal } from '../refusals.ts';
 import { router, type ContestTab } from '../router.svelte.ts';
 import { titles } from '../titles.svelte.ts';
 
@@ -58,9 +59,10 @@ function listWords(words: string[]): string {
   return words.slice(0, -1).join(t('listSep')) + t('listAnd') + words[words.length - 1]!;
 }
 
-/** the server's refusal of a save, once: its message may already say it was not saved */
-export function refusalText(message: string): string {
-  return /^(没有保存|未保存|not saved)/i.test(message.trim()) ? message : t('saveRefused', { message });
+/** the server's refusal of a save, in the page's words, once: the text may already say it was not saved */
+function saveRefusal(error: unknown): Refusal {
+  const { text, details } = refusal(error);
+  return { text: /^(没有保存|未保存|not saved)/i.test(text.trim()) ? text : t('saveRefused', { message: text }), details };
 }
 
 /**
@@ -81,6 +83,8 @@ export class ContestEditor {
   busy = $derived(this.saving || this.applying);
   /** the server's refusal of the last save */
   saveError = $state<string | null>(null);
+  /** the server's own words about the last refused save, for a technician */
+  saveErrorDetails = $state<string | null>(null);
   /** the revision of the contest the draft was loaded from, sent back with a save (If-Match) */
   revision = $state<string | null>(null);
   /** the contest changed on the server since the draft was loaded: a save is refused; the draft is kept until 重新载入 */
@@ -98,6 +102,10 @@ export class ContestEditor {
   /** why rules, panels, judges and the running order can no longer change; null while they can */
   lockedBecause = $derived(this.detail?.status.lockedBecause ?? null);
   locked = $derived(this.lockedBecause !== null);
+  /** the organiser asked to see the internal keys (代码) the tables otherwise leave out */
+  showKeys = $state(false);
+  /** keys are shown when asked for, and whenever one has a problem (so the message sits next to it) */
+  keysShown = $derived(this.showKeys || this.problems.some((p) => p.path.endsWith('.key')));
   problemsByTab = $derived.by(() => {
     const counts: Record<ContestTab, number> = { rules: 0, presenters: 0, judges: 0, order: 0, links: 0 };
     for (const p of this.problems) counts[tabOf(p.path)]++;
@@ -123,7 +131,7 @@ export class ContestEditor {
       this.#take(answer, fromContestFile(answer.file));
       this.saveError = null;
     } catch (error) {
-      this.loadError = error instanceof Error ? error.message : String(error);
+      this.loadError = refusalText(error);
     }
   }
 
@@ -301,7 +309,9 @@ export class ContestEditor {
         return false;
       }
       if (error instanceof ApiError && error.status === 409 && error.code === 'conflict' && (await this.#keepWhatIsAllowed(mine, file))) return false;
-      this.saveError = error instanceof ApiError ? (error.status === 401 ? t('saveNeedsLogin') : refusalText(error.message)) : String(error);
+      const refused = error instanceof ApiError && error.status === 401 ? { text: t('saveNeedsLogin'), details: null } : saveRefusal(error);
+      this.saveError = refused.text;
+      this.saveErrorDetails = refused.details;
       if (error instanceof ApiError && error.status === 409) await this.refreshStatus();
       return false;
     } finally {

@@ -1,6 +1,7 @@
 import type { ResultsAnswer, ResultsTable } from '../../../../server/admin-api.ts';
 import { primeGlyphs } from '../../lib/glyphs.ts';
 import { api, ApiError } from '../api.ts';
+import { refusalText } from '../refusals.ts';
 import { titles } from '../titles.svelte.ts';
 import { tableText } from './results-model.ts';
 
@@ -25,8 +26,7 @@ export class Resource<T> {
       this.error = null;
     } catch (error) {
       if (seq !== this.#seq) return;
-      this.error =
-        error instanceof ApiError ? { message: error.message, status: error.status } : { message: error instanceof Error ? error.message : String(error), status: 0 };
+      this.error = { message: refusalText(error), status: error instanceof ApiError ? error.status : 0 };
     } finally {
       if (seq === this.#seq) this.loading = false;
     }

@@ -13,7 +13,6 @@ import { healthRoutes } from './http/health.routes.ts';
 import { importRoutes } from './http/import.routes.ts';
 import { resultsRoutes } from './http/results.routes.ts';
 import { securityHeaders } from './http/security-headers.ts';
-import { rooms } from './realtime/rooms.ts';
 import { attachSocketServer } from './realtime/socket.plugin.ts';
 import { LiveContests } from './services/live-contests.service.ts';
 import type { ServerSecrets } from './startup.ts';
@@ -76,10 +75,9 @@ export async function buildApp({ config, db, secrets, now }: AppDeps): Promise<L
   await securityHeaders(app);
 
   const live = new LiveContests(db.db, now);
-  const io = attachSocketServer(app, { db: db.db, live });
+  const { io, judgeLinkRevoked: disconnectJudge } = attachSocketServer(app, { db: db.db, live });
   await app.register(healthRoutes, { databaseKind: db.kind, databaseUp: () => db.ping() });
   await app.register(fastifyCookie);
-  const disconnectJudge = (contestId: string, judgeKey: string) => io.in(rooms.judge(contestId, judgeKey)).disconnectSockets(true);
   const admin = new AdminGuard({ adminTokenHash: secrets.adminTokenHash, linkSecret: secrets.linkSecret, publicUrl: config.publicUrl, now });
   await app.register(adminSessionRoutes, { admin });
   await app.register(contestRoutes, {

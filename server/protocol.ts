@@ -337,6 +337,10 @@ export interface SocketData {
   contestId: string;
   role: Role;
   judgeKey: string | null;
+  /** the SHA-256 of the link's token (server side only: the grant is checked again after a revocation) */
+  tokenHash: string;
+  /** the revocation sequence number from just before the grant was last read (server/auth/link-revocations.ts) */
+  grantCheckedAt: number;
 }
 
 /** Handshake: `io(url, { auth: { token } })`. A refused handshake's error message is one of these. */

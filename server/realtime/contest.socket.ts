@@ -2,6 +2,7 @@ import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import type { TSchema } from '@sinclair/typebox';
 import { Exact } from '../domain/exact.ts';
 import type { Actor, LiveCommand } from '../domain/live.ts';
+import { LINK_REVOKED } from '../auth/link-revocations.ts';
 import { AppError } from '../errors.ts';
 import { EVENT_ROLES, PayloadSchemas, type AckResult, type CommandEvent, type Payload, type Snapshot } from '../protocol.ts';
 import type { LiveContests } from '../services/live-contests.service.ts';
@@ -81,6 +82,8 @@ function translate(socket: LeitaiSocket, event: Exclude<CommandEvent, 'contest:s
 export interface ContestSocketDeps {
   live: LiveContests;
   snapshotFor(socket: LeitaiSocket): Promise<Snapshot>;
+  /** true (the refusal sent, then the socket closed) when its link was revoked */
+  closeIfRevoked(socket: LeitaiSocket, refusal: () => void): Promise<boolean>;
   log: { warn(obj: object, message: string): void };
 }
 
@@ -97,10 +100,11 @@ export function registerContestEvents(socket: LeitaiSocket, deps: ContestSocketD
         if (!EVENT_ROLES[event].includes(socket.data.role)) {
           throw new AppError('forbidden', `${event} is not allowed for the ${socket.data.role} role`);
         }
+        if (await deps.closeIfRevoked(socket, () => reply(ackError(new AppError('unauthorized', LINK_REVOKED))))) return;
         const valid = validPayload(event, payload);
         if (event === 'contest:sync') return reply({ ok: true, snapshot: await deps.snapshotFor(socket) } as AckResult<object>);
         const { actor, command, turnsVersion, submissionId } = translate(socket, event, valid);
-        const result = await deps.live.execute(socket.data.contestId, actor, command, { turnsVersion, submissionId });
+        const result = await deps.live.execute(socket.data.contestId, actor, command, { turnsVersion, submissionId, linkTokenHash: socket.data.tokenHash });
         reply({ ok: true, ...result });
       } catch (error) {
         const answer = ackError(error);

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import { Server } from 'socket.io';
 import { FailedAttempts } from '../auth/failed-attempts.ts';
+import { LinkRevocations } from '../auth/link-revocations.ts';
 import type { Database } from '../db/database.ts';
 import type { ClientToServerEvents, InterServerEvents, ServerToClientEvents, SocketData } from '../protocol.ts';
 import type { LiveContests } from '../services/live-contests.service.ts';
@@ -20,7 +21,13 @@ export interface RealtimeDeps {
  * authenticated at the handshake, joins its contest's rooms, gets a snapshot at once, and from
  * then on one after every committed change.
  */
-export function attachSocketServer(app: FastifyInstance, { db, live }: RealtimeDeps): Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData> {
+export interface SocketServer {
+  io: Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
+  /** after a judge's link was revoked (reissued, or the judge removed) and that committed: the phones using it are closed */
+  judgeLinkRevoked(contestId: string, judgeKey: string): void;
+}
+
+export function attachSocketServer(app: FastifyInstance, { db, live }: RealtimeDeps): SocketServer {
   const io = new Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>(app.server, {
     serveClient: false,
     // the largest legitimate message is a sheet of a few hundred bytes
@@ -30,26 +37,39 @@ export function attachSocketServer(app: FastifyInstance, { db, live }: RealtimeD
   });
   const broadcaster = new Broadcaster(io, live);
   live.onChange((contestId) => broadcaster.schedule(contestId));
+  const revocations = new LinkRevocations(db);
 
   // 20 wrong tokens a minute from one address, then that address waits out the minute
-  io.use(handshakeAuth(db, new FailedAttempts(20, 60), (message) => app.log.warn(message)));
+  io.use(handshakeAuth(db, revocations, new FailedAttempts(20, 60), (message) => app.log.warn(message)));
   io.on('connection', (socket: LeitaiSocket) => void connect(socket));
+
+  /** Closes the socket when its link was revoked since its grant was read (a database that does not answer counts as revoked: the phone reconnects). */
+  async function closeIfRevoked(socket: LeitaiSocket, refusal?: () => void): Promise<boolean> {
+    if (await revocations.inForce(socket.data).catch(() => false)) return false;
+    app.log.warn({ contest: socket.data.contestId, role: socket.data.role, judge: socket.data.judgeKey }, 'closed a connection whose link was revoked');
+    refusal?.();
+    socket.disconnect(true);
+    return true;
+  }
 
   async function connect(socket: LeitaiSocket): Promise<void> {
     const { contestId, role, judgeKey } = socket.data;
-    registerContestEvents(socket, { live, snapshotFor: (s) => broadcaster.snapshotFor(s), log: app.log });
-    if (role === 'judge') {
+    registerContestEvents(socket, { live, snapshotFor: (s) => broadcaster.snapshotFor(s), closeIfRevoked, log: app.log });
+    const seat = role === 'judge' ? rooms.judge(contestId, judgeKey!) : null;
+    await socket.join(seat ? [seat, rooms.judges(contestId)] : [role === 'host' ? rooms.hosts(contestId) : rooms.displays(contestId)]);
+    // Joined first, checked second: a revocation from now on finds this socket in its room, and one
+    // that committed while the handshake was reading the grant is seen here.
+    if (await closeIfRevoked(socket)) return;
+    if (seat) {
       // One device per judge: the newest connection takes the seat, the others are told and closed.
-      const room = rooms.judge(contestId, judgeKey!);
-      for (const other of await io.in(room).fetchSockets()) {
+      for (const other of await io.in(seat).fetchSockets()) {
+        if (other.id === socket.id) continue;
         other.emit('session:replaced');
         other.disconnect(true);
       }
-      await socket.join([room, rooms.judges(contestId)]);
+      if (socket.disconnected) return;
       broadcaster.judgeConnected(socket);
       socket.on('disconnect', () => broadcaster.judgeDisconnected(socket));
-    } else {
-      await socket.join(role === 'host' ? rooms.hosts(contestId) : rooms.displays(contestId));
     }
     try {
       socket.emit('state:snapshot', await broadcaster.snapshotFor(socket));
@@ -67,5 +87,11 @@ export function attachSocketServer(app: FastifyInstance, { db, live }: RealtimeD
     // Fastify closes the HTTP server itself; only the Socket.IO side is closed here.
     io.engine.close();
   });
-  return io;
+  return {
+    io,
+    judgeLinkRevoked(contestId, judgeKey) {
+      revocations.revoked(contestId);
+      io.in(rooms.judge(contestId, judgeKey)).disconnectSockets(true);
+    },
+  };
 }

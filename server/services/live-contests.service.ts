@@ -2,6 +2,8 @@ import type { Kysely } from 'kysely';
 import { appendAudit } from '../db/audit.repository.ts';
 import { findContest, insertRecusal } from '../db/contests.repository.ts';
 import type { Database, ScoreSheetRow } from '../db/database.ts';
+import { LINK_REVOKED } from '../auth/link-revocations.ts';
+import { grantInForce } from '../db/access-tokens.repository.ts';
 import { findLiveState, insertLiveState, lockLiveState, saveLiveState } from '../db/live-state.repository.ts';
 import { insertSheet, sheetFromRow } from '../db/score-sheets.repository.ts';
 import type { ContestDefinition } from '../domain/contest.ts';
@@ -32,6 +34,8 @@ export interface CommandOptions {
   turnsVersion?: number;
   /** the client's id for a sheet (sheet commands only) */
   submissionId?: string;
+  /** the hash of the link's token the command came through: checked again inside the transaction */
+  linkTokenHash?: string;
 }
 
 export type CommandResult = { version: number } | SheetReceipt;
@@ -165,6 +169,7 @@ export class LiveContests {
         await this.#db.transaction().execute(async (trx) => {
           const version = await lockLiveState(trx, contestId);
           if (version !== live.state.version) throw new AppError('stale_version', 'the contest changed in another server process; try again');
+          if (options.linkTokenHash !== undefined && !(await grantInForce(trx, options.linkTokenHash))) throw new AppError('unauthorized', LINK_REVOKED);
           if (decision.sheet) {
             const row = await insertSheet(trx, {
               contestId,

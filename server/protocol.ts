@@ -85,6 +85,7 @@ export type AckErrorCode =
   | 'submission_conflict' // this submissionId was used before with a different sheet
   | 'not_finished' // awards before every turn is decided
   | 'db_unavailable' // not saved: the database did not answer; send the same submission again
+  | 'rate_limited' // this connection sent too many events; nothing was done, send it again in a moment
   | 'internal';
 
 export interface AckError {

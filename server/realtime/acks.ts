@@ -18,7 +18,7 @@ const ACK_CODE: Record<ErrorCode, AckErrorCode> = {
   not_finished: 'not_finished',
   db_unavailable: 'db_unavailable',
   conflict: 'invalid_transition',
-  rate_limited: 'forbidden',
+  rate_limited: 'rate_limited',
   internal: 'internal',
 };
 

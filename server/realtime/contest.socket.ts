@@ -7,6 +7,7 @@ import { AppError } from '../errors.ts';
 import { EVENT_ROLES, PayloadSchemas, type AckResult, type CommandEvent, type Payload, type Snapshot } from '../protocol.ts';
 import type { LiveContests } from '../services/live-contests.service.ts';
 import { ackError } from './acks.ts';
+import { EVENT_LIMITS, EventBudget } from './event-budget.ts';
 import type { LeitaiSocket } from './handshake.ts';
 
 /**
@@ -87,13 +88,28 @@ export interface ContestSocketDeps {
   log: { warn(obj: object, message: string): void };
 }
 
+const RATE_LIMITED = ackError(
+  new AppError('rate_limited', `too many messages from this connection (at most ${EVENT_LIMITS.perSecond} a second); nothing was done, wait a moment and send it again`),
+);
+
 export function registerContestEvents(socket: LeitaiSocket, deps: ContestSocketDeps): void {
+  const budget = new EventBudget();
   for (const event of Object.keys(PayloadSchemas) as CommandEvent[]) {
     socket.on(event, async (...args: unknown[]) => {
       // The acknowledgement callback is the last argument, wherever the client put it; a client that
       // sends none gets no answer, but is still refused or served safely.
       const ack = typeof args.at(-1) === 'function' ? (args.pop() as (result: AckResult<object>) => void) : null;
       const reply = ack ?? (() => undefined);
+      const verdict = budget.take();
+      if (verdict !== 'allowed') {
+        // refused before anything is parsed, checked or built
+        reply(RATE_LIMITED);
+        if (verdict === 'close' && socket.connected) {
+          deps.log.warn({ role: socket.data.role, contest: socket.data.contestId, judge: socket.data.judgeKey, address: socket.handshake.address }, 'closed a connection that kept flooding events');
+          socket.disconnect(true);
+        }
+        return;
+      }
       const payload = args[0];
       try {
         if (args.length !== 1) throw new AppError('invalid_input', `${event}: send exactly one payload object and an acknowledgement callback`);

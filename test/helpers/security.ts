@@ -29,6 +29,7 @@ const ACK_CODES: Record<AckErrorCode, true> = {
   submission_conflict: true,
   not_finished: true,
   db_unavailable: true,
+  rate_limited: true,
   internal: true,
 };
 export const ACK_ERROR_CODES = Object.keys(ACK_CODES) as AckErrorCode[];

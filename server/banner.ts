@@ -2,6 +2,7 @@ import { networkInterfaces } from 'node:os';
 import type { Config } from './config.ts';
 import type { DatabaseHandle } from './db/connection.ts';
 import type { ContestSummary } from './db/contests.repository.ts';
+import { openFileLimitNote, type OpenFileLimit } from './open-file-limit.ts';
 import { contestLinks } from './services/contests.service.ts';
 import type { ServerSecrets } from './startup.ts';
 
@@ -32,8 +33,9 @@ export async function printBanner(args: {
   secrets: ServerSecrets;
   contests: ContestSummary[];
   demoId: string | null;
+  openFiles: OpenFileLimit | null;
 }): Promise<void> {
-  const { config, handle, secrets, contests, demoId } = args;
+  const { config, handle, secrets, contests, demoId, openFiles } = args;
   const base = publicBaseUrl(config);
   const lines: string[] = [];
   lines.push('');
@@ -41,6 +43,8 @@ export async function printBanner(args: {
   lines.push(`  on this machine:     http://localhost:${config.port}`);
   lines.push(`  on the venue network: ${base}${lanAddress() === null && !config.publicUrl ? '   (no network found: phones cannot join yet)' : ''}`);
   lines.push(`  管理页面 admin pages: http://localhost:${config.port}/admin   (log in with the admin token)`);
+  const note = openFileLimitNote(openFiles);
+  if (note) lines.push(note);
   if (secrets.newAdminToken) {
     lines.push('');
     lines.push(`  Admin token (shown only now; keep it, or set ADMIN_TOKEN): ${secrets.newAdminToken}`);

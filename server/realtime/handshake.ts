@@ -9,14 +9,31 @@ import { HANDSHAKE_ERRORS, type ClientToServerEvents, type InterServerEvents, ty
 
 export type LeitaiSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 
+export interface HandshakeDeps {
+  db: Kysely<Database>;
+  revocations: LinkRevocations;
+  /** wrong tokens, counted per client address */
+  failures: FailedAttempts;
+  /** behind a reverse proxy: the client's address is the first of X-Forwarded-For, as for HTTP requests */
+  trustProxy: boolean;
+  log(message: string): void;
+}
+
+/** The address wrong tokens are counted against: behind a proxy every connection comes from the proxy itself. */
+function clientAddress(socket: LeitaiSocket, trustProxy: boolean): string {
+  const forwarded = socket.handshake.headers['x-forwarded-for'];
+  const first = trustProxy && typeof forwarded === 'string' ? forwarded.split(',')[0]!.trim() : '';
+  return first || socket.handshake.address;
+}
+
 /**
  * Handshake authentication: the token in `auth.token` decides the role and the contest. An
  * unknown or revoked token is refused before any event can be sent.
  */
-export function handshakeAuth(db: Kysely<Database>, revocations: LinkRevocations, failures: FailedAttempts, log: (message: string) => void) {
+export function handshakeAuth({ db, revocations, failures, trustProxy, log }: HandshakeDeps) {
   return async (socket: LeitaiSocket, next: (error?: Error) => void): Promise<void> => {
     const token: unknown = socket.handshake.auth?.token;
-    const address = socket.handshake.address;
+    const address = clientAddress(socket, trustProxy);
     try {
       if (await failures.blocked(address)) {
         log(`refused a socket handshake from ${address}: too many wrong tokens`);

@@ -4,6 +4,7 @@ import { Server } from 'socket.io';
 import { FailedAttempts } from '../auth/failed-attempts.ts';
 import { LinkRevocations } from '../auth/link-revocations.ts';
 import type { Database } from '../db/database.ts';
+import type { ConnectionGuard } from '../http/connection-guard.ts';
 import type { ClientToServerEvents, InterServerEvents, ServerToClientEvents, SocketData } from '../protocol.ts';
 import type { LiveContests } from '../services/live-contests.service.ts';
 import { Broadcaster } from './broadcaster.ts';
@@ -14,6 +15,10 @@ import { rooms } from './rooms.ts';
 export interface RealtimeDeps {
   db: Kysely<Database>;
   live: LiveContests;
+  /** told of each authenticated connection, whose WebSocket is then never closed as waiting */
+  connections: Pick<ConnectionGuard, 'live'>;
+  /** behind a reverse proxy (TRUST_PROXY) */
+  trustProxy: boolean;
 }
 
 /**
@@ -27,20 +32,22 @@ export interface SocketServer {
   judgeLinkRevoked(contestId: string, judgeKey: string): void;
 }
 
-export function attachSocketServer(app: FastifyInstance, { db, live }: RealtimeDeps): SocketServer {
+export function attachSocketServer(app: FastifyInstance, { db, live, connections, trustProxy }: RealtimeDeps): SocketServer {
   const io = new Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>(app.server, {
     serveClient: false,
     // the largest legitimate message is a sheet of a few hundred bytes
     maxHttpBufferSize: 64 * 1024,
     pingInterval: 10_000,
     pingTimeout: 8_000,
+    // a connection that has not completed its handshake by then is closed (default 45 s)
+    connectTimeout: 10_000,
   });
   const broadcaster = new Broadcaster(io, live);
   live.onChange((contestId) => broadcaster.schedule(contestId));
   const revocations = new LinkRevocations(db);
 
   // 20 wrong tokens a minute from one address, then that address waits out the minute
-  io.use(handshakeAuth(db, revocations, new FailedAttempts(20, 60), (message) => app.log.warn(message)));
+  io.use(handshakeAuth({ db, revocations, failures: new FailedAttempts(20, 60), trustProxy, log: (message) => app.log.warn(message) }));
   io.on('connection', (socket: LeitaiSocket) => void connect(socket));
 
   /** Closes the socket when its link was revoked since its grant was read (a database that does not answer counts as revoked: the phone reconnects). */
@@ -54,6 +61,8 @@ export function attachSocketServer(app: FastifyInstance, { db, live }: RealtimeD
 
   async function connect(socket: LeitaiSocket): Promise<void> {
     const { contestId, role, judgeKey } = socket.data;
+    // engine.io types its session id as private; it is the `sid` of every request of the session
+    connections.live(socket.conn, (socket.conn as unknown as { id: string }).id);
     registerContestEvents(socket, { live, snapshotFor: (s) => broadcaster.snapshotFor(s), closeIfRevoked, log: app.log });
     const seat = role === 'judge' ? rooms.judge(contestId, judgeKey!) : null;
     await socket.join(seat ? [seat, rooms.judges(contestId)] : [role === 'host' ? rooms.hosts(contestId) : rooms.displays(contestId)]);

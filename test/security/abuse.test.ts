@@ -57,3 +57,35 @@ describeEachDatabase('abuse of the front door', (ctx) => {
     expect(response.headers.get('strict-transport-security')).toBeNull();
   });
 });
+
+describeEachDatabase('abuse of the front door behind a reverse proxy (TRUST_PROXY)', (ctx) => {
+  let server: RunningTestServer;
+  let contest: CreatedContest;
+  beforeAll(async () => {
+    server = await startTestServer(ctx.handle, { env: { TRUST_PROXY: 'true' } });
+    contest = await createContestOverApi(server.url);
+  });
+  afterAll(() => server.close());
+
+  /** a handshake through the proxy (every connection comes from its address) for the client at `client` */
+  const handshakeFor = (client: string, token: string) =>
+    new Promise<string>((resolve) => {
+      const options = { auth: { token }, transports: ['websocket'], reconnection: false, forceNew: true, extraHeaders: { 'x-forwarded-for': `${client}, 10.0.0.1` } };
+      const socket = connectSocket(server.url, options);
+      socket.once('connect', () => {
+        socket.disconnect();
+        resolve('connected');
+      });
+      socket.once('connect_error', (error) => {
+        socket.disconnect();
+        resolve(error.message.split(':')[0]!);
+      });
+    });
+
+  it('counts wrong link tokens per client, not per proxy: one guesser is locked out, the other phones still join', async () => {
+    const guesses = await Promise.all(Array.from({ length: 25 }, (_, i) => handshakeFor('203.0.113.7', `guess${String(i).padStart(17, '0')}`)));
+    expect(guesses.slice(-3)).toContain('rate_limited');
+    expect(await handshakeFor('203.0.113.7', tokenOf(contest.judges[0]!.url))).toBe('rate_limited');
+    expect(await handshakeFor('203.0.113.8', tokenOf(contest.judges[0]!.url))).toBe('connected');
+  });
+});

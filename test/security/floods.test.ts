@@ -1,12 +1,12 @@
 import { spawn } from 'node:child_process';
 import { connect as tcpConnect, type Socket as TcpSocket } from 'node:net';
 import { readFileSync } from 'node:fs';
-import { io as connectSocket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AckResult, HostSnapshot, Snapshot } from '../../server/protocol.ts';
+import type { AckResult, HostSnapshot } from '../../server/protocol.ts';
 import { TEST_ADMIN_TOKEN, type ClientSocket } from '../helpers/app.ts';
 import { ack, createContestOverApi, submissionId, tokenOf, waitFor, type CreatedContest } from '../helpers/contest-driver.ts';
 import { databaseKinds, serverStorage, type ServerStorage } from '../helpers/databases.ts';
+import { connectAs } from '../helpers/security.ts';
 import { ROOT, startServer, type ServerProcess } from '../helpers/server-process.ts';
 
 /**
@@ -28,15 +28,10 @@ for (const kind of databaseKinds()) {
     let host: ClientSocket;
     const sockets: ClientSocket[] = [];
 
-    /** a page's connection (from this loopback address): resolves once its first snapshot is in */
+    /** a page's connection (from this loopback address), once its first snapshot is in */
     async function join(token: string, from?: string): Promise<ClientSocket> {
-      const options = { auth: { token }, transports: ['websocket'], reconnection: false, forceNew: true, ...(from ? { localAddress: from } : {}) };
-      const socket: ClientSocket = connectSocket(server.url, options as Parameters<typeof connectSocket>[1]);
+      const { socket } = await connectAs(server.url, token, from);
       sockets.push(socket);
-      await new Promise<void>((resolve, reject) => {
-        socket.once('connect_error', reject);
-        socket.once('state:snapshot', () => resolve());
-      });
       return socket;
     }
     const judge = (key: string) => join(tokenOf(contest.judges.find((j) => j.key === key)!.url));

@@ -97,7 +97,11 @@ interface Stage {
   templates: Record<TemplateFile, Buffer>;
   /** contests the admin storm made on purpose (copies, archives with their scores) */
   made: string[];
-  /** this role's open connection, or a new one when it was dropped (or when `fresh`) */
+  /**
+   * this role's open connection, or a new one when it was dropped (or when `fresh`), or when it
+   * has served SHOTS_PER_CONNECTION: the storm tests what is validated, not the event rate limit
+   * (test/security/floods.test.ts), so no connection sends more than its burst
+   */
   connection(role: Role, fresh?: boolean): Promise<Connection>;
   /**
    * Reads turnsVersion and version again. Each storm test starts with it, so a payload wrongly
@@ -136,6 +140,7 @@ async function setStage(url: string): Promise<Stage> {
   }
 
   const open: Partial<Record<Role, Connection>> = { host };
+  const uses: Record<Role, number> = { host: 0, judge: 0, display: 0 };
   const stage: Stage = {
     url,
     contest,
@@ -148,8 +153,9 @@ async function setStage(url: string): Promise<Stage> {
     made: [],
     async connection(role, fresh = false) {
       const current = open[role];
-      if (current && current.socket.connected && !fresh) return current;
+      if (current && current.socket.connected && !fresh && ++uses[role] <= SHOTS_PER_CONNECTION) return current;
       current?.socket.disconnect();
+      uses[role] = 1;
       return (open[role] = await connectAs(url, tokens[role]));
     },
     async refresh() {
@@ -424,7 +430,10 @@ class Tally {
   }
 }
 
-const OWN_ROLE_CODES = ACK_ERROR_CODES.filter((c) => !['internal', 'db_unavailable', 'forbidden', 'unauthorized'].includes(c));
+const OWN_ROLE_CODES = ACK_ERROR_CODES.filter((c) => !['internal', 'db_unavailable', 'forbidden', 'unauthorized', 'rate_limited'].includes(c));
+
+/** a shot sends up to four events: twelve stay well inside a socket's burst of 60 (server/realtime/event-budget.ts) */
+const SHOTS_PER_CONNECTION = 12;
 
 /** Sends one shot and checks what came back. Throws, naming the shot, when the answer is wrong. */
 async function fire(stage: Stage, shot: Shot, expectCodes: readonly string[], tally: Tally): Promise<void> {

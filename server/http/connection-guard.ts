@@ -13,7 +13,8 @@ import type { Socket } from 'node:net';
  * included) or carrying an authenticated live socket is never counted, so the judges', host's and
  * projector's sockets are never touched, however many there are behind one address. An honest
  * page's connection is half-open for a moment only and is never the oldest; a flood of half-open
- * connections closes its own, even from an address honest phones share (a carrier's NAT).
+ * connections closes its own. From an address honest phones share with the flood (a carrier's NAT)
+ * a page's connection may be closed before it spoke, under a heavy flood: the page retries.
  *
  * Behind a reverse proxy every connection comes from the proxy's address, so the per-address limit
  * is the total one there (the proxy itself does what this does for each client).

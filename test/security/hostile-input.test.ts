@@ -14,6 +14,7 @@ import { databaseKinds, describeEachDatabase, serverStorage } from '../helpers/d
 import { startServer, type ServerProcess } from '../helpers/server-process.ts';
 import {
   ACK_ERROR_CODES,
+  BudgetedConnection,
   connectAs,
   databasePicture,
   emitAndWait,
@@ -98,9 +99,8 @@ interface Stage {
   /** contests the admin storm made on purpose (copies, archives with their scores) */
   made: string[];
   /**
-   * this role's open connection, or a new one when it was dropped (or when `fresh`), or when
-   * `events` more would take it past EVENTS_PER_CONNECTION: the storm tests what is validated,
-   * not the event rate limit (test/security/floods.test.ts), so no connection sends more than its burst
+   * this role's open connection with room for `events` more (BudgetedConnection: the storm tests
+   * what is validated, not the event rate limit), or a new one when it was dropped (or when `fresh`)
    */
   connection(role: Role, fresh?: boolean, events?: number): Promise<Connection>;
   /**
@@ -139,8 +139,8 @@ async function setStage(url: string): Promise<Stage> {
     templates[file] = Buffer.from(await response.arrayBuffer());
   }
 
-  const open: Partial<Record<Role, Connection>> = { host };
-  const uses: Record<Role, number> = { host: 0, judge: 0, display: 0 };
+  host.socket.disconnect();
+  const open = Object.fromEntries(ROLES.map((role) => [role, new BudgetedConnection(url, tokens[role])])) as Record<Role, BudgetedConnection>;
   const stage: Stage = {
     url,
     contest,
@@ -151,13 +151,8 @@ async function setStage(url: string): Promise<Stage> {
     cookie,
     templates,
     made: [],
-    async connection(role, fresh = false, events = 1) {
-      const current = open[role];
-      uses[role] += events;
-      if (current && current.socket.connected && !fresh && uses[role] <= EVENTS_PER_CONNECTION) return current;
-      current?.socket.disconnect();
-      uses[role] = events;
-      return (open[role] = await connectAs(url, tokens[role]));
+    connection(role, fresh = false, events = 1) {
+      return open[role].take(events, fresh);
     },
     async refresh() {
       const answer = await ack<{ snapshot: HostSnapshot }>((await stage.connection('host')).socket, 'contest:sync', {});
@@ -433,8 +428,6 @@ class Tally {
 
 const OWN_ROLE_CODES = ACK_ERROR_CODES.filter((c) => !['internal', 'db_unavailable', 'forbidden', 'unauthorized', 'rate_limited'].includes(c));
 
-/** inside a socket's burst of 60 (server/realtime/event-budget.ts) */
-const EVENTS_PER_CONNECTION = 56;
 
 /** Sends one shot and checks what came back. Throws, naming the shot, when the answer is wrong. */
 async function fire(stage: Stage, shot: Shot, expectCodes: readonly string[], tally: Tally): Promise<void> {

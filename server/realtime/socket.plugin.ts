@@ -45,6 +45,8 @@ export function attachSocketServer(app: FastifyInstance, { db, live, connections
   const broadcaster = new Broadcaster(io, live);
   live.onChange((contestId) => broadcaster.schedule(contestId));
   const revocations = new LinkRevocations(db);
+  /** judge room → the socket holding that judge's seat in this process */
+  const seated = new Map<string, LeitaiSocket>();
 
   // 20 wrong tokens a minute from one address, then that address waits out the minute
   io.use(handshakeAuth({ db, revocations, failures: new FailedAttempts(20, 60), trustProxy, log: (message) => app.log.warn(message) }));
@@ -68,17 +70,21 @@ export function attachSocketServer(app: FastifyInstance, { db, live, connections
     await socket.join(seat ? [seat, rooms.judges(contestId)] : [role === 'host' ? rooms.hosts(contestId) : rooms.displays(contestId)]);
     // Joined first, checked second: a revocation from now on finds this socket in its room, and one
     // that committed while the handshake was reading the grant is seen here.
-    if (await closeIfRevoked(socket)) return;
+    if ((await closeIfRevoked(socket)) || socket.disconnected) return;
     if (seat) {
-      // One device per judge: the newest connection takes the seat, the others are told and closed.
-      for (const other of await io.in(seat).fetchSockets()) {
-        if (other.id === socket.id) continue;
-        other.emit('session:replaced');
-        other.disconnect(true);
+      // One device per judge: the connection that got here last takes the seat (decided without an
+      // await, so two phones connecting at once cannot close each other), the holder is told and closed.
+      const holder = seated.get(seat);
+      if (holder && holder !== socket && holder.connected) {
+        holder.emit('session:replaced');
+        holder.disconnect(true);
       }
-      if (socket.disconnected) return;
+      seated.set(seat, socket);
       broadcaster.judgeConnected(socket);
-      socket.on('disconnect', () => broadcaster.judgeDisconnected(socket));
+      socket.on('disconnect', () => {
+        if (seated.get(seat) === socket) seated.delete(seat);
+        broadcaster.judgeDisconnected(socket);
+      });
     }
     try {
       socket.emit('state:snapshot', await broadcaster.snapshotFor(socket));

@@ -34,7 +34,7 @@ export function openFileLimitNote(limit: OpenFileLimit | null): string | null {
   if (limit === null) return null;
   if (limit.soft >= LOW_OPEN_FILE_LIMIT) return `  open files: up to ${limit.soft === Number.POSITIVE_INFINITY ? 'unlimited' : limit.soft}`;
   return [
-    `  open files: at most ${limit.soft} (the system's hard limit; Leitai cannot raise it further): each phone, console and projector`,
+    `  open files: at most ${limit.soft} (${limit.hard > limit.soft ? `the hard limit is ${limit.hard}, but Node could not reach it` : "the system's hard limit; Leitai cannot raise it further"}): each phone, console and projector`,
     `    holds one while connected. For more than a few hundred, raise it before starting: ulimit -n 65536 (as root),`,
     `    docker run --ulimit nofile=65536:65536, or LimitNOFILE=65536 in the systemd unit.`,
   ].join('\n');

@@ -126,11 +126,6 @@ export class ConnectionGuard {
     else conn.once('upgrade', () => mark(this.#upgradesBySession.get(session)));
   }
 
-  /** how many connections are waiting now (tests, diagnostics) */
-  get waiting(): number {
-    return this.#waiting.size;
-  }
-
   #wait(socket: Socket): void {
     const tracked = this.#tracked.get(socket);
     if (!tracked || tracked.live) return;

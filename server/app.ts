@@ -8,14 +8,15 @@ import type { DatabaseHandle } from './db/connection.ts';
 import { AdminGuard } from './http/admin-auth.ts';
 import { adminSessionRoutes } from './http/admin-session.routes.ts';
 import { clientRoutes } from './http/client.routes.ts';
+import { ConnectionGuard, connectionLimits } from './http/connection-guard.ts';
 import { contestRoutes } from './http/contests.routes.ts';
 import { invalidInput, registerErrorHandler } from './http/errors.ts';
 import { healthRoutes } from './http/health.routes.ts';
 import { importRoutes } from './http/import.routes.ts';
 import { resultsRoutes } from './http/results.routes.ts';
 import { securityHeaders } from './http/security-headers.ts';
-import { rooms } from './realtime/rooms.ts';
 import { attachSocketServer } from './realtime/socket.plugin.ts';
+import { openFileLimit } from './open-file-limit.ts';
 import { LiveContests } from './services/live-contests.service.ts';
 import type { ServerSecrets } from './startup.ts';
 
@@ -53,6 +54,11 @@ export async function buildApp({ config, db, secrets, now, lanAddress: lanAddres
       serializers: { req: (request) => ({ method: request.method, url: redactTokens(request.url), remoteAddress: request.ip }) },
     },
     trustProxy: config.trustProxy,
+    // A connection must send its request's headers within 10 s (checked every second) and the
+    // whole request within 2 minutes (a large upload on venue Wi-Fi); Node's defaults (60 s,
+    // checked every 30 s) let a client hold a thousand half-open connections for a minute and more.
+    http: { headersTimeout: 10_000, connectionsCheckingInterval: 1_000 },
+    requestTimeout: 120_000,
     // a contest file of 2,000 presenters is well under this; nothing legitimate comes near it
     bodyLimit: 2 * 1024 * 1024,
     maxParamLength: 200,
@@ -78,11 +84,18 @@ export async function buildApp({ config, db, secrets, now, lanAddress: lanAddres
   registerErrorHandler(app);
   await securityHeaders(app);
 
+  const limits = connectionLimits(openFileLimit()?.soft ?? null, config.trustProxy);
+  const connections = new ConnectionGuard(app.server, limits, (closed) =>
+    app.log.warn(
+      { closed: Object.fromEntries(closed), limits },
+      `closed connections that held a file without sending a request or completing a handshake (more than ${limits.waitingPerAddress} from one address or ${limits.waitingTotal} in all)`,
+    ),
+  );
+
   const live = new LiveContests(db.db, now, config.databaseTimeoutMs);
-  const io = attachSocketServer(app, { db: db.db, live });
+  const { io, judgeLinkRevoked: disconnectJudge } = attachSocketServer(app, { db: db.db, live, connections, trustProxy: config.trustProxy });
   await app.register(healthRoutes, { databaseKind: db.kind, databaseUp: () => db.ping() });
   await app.register(fastifyCookie);
-  const disconnectJudge = (contestId: string, judgeKey: string) => io.in(rooms.judge(contestId, judgeKey)).disconnectSockets(true);
   const admin = new AdminGuard({ adminTokenHash: secrets.adminTokenHash, linkSecret: secrets.linkSecret, publicUrl: config.publicUrl, now });
   await app.register(adminSessionRoutes, { admin });
   await app.register(contestRoutes, {

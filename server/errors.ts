@@ -9,8 +9,7 @@ import type { AckErrorCode } from './protocol.ts';
 export type ErrorCode =
   | AckErrorCode
   | 'invalid_contest_file' // a contest file that fails the schema or the rules
-  | 'conflict' // would contradict stored data
-  | 'rate_limited';
+  | 'conflict'; // would contradict stored data
 
 export class AppError extends Error {
   override readonly name = 'AppError';

@@ -9,6 +9,7 @@ import { DataDirLockedError } from './db/data-dir-lock.ts';
 import { listContests } from './db/contests.repository.ts';
 import { migrateToLatest } from './db/migrator.ts';
 import { printBanner } from './banner.ts';
+import { openFileLimit } from './open-file-limit.ts';
 import { ensureServerSecrets, loadDemoIfEmpty } from './startup.ts';
 
 function die(message: string): never {
@@ -39,7 +40,7 @@ try {
   die(code === 'EADDRINUSE' ? `port ${config.port} is already in use; set PORT to another port` : (error as Error).message);
 }
 
-await printBanner({ config, handle, secrets, contests: await listContests(handle.db), demoId });
+await printBanner({ config, handle, secrets, contests: await listContests(handle.db), demoId, openFiles: openFileLimit() });
 
 let closing = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

@@ -86,6 +86,7 @@ export type AckErrorCode =
   | 'not_finished' // awards before every turn is decided
   | 'correction_pending' // the ranking or the awards while a revealed turn has a correction not revealed again
   | 'db_unavailable' // not saved: the database did not answer; send the same submission again
+  | 'rate_limited' // this connection sent too many events; nothing was done, send it again in a moment
   | 'internal';
 
 export interface AckError {
@@ -375,6 +376,10 @@ export interface SocketData {
   contestId: string;
   role: Role;
   judgeKey: string | null;
+  /** the SHA-256 of the link's token (server side only: the grant is checked again after a revocation) */
+  tokenHash: string;
+  /** the revocation sequence number from just before the grant was last read (server/auth/link-revocations.ts) */
+  grantCheckedAt: number;
 }
 
 /** Handshake: `io(url, { auth: { token } })`. A refused handshake's error message is one of these. */

@@ -28,6 +28,16 @@ export async function findAccessGrant(db: Db, tokenHash: string): Promise<Access
   return row ? toGrant(row) : null;
 }
 
+/**
+ * Inside a command's transaction: whether the link it came through is still in force, holding it
+ * (FOR SHARE) until the commit. A revoke committed first is seen; a revoke that comes later waits
+ * for this commit. So nothing is stored through a revoked link, whichever server process revoked it.
+ */
+export async function grantInForce(trx: Transaction<Database>, tokenHash: string): Promise<boolean> {
+  const row = await trx.selectFrom('access_tokens').select('token_hash').where('token_hash', '=', tokenHash).where('revoked_at', 'is', null).forShare().executeTakeFirst();
+  return row !== undefined;
+}
+
 /** The live (unrevoked) grants of a contest: what its links are derived from. */
 export async function activeGrants(db: Db, contestId: string): Promise<AccessGrant[]> {
   const rows = await db

@@ -19,7 +19,7 @@ const ACK_CODE: Record<ErrorCode, AckErrorCode> = {
   correction_pending: 'correction_pending',
   db_unavailable: 'db_unavailable',
   conflict: 'invalid_transition',
-  rate_limited: 'forbidden',
+  rate_limited: 'rate_limited',
   internal: 'internal',
 };
 

@@ -2,10 +2,12 @@ import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import type { TSchema } from '@sinclair/typebox';
 import { Exact } from '../domain/exact.ts';
 import type { Actor, LiveCommand } from '../domain/live.ts';
+import { LINK_REVOKED } from '../auth/link-revocations.ts';
 import { AppError } from '../errors.ts';
 import { EVENT_ROLES, PayloadSchemas, type AckResult, type CommandEvent, type Payload, type Snapshot } from '../protocol.ts';
 import type { LiveContests } from '../services/live-contests.service.ts';
 import { ackError } from './acks.ts';
+import { EVENT_LIMITS, EventBudget } from './event-budget.ts';
 import type { LeitaiSocket } from './handshake.ts';
 
 /**
@@ -81,26 +83,44 @@ function translate(socket: LeitaiSocket, event: Exclude<CommandEvent, 'contest:s
 export interface ContestSocketDeps {
   live: LiveContests;
   snapshotFor(socket: LeitaiSocket): Promise<Snapshot>;
+  /** true (the refusal sent, then the socket closed) when its link was revoked */
+  closeIfRevoked(socket: LeitaiSocket, refusal: () => void): Promise<boolean>;
   log: { warn(obj: object, message: string): void };
 }
 
+const RATE_LIMITED = ackError(
+  new AppError('rate_limited', `too many messages from this connection (at most ${EVENT_LIMITS.perSecond} a second); nothing was done, wait a moment and send it again`),
+);
+
 export function registerContestEvents(socket: LeitaiSocket, deps: ContestSocketDeps): void {
+  const budget = new EventBudget();
   for (const event of Object.keys(PayloadSchemas) as CommandEvent[]) {
     socket.on(event, async (...args: unknown[]) => {
       // The acknowledgement callback is the last argument, wherever the client put it; a client that
       // sends none gets no answer, but is still refused or served safely.
       const ack = typeof args.at(-1) === 'function' ? (args.pop() as (result: AckResult<object>) => void) : null;
       const reply = ack ?? (() => undefined);
+      const verdict = budget.take();
+      if (verdict !== 'allowed') {
+        // refused before anything is parsed, checked or built
+        reply(RATE_LIMITED);
+        if (verdict === 'close' && socket.connected) {
+          deps.log.warn({ role: socket.data.role, contest: socket.data.contestId, judge: socket.data.judgeKey, address: socket.handshake.address }, 'closed a connection that kept flooding events');
+          socket.disconnect(true);
+        }
+        return;
+      }
       const payload = args[0];
       try {
         if (args.length !== 1) throw new AppError('invalid_input', `${event}: send exactly one payload object and an acknowledgement callback`);
         if (!EVENT_ROLES[event].includes(socket.data.role)) {
           throw new AppError('forbidden', `${event} is not allowed for the ${socket.data.role} role`);
         }
+        if (await deps.closeIfRevoked(socket, () => reply(ackError(new AppError('unauthorized', LINK_REVOKED))))) return;
         const valid = validPayload(event, payload);
         if (event === 'contest:sync') return reply({ ok: true, snapshot: await deps.snapshotFor(socket) } as AckResult<object>);
         const { actor, command, turnsVersion, submissionId } = translate(socket, event, valid);
-        const result = await deps.live.execute(socket.data.contestId, actor, command, { turnsVersion, submissionId });
+        const result = await deps.live.execute(socket.data.contestId, actor, command, { turnsVersion, submissionId, linkTokenHash: socket.data.tokenHash });
         reply({ ok: true, ...result });
       } catch (error) {
         const answer = ackError(error);

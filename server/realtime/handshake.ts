@@ -3,32 +3,53 @@ import type { Socket } from 'socket.io';
 import { hashToken } from '../auth/tokens.ts';
 import { findAccessGrant } from '../db/access-tokens.repository.ts';
 import type { FailedAttempts } from '../auth/failed-attempts.ts';
+import type { LinkRevocations } from '../auth/link-revocations.ts';
 import type { Database } from '../db/database.ts';
 import { HANDSHAKE_ERRORS, type ClientToServerEvents, type InterServerEvents, type ServerToClientEvents, type SocketData } from '../protocol.ts';
 
 export type LeitaiSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 
+export interface HandshakeDeps {
+  db: Kysely<Database>;
+  revocations: LinkRevocations;
+  /** wrong tokens, counted per client address */
+  failures: FailedAttempts;
+  /** behind a reverse proxy: the client's address is the first of X-Forwarded-For, as for HTTP requests */
+  trustProxy: boolean;
+  log(message: string): void;
+}
+
+/** The address wrong tokens are counted against: behind a proxy every connection comes from the proxy itself. */
+function clientAddress(socket: LeitaiSocket, trustProxy: boolean): string {
+  const forwarded = socket.handshake.headers['x-forwarded-for'];
+  const first = trustProxy && typeof forwarded === 'string' ? forwarded.split(',')[0]!.trim() : '';
+  return first || socket.handshake.address;
+}
+
 /**
  * Handshake authentication: the token in `auth.token` decides the role and the contest. An
  * unknown or revoked token is refused before any event can be sent.
  */
-export function handshakeAuth(db: Kysely<Database>, failures: FailedAttempts, log: (message: string) => void) {
+export function handshakeAuth({ db, revocations, failures, trustProxy, log }: HandshakeDeps) {
   return async (socket: LeitaiSocket, next: (error?: Error) => void): Promise<void> => {
     const token: unknown = socket.handshake.auth?.token;
-    const address = socket.handshake.address;
+    const address = clientAddress(socket, trustProxy);
     try {
       if (await failures.blocked(address)) {
         log(`refused a socket handshake from ${address}: too many wrong tokens`);
         return next(new Error(HANDSHAKE_ERRORS.rateLimited));
       }
-      const grant = typeof token === 'string' && /^[A-Za-z0-9_-]{16,64}$/.test(token) ? await findAccessGrant(db, hashToken(token)) : null;
+      const tokenHash = typeof token === 'string' && /^[A-Za-z0-9_-]{16,64}$/.test(token) ? hashToken(token) : null;
+      // before the read: a revocation committed after it is caught when the socket joins (socket.plugin.ts)
+      const grantCheckedAt = revocations.mark();
+      const grant = tokenHash ? await findAccessGrant(db, tokenHash) : null;
       if (!grant) {
         await failures.fail(address);
         // the token itself is never logged
         log(`refused a socket handshake from ${address}: unknown token`);
         return next(new Error(HANDSHAKE_ERRORS.unauthorized));
       }
-      socket.data = { contestId: grant.contestId, role: grant.role, judgeKey: grant.judgeKey };
+      socket.data = { contestId: grant.contestId, role: grant.role, judgeKey: grant.judgeKey, tokenHash: tokenHash!, grantCheckedAt };
       next();
     } catch {
       next(new Error('db_unavailable: the server cannot check the link right now; try again shortly'));

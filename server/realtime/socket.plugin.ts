@@ -2,7 +2,9 @@ import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import { Server } from 'socket.io';
 import { FailedAttempts } from '../auth/failed-attempts.ts';
+import { LinkRevocations } from '../auth/link-revocations.ts';
 import type { Database } from '../db/database.ts';
+import type { ConnectionGuard } from '../http/connection-guard.ts';
 import type { ClientToServerEvents, InterServerEvents, ServerToClientEvents, SocketData } from '../protocol.ts';
 import type { LiveContests } from '../services/live-contests.service.ts';
 import { Broadcaster } from './broadcaster.ts';
@@ -13,6 +15,10 @@ import { rooms } from './rooms.ts';
 export interface RealtimeDeps {
   db: Kysely<Database>;
   live: LiveContests;
+  /** told of each authenticated connection, whose WebSocket is then never closed as waiting */
+  connections: Pick<ConnectionGuard, 'live'>;
+  /** behind a reverse proxy (TRUST_PROXY) */
+  trustProxy: boolean;
 }
 
 /**
@@ -20,38 +26,66 @@ export interface RealtimeDeps {
  * authenticated at the handshake, joins its contest's rooms, gets a snapshot at once, and from
  * then on one after every committed change.
  */
-export function attachSocketServer(app: FastifyInstance, { db, live }: RealtimeDeps): Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData> {
+export interface SocketServer {
+  io: Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
+  /** after a judge's link was revoked (reissued, or the judge removed) and that committed: the phones using it are closed */
+  judgeLinkRevoked(contestId: string, judgeKey: string): void;
+}
+
+export function attachSocketServer(app: FastifyInstance, { db, live, connections, trustProxy }: RealtimeDeps): SocketServer {
   const io = new Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>(app.server, {
     serveClient: false,
     // the largest legitimate message is a sheet of a few hundred bytes
     maxHttpBufferSize: 64 * 1024,
     pingInterval: 10_000,
     pingTimeout: 8_000,
+    // a connection that has not completed its handshake by then is closed (default 45 s)
+    connectTimeout: 10_000,
   });
   const broadcaster = new Broadcaster(io, live);
   live.onChange((contestId) => broadcaster.schedule(contestId));
+  const revocations = new LinkRevocations(db);
+  /** judge room → the socket holding that judge's seat in this process */
+  const seated = new Map<string, LeitaiSocket>();
 
   // 20 wrong tokens a minute from one address, then that address waits out the minute
-  io.use(handshakeAuth(db, new FailedAttempts(20, 60), (message) => app.log.warn(message)));
+  io.use(handshakeAuth({ db, revocations, failures: new FailedAttempts(20, 60), trustProxy, log: (message) => app.log.warn(message) }));
   io.on('connection', (socket: LeitaiSocket) => void connect(socket));
+
+  /** Closes the socket when its link was revoked since its grant was read (a database that does not answer counts as revoked: the phone reconnects). */
+  async function closeIfRevoked(socket: LeitaiSocket, refusal?: () => void): Promise<boolean> {
+    if (await revocations.inForce(socket.data).catch(() => false)) return false;
+    app.log.warn({ contest: socket.data.contestId, role: socket.data.role, judge: socket.data.judgeKey }, 'closed a connection whose link was revoked');
+    refusal?.();
+    socket.disconnect(true);
+    return true;
+  }
 
   async function connect(socket: LeitaiSocket): Promise<void> {
     const { contestId, role, judgeKey } = socket.data;
-    registerContestEvents(socket, { live, snapshotFor: (s) => broadcaster.snapshotFor(s), log: app.log });
-    if (role === 'judge') {
-      // One device per judge: the newest connection takes the seat, the others are told and closed.
-      const room = rooms.judge(contestId, judgeKey!);
-      const others = await io.in(room).fetchSockets();
-      for (const other of others) {
-        other.emit('session:replaced');
-        other.disconnect(true);
+    // engine.io types its session id as private; it is the `sid` of every request of the session
+    connections.live(socket.conn, (socket.conn as unknown as { id: string }).id);
+    registerContestEvents(socket, { live, snapshotFor: (s) => broadcaster.snapshotFor(s), closeIfRevoked, log: app.log });
+    const seat = role === 'judge' ? rooms.judge(contestId, judgeKey!) : null;
+    await socket.join(seat ? [seat, rooms.judges(contestId)] : [role === 'host' ? rooms.hosts(contestId) : rooms.displays(contestId)]);
+    // Joined first, checked second: a revocation from now on finds this socket in its room, and one
+    // that committed while the handshake was reading the grant is seen here.
+    if ((await closeIfRevoked(socket)) || socket.disconnected) return;
+    if (seat) {
+      // One device per judge: the connection that got here last takes the seat (decided without an
+      // await, so two phones connecting at once cannot close each other), the holder is told and closed.
+      const holder = seated.get(seat);
+      if (holder && holder !== socket && holder.connected) {
+        holder.emit('session:replaced');
+        holder.disconnect(true);
+        broadcaster.judgeSeatMoved(socket);
       }
-      if (others.length > 0) broadcaster.judgeSeatMoved(socket);
-      await socket.join([room, rooms.judges(contestId)]);
+      seated.set(seat, socket);
       broadcaster.judgeConnected(socket);
-      socket.on('disconnect', () => broadcaster.judgeDisconnected(socket));
-    } else {
-      await socket.join(role === 'host' ? rooms.hosts(contestId) : rooms.displays(contestId));
+      socket.on('disconnect', () => {
+        if (seated.get(seat) === socket) seated.delete(seat);
+        broadcaster.judgeDisconnected(socket);
+      });
     }
     try {
       socket.emit('state:snapshot', await broadcaster.snapshotFor(socket));
@@ -69,5 +103,11 @@ export function attachSocketServer(app: FastifyInstance, { db, live }: RealtimeD
     // Fastify closes the HTTP server itself; only the Socket.IO side is closed here.
     io.engine.close();
   });
-  return io;
+  return {
+    io,
+    judgeLinkRevoked(contestId, judgeKey) {
+      revocations.revoked(contestId);
+      io.in(rooms.judge(contestId, judgeKey)).disconnectSockets(true);
+    },
+  };
 }

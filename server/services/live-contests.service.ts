@@ -3,6 +3,8 @@ import { appendAudit } from '../db/audit.repository.ts';
 import { DEFAULT_DATABASE_TIMEOUT_MS } from '../config.ts';
 import { findContest, insertAbsence } from '../db/contests.repository.ts';
 import type { Database, ScoreSheetRow } from '../db/database.ts';
+import { LINK_REVOKED } from '../auth/link-revocations.ts';
+import { grantInForce } from '../db/access-tokens.repository.ts';
 import { findLiveState, insertLiveState, lockLiveState, saveLiveState } from '../db/live-state.repository.ts';
 import { findSheetBySubmission, insertSheet, sheetFromRow } from '../db/score-sheets.repository.ts';
 import type { ContestDefinition } from '../domain/contest.ts';
@@ -46,6 +48,8 @@ export interface CommandOptions {
   turnsVersion?: number;
   /** the client's id for a sheet (sheet commands only) */
   submissionId?: string;
+  /** the hash of the link's token the command came through: checked again inside the transaction */
+  linkTokenHash?: string;
 }
 
 export type CommandResult = { version: number } | SheetReceipt;
@@ -283,6 +287,8 @@ export class LiveContests {
       await this.#db.transaction().execute(async (trx) => {
         const version = await lockLiveState(trx, contestId);
         if (version !== live.state.version) throw new MemoryBehind();
+        // the link may have been revoked since the socket's last check, by this process or another
+        if (options.linkTokenHash !== undefined && !(await grantInForce(trx, options.linkTokenHash))) throw new AppError('unauthorized', LINK_REVOKED);
         if (decision.sheet) {
           const row = await insertSheet(trx, {
             contestId,
@@ -309,7 +315,8 @@ export class LiveContests {
         }
       });
     } catch (error) {
-      if (error instanceof MemoryBehind) throw error;
+      // a refusal decided inside the transaction rolled it back: nothing is unknown
+      if (error instanceof MemoryBehind || isAppError(error)) throw error;
       // The connection may have died after the COMMIT went out: the change may be stored.
       this.#markBehind(contestId);
       throw this.#translate(error);

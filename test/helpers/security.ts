@@ -4,6 +4,7 @@ import { sql, type Kysely } from 'kysely';
 import { io as connectSocket, Manager } from 'socket.io-client';
 import type { Database } from '../../server/db/database.ts';
 import type { AckErrorCode, Snapshot } from '../../server/protocol.ts';
+import { EVENT_LIMITS } from '../../server/realtime/event-budget.ts';
 import type { ClientSocket } from './app.ts';
 
 /**
@@ -30,6 +31,7 @@ const ACK_CODES: Record<AckErrorCode, true> = {
   not_finished: true,
   correction_pending: true,
   db_unavailable: true,
+  rate_limited: true,
   internal: true,
 };
 export const ACK_ERROR_CODES = Object.keys(ACK_CODES) as AckErrorCode[];
@@ -214,6 +216,35 @@ export async function connectAs<S extends Snapshot = Snapshot>(url: string, toke
     });
   });
   return { socket, snapshot: () => latest! };
+}
+
+/**
+ * A connection for tests that send many events in a row, faster than any person: a fresh one is
+ * opened before this one would use up the burst a socket may send (server/realtime/event-budget.ts),
+ * so what such a test checks is what each event asks for, never the rate limit
+ * (test/security/floods.test.ts checks that).
+ */
+export class BudgetedConnection<S extends Snapshot = Snapshot> {
+  readonly #open: () => Promise<Connection<S>>;
+  #current: Connection<S> | null = null;
+  #used = 0;
+
+  constructor(url: string, token: string, from?: string) {
+    this.#open = () => connectAs<S>(url, token, from);
+  }
+
+  /** the open connection, with room for `events` more; a new one when it has none, was dropped, or `fresh` */
+  async take(events = 1, fresh = false): Promise<Connection<S>> {
+    this.#used += events;
+    if (this.#current?.socket.connected && !fresh && this.#used <= EVENT_LIMITS.burst - 4) return this.#current;
+    this.#current?.socket.disconnect();
+    this.#used = events;
+    return (this.#current = await this.#open());
+  }
+
+  close(): void {
+    this.#current?.socket.disconnect();
+  }
 }
 
 export type Delivery = { kind: 'answered'; answer: unknown } | { kind: 'dropped' } | { kind: 'unanswered' };

@@ -6,6 +6,21 @@ import { describeEachDatabase } from '../helpers/databases.ts';
 
 /** Guessing tokens gets nowhere; every response carries the security headers. */
 
+/** A socket handshake with this token: 'connected', or the refusal's code. `headers` as a reverse proxy adds them. */
+function handshake(url: string, token: string, headers: Record<string, string> = {}): Promise<string> {
+  return new Promise<string>((resolve) => {
+    const socket = connectSocket(url, { auth: { token }, transports: ['websocket'], reconnection: false, forceNew: true, extraHeaders: headers });
+    socket.once('connect', () => {
+      socket.disconnect();
+      resolve('connected');
+    });
+    socket.once('connect_error', (error) => {
+      socket.disconnect();
+      resolve(error.message.split(':')[0]!);
+    });
+  });
+}
+
 describeEachDatabase('abuse of the front door', (ctx) => {
   let server: RunningTestServer;
   let contest: CreatedContest;
@@ -15,24 +30,11 @@ describeEachDatabase('abuse of the front door', (ctx) => {
   });
   afterAll(() => server.close());
 
-  const handshake = (token: string) =>
-    new Promise<string>((resolve) => {
-      const socket = connectSocket(server.url, { auth: { token }, transports: ['websocket'], reconnection: false, forceNew: true });
-      socket.once('connect', () => {
-        socket.disconnect();
-        resolve('connected');
-      });
-      socket.once('connect_error', (error) => {
-        socket.disconnect();
-        resolve(error.message.split(':')[0]!);
-      });
-    });
-
   it('stops a brute force of judge tokens: after 20 wrong tokens a minute even a right one is refused from that address', async () => {
-    const guesses = await Promise.all(Array.from({ length: 25 }, (_, i) => handshake(`guess${String(i).padStart(17, '0')}`)));
+    const guesses = await Promise.all(Array.from({ length: 25 }, (_, i) => handshake(server.url, `guess${String(i).padStart(17, '0')}`)));
     expect(guesses.filter((g) => g === 'unauthorized').length).toBeGreaterThanOrEqual(20);
     expect(guesses.slice(-3)).toContain('rate_limited');
-    expect(await handshake(tokenOf(contest.judges[0]!.url))).toBe('rate_limited');
+    expect(await handshake(server.url, tokenOf(contest.judges[0]!.url))).toBe('rate_limited');
   });
 
   it('stops a brute force of the admin token with 429 after 10 wrong ones', async () => {
@@ -55,5 +57,25 @@ describeEachDatabase('abuse of the front door', (ctx) => {
     expect(csp).not.toContain('upgrade-insecure-requests');
     expect(response.headers.get('x-content-type-options')).toBe('nosniff');
     expect(response.headers.get('strict-transport-security')).toBeNull();
+  });
+});
+
+describeEachDatabase('abuse of the front door behind a reverse proxy (TRUST_PROXY)', (ctx) => {
+  let server: RunningTestServer;
+  let contest: CreatedContest;
+  beforeAll(async () => {
+    server = await startTestServer(ctx.handle, { env: { TRUST_PROXY: 'true' } });
+    contest = await createContestOverApi(server.url);
+  });
+  afterAll(() => server.close());
+
+  /** a handshake through the proxy (every connection comes from its address) for the client at `client` */
+  const handshakeFor = (client: string, token: string) => handshake(server.url, token, { 'x-forwarded-for': `${client}, 10.0.0.1` });
+
+  it('counts wrong link tokens per client, not per proxy: one guesser is locked out, the other phones still join', async () => {
+    const guesses = await Promise.all(Array.from({ length: 25 }, (_, i) => handshakeFor('203.0.113.7', `guess${String(i).padStart(17, '0')}`)));
+    expect(guesses.slice(-3)).toContain('rate_limited');
+    expect(await handshakeFor('203.0.113.7', tokenOf(contest.judges[0]!.url))).toBe('rate_limited');
+    expect(await handshakeFor('203.0.113.8', tokenOf(contest.judges[0]!.url))).toBe('connected');
   });
 });

@@ -15,6 +15,7 @@ import { databaseKinds, describeEachDatabase, serverStorage } from '../helpers/d
 import { startServer, type ServerProcess } from '../helpers/server-process.ts';
 import {
   ACK_ERROR_CODES,
+  BudgetedConnection,
   connectAs,
   databasePicture,
   emitAndWait,
@@ -98,8 +99,11 @@ interface Stage {
   templates: Record<TemplateFile, Buffer>;
   /** contests the admin storm made on purpose (copies, archives with their scores) */
   made: string[];
-  /** this role's open connection, or a new one when it was dropped (or when `fresh`) */
-  connection(role: Role, fresh?: boolean): Promise<Connection>;
+  /**
+   * this role's open connection with room for `events` more (BudgetedConnection: the storm tests
+   * what is validated, not the event rate limit), or a new one when it was dropped (or when `fresh`)
+   */
+  connection(role: Role, fresh?: boolean, events?: number): Promise<Connection>;
   /**
    * Reads turnsVersion and version again. Each storm test starts with it, so a payload wrongly
    * taken fails its own test (and the database check at the end), not every test after it.
@@ -136,7 +140,8 @@ async function setStage(url: string): Promise<Stage> {
     templates[file] = Buffer.from(await response.arrayBuffer());
   }
 
-  const open: Partial<Record<Role, Connection>> = { host };
+  host.socket.disconnect();
+  const open = Object.fromEntries(ROLES.map((role) => [role, new BudgetedConnection(url, tokens[role])])) as Record<Role, BudgetedConnection>;
   const stage: Stage = {
     url,
     contest,
@@ -147,11 +152,8 @@ async function setStage(url: string): Promise<Stage> {
     cookie,
     templates,
     made: [],
-    async connection(role, fresh = false) {
-      const current = open[role];
-      if (current && current.socket.connected && !fresh) return current;
-      current?.socket.disconnect();
-      return (open[role] = await connectAs(url, tokens[role]));
+    connection(role, fresh = false, events = 1) {
+      return open[role].take(events, fresh);
     },
     async refresh() {
       const answer = await ack<{ snapshot: HostSnapshot }>((await stage.connection('host')).socket, 'contest:sync', {});
@@ -425,12 +427,14 @@ class Tally {
   }
 }
 
-const OWN_ROLE_CODES = ACK_ERROR_CODES.filter((c) => !['internal', 'db_unavailable', 'forbidden', 'unauthorized'].includes(c));
+const OWN_ROLE_CODES = ACK_ERROR_CODES.filter((c) => !['internal', 'db_unavailable', 'forbidden', 'unauthorized', 'rate_limited'].includes(c));
+
 
 /** Sends one shot and checks what came back. Throws, naming the shot, when the answer is wrong. */
 async function fire(stage: Stage, shot: Shot, expectCodes: readonly string[], tally: Tally): Promise<void> {
   tally.sent++;
-  const conn = await stage.connection(shot.role);
+  // a shot without a callback is followed by up to three more events (see below)
+  const conn = await stage.connection(shot.role, false, shot.style === 'with ack' ? 1 : 4);
   const size = largestFrame(shot);
   const oversized = size > FRAME_LIMIT + 512;
   const nearLimit = Math.abs(size - FRAME_LIMIT) <= 512;

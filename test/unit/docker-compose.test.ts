@@ -36,6 +36,10 @@ describe('docker-compose.yml for production', () => {
     expect(compose.services.app.healthcheck.test.join(' ')).toMatch(/\/healthz/);
   });
 
+  it('lets the app hold enough open files for a hall of phones', () => {
+    expect(compose.services.app.ulimits.nofile).toEqual({ soft: 65536, hard: 65536 });
+  });
+
   it('publishes the app’s port, and the image serves on the same port', () => {
     expect(compose.services.app.ports).toEqual(['${PORT:-3000}:3000']);
     expect(compose.services.app.environment.PORT).toBe('3000');

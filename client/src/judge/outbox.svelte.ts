@@ -121,8 +121,8 @@ export class Outbox {
 
     if (result.ok) return this.#received(presenter, result);
     const { code, message } = result.error;
-    if (code === 'timeout' || code === 'db_unavailable') {
-      // no answer, or not saved: the same submission again, until the server answers
+    if (code === 'timeout' || code === 'db_unavailable' || code === 'rate_limited') {
+      // no answer, not saved, or not taken yet: the same submission again (later), until the server answers
       const why = code === 'db_unavailable' ? 'db_unavailable' : this.#conn.connected ? 'timeout' : 'offline';
       this.#set(presenter, { ...now, delivery: { state: 'retrying', attempt: attempt + 1, why } });
       const delay = Math.min(MAX_DELAY_MS, 1000 * 2 ** Math.min(attempt, 4));

@@ -6,11 +6,8 @@ import { messages } from './i18n.ts';
  * the client's own 'timeout', an answer that never came), the same on the judge's phone and the
  * host console. The server's own message is English for logs and scripts; pages show it at most
  * in a small details line. A code missing here is a type error.
- *
- * 'rate_limited' (too many events from one connection) is listed ahead of its arrival in
- * AckErrorCode, so the text exists whichever lands first.
  */
-export type RefusalCode = AckErrorCode | 'timeout' | 'rate_limited';
+export type RefusalCode = AckErrorCode | 'timeout';
 
 const zh: Record<RefusalCode, string> = {
   invalid_input: '提交的内容格式不对，服务器没有执行。请刷新页面后再试。',

@@ -20,7 +20,9 @@ export interface TestApp extends LeitaiApp {
 export async function testApp(handle: DatabaseHandle, options: { env?: Record<string, string>; now?: () => number; lanAddress?: () => string | null } = {}): Promise<TestApp> {
   const config = testConfig(options.env);
   const secrets = await ensureServerSecrets(handle.db, config);
-  return { ...(await buildApp({ config, db: handle, secrets, now: options.now, lanAddress: options.lanAddress })), config, secrets };
+  // links must not depend on the network of the machine the tests run on: no LAN unless a test pins one
+  const lanAddress = options.lanAddress ?? (() => null);
+  return { ...(await buildApp({ config, db: handle, secrets, now: options.now, lanAddress })), config, secrets };
 }
 
 export type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;

@@ -22,8 +22,10 @@ describeEachDatabase('clients under stress', (ctx) => {
   afterAll(() => server.close());
 
   it('a reconnect storm (every client dropped at once, all reconnecting while the contest moves on) ends with every client on the current state', async () => {
-    // reconnecting clients, like the real pages: Socket.IO's own reconnection after a network loss
-    const clients = [contest.hostUrl, contest.displayUrl, ...contest.judges.map((j) => j.url)].map((url) => {
+    // reconnecting clients, like the real pages: Socket.IO's own reconnection after a network loss.
+    // Judge m1 is left out: its sheet comes through another phone below, and a judge's seat is held
+    // by one phone at a time (a reconnecting m1 would take it back and cut that phone's answer off)
+    const clients = [contest.hostUrl, contest.displayUrl, ...contest.judges.slice(1).map((j) => j.url)].map((url) => {
       const socket: ClientSocket = connectSocket(server.url, { auth: { token: tokenOf(url) }, transports: ['websocket'], forceNew: true, reconnectionDelay: 50, reconnectionDelayMax: 200 });
       let latest: { version: number } | null = null;
       socket.on('state:snapshot', (s) => (latest = s));

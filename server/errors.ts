@@ -1,16 +1,10 @@
-import type { AckErrorCode } from './protocol.ts';
+import type { ErrorCode } from './contracts/vocabulary.ts';
 
 /**
  * The one error type. Every refusal the server gives (HTTP reply, socket ack, CLI exit) carries a
- * code from this union and a message a person can act on; transports map codes to their own form
- * in one place each (server/http/errors.ts, server/realtime/acks.ts). The socket's codes
- * (AckErrorCode in protocol.ts) are all here; a few more exist only over HTTP.
+ * code from ErrorCode (contracts/vocabulary.ts) and a message a person can act on; transports map
+ * codes to their own form in one place each (server/http/errors.ts, server/realtime/acks.ts).
  */
-export type ErrorCode =
-  | AckErrorCode
-  | 'invalid_contest_file' // a contest file that fails the schema or the rules
-  | 'conflict'; // would contradict stored data
-
 export class AppError extends Error {
   override readonly name = 'AppError';
 

@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import type { LinkBase } from './admin-api.ts';
+import type { LinkBase } from './contracts/admin-api.ts';
 
 /**
  * Where the personal links point (the part before `/judge#token=…`). Phones on the venue Wi-Fi

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { findAccessGrant } from '../db/access-tokens.repository.ts';
 import type { Database } from '../db/database.ts';
-import type { SocketData } from '../protocol.ts';
+import type { SocketData } from '../contracts/socket.ts';
 
 export const LINK_REVOKED = 'this link was replaced by a new one or removed; nothing was done. Ask the organiser for the new link';
 

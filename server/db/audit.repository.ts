@@ -1,4 +1,5 @@
 import type { Kysely, Transaction } from 'kysely';
+import type { ActorRole, AuditAction } from '../contracts/vocabulary.ts';
 import type { AuditEntry, Database } from './database.ts';
 
 /** The audit log: append-only, one row per action, written in the same transaction as the action. */
@@ -7,9 +8,9 @@ type Db = Kysely<Database> | Transaction<Database>;
 
 export interface AuditRecord {
   contestId: string | null;
-  actorRole: 'admin' | 'host' | 'judge' | 'display' | 'system';
+  actorRole: ActorRole;
   actorKey?: string | null;
-  action: string;
+  action: AuditAction;
   presenterKey?: string | null;
   judgeKey?: string | null;
   detail?: Record<string, unknown>;

@@ -1,3 +1,4 @@
+import type { ActorRole, AuditAction, EnteredBy } from '../contracts/vocabulary.ts';
 import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
 
 /**
@@ -96,8 +97,6 @@ export interface AccessTokensTable {
   revoked_at: Timestamp | null;
 }
 
-export type SheetEnteredBy = 'judge' | 'host' | 'import';
-
 export interface ScoreSheetsTable {
   /** bigint identity; pg and PGlite return it as text */
   id: Generated<string>;
@@ -109,7 +108,7 @@ export interface ScoreSheetsTable {
   items: Json<Record<string, string>>;
   total: string;
   supersedes_id: string | null;
-  entered_by: SheetEnteredBy;
+  entered_by: EnteredBy;
   reason: string | null;
   created_at: Timestamp;
 }
@@ -118,9 +117,9 @@ export interface AuditLogTable {
   id: Generated<string>;
   contest_id: string | null;
   at: Timestamp;
-  actor_role: string;
+  actor_role: ActorRole;
   actor_key: string | null;
-  action: string;
+  action: AuditAction;
   presenter_key: string | null;
   judge_key: string | null;
   detail: ColumnType<Record<string, unknown>, string | undefined, string>;

@@ -3,7 +3,8 @@ import type { Sheet } from '../domain/contest.ts';
 import { Exact } from '../domain/exact.ts';
 import type { RecordedSheet } from '../domain/results-table.ts';
 import { sheetTotal } from '../domain/scoring.ts';
-import type { Database, ScoreSheetRow, SheetEnteredBy } from './database.ts';
+import type { EnteredBy } from '../contracts/vocabulary.ts';
+import type { Database, ScoreSheetRow } from './database.ts';
 
 /**
  * Score sheets, append-only. A correction is a new row that supersedes the one before it; the
@@ -17,7 +18,7 @@ export interface NewSheet {
   contestId: string;
   sheet: Sheet;
   submissionId: string;
-  enteredBy: SheetEnteredBy;
+  enteredBy: EnteredBy;
   supersedesId: string | null;
   reason: string | null;
 }

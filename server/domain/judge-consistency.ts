@@ -1,4 +1,4 @@
-import type { JudgeConsistency } from '../admin-api.ts';
+import type { JudgeConsistency } from '../contracts/reports.ts';
 import { inRunningOrder, type ContestDefinition, type Sheet } from './contest.ts';
 import { Exact, sum } from './exact.ts';
 import { computeResults } from './scoring.ts';

@@ -1,6 +1,7 @@
 import { expectsJudge, seatExclusion, type ContestDefinition } from './contest.ts';
 import type { Exact } from './exact.ts';
 import { sheetItemsProblem, sheetTotal } from './scoring.ts';
+import type { AuditAction, AckErrorCode, EnteredBy, Screen, TurnPhase } from '../contracts/vocabulary.ts';
 
 /**
  * The live contest as a state machine: a command and the current state in, a decision out (the
@@ -12,11 +13,6 @@ import { sheetItemsProblem, sheetTotal } from './scoring.ts';
  * scores is fixed at the reveal (the ids of the sheets revealed), so a later correction reaches
  * the projector only when the host reveals again.
  */
-
-export type TurnPhase = 'waiting' | 'presenting' | 'scoring' | 'closed' | 'revealed' | 'skipped';
-
-/** What the projector shows as a whole. */
-export type Screen = 'title' | 'turn' | 'ranking' | 'awards';
 
 export interface Clock {
   /** epoch ms when the clock last started running; null while stopped */
@@ -73,7 +69,7 @@ export interface SheetRecord {
   judge: string;
   items: Record<string, Exact>;
   total: Exact;
-  enteredBy: 'judge' | 'host' | 'import';
+  enteredBy: EnteredBy;
   supersedesId: string | null;
   submissionId: string;
   reason: string | null;
@@ -100,27 +96,23 @@ export type LiveCommand =
   | { type: 'screen:show'; screen: 'title' | 'turn' | 'ranking' | 'awards' }
   | { type: 'awards:reveal-next' };
 
-export type LiveErrorCode =
-  | 'not_found' // no such presenter or judge in this contest
-  | 'invalid_transition' // the turn is not in a phase where this can happen
-  | 'turn_not_open' // a sheet for a turn that is not taking sheets (or not from this judge)
-  | 'already_submitted'
-  | 'recused'
-  | 'out_of_range' // an item outside 0..max or off its step
-  | 'not_finished' // the awards before every turn is decided
-  | 'correction_pending'; // the ranking or the awards while a correction has not been revealed again
+/** The refusals the state machine itself gives: a subset of the contract's codes (comments there). */
+export type LiveErrorCode = Extract<
+  AckErrorCode,
+  'not_found' | 'invalid_transition' | 'turn_not_open' | 'already_submitted' | 'recused' | 'out_of_range' | 'not_finished' | 'correction_pending'
+>;
 
 export interface NewSheetPlan {
   presenter: string;
   judge: string;
   items: Record<string, Exact>;
   supersedesId: string | null;
-  enteredBy: 'judge' | 'host';
+  enteredBy: Exclude<EnteredBy, 'import'>;
   reason: string | null;
 }
 
 export interface AuditEvent {
-  action: string;
+  action: AuditAction;
   presenter?: string;
   judge?: string;
   detail?: Record<string, unknown>;

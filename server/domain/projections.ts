@@ -1,18 +1,5 @@
-import type {
-  Board,
-  ClockInfo,
-  ContestInfo,
-  CriterionInfo,
-  DisplaySnapshot,
-  HostJudge,
-  HostSnapshot,
-  JudgeSnapshot,
-  PanelInfo,
-  PresenterInfo,
-  RankingRow,
-  Reveal,
-} from '../protocol.ts';
-import { PROTOCOL_VERSION } from '../protocol.ts';
+import type { Board, ClockInfo, ContestInfo, CriterionInfo, DisplaySnapshot, HostJudge, HostSnapshot, JudgeSnapshot, PanelInfo, PresenterInfo, RankingRow, Reveal } from '../contracts/snapshots.ts';
+import { PROTOCOL_VERSION } from '../contracts/vocabulary.ts';
 import { seatExclusion, type ContestDefinition, type Criterion, type Sheet } from './contest.ts';
 import { correctionPending, expectedJudges, type EffectiveSheets, type LiveState, type SheetRecord, type TurnState } from './live.ts';
 import { computeResults, type PresenterResult } from './scoring.ts';

@@ -1,4 +1,5 @@
-import type { ResultsJudgeCell, ResultsRow, ResultsTable } from '../admin-api.ts';
+import type { ResultsJudgeCell, ResultsRow, ResultsTable } from '../contracts/reports.ts';
+import type { EnteredBy } from '../contracts/vocabulary.ts';
 import { groupBy, inRunningOrder, seatExclusion, type ContestDefinition, type Sheet } from './contest.ts';
 import { criterionInfo, itemsText } from './projections.ts';
 import { computeResults } from './scoring.ts';
@@ -16,7 +17,7 @@ import { computeResults } from './scoring.ts';
 
 /** A sheet in force with where it came from (the score_sheets row it was read from). */
 export interface RecordedSheet extends Sheet {
-  enteredBy: 'judge' | 'host' | 'import';
+  enteredBy: EnteredBy;
   /** this sheet supersedes an earlier one (the host reopened the judge's sheet) */
   corrected: boolean;
 }

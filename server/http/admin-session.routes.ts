@@ -1,6 +1,6 @@
 import { Value } from '@sinclair/typebox/value';
 import type { FastifyInstance } from 'fastify';
-import { AdminLoginSchema, type AdminSessionAnswer } from '../admin-api.ts';
+import { AdminLoginSchema, type AdminSessionAnswer } from '../contracts/admin-api.ts';
 import { AppError } from '../errors.ts';
 import type { AdminGuard } from './admin-auth.ts';
 

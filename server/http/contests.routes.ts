@@ -4,7 +4,7 @@ import { effectiveSheets } from '../db/score-sheets.repository.ts';
 import type { DatabaseHandle } from '../db/connection.ts';
 import { AppError } from '../errors.ts';
 import { chooseLinkBase } from '../link-base.ts';
-import type { ContestDetailAnswer, ContestListAnswer, CreatedContestAnswer, LinksAnswer, LotsAnswer, ReissuedLinkAnswer } from '../admin-api.ts';
+import type { ContestDetailAnswer, ContestListAnswer, CreatedContestAnswer, LinksAnswer, LotsAnswer, ReissuedLinkAnswer } from '../contracts/admin-api.ts';
 import type { LiveContests } from '../services/live-contests.service.ts';
 import {
   contestDetail,

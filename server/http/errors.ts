@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
-import { AppError, isDatabaseUnavailable, type ErrorCode } from '../errors.ts';
+import type { ErrorCode } from '../contracts/vocabulary.ts';
+import { AppError, isDatabaseUnavailable } from '../errors.ts';
 
 /** The one mapping from error codes to HTTP statuses; every error reply is {ok:false, error:{code, message}}. */
 export const HTTP_STATUS: Record<ErrorCode, number> = {

@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
-import type { ImportAnswer, ImportKind, ImportPreview } from '../admin-api.ts';
+import type { ImportAnswer, ImportKind, ImportPreview } from '../contracts/admin-api.ts';
 import type { ContestFile } from '../contest-file/contest-file.schema.ts';
 import { toContestFile } from '../contest-file/contest-file.ts';
 import type { DatabaseHandle } from '../db/connection.ts';

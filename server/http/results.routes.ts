@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { AuditAnswer, AuditEntryView, ConsistencyAnswer, ResultsAnswer } from '../admin-api.ts';
+import type { AuditAnswer, AuditEntryView, ConsistencyAnswer, ResultsAnswer } from '../contracts/admin-api.ts';
 import { listAudit, type AuditFilter } from '../db/audit.repository.ts';
 import type { DatabaseHandle } from '../db/connection.ts';
 import type { AuditEntry } from '../db/database.ts';

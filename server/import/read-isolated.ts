@@ -1,6 +1,6 @@
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { ImportKind } from '../admin-api.ts';
+import type { ImportKind } from '../contracts/admin-api.ts';
 import type { ReadAnswer, ReadRequest } from './spreadsheet-child.ts';
 import { formatOf, refused, SAVE_AS_HINT, type Spreadsheet } from './spreadsheet.ts';
 

@@ -1,4 +1,4 @@
-import type { ImportKind } from '../admin-api.ts';
+import type { ImportKind } from '../contracts/admin-api.ts';
 
 /**
  * The columns of the presenter and judge lists, defined once: the import reads them, the

@@ -1,4 +1,4 @@
-import type { ImportKind, ImportPreview, ImportRow } from '../admin-api.ts';
+import type { ImportKind, ImportPreview, ImportRow } from '../contracts/admin-api.ts';
 import { contestFromDocument } from '../contest-file/contest-file.ts';
 import type { ContestFile } from '../contest-file/contest-file.schema.ts';
 import { isAppError } from '../errors.ts';

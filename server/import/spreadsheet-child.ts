@@ -1,4 +1,4 @@
-import type { ImportKind } from '../admin-api.ts';
+import type { ImportKind } from '../contracts/admin-api.ts';
 import { isHeaderOf } from './roster-columns.ts';
 import { readSpreadsheet, type Spreadsheet } from './spreadsheet.ts';
 

@@ -1,6 +1,6 @@
 import { stringify } from 'csv-stringify/sync';
 import ExcelJS from 'exceljs';
-import type { ImportKind } from '../admin-api.ts';
+import type { ImportKind } from '../contracts/admin-api.ts';
 import { columnsOf, examplesOf } from './roster-columns.ts';
 
 /**

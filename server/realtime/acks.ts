@@ -1,5 +1,7 @@
-import { AppError, type ErrorCode } from '../errors.ts';
-import type { AckErrorCode, AckResult } from '../protocol.ts';
+import type { ErrorCode } from '../contracts/vocabulary.ts';
+import { AppError } from '../errors.ts';
+import type { AckResult } from '../contracts/socket.ts';
+import type { AckErrorCode } from '../contracts/vocabulary.ts';
 
 /** The one mapping from errors to socket acknowledgements. */
 const ACK_CODE: Record<ErrorCode, AckErrorCode> = {

@@ -1,6 +1,7 @@
 import type { Server } from 'socket.io';
 import { displaySnapshot, hostSnapshot, judgeSnapshot } from '../domain/projections.ts';
-import type { ClientToServerEvents, InterServerEvents, ServerToClientEvents, Snapshot, SocketData } from '../protocol.ts';
+import type { Snapshot } from '../contracts/snapshots.ts';
+import type { ClientToServerEvents, InterServerEvents, ServerToClientEvents, SocketData } from '../contracts/socket.ts';
 import type { LiveContests } from '../services/live-contests.service.ts';
 import type { LeitaiSocket } from './handshake.ts';
 import { JudgePresences } from './presence.ts';

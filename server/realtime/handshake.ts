@@ -5,7 +5,8 @@ import { findAccessGrant } from '../db/access-tokens.repository.ts';
 import type { FailedAttempts } from '../auth/failed-attempts.ts';
 import type { LinkRevocations } from '../auth/link-revocations.ts';
 import type { Database } from '../db/database.ts';
-import { HANDSHAKE_ERRORS, type ClientToServerEvents, type InterServerEvents, type ServerToClientEvents, type SocketData } from '../protocol.ts';
+import { PROTOCOL_VERSION } from '../contracts/vocabulary.ts';
+import { type ClientToServerEvents, HANDSHAKE_ERRORS, type InterServerEvents, type ServerToClientEvents, type SocketData } from '../contracts/socket.ts';
 
 export type LeitaiSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 
@@ -33,7 +34,13 @@ function clientAddress(socket: LeitaiSocket, trustProxy: boolean): string {
 export function handshakeAuth({ db, revocations, failures, trustProxy, log }: HandshakeDeps) {
   return async (socket: LeitaiSocket, next: (error?: Error) => void): Promise<void> => {
     const token: unknown = socket.handshake.auth?.token;
+    const protocol: unknown = socket.handshake.auth?.protocol;
     const address = clientAddress(socket, trustProxy);
+    // a page loaded before the server was upgraded: its events and snapshots would not match
+    if (protocol !== undefined && protocol !== PROTOCOL_VERSION) {
+      log(`refused a socket handshake from ${address}: protocol ${JSON.stringify(protocol)}, not ${PROTOCOL_VERSION}`);
+      return next(new Error(HANDSHAKE_ERRORS.outdatedClient));
+    }
     try {
       if (await failures.blocked(address)) {
         log(`refused a socket handshake from ${address}: too many wrong tokens`);

@@ -5,7 +5,7 @@ import { FailedAttempts } from '../auth/failed-attempts.ts';
 import { LinkRevocations } from '../auth/link-revocations.ts';
 import type { Database } from '../db/database.ts';
 import type { ConnectionGuard } from '../http/connection-guard.ts';
-import type { ClientToServerEvents, InterServerEvents, ServerToClientEvents, SocketData } from '../protocol.ts';
+import type { ClientToServerEvents, InterServerEvents, ServerToClientEvents, SocketData } from '../contracts/socket.ts';
 import type { LiveContests } from '../services/live-contests.service.ts';
 import { Broadcaster } from './broadcaster.ts';
 import { registerContestEvents } from './contest.socket.ts';

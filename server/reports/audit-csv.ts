@@ -1,5 +1,5 @@
 import { stringify } from 'csv-stringify/sync';
-import type { AuditEntryView } from '../admin-api.ts';
+import type { AuditEntryView } from '../contracts/admin-api.ts';
 import { beijingTime } from './beijing-time.ts';
 import { ENTERED_BY_TEXT } from './results-workbook.ts';
 

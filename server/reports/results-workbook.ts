@@ -1,5 +1,5 @@
 import ExcelJS from 'exceljs';
-import type { ResultsJudgeCell, ResultsTable } from '../admin-api.ts';
+import type { ResultsJudgeCell, ResultsTable } from '../contracts/reports.ts';
 import type { Rules } from '../domain/contest.ts';
 import { Exact } from '../domain/exact.ts';
 import { beijingTime } from './beijing-time.ts';

@@ -1,6 +1,6 @@
 import { createHash, randomBytes, randomInt } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
-import type { ContestStatus } from '../admin-api.ts';
+import type { ContestStatus } from '../contracts/admin-api.ts';
 import { deriveLinkToken, hashToken } from '../auth/tokens.ts';
 import { contestFromDocument, toContestFile, type ContestWithScores } from '../contest-file/contest-file.ts';
 import type { ContestFile } from '../contest-file/contest-file.schema.ts';

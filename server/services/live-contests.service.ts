@@ -12,7 +12,7 @@ import { Exact } from '../domain/exact.ts';
 import { decide, initialLiveState, isHostCommand, type Actor, type LiveCommand, type LiveState, type SheetRecord } from '../domain/live.ts';
 import type { LiveView } from '../domain/projections.ts';
 import { AppError, isAppError, isDatabaseUnavailable } from '../errors.ts';
-import type { SheetReceipt } from '../protocol.ts';
+import type { SheetReceipt } from '../contracts/snapshots.ts';
 
 /**
  * Runs live contests: loads each from the database on first use, applies commands through the

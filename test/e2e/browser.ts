@@ -2,7 +2,7 @@ import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import type { ContestListAnswer, LinksAnswer } from '../../server/admin-api.ts';
+import type { ContestListAnswer, LinksAnswer } from '../../server/contracts/admin-api.ts';
 import { TEST_ADMIN_TOKEN } from '../helpers/app.ts';
 import { adminFetch } from '../helpers/contest-driver.ts';
 import { ROOT, startServer, type ServerProcess } from '../helpers/server-process.ts';

@@ -5,16 +5,10 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { io, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import {
-  PROTOCOL_VERSION,
-  type AckResult,
-  type ClientToServerEvents,
-  type HostSnapshot,
-  type JudgeSnapshot,
-  type ServerToClientEvents,
-  type Snapshot,
-} from '../../server/protocol.ts';
-import type { ContestDetailAnswer, ContestListAnswer, CreatedContestAnswer } from '../../server/admin-api.ts';
+import type { HostSnapshot, JudgeSnapshot, Snapshot } from '../../server/contracts/snapshots.ts';
+import type { AckResult, ClientToServerEvents, ServerToClientEvents } from '../../server/contracts/socket.ts';
+import { PROTOCOL_VERSION } from '../../server/contracts/vocabulary.ts';
+import type { ContestDetailAnswer, ContestListAnswer, CreatedContestAnswer } from '../../server/contracts/admin-api.ts';
 import type { ContestFile } from '../../server/contest-file/contest-file.schema.ts';
 import { startServer, type ServerProcess } from '../helpers/server-process.ts';
 import { demoLinks, launchBrowser, screenshot, type DemoLinks } from './browser.ts';

@@ -1,7 +1,8 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { io, type Socket } from 'socket.io-client';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import type { AckResult, HostSheet, HostSnapshot, JudgeSnapshot, SheetReceipt } from '../../server/protocol.ts';
+import type { HostSheet, HostSnapshot, JudgeSnapshot, SheetReceipt } from '../../server/contracts/snapshots.ts';
+import type { AckResult } from '../../server/contracts/socket.ts';
 import { tokenOf } from '../helpers/contest-driver.ts';
 import { expectAccessible } from './accessibility.ts';
 import { launchBrowser, phonePage, screenshot, startDemoServer, type DemoServer } from './browser.ts';

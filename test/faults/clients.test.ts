@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { DisplaySnapshot, HostSnapshot, JudgeSnapshot, SheetReceipt } from '../../server/protocol.ts';
+import type { DisplaySnapshot, HostSnapshot, JudgeSnapshot, SheetReceipt } from '../../server/contracts/snapshots.ts';
 import { startTestServer, type ClientSocket, type RunningTestServer } from '../helpers/app.ts';
 import { ack, createContestOverApi, hostDo, itemsFor, submissionId, tokenOf, waitFor, type CreatedContest } from '../helpers/contest-driver.ts';
 import { describeEachDatabase } from '../helpers/databases.ts';

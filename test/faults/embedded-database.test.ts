@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { io as connectSocket } from 'socket.io-client';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { HostSnapshot } from '../../server/protocol.ts';
+import type { HostSnapshot } from '../../server/contracts/snapshots.ts';
 import { TEST_ADMIN_TOKEN, type ClientSocket } from '../helpers/app.ts';
 import { ack, createContestOverApi, submissionId, tokenOf, waitFor } from '../helpers/contest-driver.ts';
 import { startServer, type ServerProcess } from '../helpers/server-process.ts';

@@ -1,5 +1,6 @@
 import { io as connectSocket } from 'socket.io-client';
-import type { AckResult, HostSnapshot, JudgeSnapshot } from '../../server/protocol.ts';
+import type { HostSnapshot, JudgeSnapshot } from '../../server/contracts/snapshots.ts';
+import type { AckResult } from '../../server/contracts/socket.ts';
 import type { ClientSocket } from '../helpers/app.ts';
 
 /**

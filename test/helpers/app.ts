@@ -2,7 +2,8 @@ import { io as connectSocket, type Socket } from 'socket.io-client';
 import { buildApp, type LeitaiApp } from '../../server/app.ts';
 import { loadConfig, type Config } from '../../server/config.ts';
 import type { DatabaseHandle } from '../../server/db/connection.ts';
-import type { ClientToServerEvents, ServerToClientEvents, Snapshot } from '../../server/protocol.ts';
+import type { Snapshot } from '../../server/contracts/snapshots.ts';
+import type { ClientToServerEvents, ServerToClientEvents } from '../../server/contracts/socket.ts';
 import { ensureServerSecrets, type ServerSecrets } from '../../server/startup.ts';
 
 export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789';

@@ -2,7 +2,8 @@ import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
-import type { AckResult, HostSnapshot, JudgeSnapshot, SheetReceipt, Snapshot } from '../../server/protocol.ts';
+import type { HostSnapshot, JudgeSnapshot, SheetReceipt, Snapshot } from '../../server/contracts/snapshots.ts';
+import type { AckResult } from '../../server/contracts/socket.ts';
 import { TEST_ADMIN_TOKEN, type ClientSocket } from './app.ts';
 import { ROOT } from './server-process.ts';
 

@@ -3,7 +3,8 @@ import type { FastifyInstance } from 'fastify';
 import { sql, type Kysely } from 'kysely';
 import { io as connectSocket, Manager } from 'socket.io-client';
 import type { Database } from '../../server/db/database.ts';
-import type { AckErrorCode, Snapshot } from '../../server/protocol.ts';
+import type { Snapshot } from '../../server/contracts/snapshots.ts';
+import type { AckErrorCode } from '../../server/contracts/vocabulary.ts';
 import { EVENT_LIMITS } from '../../server/realtime/event-budget.ts';
 import type { ClientSocket } from './app.ts';
 
@@ -15,7 +16,7 @@ import type { ClientSocket } from './app.ts';
 
 // ---------------------------------------------------------------- acknowledgement codes
 
-/** Every AckErrorCode, spelled out: the compiler fails here when protocol.ts gains or loses one. */
+/** Every AckErrorCode, spelled out: the compiler fails here when contracts/vocabulary.ts gains or loses one. */
 const ACK_CODES: Record<AckErrorCode, true> = {
   invalid_input: true,
   unauthorized: true,

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { readContestFile } from '../../server/contest-file/contest-file.ts';
-import type { CreatedContestAnswer, LinksAnswer, ReissuedLinkAnswer } from '../../server/admin-api.ts';
+import type { CreatedContestAnswer, LinksAnswer, ReissuedLinkAnswer } from '../../server/contracts/admin-api.ts';
 import { startTestServer, testApp, TEST_ADMIN_TOKEN, type RunningTestServer } from '../helpers/app.ts';
 import { adminFetch, SMALL_CONTEST, tokenOf } from '../helpers/contest-driver.ts';
 import { describeEachDatabase } from '../helpers/databases.ts';

@@ -1,6 +1,7 @@
+import type { AuditAction } from '../../server/contracts/vocabulary.ts';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { ContestDetailAnswer, ContestListAnswer, CreatedContestAnswer, LotsAnswer } from '../../server/admin-api.ts';
+import type { ContestDetailAnswer, ContestListAnswer, CreatedContestAnswer, LotsAnswer } from '../../server/contracts/admin-api.ts';
 import type { ContestFile } from '../../server/contest-file/contest-file.schema.ts';
 import { startTestServer, type RunningTestServer } from '../helpers/app.ts';
 import { adminFetch, createContestOverApi, hostDo, itemsFor, SMALL_CONTEST, submit, tokenOf, waitFor, type HostSnapshot } from '../helpers/contest-driver.ts';
@@ -26,7 +27,7 @@ describeEachDatabase('preparing a contest in the admin pages', (ctx) => {
     return { status: response.status, body: (await response.json()) as T };
   }
   const detail = async (id: string) => (await call<ContestDetailAnswer>('GET', `/api/contests/${id}`)).body;
-  const audit = (id: string, action: string) =>
+  const audit = (id: string, action: AuditAction) =>
     ctx.db.selectFrom('audit_log').selectAll().where('contest_id', '=', id).where('action', '=', action).orderBy('id').execute();
   const clone = (file: ContestFile): ContestFile => structuredClone(file);
 

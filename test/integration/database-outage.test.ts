@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { HostSnapshot, JudgeSnapshot } from '../../server/protocol.ts';
+import type { HostSnapshot, JudgeSnapshot } from '../../server/contracts/snapshots.ts';
 import { startTestServer, type RunningTestServer } from '../helpers/app.ts';
 import { createContestOverApi, hostDo, submissionId, submit, tokenOf } from '../helpers/contest-driver.ts';
 import { adminClient, describeEachDatabase } from '../helpers/databases.ts';

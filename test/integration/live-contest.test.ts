@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { io as connectSocket } from 'socket.io-client';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { DisplaySnapshot, HostSnapshot, JudgeSnapshot, SheetReceipt } from '../../server/protocol.ts';
+import type { DisplaySnapshot, HostSnapshot, JudgeSnapshot, SheetReceipt } from '../../server/contracts/snapshots.ts';
+import { PROTOCOL_VERSION } from '../../server/contracts/vocabulary.ts';
 import { startTestServer, type ClientSocket, type RunningTestServer } from '../helpers/app.ts';
 import { ack, adminFetch, createContestOverApi, hostDo, itemsFor, recountFile, submissionId, submit, tokenOf, waitFor, type CreatedContest } from '../helpers/contest-driver.ts';
 import { describeEachDatabase } from '../helpers/databases.ts';
@@ -54,6 +55,21 @@ describeEachDatabase('a live contest over Socket.IO', (ctx) => {
     const error = await new Promise<Error>((resolve) => socket.once('connect_error', resolve));
     expect(error.message).toMatch(/^unauthorized/);
     socket.disconnect();
+  });
+
+  it('refuses a client of another protocol version with a message saying to reload, and takes one that sends none', async () => {
+    const attempt = (auth: Record<string, unknown>) => {
+      const socket = connectSocket(server.url, { auth, transports: ['websocket'], reconnection: false, forceNew: true });
+      return new Promise<string>((resolve) => {
+        socket.once('connect_error', (error) => resolve(error.message));
+        socket.once('state:snapshot', () => resolve('connected'));
+      }).finally(() => socket.disconnect());
+    };
+    const token = tokenOf(contest.displayUrl);
+    expect(await attempt({ token, protocol: PROTOCOL_VERSION + 1 })).toMatch(/^outdated_client: .*reload the page/);
+    expect(await attempt({ token, protocol: String(PROTOCOL_VERSION) })).toMatch(/^outdated_client/);
+    expect(await attempt({ token, protocol: PROTOCOL_VERSION })).toBe('connected');
+    expect(await attempt({ token })).toBe('connected');
   });
 
   it('runs p1 through presenting, scoring, closing by itself on the last sheet, and reveal', async () => {

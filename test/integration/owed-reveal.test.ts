@@ -1,7 +1,8 @@
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { ResultsAnswer, ResultsTable } from '../../server/admin-api.ts';
-import type { DisplaySnapshot, HostSnapshot, JudgeSnapshot } from '../../server/protocol.ts';
+import type { ResultsAnswer } from '../../server/contracts/admin-api.ts';
+import type { ResultsTable } from '../../server/contracts/reports.ts';
+import type { DisplaySnapshot, HostSnapshot, JudgeSnapshot } from '../../server/contracts/snapshots.ts';
 import { startTestServer, type ClientSocket, type RunningTestServer } from '../helpers/app.ts';
 import { ack, adminFetch, createContestOverApi, hostDo, submissionId, submit, tokenOf, waitFor, type CreatedContest } from '../helpers/contest-driver.ts';
 import { describeEachDatabase } from '../helpers/databases.ts';

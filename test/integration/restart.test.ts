@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import type { HostSnapshot } from '../../server/protocol.ts';
+import type { HostSnapshot } from '../../server/contracts/snapshots.ts';
 import { TEST_ADMIN_TOKEN } from '../helpers/app.ts';
 import { createContestOverApi, hostDo, itemsFor, submissionId, submit, tokenOf, waitFor, type CreatedContest } from '../helpers/contest-driver.ts';
 import { databaseKinds, serverStorage } from '../helpers/databases.ts';

@@ -2,7 +2,7 @@ import ExcelJS from 'exceljs';
 import JSZip from 'jszip';
 import { constants, deflateRawSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ImportAnswer, ImportPreview } from '../../server/admin-api.ts';
+import type { ImportAnswer, ImportPreview } from '../../server/contracts/admin-api.ts';
 import type { ContestFile } from '../../server/contest-file/contest-file.schema.ts';
 import type { DatabaseHandle } from '../../server/db/connection.ts';
 import { isolatedReadStats } from '../../server/import/read-isolated.ts';

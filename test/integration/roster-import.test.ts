@@ -1,7 +1,7 @@
 import ExcelJS from 'exceljs';
 import iconv from 'iconv-lite';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { ImportAnswer, ImportPreview, LinksAnswer } from '../../server/admin-api.ts';
+import type { ImportAnswer, ImportPreview, LinksAnswer } from '../../server/contracts/admin-api.ts';
 import type { ContestFile } from '../../server/contest-file/contest-file.schema.ts';
 import { startTestServer, type RunningTestServer } from '../helpers/app.ts';
 import { adminFetch, createContestOverApi, hostDo, itemsFor, submit, tokenOf, type HostSnapshot } from '../helpers/contest-driver.ts';

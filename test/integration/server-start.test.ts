@@ -9,7 +9,7 @@ import { openDatabase } from '../../server/db/connection.ts';
 import type { Database } from '../../server/db/database.ts';
 import { hashToken } from '../../server/auth/tokens.ts';
 import { createEmptyPostgresDatabase, databaseKinds } from '../helpers/databases.ts';
-import type { LinksAnswer } from '../../server/admin-api.ts';
+import type { LinksAnswer } from '../../server/contracts/admin-api.ts';
 import { adminFetch, tokenOf } from '../helpers/contest-driver.ts';
 import { ROOT, startServer, type ServerProcess } from '../helpers/server-process.ts';
 

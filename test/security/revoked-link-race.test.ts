@@ -1,6 +1,7 @@
 import { io as connectSocket } from 'socket.io-client';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { AckResult, HostSnapshot, SheetReceipt } from '../../server/protocol.ts';
+import type { HostSnapshot, SheetReceipt } from '../../server/contracts/snapshots.ts';
+import type { AckResult } from '../../server/contracts/socket.ts';
 import { startTestServer, type ClientSocket, type RunningTestServer } from '../helpers/app.ts';
 import { adminFetch, createContestOverApi, hostDo, itemsFor, submissionId, tokenOf, waitFor, type CreatedContest } from '../helpers/contest-driver.ts';
 import { describeEachDatabase } from '../helpers/databases.ts';

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { EVENT_ROLES, HANDSHAKE_ERRORS, PayloadSchemas, type CommandEvent, type HostSnapshot, type Snapshot } from '../../server/protocol.ts';
+import type { HostSnapshot, Snapshot } from '../../server/contracts/snapshots.ts';
+import { type CommandEvent, EVENT_ROLES, HANDSHAKE_ERRORS, PayloadSchemas } from '../../server/contracts/socket.ts';
 import { ADMIN_COOKIE, adminSessionKey, signAdminSession } from '../../server/auth/admin-session.ts';
 import { startTestServer, TEST_ADMIN_TOKEN, type RunningTestServer } from '../helpers/app.ts';
 import { ack, createContestOverApi, hostDo, itemsFor, SMALL_CONTEST, submissionId, submit, tokenOf, waitFor, type CreatedContest } from '../helpers/contest-driver.ts';
@@ -286,7 +287,7 @@ describeEachDatabase('the role matrix: every command and admin route with every 
     expect(SOCKET_ROWS).toHaveLength(EVENTS.length * ROLES.length);
   });
 
-  it('agrees with EVENT_ROLES in server/protocol.ts (a judge of another contest is still a judge)', () => {
+  it('agrees with EVENT_ROLES in server/contracts/socket.ts (a judge of another contest is still a judge)', () => {
     for (const event of EVENTS) {
       const roles = new Set(MAY_SEND[event].map((r) => (r === 'other contest judge' ? 'judge' : r)));
       expect([...roles].sort(), event).toEqual([...EVENT_ROLES[event]].sort());

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { actionLabel, actorLabel, auditBadges, auditMarks, plainValue, readableDetail, roleLabel, supersededIds, type AuditNames } from '../../client/src/admin/audit/audit-labels.ts';
-import type { AuditEntryView } from '../../server/admin-api.ts';
+import { AUDIT_ACTIONS, type ActorRole, type AuditAction } from '../../server/contracts/vocabulary.ts';
+import { actionLabel, actorLabel, knownActions, auditBadges, auditMarks, plainValue, readableDetail, roleLabel, supersededIds, type AuditNames } from '../../client/src/admin/audit/audit-labels.ts';
+import type { AuditEntryView } from '../../server/contracts/admin-api.ts';
 
 const NAMES: AuditNames = {
   presenters: new Map([['p1', '乌山街道党工委书记']]),
@@ -14,21 +15,27 @@ const NAMES: AuditNames = {
   ]),
 };
 
-function entry(action: string, detail: Record<string, unknown> = {}, extra: Partial<AuditEntryView> = {}): AuditEntryView {
+function entry(action: AuditAction, detail: Record<string, unknown> = {}, extra: Partial<AuditEntryView> = {}): AuditEntryView {
   return { id: '1', at: '2024-01-05T06:03:05.000Z', actorRole: 'judge', actorKey: 'm1', action, presenter: 'p1', judge: 'm1', detail, ...extra };
 }
 
 describe('audit labels', () => {
+  it('has a Chinese and an English name for every action the server writes, and for nothing else', () => {
+    expect(Object.keys(knownActions('zh')).sort()).toEqual([...AUDIT_ACTIONS].sort());
+    expect(Object.keys(knownActions('en')).sort()).toEqual([...AUDIT_ACTIONS].sort());
+  });
+
   it('names roles and actions in Chinese, unknown ones as they are', () => {
     expect(roleLabel('admin', 'zh')).toBe('管理员');
     expect(roleLabel('host', 'zh')).toBe('主持人');
-    expect(roleLabel('robot', 'zh')).toBe('robot');
+    // an entry written by another version of the server is shown as it is
+    expect(roleLabel('robot' as ActorRole, 'zh')).toBe('robot');
     expect(actionLabel(entry('sheet:submit', { total: '88' }), 'zh')).toBe('提交评分');
     expect(actionLabel(entry('sheet:reopen'), 'zh')).toBe('退回重评');
     expect(actionLabel(entry('turn:open-scoring'), 'zh')).toBe('开始评分');
-    expect(actionLabel(entry('awards:reveal-next'), 'zh')).toBe('公布奖项');
+    expect(actionLabel(entry('awards:reveal'), 'zh')).toBe('公布奖项');
     expect(actionLabel(entry('contest:lots'), 'zh')).toBe('抽签');
-    expect(actionLabel(entry('something:new'), 'zh')).toBe('something:new');
+    expect(actionLabel(entry('something:new' as AuditAction), 'zh')).toBe('something:new');
     expect(actionLabel(entry('turn:close'), 'en')).toBe('Scoring closed');
   });
 
@@ -36,7 +43,6 @@ describe('audit labels', () => {
     const paper = entry('sheet:submit', { total: '88', enteredBy: 'host', reason: '代录 (entered by the host)' }, { actorRole: 'host', actorKey: null });
     expect(auditMarks(paper)).toEqual({ entered: true, reopened: false });
     expect(actionLabel(paper, 'zh')).toBe('主持人代录');
-    expect(auditMarks(entry('sheet:enter'))).toEqual({ entered: true, reopened: false });
     expect(auditMarks(entry('sheet:submit', { total: '88', enteredBy: 'judge' }))).toEqual({ entered: false, reopened: false });
     expect(auditMarks(entry('sheet:reopen', { reason: '手误' }, { actorRole: 'host' }))).toEqual({ entered: false, reopened: true });
     expect(auditMarks(entry('sheet:correct', { total: '86', enteredBy: 'judge', reason: '手误' }))).toEqual({ entered: false, reopened: true });
@@ -81,7 +87,7 @@ describe('audit labels', () => {
     expect(readableDetail(entry('turn:open-scoring', { talkMs: 452_400 }), NAMES, 'zh').parts).toEqual([{ kind: 'info', label: '汇报用时', text: '7分32秒' }]);
     expect(readableDetail(entry('screen:show', { screen: 'ranking' }), NAMES, 'zh').parts).toEqual([{ kind: 'info', label: '画面', text: '排名' }]);
     expect(readableDetail(entry('judge:reissue-link', { generation: 1 }), NAMES, 'zh').parts).toEqual([{ kind: 'info', label: '链接版本', text: '第 2 版' }]);
-    expect(readableDetail(entry('weird', { foo: { bar: [1, 'b'] }, flag: false }), NAMES, 'zh').parts).toEqual([
+    expect(readableDetail(entry('weird' as AuditAction, { foo: { bar: [1, 'b'] }, flag: false }), NAMES, 'zh').parts).toEqual([
       { kind: 'info', label: 'foo', text: 'bar: 1、b' },
       { kind: 'info', label: 'flag', text: '否' },
     ]);

@@ -11,7 +11,7 @@ import {
   splitRows,
   tableMarks,
 } from '../../client/src/admin/results/results-model.ts';
-import type { ResultsJudgeCell, ResultsRow, ResultsTable } from '../../server/admin-api.ts';
+import type { ResultsJudgeCell, ResultsRow, ResultsTable } from '../../server/contracts/reports.ts';
 
 /**
  * The admin results pages' pure helpers, on a hand-made table: two panels (main: m1 m2 m3 with

@@ -16,7 +16,8 @@ import {
 } from '../../client/src/host/next-step.ts';
 import { newSubmissionId, sheetItems, sheetTotal } from '../../client/src/host/paper-sheet.ts';
 import { itemProblem } from '../../client/src/lib/score-text.ts';
-import type { Board, HostSheet, HostSnapshot, TurnPhase } from '../../server/protocol.ts';
+import type { Board, HostSheet, HostSnapshot } from '../../server/contracts/snapshots.ts';
+import type { TurnPhase } from '../../server/contracts/vocabulary.ts';
 
 /**
  * The host console's "next step" rule, on hand-made snapshots: 4 presenters (p1…p4), a main

@@ -1,7 +1,7 @@
 import ExcelJS from 'exceljs';
 import iconv from 'iconv-lite';
 import { describe, expect, it } from 'vitest';
-import type { ImportKind, ImportPreview } from '../../server/admin-api.ts';
+import type { ImportKind, ImportPreview } from '../../server/contracts/admin-api.ts';
 import type { ContestFile } from '../../server/contest-file/contest-file.schema.ts';
 import { importProblemSummary, previewRosterFile } from '../../server/import/roster-import.ts';
 import { readSpreadsheet, withoutElements } from '../../server/import/spreadsheet.ts';

@@ -1,6 +1,6 @@
 /**
  * The admin pages' one way to the server: fetch with the admin cookie (sent by the browser, never
- * readable by scripts), answers typed by server/admin-api.ts. A refusal becomes an ApiError with
+ * readable by scripts), answers typed by server/contracts/admin-api.ts. A refusal becomes an ApiError with
  * the server's code and message; a 401 also tells the session so the login form comes back.
  */
 

@@ -1,10 +1,10 @@
-import type { ErrorCode } from '../../../server/errors.ts';
+import type { ErrorCode } from '../../../server/contracts/vocabulary.ts';
 import { lang } from '../lib/i18n.ts';
 import { ApiError } from './api.ts';
 
 /**
  * What the admin pages say when the server refuses something: a sentence in the page's language
- * for each code the admin API can answer (server/errors.ts; the type makes a new code without a
+ * for each code the admin API can answer (server/contracts/vocabulary.ts; the type makes a new code without a
  * text a compile error). The server's own message is kept as a detail for a technician, except
  * where it was written in Chinese for the organiser (a contest that can no longer change, an
  * import with mistakes): that one is more precise than the code's sentence and is shown instead.

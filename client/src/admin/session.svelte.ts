@@ -1,4 +1,4 @@
-import type { AdminSessionAnswer } from '../../../server/admin-api.ts';
+import type { AdminSessionAnswer } from '../../../server/contracts/admin-api.ts';
 import { api, ApiError, onUnauthorised } from './api.ts';
 import { t } from './messages.ts';
 import { refusalText } from './refusals.ts';

@@ -1,5 +1,5 @@
 import { SvelteMap } from 'svelte/reactivity';
-import type { ContestDetailAnswer } from '../../../server/admin-api.ts';
+import type { ContestDetailAnswer } from '../../../server/contracts/admin-api.ts';
 import { primeGlyphs } from '../lib/glyphs.ts';
 import { api } from './api.ts';
 

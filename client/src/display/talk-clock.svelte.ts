@@ -1,4 +1,4 @@
-import type { ClockInfo } from '../../../server/protocol.ts';
+import type { ClockInfo } from '../../../server/contracts/snapshots.ts';
 import { countdownText, elapsedText } from './format.ts';
 
 /** the clock of the snapshot, and whether that snapshot can be trusted right now */

@@ -1,4 +1,5 @@
-import type { DisplaySnapshot, PresenterInfo, Reveal, TurnPhase } from '../../../server/protocol.ts';
+import type { DisplaySnapshot, PresenterInfo, Reveal } from '../../../server/contracts/snapshots.ts';
+import type { TurnPhase } from '../../../server/contracts/vocabulary.ts';
 
 /** What the projector shows for a snapshot. */
 export type DisplayView =

@@ -1,4 +1,6 @@
-import type { AckErrorCode, CommandEvent, HostSnapshot, Payload, SheetReceipt, TurnPhase } from '../../../server/protocol.ts';
+import type { HostSnapshot, SheetReceipt } from '../../../server/contracts/snapshots.ts';
+import type { CommandEvent, Payload } from '../../../server/contracts/socket.ts';
+import type { AckErrorCode, TurnPhase } from '../../../server/contracts/vocabulary.ts';
 import { Connection } from '../lib/connection.svelte.ts';
 import { t } from './messages.ts';
 import { focusTurn, indexSnapshot, judgePresence, liveSignature, nextStep, owedReveals, secondaryActions, type Presence, type Secondary, type SnapshotIndex, type Step } from './next-step.ts';

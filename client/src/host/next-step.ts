@@ -1,4 +1,5 @@
-import type { HostResult, HostSheet, HostSnapshot, HostTurn, TurnPhase } from '../../../server/protocol.ts';
+import type { HostResult, HostSheet, HostSnapshot, HostTurn } from '../../../server/contracts/snapshots.ts';
+import type { TurnPhase } from '../../../server/contracts/vocabulary.ts';
 
 type HostPresenter = HostSnapshot['presenters'][number];
 type HostJudge = HostSnapshot['judges'][number];

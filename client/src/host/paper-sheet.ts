@@ -1,4 +1,4 @@
-import type { CriterionInfo } from '../../../server/protocol.ts';
+import type { CriterionInfo } from '../../../server/contracts/snapshots.ts';
 import { itemProblem, normaliseInput, parseScaled, rescale, type Scaled } from '../lib/score-text.ts';
 
 /**

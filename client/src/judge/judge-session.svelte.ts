@@ -1,4 +1,4 @@
-import type { JudgeSnapshot, OwnSheet } from '../../../server/protocol.ts';
+import type { JudgeSnapshot, OwnSheet } from '../../../server/contracts/snapshots.ts';
 import type { Connection } from '../lib/connection.svelte.ts';
 import { Outbox } from './outbox.svelte.ts';
 import { loadDraft, type Scope } from './pending-sheets.ts';

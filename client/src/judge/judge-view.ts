@@ -1,4 +1,5 @@
-import type { AckErrorCode, JudgePresenter, JudgeSnapshot, OwnSheet } from '../../../server/protocol.ts';
+import type { JudgePresenter, JudgeSnapshot, OwnSheet } from '../../../server/contracts/snapshots.ts';
+import type { AckErrorCode } from '../../../server/contracts/vocabulary.ts';
 import type { OutboxEntry } from './outbox.svelte.ts';
 
 /** What the judge's page shows for one presenter, worked out from the snapshot and the outbox. */

@@ -1,4 +1,5 @@
-import type { AckErrorCode, JudgeSnapshot, OwnSheet, SheetReceipt } from '../../../server/protocol.ts';
+import type { JudgeSnapshot, OwnSheet, SheetReceipt } from '../../../server/contracts/snapshots.ts';
+import type { AckErrorCode } from '../../../server/contracts/vocabulary.ts';
 import type { Connection } from '../lib/connection.svelte.ts';
 import { dropDraft, dropPending, loadPending, newSubmissionId, savePending, type PendingSheet, type Scope } from './pending-sheets.ts';
 import { sameDecimal } from './rubric.ts';

@@ -1,4 +1,4 @@
-import type { AckErrorCode } from '../../../server/protocol.ts';
+import type { AckErrorCode } from '../../../server/contracts/vocabulary.ts';
 
 /**
  * The judge's outbox in localStorage: a sheet is written here BEFORE it is sent, and stays until

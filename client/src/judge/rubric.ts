@@ -1,4 +1,4 @@
-import type { CriterionInfo } from '../../../server/protocol.ts';
+import type { CriterionInfo } from '../../../server/contracts/snapshots.ts';
 
 /**
  * The rubric as whole numbers. Every value a judge can give is a whole number of its criterion's

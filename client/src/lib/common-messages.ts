@@ -1,4 +1,4 @@
-import type { CriterionInfo } from '../../../server/protocol.ts';
+import type { CriterionInfo } from '../../../server/contracts/snapshots.ts';
 import { messages } from './i18n.ts';
 import type { ItemProblem } from './score-text.ts';
 
@@ -11,6 +11,8 @@ export const tc = messages({
     replaced: '此链接已在另一台设备上打开，本设备已停止使用。',
     useHere: '在本设备继续使用',
     refused: '链接无效或已失效，请向工作人员索取新的链接。',
+    outdatedTitle: '页面需要刷新',
+    outdated: '此页面是旧版本，与服务器不匹配。请刷新页面（或重新扫码打开）。',
     noToken: '链接不完整：缺少访问码。请扫描评委卡上的二维码或使用完整链接。',
     stale: '画面不是最新状态',
     phase_waiting: '候场',
@@ -32,6 +34,8 @@ export const tc = messages({
     replaced: 'This link was opened on another device; this one has stopped.',
     useHere: 'Use this device instead',
     refused: 'This link is invalid or no longer valid. Ask the organisers for a new one.',
+    outdatedTitle: 'Reload this page',
+    outdated: 'This page is an older version than the server. Reload it (or open the link again).',
     noToken: 'Incomplete link: the access code is missing. Scan the QR code on your card or use the full link.',
     stale: 'Not up to date',
     phase_waiting: 'Waiting',

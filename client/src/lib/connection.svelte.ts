@@ -1,13 +1,7 @@
 import { io, type Socket } from 'socket.io-client';
-import {
-  PROTOCOL_VERSION,
-  type AckResult,
-  type ClientToServerEvents,
-  type CommandEvent,
-  type Payload,
-  type ServerToClientEvents,
-  type Snapshot,
-} from '../../../server/protocol.ts';
+import type { Snapshot } from '../../../server/contracts/snapshots.ts';
+import type { AckResult, ClientToServerEvents, CommandEvent, Payload, ServerToClientEvents } from '../../../server/contracts/socket.ts';
+import { PROTOCOL_VERSION } from '../../../server/contracts/vocabulary.ts';
 
 /**
  * The one owner of the socket. Holds the latest snapshot the server sent for this client's role
@@ -15,7 +9,18 @@ import {
  * status, and the offset between this device's clock and the server's (for the talk clock).
  */
 
-export type ConnectionStatus = 'connecting' | 'online' | 'offline' | 'replaced' | 'refused';
+/** refused: the link is unknown or revoked; outdated: this page is older than the server (reloading did not help) */
+export type ConnectionStatus = 'connecting' | 'online' | 'offline' | 'replaced' | 'refused' | 'outdated';
+
+/** the server refused this page's protocol version: load the page the server serves now, once a minute at most */
+function reloadForNewVersion(): boolean {
+  const key = 'leitai:reloaded-for-version';
+  const last = Number(sessionStorage.getItem(key) ?? 0);
+  if (Date.now() - last < 60_000) return false;
+  sessionStorage.setItem(key, String(Date.now()));
+  location.reload();
+  return true;
+}
 
 type Ack<E extends CommandEvent> = Parameters<ClientToServerEvents[E]>[1];
 type AckValue<E extends CommandEvent> = Parameters<Ack<E>>[0];
@@ -54,6 +59,11 @@ export class Connection<S extends Snapshot> {
       if (error.message.startsWith('unauthorized')) {
         this.status = 'refused';
         this.#socket.disconnect();
+        return;
+      }
+      if (error.message.startsWith('outdated_client')) {
+        this.#socket.disconnect();
+        if (!reloadForNewVersion()) this.status = 'outdated';
         return;
       }
       if (this.status !== 'replaced') this.status = 'offline';
@@ -121,7 +131,7 @@ export class Connection<S extends Snapshot> {
 
   #retrySoon(): void {
     setTimeout(() => {
-      if (this.status !== 'replaced' && this.status !== 'refused' && !this.#socket.connected) this.#socket.connect();
+      if (this.status !== 'replaced' && this.status !== 'refused' && this.status !== 'outdated' && !this.#socket.connected) this.#socket.connect();
     }, 1500 + Math.random() * 1500);
   }
 

@@ -1,4 +1,4 @@
-import type { AckErrorCode } from '../../../server/protocol.ts';
+import type { AckErrorCode } from '../../../server/contracts/vocabulary.ts';
 import { messages } from './i18n.ts';
 
 /**

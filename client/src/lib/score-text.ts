@@ -1,4 +1,4 @@
-import type { CriterionInfo } from '../../../server/protocol.ts';
+import type { CriterionInfo } from '../../../server/contracts/snapshots.ts';
 
 /**
  * A score as a person types it (the judge's number pad, the host's paper-sheet entry), checked

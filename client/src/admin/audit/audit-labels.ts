@@ -1,4 +1,5 @@
-import type { AuditEntryView } from '../../../../server/admin-api.ts';
+import type { AuditEntryView } from '../../../../server/contracts/admin-api.ts';
+import type { ActorRole, AuditAction } from '../../../../server/contracts/vocabulary.ts';
 import { formatDuration } from '../results/format.ts';
 
 /**
@@ -10,15 +11,14 @@ import { formatDuration } from '../results/format.ts';
 
 export type Lang = 'zh' | 'en';
 
-const ROLES: Record<Lang, Record<string, string>> = {
+const ROLES: Record<Lang, Record<ActorRole, string>> = {
   zh: { admin: '管理员', host: '主持人', judge: '评委', display: '大屏', system: '系统' },
   en: { admin: 'Admin', host: 'Host', judge: 'Judge', display: 'Display', system: 'System' },
 };
 
-const ACTIONS: Record<Lang, Record<string, string>> = {
+const ACTIONS: Record<Lang, Record<AuditAction, string>> = {
   zh: {
     'sheet:submit': '提交评分',
-    'sheet:enter': '主持人代录',
     'sheet:correct': '重评后提交',
     'sheet:reopen': '退回重评',
     'judge:excuse': '评委缺席',
@@ -32,20 +32,14 @@ const ACTIONS: Record<Lang, Record<string, string>> = {
     'turn:reset': '重置',
     'contest:create': '创建比赛',
     'contest:update': '修改比赛',
-    'contest:copy': '复制比赛',
     'contest:lots': '抽签',
-    'contest:import': '导入名单',
     'screen:show': '切换大屏',
     'awards:reveal': '公布奖项',
-    'awards:reveal-next': '公布奖项',
     'clock:pause': '暂停计时',
     'clock:resume': '继续计时',
-    'admin:login': '管理员登录',
-    'admin:logout': '管理员退出',
   },
   en: {
     'sheet:submit': 'Sheet submitted',
-    'sheet:enter': 'Paper sheet entered by host',
     'sheet:correct': 'Sheet resubmitted after reopening',
     'sheet:reopen': 'Sheet reopened',
     'judge:excuse': 'Judge marked absent',
@@ -59,16 +53,11 @@ const ACTIONS: Record<Lang, Record<string, string>> = {
     'turn:reset': 'Turn reset',
     'contest:create': 'Contest created',
     'contest:update': 'Contest changed',
-    'contest:copy': 'Contest copied',
     'contest:lots': 'Running order drawn',
-    'contest:import': 'List imported',
     'screen:show': 'Projector switched',
     'awards:reveal': 'Awards revealed',
-    'awards:reveal-next': 'Award revealed',
     'clock:pause': 'Clock paused',
     'clock:resume': 'Clock resumed',
-    'admin:login': 'Admin logged in',
-    'admin:logout': 'Admin logged out',
   },
 };
 
@@ -168,7 +157,7 @@ const SCREENS: Record<Lang, Record<string, string>> = {
 /** keys that identify records for the technically minded: kept out of the readable line */
 const TECHNICAL = new Set(['submissionId', 'sheetId', 'supersedesId', 'id']);
 
-export function roleLabel(role: string, lang: Lang): string {
+export function roleLabel(role: ActorRole, lang: Lang): string {
   return ROLES[lang][role] ?? role;
 }
 
@@ -202,7 +191,7 @@ const isSheetAction = (action: string): boolean => action.startsWith('sheet:') &
 export function auditMarks(entry: Pick<AuditEntryView, 'action' | 'actorRole' | 'detail'>): AuditMarks {
   const detail = entry.detail ?? {};
   const entered =
-    entry.action === 'sheet:enter' || (isSheetAction(entry.action) && (detail['enteredBy'] === 'host' || entry.actorRole === 'host'));
+    isSheetAction(entry.action) && (detail['enteredBy'] === 'host' || entry.actorRole === 'host');
   const reopened =
     entry.action === 'sheet:reopen' ||
     entry.action === 'sheet:correct' ||

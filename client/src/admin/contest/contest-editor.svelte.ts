@@ -1,4 +1,4 @@
-import type { ContestDetailAnswer, CreatedContestAnswer } from '../../../../server/admin-api.ts';
+import type { ContestDetailAnswer, CreatedContestAnswer } from '../../../../server/contracts/admin-api.ts';
 import type { ContestFile } from '../../../../server/contest-file/contest-file.schema.ts';
 import { lang } from '../../lib/i18n.ts';
 import { primeGlyphs } from '../../lib/glyphs.ts';

@@ -1,4 +1,5 @@
-import type { ResultsAnswer, ResultsTable } from '../../../../server/admin-api.ts';
+import type { ResultsAnswer } from '../../../../server/contracts/admin-api.ts';
+import type { ResultsTable } from '../../../../server/contracts/reports.ts';
 import { primeGlyphs } from '../../lib/glyphs.ts';
 import { api, ApiError } from '../api.ts';
 import { refusalText } from '../refusals.ts';

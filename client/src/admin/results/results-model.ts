@@ -1,4 +1,4 @@
-import type { ResultsJudgeCell, ResultsRow, ResultsTable } from '../../../../server/admin-api.ts';
+import type { ResultsJudgeCell, ResultsRow, ResultsTable } from '../../../../server/contracts/reports.ts';
 
 /**
  * The results table reshaped for the results page and the printed sign-off sheets. Pure: no DOM,

@@ -1,5 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
-import type { ContestFile } from './contest-file/contest-file.schema.ts';
+import type { ContestFile } from '../contest-file/contest-file.schema.ts';
+import type { JudgeConsistency, ResultsTable } from './reports.ts';
+import type { ActorRole, AuditAction } from './vocabulary.ts';
 
 /**
  * The admin HTTP API's request bodies and answers, declared once: the routes in server/http/
@@ -184,61 +186,6 @@ export interface ImportAnswer {
 
 // ---------------------------------------------------------------- results
 
-export interface ResultsJudgeCell {
-  judge: string;
-  /** this judge's total for the presenter, exact digits; null when no sheet (or recused, or absent) */
-  total: string | null;
-  dropped: 'highest' | 'lowest' | null;
-  /** the judge is recused (回避) from this presenter: not expected, no total */
-  recused: boolean;
-  /** the host marked the judge absent (缺席) for this presenter: not expected, no total */
-  absent: boolean;
-  /** who entered the sheet in force: the judge, the host from paper (代录), or an imported file */
-  enteredBy: 'judge' | 'host' | 'import' | null;
-  /** the sheet in force replaces an earlier one (a reopened sheet) */
-  corrected: boolean;
-  /** the sheet's items by criterion key, exact digits (for the per-criterion sheet) */
-  items: Record<string, string> | null;
-}
-
-export interface ResultsPanelCell {
-  panel: string;
-  /** the panel's score rounded to the contest's places, null while nobody of the panel scored */
-  score: string | null;
-  judges: ResultsJudgeCell[];
-}
-
-export interface ResultsRow {
-  /** 序号: 1, 2, … in this table's order (ranked first, by rank; then the rest in running order) */
-  index: number;
-  /** 出场顺序: the running-order number as drawn or typed; without one, the place in the list from 1 */
-  order: number;
-  presenter: string;
-  name: string;
-  unit: string;
-  topic: string;
-  panels: ResultsPanelCell[];
-  final: string | null;
-  rank: number | null;
-  award: string | null;
-  complete: boolean;
-}
-
-export interface ResultsTable {
-  title: string;
-  decimals: number;
-  /** ISO time the table was computed */
-  generatedAt: string;
-  criteria: Array<{ key: string; name: string; max: string; step: string }>;
-  panels: Array<{ key: string; name: string; weight: string; dropHighest: number; dropLowest: number; judges: Array<{ key: string; name: string }> }>;
-  rows: ResultsRow[];
-  /**
-   * presenters (keys, running order) whose corrected score the host has not revealed again: the
-   * projector still shows their old numbers, so this table and the hall disagree until the re-reveal
-   */
-  owedReveals: string[];
-}
-
 export interface ResultsAnswer {
   ok: true;
   results: ResultsTable;
@@ -250,9 +197,9 @@ export interface AuditEntryView {
   id: string;
   /** ISO time */
   at: string;
-  actorRole: string;
+  actorRole: ActorRole;
   actorKey: string | null;
-  action: string;
+  action: AuditAction;
   presenter: string | null;
   judge: string | null;
   detail: Record<string, unknown>;
@@ -264,23 +211,6 @@ export interface AuditAnswer {
 }
 
 // ---------------------------------------------------------------- judge consistency
-
-export interface JudgeConsistency {
-  judge: string;
-  name: string;
-  panel: string;
-  /** presenters this judge scored that have a panel score */
-  scored: number;
-  /** mean of (judge's total − panel's score from kept totals), 2 places, signed; null when scored is 0 */
-  meanDeviation: string | null;
-  /** mean of |judge's total − panel's score|, 2 places; null when scored is 0 */
-  meanAbsoluteDeviation: string | null;
-  /** how often this judge's total was dropped as a panel's highest / lowest */
-  droppedHighest: number;
-  droppedLowest: number;
-  /** per presenter, in running order: total − panel score, 2 places, signed */
-  deviations: Array<{ presenter: string; deviation: string }>;
-}
 
 export interface ConsistencyAnswer {
   ok: true;

@@ -1,0 +1,245 @@
+import type { EnteredBy, Role, Screen, TurnPhase } from './vocabulary.ts';
+
+/**
+ * What the server sends: the snapshot each role may see (`state:snapshot`) and the receipt of a
+ * stored sheet. Pure types, so the domain's projections (server/domain/projections.ts) build
+ * them and the client reads them without either importing the other.
+ */
+
+/** What a stored sheet's acknowledgement says. Sent only after the sheet is committed. */
+export interface SheetReceipt {
+  sheetId: string;
+  presenter: string;
+  judge: string;
+  total: string;
+  /** true when this submissionId had already been stored: nothing new was stored */
+  duplicate: boolean;
+  /** epoch ms the sheet was stored */
+  at: number;
+  /** the contest's version once this sheet is in: the first snapshot with at least this version includes it */
+  version: number;
+}
+
+export interface ContestInfo {
+  id: string;
+  title: string;
+  decimals: number;
+  timeLimitSeconds: number | null;
+}
+
+export interface CriterionInfo {
+  key: string;
+  name: string;
+  max: string;
+  step: string;
+}
+
+export interface PanelInfo {
+  key: string;
+  name: string;
+  weight: string;
+  dropHighest: number;
+  dropLowest: number;
+  judgeCount: number;
+}
+
+export interface PresenterInfo {
+  key: string;
+  name: string;
+  unit: string;
+  topic: string;
+  /** 1-based position in the running order */
+  position: number;
+}
+
+export interface ClockInfo {
+  /** server epoch ms when the clock last started; null while stopped */
+  runningSince: number | null;
+  elapsedMs: number;
+  limitMs: number | null;
+}
+
+export interface PanelProgress {
+  panel: string;
+  submitted: number;
+  expected: number;
+}
+
+export interface RevealedTotal {
+  /** the judge's seat in the panel, 1-based (the display shows seats, not names) */
+  seat: number;
+  total: string;
+  dropped: 'highest' | 'lowest' | null;
+  /** this sheet replaced an earlier one (已更正) */
+  corrected: boolean;
+}
+
+/** A seat of the panel with no total in the reveal, and why. */
+export interface UnscoredSeat {
+  seat: number;
+  /** recused: 回避 (known before the contest); absent: 缺席 (marked by the host); missing: no sheet (incomplete) */
+  reason: 'recused' | 'absent' | 'missing';
+}
+
+export interface RevealedPanel {
+  panel: string;
+  score: string | null;
+  totals: RevealedTotal[];
+  /** the panel's other seats, in seat order: every seat of the panel is in `totals` or here */
+  unscored: UnscoredSeat[];
+}
+
+export interface Reveal {
+  presenter: string;
+  panels: RevealedPanel[];
+  final: string | null;
+  rank: number | null;
+  /** 1 at the first reveal; more after a correction was revealed again */
+  count: number;
+}
+
+export interface RankingRow {
+  presenter: string;
+  rank: number | null;
+  final: string | null;
+  award: string | null;
+  complete: boolean;
+}
+
+export interface AwardLevel {
+  name: string;
+  presenters: Array<{ presenter: string; rank: number; final: string }>;
+}
+
+/** What the projector shows, and what the host sees of it. Only revealed values are in it. */
+export interface Board {
+  screen: Screen;
+  current: string | null;
+  currentPhase: TurnPhase | null;
+  clock: ClockInfo | null;
+  progress: PanelProgress[];
+  reveal: Reveal | null;
+  ranking: RankingRow[];
+  /** the award levels revealed so far (whatever the screen), lowest first; empty until the first is revealed */
+  awards: AwardLevel[];
+  revealedCount: number;
+}
+
+interface SnapshotBase {
+  protocol: number;
+  version: number;
+  /** server epoch ms when the snapshot was made: clients correct their clock with it */
+  serverNow: number;
+  contest: ContestInfo;
+  criteria: CriterionInfo[];
+  panels: PanelInfo[];
+}
+
+export interface DisplaySnapshot extends SnapshotBase {
+  role: 'display';
+  presenters: PresenterInfo[];
+  board: Board;
+}
+
+export interface JudgePresenter extends PresenterInfo {
+  phase: TurnPhase;
+  /** this judge is recused (回避) from this presenter */
+  recused: boolean;
+  /** the host marked this judge absent (缺席) for this presenter */
+  absent: boolean;
+  /** this judge may submit (or resubmit) a sheet for this presenter now */
+  canSubmit: boolean;
+  /** set while the host has reopened this judge's sheet */
+  reopenReason: string | null;
+}
+
+export interface OwnSheet {
+  presenter: string;
+  items: Record<string, string>;
+  total: string;
+  at: number;
+  enteredBy: EnteredBy;
+  corrected: boolean;
+}
+
+export interface JudgeSnapshot extends SnapshotBase {
+  role: 'judge';
+  judge: { key: string; name: string; panel: string };
+  current: string | null;
+  presenters: JudgePresenter[];
+  /** this judge's own effective sheets, and nobody else's */
+  sheets: OwnSheet[];
+}
+
+export interface HostTurn {
+  presenter: string;
+  phase: TurnPhase;
+  clock: ClockInfo;
+  reopened: Array<{ judge: string; reason: string }>;
+  revealCount: number;
+  /** revealed, and the sheets in force differ from those the projector showed: reveal again */
+  correctionPending: boolean;
+}
+
+export interface HostSheet {
+  id: string;
+  presenter: string;
+  judge: string;
+  items: Record<string, string>;
+  total: string;
+  at: number;
+  enteredBy: EnteredBy;
+  corrected: boolean;
+}
+
+export interface HostResult {
+  presenter: string;
+  rank: number | null;
+  final: string | null;
+  award: string | null;
+  complete: boolean;
+  panels: Array<{ panel: string; score: string | null; submitted: number; expected: number }>;
+}
+
+/**
+ * A judge as the host console sees them, with how their phone is doing. Presence is kept in the
+ * server's memory: after a restart it starts again from "not seen".
+ */
+export interface HostJudge {
+  key: string;
+  name: string;
+  panel: string;
+  /** a phone holds this judge's seat now */
+  connected: boolean;
+  /**
+   * server epoch ms of the last time a phone took or left the seat (while `connected`: when it
+   * took it; else when the last phone went away, e.g. its screen locked); null when no phone has
+   * held the seat since the server started
+   */
+  lastSeenAt: number | null;
+  /** how many times since the server started the seat moved: the link opened on another device while one held it */
+  seatMoves: number;
+  /** server epoch ms of the last such move; null when there was none */
+  seatMovedAt: number | null;
+}
+
+export interface HostSnapshot extends SnapshotBase {
+  role: 'host';
+  turnsVersion: number;
+  /** recused: judges recused (回避); absent: judges the host marked absent (缺席); neither is expected to score */
+  presenters: Array<PresenterInfo & { recused: string[]; absent: string[] }>;
+  judges: HostJudge[];
+  turns: HostTurn[];
+  /** every effective sheet: the host sees values, to check and to correct */
+  sheets: HostSheet[];
+  /** the live results over every sheet in, revealed or not */
+  results: HostResult[];
+  /** what the projector shows now */
+  board: Board;
+  /** the award levels, highest first, as the rules list them */
+  awardLevels: string[];
+  /** how many of them have been revealed, counted from the lowest */
+  awardsShown: number;
+}
+
+export type Snapshot = HostSnapshot | JudgeSnapshot | DisplaySnapshot;

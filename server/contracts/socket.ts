@@ -1,0 +1,132 @@
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { Key, Reason } from '../schemas/common.schema.ts';
+import type { SheetReceipt, Snapshot } from './snapshots.ts';
+import { PROTOCOL_VERSION, SCREENS, type AckErrorCode, type Role } from './vocabulary.ts';
+
+/**
+ * The Socket.IO protocol between the server and every client (judge phone, host console,
+ * projector, or a third party's overlay). The client imports this module too, so an event or a
+ * payload is declared once. docs/protocol.md explains it in prose.
+ *
+ * Conventions:
+ * - events are `entity:verb`; every client → server event takes a payload (possibly {}) and an
+ *   acknowledgement callback answered with an AckResult;
+ * - numbers that are scores travel as decimal strings ("18.5", "87.30"), never as floats;
+ * - after any (re)connect the server sends `state:snapshot`, the whole state as this client's role
+ *   may see it, with a `version`; clients keep the highest version and never merge.
+ */
+
+// ---------------------------------------------------------------- payload schemas (client → server)
+
+/** a decimal as a JSON number or as text ("18.5") */
+const DecimalValue = Type.Union([Type.Number(), Type.String({ pattern: '^-?\\d{1,9}(\\.\\d{1,9})?$' })]);
+const Items = Type.Record(Key, DecimalValue, { maxProperties: 50, additionalProperties: false });
+const SubmissionId = Type.String({ pattern: '^[A-Za-z0-9_-]{8,64}$', description: 'client-generated, unique per sheet; a retry sends the same one' });
+const TurnsVersion = Type.Integer({ minimum: 0, description: 'the turnsVersion of the snapshot the command was made against' });
+
+const strict = { additionalProperties: false } as const;
+
+export const PayloadSchemas = {
+  'contest:sync': Type.Object({}, strict),
+  'turn:start': Type.Object({ presenter: Key, turnsVersion: TurnsVersion }, strict),
+  'turn:open-scoring': Type.Object({ presenter: Key, turnsVersion: TurnsVersion }, strict),
+  'turn:close': Type.Object({ presenter: Key, turnsVersion: TurnsVersion }, strict),
+  'turn:reveal': Type.Object({ presenter: Key, turnsVersion: TurnsVersion }, strict),
+  'turn:skip': Type.Object({ presenter: Key, turnsVersion: TurnsVersion }, strict),
+  'turn:reset': Type.Object({ presenter: Key, turnsVersion: TurnsVersion }, strict),
+  'clock:pause': Type.Object({ turnsVersion: TurnsVersion }, strict),
+  'clock:resume': Type.Object({ turnsVersion: TurnsVersion }, strict),
+  'sheet:reopen': Type.Object({ presenter: Key, judge: Key, reason: Reason, turnsVersion: TurnsVersion }, strict),
+  'judge:excuse': Type.Object({ presenter: Key, judge: Key, reason: Reason, turnsVersion: TurnsVersion }, strict),
+  'sheet:submit': Type.Object({ presenter: Key, items: Items, submissionId: SubmissionId }, strict),
+  'sheet:enter': Type.Object({ presenter: Key, judge: Key, items: Items, submissionId: SubmissionId }, strict),
+  'screen:show': Type.Object(
+    { screen: Type.Union(SCREENS.map((s) => Type.Literal(s))), turnsVersion: TurnsVersion },
+    strict,
+  ),
+  'awards:reveal-next': Type.Object({ turnsVersion: TurnsVersion }, strict),
+} satisfies Record<string, TSchema>;
+
+export type CommandEvent = keyof typeof PayloadSchemas;
+export type Payload<E extends CommandEvent> = Static<(typeof PayloadSchemas)[E]>;
+
+/** Who may send what. The server refuses anything else with `forbidden`. */
+export const EVENT_ROLES: Record<CommandEvent, ReadonlyArray<Role>> = {
+  'contest:sync': ['host', 'judge', 'display'],
+  'turn:start': ['host'],
+  'turn:open-scoring': ['host'],
+  'turn:close': ['host'],
+  'turn:reveal': ['host'],
+  'turn:skip': ['host'],
+  'turn:reset': ['host'],
+  'clock:pause': ['host'],
+  'clock:resume': ['host'],
+  'sheet:reopen': ['host'],
+  'judge:excuse': ['host'],
+  'sheet:submit': ['judge'],
+  'sheet:enter': ['host'],
+  'screen:show': ['host'],
+  'awards:reveal-next': ['host'],
+};
+
+// ---------------------------------------------------------------- acknowledgements
+
+export interface AckError {
+  code: AckErrorCode;
+  message: string;
+}
+
+export type AckResult<T extends object = object> = ({ ok: true } & T) | { ok: false; error: AckError };
+
+// ---------------------------------------------------------------- Socket.IO generics
+
+type Ack<T extends object = object> = (result: AckResult<T>) => void;
+type Command<E extends CommandEvent, T extends object = { version: number }> = (payload: Payload<E>, ack: Ack<T>) => void;
+
+export interface ClientToServerEvents {
+  'contest:sync': Command<'contest:sync', { snapshot: Snapshot }>;
+  'turn:start': Command<'turn:start'>;
+  'turn:open-scoring': Command<'turn:open-scoring'>;
+  'turn:close': Command<'turn:close'>;
+  'turn:reveal': Command<'turn:reveal'>;
+  'turn:skip': Command<'turn:skip'>;
+  'turn:reset': Command<'turn:reset'>;
+  'clock:pause': Command<'clock:pause'>;
+  'clock:resume': Command<'clock:resume'>;
+  'sheet:reopen': Command<'sheet:reopen'>;
+  /** an absent judge is marked absent (缺席) for one presenter: not expected there, so the presenter can be complete */
+  'judge:excuse': Command<'judge:excuse'>;
+  'sheet:submit': Command<'sheet:submit', SheetReceipt>;
+  'sheet:enter': Command<'sheet:enter', SheetReceipt>;
+  'screen:show': Command<'screen:show'>;
+  'awards:reveal-next': Command<'awards:reveal-next'>;
+}
+
+export interface ServerToClientEvents {
+  'state:snapshot': (snapshot: Snapshot) => void;
+  /** a judge's link was opened on another device, which now holds the seat; this one is disconnected */
+  'session:replaced': () => void;
+}
+
+export type InterServerEvents = Record<string, never>;
+
+export interface SocketData {
+  contestId: string;
+  role: Role;
+  judgeKey: string | null;
+  /** the SHA-256 of the link's token (server side only: the grant is checked again after a revocation) */
+  tokenHash: string;
+  /** the revocation sequence number from just before the grant was last read (server/auth/link-revocations.ts) */
+  grantCheckedAt: number;
+}
+
+/**
+ * Handshake: `io(url, { auth: { token, protocol: PROTOCOL_VERSION } })` (`protocol` may be left
+ * out; a client that sends another version is refused). A refused handshake's error message is
+ * one of these.
+ */
+export const HANDSHAKE_ERRORS = {
+  unauthorized: 'unauthorized: unknown or revoked token',
+  outdatedClient: `outdated_client: this client speaks another protocol version than the server's (${PROTOCOL_VERSION}); reload the page`,
+  rateLimited: 'rate_limited: too many attempts, wait a minute',
+} as const;

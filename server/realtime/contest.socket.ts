@@ -1,7 +1,7 @@
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import type { TSchema } from '@sinclair/typebox';
 import { Exact } from '../domain/exact.ts';
-import type { Actor, LiveCommand } from '../domain/live.ts';
+import type { Actor, LiveCommand } from '../domain/live/commands.ts';
 import { LINK_REVOKED } from '../auth/link-revocations.ts';
 import { AppError } from '../errors.ts';
 import type { Snapshot } from '../contracts/snapshots.ts';

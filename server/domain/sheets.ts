@@ -10,7 +10,7 @@ import type { Exact } from './exact.ts';
  * sheet in force is the chain's head: the one no other sheet supersedes.
  */
 
-/** A sheet to append: a judge's or the host's (decided by domain/live.ts), or one a contest file carried. */
+/** A sheet to append: a judge's or the host's (decided by domain/live/decide.ts), or one a contest file carried. */
 export interface SheetToStore extends Sheet {
   /** the sheet in force this one replaces (a reopened sheet resubmitted); null for a first sheet */
   supersedesId: string | null;

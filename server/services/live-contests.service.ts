@@ -19,7 +19,7 @@ import type { SheetReceipt } from '../contracts/snapshots.ts';
 
 /**
  * Runs live contests: loads each from the database on first use, applies commands through the
- * pure state machine (domain/live.ts), stores the outcome in one transaction, and only then
+ * pure state machine (domain/live/decide.ts), stores the outcome in one transaction, and only then
  * changes what it holds in memory and tells its listener, which broadcasts. A command the database
  * did not commit changes nothing and is never acknowledged as done.
  *

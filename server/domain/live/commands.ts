@@ -27,10 +27,10 @@ export type LiveCommand =
   | { type: 'screen:show'; screen: 'title' | 'turn' | 'ranking' | 'awards' }
   | { type: 'awards:reveal-next' };
 
-export type CommandOf<T extends LiveCommand['type']> = Extract<LiveCommand, { type: T }>;
+type CommandOf<T extends LiveCommand['type']> = Extract<LiveCommand, { type: T }>;
 
 /** The refusals the state machine itself gives: a subset of the contract's codes (comments there). */
-export type LiveErrorCode = Extract<
+type LiveErrorCode = Extract<
   AckErrorCode,
   'not_found' | 'invalid_transition' | 'turn_not_open' | 'already_submitted' | 'recused' | 'out_of_range' | 'not_finished' | 'correction_pending'
 >;
@@ -43,13 +43,13 @@ export interface AuditEvent {
 }
 
 /** A judge marked absent (缺席) for a presenter (left early, no phone, no paper): from then on not expected there, like the recused. */
-export interface NewAbsence {
+interface NewAbsence {
   presenter: string;
   judge: string;
 }
 
 export type Refusal = { ok: false; code: LiveErrorCode; message: string };
-export type Accepted = { ok: true; state: LiveState; sheet: SheetToStore | null; absence?: NewAbsence; audit: AuditEvent[] };
+type Accepted = { ok: true; state: LiveState; sheet: SheetToStore | null; absence?: NewAbsence; audit: AuditEvent[] };
 export type Decision = Accepted | Refusal;
 
 /** Everything a command is decided on. */

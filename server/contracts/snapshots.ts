@@ -223,9 +223,23 @@ export interface HostJudge {
   seatMovedAt: number | null;
 }
 
+/**
+ * A host command the server would accept now (HostSnapshot.allowed): the turn, clock, screen and
+ * award commands. Sheet commands (reopen, excuse, a paper sheet) name a judge too and are not listed.
+ */
+export type HostAction =
+  | { type: 'turn:start' | 'turn:open-scoring' | 'turn:close' | 'turn:reveal' | 'turn:skip' | 'turn:reset'; presenter: string }
+  | { type: 'clock:pause' | 'clock:resume' | 'awards:reveal-next' }
+  | { type: 'screen:show'; screen: Screen };
+
 export interface HostSnapshot extends SnapshotBase {
   role: 'host';
   turnsVersion: number;
+  /**
+   * the host commands the server would accept now, decided by the same guards as the commands
+   * themselves (server/domain/live/decide.ts), so the console offers exactly what will work
+   */
+  allowed: HostAction[];
   /** recused: judges recused (回避); absent: judges the host marked absent (缺席); neither is expected to score */
   presenters: Array<PresenterInfo & { recused: string[]; absent: string[] }>;
   judges: HostJudge[];

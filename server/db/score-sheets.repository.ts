@@ -1,97 +1,68 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
-import type { Sheet } from '../domain/contest.ts';
+import type { Kysely, Transaction } from 'kysely';
 import { Exact } from '../domain/exact.ts';
-import type { RecordedSheet } from '../domain/results-table.ts';
 import { sheetTotal } from '../domain/scoring.ts';
-import type { EnteredBy } from '../contracts/vocabulary.ts';
+import { sheetsInForce, type SheetToStore, type StoredSheet } from '../domain/sheets.ts';
 import type { Database, ScoreSheetRow } from './database.ts';
 
 /**
- * Score sheets, append-only. A correction is a new row that supersedes the one before it; the
- * effective sheet of a (presenter, judge) is the row nobody supersedes. Nothing here updates or
- * deletes a sheet. The caller owns the transaction.
+ * Score sheets, append-only: a correction is a new row that supersedes the one before it (which
+ * sheet is in force is the domain's rule, domain/sheets.ts). Nothing here updates or deletes a
+ * sheet. The caller owns the transaction.
  */
 
 type Db = Kysely<Database> | Transaction<Database>;
 
-export interface NewSheet {
-  contestId: string;
-  sheet: Sheet;
-  submissionId: string;
-  enteredBy: EnteredBy;
-  supersedesId: string | null;
-  reason: string | null;
+function storedSheet(row: ScoreSheetRow): StoredSheet {
+  return {
+    id: String(row.id),
+    presenter: row.presenter_key,
+    judge: row.judge_key,
+    items: Object.fromEntries(Object.entries(row.items).map(([k, v]) => [k, Exact.parse(v)])),
+    total: Exact.parse(row.total),
+    enteredBy: row.entered_by,
+    supersedesId: row.supersedes_id,
+    submissionId: row.submission_id,
+    reason: row.reason,
+    createdAt: row.created_at.getTime(),
+  };
 }
 
-export async function insertSheet(trx: Db, s: NewSheet): Promise<ScoreSheetRow> {
-  return trx
+export async function insertSheet(trx: Db, contestId: string, submissionId: string, sheet: SheetToStore): Promise<StoredSheet> {
+  const row = await trx
     .insertInto('score_sheets')
     .values({
-      contest_id: s.contestId,
-      presenter_key: s.sheet.presenter,
-      judge_key: s.sheet.judge,
-      submission_id: s.submissionId,
-      items: JSON.stringify(Object.fromEntries(Object.entries(s.sheet.items).map(([k, v]) => [k, v.toString()]))),
-      total: sheetTotal(s.sheet.items).toString(),
-      supersedes_id: s.supersedesId,
-      entered_by: s.enteredBy,
-      reason: s.reason,
+      contest_id: contestId,
+      presenter_key: sheet.presenter,
+      judge_key: sheet.judge,
+      submission_id: submissionId,
+      items: JSON.stringify(Object.fromEntries(Object.entries(sheet.items).map(([k, v]) => [k, v.toString()]))),
+      total: sheetTotal(sheet.items).toString(),
+      supersedes_id: sheet.supersedesId,
+      entered_by: sheet.enteredBy,
+      reason: sheet.reason,
     })
     .returningAll()
     .executeTakeFirstOrThrow();
+  return storedSheet(row);
 }
 
-export async function findSheetBySubmission(db: Db, contestId: string, submissionId: string): Promise<ScoreSheetRow | null> {
+export async function findSheetBySubmission(db: Db, contestId: string, submissionId: string): Promise<StoredSheet | null> {
   const row = await db
     .selectFrom('score_sheets')
     .selectAll()
     .where('contest_id', '=', contestId)
     .where('submission_id', '=', submissionId)
     .executeTakeFirst();
-  return row ?? null;
+  return row ? storedSheet(row) : null;
 }
 
-/** The rows nobody supersedes: one per (presenter, judge) that has submitted. */
-export async function effectiveSheetRows(db: Db, contestId: string): Promise<ScoreSheetRow[]> {
-  return db
-    .selectFrom('score_sheets as s')
-    .selectAll('s')
-    .where('s.contest_id', '=', contestId)
-    .where(({ not, exists, selectFrom }) =>
-      not(exists(selectFrom('score_sheets as later').select(sql`1`.as('one')).whereRef('later.supersedes_id', '=', 's.id'))),
-    )
-    .orderBy('s.id')
-    .execute();
+/** Every sheet of the contest, superseded ones too (a reveal names the sheets it showed by id), in the order they were stored. */
+export async function findContestSheets(db: Db, contestId: string): Promise<StoredSheet[]> {
+  const rows = await db.selectFrom('score_sheets').selectAll().where('contest_id', '=', contestId).orderBy('id').execute();
+  return rows.map(storedSheet);
 }
 
-export function sheetFromRow(row: ScoreSheetRow): Sheet {
-  return {
-    presenter: row.presenter_key,
-    judge: row.judge_key,
-    items: Object.fromEntries(Object.entries(row.items).map(([k, v]) => [k, Exact.parse(v)])),
-  };
-}
-
-export async function effectiveSheets(db: Db, contestId: string): Promise<Sheet[]> {
-  return (await effectiveSheetRows(db, contestId)).map(sheetFromRow);
-}
-
-/** A sheet row with who entered it and whether it replaces an earlier sheet (results table, workbook). */
-export function recordedSheet(row: ScoreSheetRow): RecordedSheet {
-  return { ...sheetFromRow(row), enteredBy: row.entered_by, corrected: row.supersedes_id !== null };
-}
-
-export async function effectiveRecordedSheets(db: Db, contestId: string): Promise<RecordedSheet[]> {
-  return (await effectiveSheetRows(db, contestId)).map(recordedSheet);
-}
-
-/** Rows in force by presenter and judge, as the live state's reveal records name them (by id). */
-export function sheetIdsInForce(rows: readonly ScoreSheetRow[]): Map<string, Map<string, { id: string }>> {
-  const byPresenter = new Map<string, Map<string, { id: string }>>();
-  for (const row of rows) {
-    let byJudge = byPresenter.get(row.presenter_key);
-    if (!byJudge) byPresenter.set(row.presenter_key, (byJudge = new Map()));
-    byJudge.set(row.judge_key, { id: String(row.id) });
-  }
-  return byPresenter;
+/** The contest's sheets in force (one per presenter and judge that has submitted), in the order they were stored. */
+export async function findSheetsInForce(db: Db, contestId: string): Promise<StoredSheet[]> {
+  return sheetsInForce(await findContestSheets(db, contestId));
 }

@@ -81,6 +81,12 @@ export interface Sheet {
   items: Record<string, Exact>;
 }
 
+/** The contest with a judge marked absent (缺席) for a presenter; the absent list stays in the judges' list order. */
+export function withAbsentJudge(contest: ContestDefinition, presenter: string, judge: string): ContestDefinition {
+  const absent = (p: Presenter) => contest.judges.filter((j) => p.absent.includes(j.key) || j.key === judge).map((j) => j.key);
+  return { ...contest, presenters: contest.presenters.map((p) => (p.key === presenter ? { ...p, absent: absent(p) } : p)) };
+}
+
 /** Presenters sorted into running order: by `order` where given, else by position in the list. */
 export function inRunningOrder<T extends { order: number | null }>(presenters: readonly T[]): T[] {
   return presenters

@@ -1,8 +1,10 @@
 import type { Board, ClockInfo, ContestInfo, CriterionInfo, DisplaySnapshot, HostJudge, HostSnapshot, JudgeSnapshot, PanelInfo, PresenterInfo, RankingRow, Reveal } from '../contracts/snapshots.ts';
 import { PROTOCOL_VERSION } from '../contracts/vocabulary.ts';
 import { seatExclusion, type ContestDefinition, type Criterion, type Sheet } from './contest.ts';
-import { correctionPending, expectedJudges, type EffectiveSheets, type LiveState, type SheetRecord, type TurnState } from './live.ts';
+import { correctionPending, expectedJudges, type LiveState, type TurnState } from './live.ts';
+import { allowedHostActions } from './live/decide.ts';
 import { computeResults, type PresenterResult } from './scoring.ts';
+import { isCorrection, type SheetsInForce, type StoredSheet } from './sheets.ts';
 
 /**
  * What each role may see, computed from the whole live contest. This is the only place that
@@ -15,13 +17,13 @@ export interface LiveView {
   id: string;
   contest: ContestDefinition;
   state: LiveState;
-  effective: EffectiveSheets;
+  inForce: SheetsInForce;
   /** every stored sheet, superseded ones too: a reveal shows the sheets as they were at the reveal */
-  sheetsById: ReadonlyMap<string, SheetRecord>;
+  sheetsById: ReadonlyMap<string, StoredSheet>;
   now: number;
 }
 
-const asSheet = (s: SheetRecord): Sheet => ({ presenter: s.presenter, judge: s.judge, items: s.items });
+const asSheet = (s: StoredSheet): Sheet => ({ presenter: s.presenter, judge: s.judge, items: s.items });
 
 /** item values as text, in rubric order (the live pages and the results table) */
 export function itemsText(contest: ContestDefinition, s: Pick<Sheet, 'items'>): Record<string, string> {
@@ -55,13 +57,10 @@ function clockInfo(contest: ContestDefinition, turn: TurnState): ClockInfo {
   return { runningSince: turn.clock.runningSince, elapsedMs: turn.clock.elapsedMs, limitMs: limit === null ? null : limit * 1000 };
 }
 
-/** A sheet replaced an earlier one: the display marks it 已更正. */
-const isCorrection = (s: SheetRecord) => s.supersedesId !== null && s.enteredBy !== 'import';
-
 /** The board: what the projector shows. Built from the sheets as they were at each reveal, never the live ones. */
 export function board(view: LiveView): Board {
   const { contest, state } = view;
-  const revealedSheets: SheetRecord[] = [];
+  const revealedSheets: StoredSheet[] = [];
   const revealedKeys: string[] = [];
   for (const p of contest.presenters) {
     const record = state.turns[p.key]!.revealed;
@@ -117,7 +116,7 @@ export function board(view: LiveView): Board {
     current && turn && (turn.phase === 'scoring' || turn.phase === 'closed')
       ? contest.rules.panels.map((panel) => {
           const expected = expectedJudges(contest, current).filter((j) => contest.judges.find((x) => x.key === j)!.panel === panel.key);
-          const submitted = expected.filter((j) => view.effective.get(current)?.has(j)).length;
+          const submitted = expected.filter((j) => view.inForce.get(current)?.has(j)).length;
           return { panel: panel.key, submitted, expected: expected.length };
         })
       : [];
@@ -152,7 +151,7 @@ export function judgeSnapshot(view: LiveView, judgeKey: string): JudgeSnapshot {
   const { contest, state } = view;
   const judge = contest.judges.find((j) => j.key === judgeKey)!;
   const own = contest.presenters.flatMap((p) => {
-    const s = view.effective.get(p.key)?.get(judgeKey);
+    const s = view.inForce.get(p.key)?.get(judgeKey);
     return s ? [s] : [];
   });
   return {
@@ -164,7 +163,7 @@ export function judgeSnapshot(view: LiveView, judgeKey: string): JudgeSnapshot {
       const p = contest.presenters.find((x) => x.key === info.key)!;
       const turn = state.turns[p.key]!;
       const excluded = seatExclusion(p, judgeKey);
-      const has = view.effective.get(p.key)?.has(judgeKey) ?? false;
+      const has = view.inForce.get(p.key)?.has(judgeKey) ?? false;
       const reopenReason = Object.hasOwn(turn.reopened, judgeKey) ? turn.reopened[judgeKey]! : null;
       return {
         ...info,
@@ -186,12 +185,13 @@ const NOT_SEEN: JudgePresence = { connected: false, lastSeenAt: null, seatMoves:
 
 export function hostSnapshot(view: LiveView, presence: ReadonlyMap<string, JudgePresence>): HostSnapshot {
   const { contest, state } = view;
-  const effective = contest.presenters.flatMap((p) => [...(view.effective.get(p.key)?.values() ?? [])]);
-  const results = computeResults(contest, effective.map(asSheet));
+  const inForce = contest.presenters.flatMap((p) => [...(view.inForce.get(p.key)?.values() ?? [])]);
+  const results = computeResults(contest, inForce.map(asSheet));
   return {
     ...base(view),
     role: 'host',
     turnsVersion: state.turnsVersion,
+    allowed: allowedHostActions(contest, state, view.inForce),
     presenters: presenterInfos(contest).map((info) => {
       const p = contest.presenters.find((x) => x.key === info.key)!;
       return { ...info, recused: p.recused, absent: p.absent };
@@ -205,10 +205,10 @@ export function hostSnapshot(view: LiveView, presence: ReadonlyMap<string, Judge
         clock: clockInfo(contest, turn),
         reopened: Object.entries(turn.reopened).map(([judge, reason]) => ({ judge, reason })),
         revealCount: turn.revealed?.count ?? 0,
-        correctionPending: correctionPending(turn, view.effective.get(p.key)),
+        correctionPending: correctionPending(turn, view.inForce.get(p.key)),
       };
     }),
-    sheets: effective.map((s) => ({
+    sheets: inForce.map((s) => ({
       id: s.id,
       presenter: s.presenter,
       judge: s.judge,

@@ -1,8 +1,8 @@
 import type { ResultsJudgeCell, ResultsRow, ResultsTable } from '../contracts/reports.ts';
-import type { EnteredBy } from '../contracts/vocabulary.ts';
-import { groupBy, inRunningOrder, seatExclusion, type ContestDefinition, type Sheet } from './contest.ts';
+import { groupBy, inRunningOrder, seatExclusion, type ContestDefinition } from './contest.ts';
 import { criterionInfo, itemsText } from './projections.ts';
 import { computeResults } from './scoring.ts';
+import { isCorrection, type StoredSheet } from './sheets.ts';
 
 /**
  * The results table of a contest, as the admin pages, the printed sheet and the workbook show it:
@@ -15,15 +15,14 @@ import { computeResults } from './scoring.ts';
  * Pure: the caller passes the sheets and the time.
  */
 
-/** A sheet in force with where it came from (the score_sheets row it was read from). */
-export interface RecordedSheet extends Sheet {
-  enteredBy: EnteredBy;
-  /** this sheet supersedes an earlier one (the host reopened the judge's sheet) */
-  corrected: boolean;
-}
+/** The part of a sheet in force the table shows: its items and where it came from. */
+export type TableSheet = Pick<StoredSheet, 'presenter' | 'judge' | 'items' | 'enteredBy' | 'supersedesId'>;
 
-/** `owedReveals`: the presenters whose correction the projector has not shown yet (domain/live.ts owedReveals). */
-export function resultsTable(contest: ContestDefinition, sheets: readonly RecordedSheet[], generatedAt: Date, owedReveals: readonly string[] = []): ResultsTable {
+/**
+ * `sheets`: the sheets in force. `owedReveals`: the presenters whose correction the projector has
+ * not shown yet (domain/live.ts owedReveals).
+ */
+export function resultsTable(contest: ContestDefinition, sheets: readonly TableSheet[], generatedAt: Date, owedReveals: readonly string[] = []): ResultsTable {
   const { rules } = contest;
   const running = inRunningOrder(contest.presenters);
   // the number drawn or typed (a withdrawal leaves a gap the sheets must show), else the place in the list
@@ -58,7 +57,7 @@ export function resultsTable(contest: ContestDefinition, sheets: readonly Record
               recused: excluded === 'recused',
               absent: excluded === 'absent',
               enteredBy: sheet?.enteredBy ?? null,
-              corrected: sheet?.corrected ?? false,
+              corrected: sheet ? isCorrection(sheet) : false,
               items: sheet ? itemsText(contest, sheet) : null,
             };
           }),

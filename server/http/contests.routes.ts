@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { contestFromDocument, toContestFile } from '../contest-file/contest-file.ts';
-import { effectiveSheets } from '../db/score-sheets.repository.ts';
+import { findSheetsInForce } from '../db/score-sheets.repository.ts';
 import type { DatabaseHandle } from '../db/connection.ts';
 import { AppError } from '../errors.ts';
 import { chooseLinkBase } from '../link-base.ts';
@@ -116,7 +116,7 @@ export async function contestRoutes(app: FastifyInstance, deps: ContestRoutesDep
 
   app.get<{ Params: { id: string } }>('/api/contests/:id/export', async (request, reply) => {
     const definition = await contestOr404(db, request.params.id);
-    const file = toContestFile(definition, await effectiveSheets(db.db, request.params.id));
+    const file = toContestFile(definition, await findSheetsInForce(db.db, request.params.id));
     return reply
       .header('content-disposition', `attachment; filename="contest-${request.params.id}.json"`)
       .type('application/json; charset=utf-8')

@@ -4,10 +4,11 @@ import { listAudit, type AuditFilter } from '../db/audit.repository.ts';
 import type { DatabaseHandle } from '../db/connection.ts';
 import type { AuditEntry } from '../db/database.ts';
 import { findLiveState } from '../db/live-state.repository.ts';
-import { effectiveRecordedSheets, effectiveSheetRows, recordedSheet, sheetIdsInForce } from '../db/score-sheets.repository.ts';
+import { findSheetsInForce } from '../db/score-sheets.repository.ts';
 import type { ContestDefinition } from '../domain/contest.ts';
 import { judgeConsistency } from '../domain/judge-consistency.ts';
 import { owedReveals } from '../domain/live.ts';
+import { byPresenterAndJudge } from '../domain/sheets.ts';
 import { resultsTable } from '../domain/results-table.ts';
 import { AppError } from '../errors.ts';
 import { CSV_TYPE, XLSX_TYPE } from '../import/templates.ts';
@@ -55,9 +56,9 @@ export async function resultsRoutes(app: FastifyInstance, deps: ResultsRoutesDep
   const tableOf = async (id: string) => {
     const contest = await contestOr404(db, id);
     const state = await findLiveState(db.db, id);
-    const rows = await effectiveSheetRows(db.db, id);
-    const owed = state ? owedReveals(contest, state, sheetIdsInForce(rows)) : [];
-    return { contest, table: resultsTable(contest, rows.map(recordedSheet), new Date(), owed) };
+    const sheets = await findSheetsInForce(db.db, id);
+    const owed = state ? owedReveals(contest, state, byPresenterAndJudge(sheets)) : [];
+    return { contest, table: resultsTable(contest, sheets, new Date(), owed) };
   };
 
   /** ?presenter=&judge=: each at most once, a key of this contest; any other parameter is refused */
@@ -110,6 +111,6 @@ export async function resultsRoutes(app: FastifyInstance, deps: ResultsRoutesDep
 
   app.get<{ Params: { id: string } }>('/api/contests/:id/consistency', async (request): Promise<ConsistencyAnswer> => {
     const contest = await contestOr404(db, request.params.id);
-    return { ok: true, judges: judgeConsistency(contest, await effectiveRecordedSheets(db.db, request.params.id)) };
+    return { ok: true, judges: judgeConsistency(contest, await findSheetsInForce(db.db, request.params.id)) };
   });
 }

@@ -1,7 +1,7 @@
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import type { TSchema } from '@sinclair/typebox';
 import { Exact } from '../domain/exact.ts';
-import type { Actor, LiveCommand } from '../domain/live.ts';
+import type { Actor, LiveCommand } from '../domain/live/commands.ts';
 import { LINK_REVOKED } from '../auth/link-revocations.ts';
 import { AppError } from '../errors.ts';
 import type { Snapshot } from '../contracts/snapshots.ts';
@@ -41,10 +41,11 @@ function exactItems(items: Record<string, number | string>): Record<string, Exac
   return exact;
 }
 
-type Translated = { actor: Actor; command: LiveCommand; turnsVersion?: number; submissionId?: string };
+/** A command as the state machine takes it, with what the service checks before deciding it. */
+type CommandRequest = { actor: Actor; command: LiveCommand; turnsVersion?: number; submissionId?: string };
 
 /** From a validated payload to the domain's command, with the actor the socket's role makes it. */
-function translate(socket: LeitaiSocket, event: Exclude<CommandEvent, 'contest:sync'>, payload: Payload<CommandEvent>): Translated {
+function commandRequest(socket: LeitaiSocket, event: Exclude<CommandEvent, 'contest:sync'>, payload: Payload<CommandEvent>): CommandRequest {
   const host: Actor = { role: 'host' };
   const p = payload as Record<string, unknown> & { turnsVersion?: number };
   switch (event) {
@@ -120,7 +121,7 @@ export function registerContestEvents(socket: LeitaiSocket, deps: ContestSocketD
         if (await deps.closeIfRevoked(socket, () => reply(ackError(new AppError('unauthorized', LINK_REVOKED))))) return;
         const valid = validPayload(event, payload);
         if (event === 'contest:sync') return reply({ ok: true, snapshot: await deps.snapshotFor(socket) } as AckResult<object>);
-        const { actor, command, turnsVersion, submissionId } = translate(socket, event, valid);
+        const { actor, command, turnsVersion, submissionId } = commandRequest(socket, event, valid);
         const result = await deps.live.execute(socket.data.contestId, actor, command, { turnsVersion, submissionId, linkTokenHash: socket.data.tokenHash });
         reply({ ok: true, ...result });
       } catch (error) {

@@ -67,7 +67,7 @@ export async function createContest(
     ];
     for (const grant of grants) await insertAccessToken(trx, hashToken(deriveLinkToken(linkSecret, grant)), grant);
     for (const [i, sheet] of sheets.entries()) {
-      await insertSheet(trx, { contestId: id, sheet, submissionId: `import-${i}`, enteredBy: 'import', supersedesId: null, reason: null });
+      await insertSheet(trx, id, `import-${i}`, { ...sheet, enteredBy: 'import', supersedesId: null, reason: null });
     }
     await appendAudit(trx, {
       contestId: id,

@@ -2,21 +2,24 @@ import type { Kysely } from 'kysely';
 import { appendAudit } from '../db/audit.repository.ts';
 import { DEFAULT_DATABASE_TIMEOUT_MS } from '../config.ts';
 import { findContest, insertAbsence } from '../db/contests.repository.ts';
-import type { Database, ScoreSheetRow } from '../db/database.ts';
+import type { Database } from '../db/database.ts';
 import { LINK_REVOKED } from '../auth/link-revocations.ts';
 import { grantInForce } from '../db/access-tokens.repository.ts';
 import { findLiveState, insertLiveState, lockLiveState, saveLiveState } from '../db/live-state.repository.ts';
-import { findSheetBySubmission, insertSheet, sheetFromRow } from '../db/score-sheets.repository.ts';
-import type { ContestDefinition } from '../domain/contest.ts';
-import { Exact } from '../domain/exact.ts';
-import { decide, initialLiveState, isHostCommand, type Actor, type LiveCommand, type LiveState, type SheetRecord } from '../domain/live.ts';
+import { findContestSheets, findSheetBySubmission, insertSheet } from '../db/score-sheets.repository.ts';
+import { withAbsentJudge, type ContestDefinition } from '../domain/contest.ts';
+import type { Exact } from '../domain/exact.ts';
+import { initialLiveState, type LiveState } from '../domain/live.ts';
+import type { Actor, LiveCommand } from '../domain/live/commands.ts';
+import { decide, needsTurnsVersion } from '../domain/live/decide.ts';
+import { byPresenterAndJudge, sheetsInForce, type SheetsInForce, type StoredSheet } from '../domain/sheets.ts';
 import type { LiveView } from '../domain/projections.ts';
 import { AppError, isAppError, isDatabaseUnavailable } from '../errors.ts';
 import type { SheetReceipt } from '../contracts/snapshots.ts';
 
 /**
  * Runs live contests: loads each from the database on first use, applies commands through the
- * pure state machine (domain/live.ts), stores the outcome in one transaction, and only then
+ * pure state machine (domain/live/decide.ts), stores the outcome in one transaction, and only then
  * changes what it holds in memory and tells its listener, which broadcasts. A command the database
  * did not commit changes nothing and is never acknowledged as done.
  *
@@ -38,9 +41,10 @@ export interface LiveContest {
   id: string;
   contest: ContestDefinition;
   state: LiveState;
-  sheetsById: Map<string, SheetRecord>;
-  effective: Map<string, Map<string, SheetRecord>>;
-  bySubmission: Map<string, SheetRecord>;
+  /** every stored sheet, superseded ones too, in the order stored */
+  sheetsById: Map<string, StoredSheet>;
+  inForce: SheetsInForce;
+  bySubmission: Map<string, StoredSheet>;
 }
 
 export interface CommandOptions {
@@ -54,39 +58,19 @@ export interface CommandOptions {
 
 export type CommandResult = { version: number } | SheetReceipt;
 
-function sheetRecord(row: ScoreSheetRow): SheetRecord {
-  return {
-    ...sheetFromRow(row),
-    id: row.id,
-    total: Exact.parse(row.total),
-    enteredBy: row.entered_by,
-    supersedesId: row.supersedes_id,
-    submissionId: row.submission_id,
-    reason: row.reason,
-    createdAt: row.created_at.getTime(),
-  };
-}
-
-function addSheet(live: LiveContest, sheet: SheetRecord): void {
-  live.sheetsById.set(sheet.id, sheet);
-  live.bySubmission.set(sheet.submissionId, sheet);
-  let byJudge = live.effective.get(sheet.presenter);
-  if (!byJudge) live.effective.set(sheet.presenter, (byJudge = new Map()));
-  const current = byJudge.get(sheet.judge);
-  // A correction always supersedes the sheet in force, so the newest row of a (presenter, judge) is the one that counts.
-  if (!current || Number(sheet.id) > Number(current.id)) byJudge.set(sheet.judge, sheet);
-}
-
-function withAbsence(contest: ContestDefinition, presenter: string, judge: string): ContestDefinition {
-  const absent = (p: ContestDefinition['presenters'][number]) => contest.judges.filter((j) => p.absent.includes(j.key) || j.key === judge).map((j) => j.key);
-  return { ...contest, presenters: contest.presenters.map((p) => (p.key === presenter ? { ...p, absent: absent(p) } : p)) };
+function addSheets(live: LiveContest, sheets: readonly StoredSheet[]): void {
+  for (const sheet of sheets) {
+    live.sheetsById.set(sheet.id, sheet);
+    live.bySubmission.set(sheet.submissionId, sheet);
+  }
+  live.inForce = byPresenterAndJudge(sheetsInForce(live.sheetsById.values()));
 }
 
 const sameItems = (a: Record<string, Exact>, b: Record<string, Exact>) =>
   Object.keys(a).length === Object.keys(b).length && Object.entries(a).every(([k, v]) => b[k] !== undefined && b[k].eq(v));
 
 /** `version`: the contest's version now, which includes this sheet */
-function receipt(sheet: SheetRecord, duplicate: boolean, version: number): SheetReceipt {
+function receipt(sheet: StoredSheet, duplicate: boolean, version: number): SheetReceipt {
   return { sheetId: sheet.id, presenter: sheet.presenter, judge: sheet.judge, total: sheet.total.toString(), duplicate, at: sheet.createdAt, version };
 }
 
@@ -176,7 +160,7 @@ export class LiveContests {
 
   async view(contestId: string): Promise<LiveView> {
     const live = await this.get(contestId);
-    return { id: live.id, contest: live.contest, state: live.state, effective: live.effective, sheetsById: live.sheetsById, now: this.#now() };
+    return { id: live.id, contest: live.contest, state: live.state, inForce: live.inForce, sheetsById: live.sheetsById, now: this.#now() };
   }
 
   async #load(contestId: string): Promise<LiveContest> {
@@ -188,12 +172,11 @@ export class LiveContests {
         await insertLiveState(this.#db, contestId, initialLiveState(contest));
         state = (await findLiveState(this.#db, contestId))!;
       }
-      const rows = await this.#db.selectFrom('score_sheets').selectAll().where('contest_id', '=', contestId).orderBy('id').execute();
-      const live: LiveContest = { id: contestId, contest, state, sheetsById: new Map(), effective: new Map(), bySubmission: new Map() };
-      for (const row of rows) addSheet(live, sheetRecord(row));
+      const live: LiveContest = { id: contestId, contest, state, sheetsById: new Map(), inForce: new Map(), bySubmission: new Map() };
+      addSheets(live, await findContestSheets(this.#db, contestId));
       return live;
     } catch (error) {
-      throw this.#translate(error);
+      throw this.#asAppError(error);
     }
   }
 
@@ -232,7 +215,8 @@ export class LiveContests {
     }
   }
 
-  #translate(error: unknown): AppError {
+  /** What the caller is told of a failure: an AppError as it is, the database's absence as db_unavailable, anything else as internal. */
+  #asAppError(error: unknown): AppError {
     if (isAppError(error)) return error;
     if (isDatabaseUnavailable(error)) return new AppError('db_unavailable', NOT_SAVED);
     // the client gets no database or stack detail; the socket layer logs `cause`
@@ -269,12 +253,12 @@ export class LiveContests {
         throw new AppError('submission_conflict', `submission ${options.submissionId} was already used for a different sheet; nothing was stored`);
       }
     }
-    if (isHostCommand(command) && options.turnsVersion !== live.state.turnsVersion) {
+    if (needsTurnsVersion(command) && options.turnsVersion !== live.state.turnsVersion) {
       throw new AppError('stale_version', `another console acted first (you saw version ${options.turnsVersion}, it is now ${live.state.turnsVersion}); nothing was done, look again`);
     }
 
     const now = this.#now();
-    const decision = decide(live.contest, live.state, live.effective, actor, command, now);
+    const decision = decide(live.contest, live.state, live.inForce, actor, command, now);
     if (!decision.ok) {
       // A sheet refused here may be one the database stored without our hearing of it (the reply
       // to its COMMIT was lost): look its id up before refusing.
@@ -282,7 +266,7 @@ export class LiveContests {
       throw new AppError(decision.code, decision.message);
     }
 
-    let stored: SheetRecord | null = null;
+    let stored: StoredSheet | null = null;
     try {
       await this.#db.transaction().execute(async (trx) => {
         const version = await lockLiveState(trx, contestId);
@@ -290,15 +274,7 @@ export class LiveContests {
         // the link may have been revoked since the socket's last check, by this process or another
         if (options.linkTokenHash !== undefined && !(await grantInForce(trx, options.linkTokenHash))) throw new AppError('unauthorized', LINK_REVOKED);
         if (decision.sheet) {
-          const row = await insertSheet(trx, {
-            contestId,
-            sheet: { presenter: decision.sheet.presenter, judge: decision.sheet.judge, items: decision.sheet.items },
-            submissionId: options.submissionId!,
-            enteredBy: decision.sheet.enteredBy,
-            supersedesId: decision.sheet.supersedesId,
-            reason: decision.sheet.reason,
-          });
-          stored = sheetRecord(row);
+          stored = await insertSheet(trx, contestId, options.submissionId!, decision.sheet);
         }
         if (decision.absence) await insertAbsence(trx, contestId, decision.absence.presenter, decision.absence.judge);
         await saveLiveState(trx, contestId, decision.state);
@@ -319,15 +295,15 @@ export class LiveContests {
       if (error instanceof MemoryBehind || isAppError(error)) throw error;
       // The connection may have died after the COMMIT went out: the change may be stored.
       this.#markBehind(contestId);
-      throw this.#translate(error);
+      throw this.#asAppError(error);
     }
     // Past the deadline the caller has its answer already, and the contest is reloaded instead.
     if (run.abandoned) throw new AppError('db_unavailable', NOT_SAVED);
 
     // Committed: now, and only now, the contest in memory moves on and listeners hear of it.
     live.state = decision.state;
-    if (stored) addSheet(live, stored);
-    if (decision.absence) live.contest = withAbsence(live.contest, decision.absence.presenter, decision.absence.judge);
+    if (stored) addSheets(live, [stored]);
+    if (decision.absence) live.contest = withAbsentJudge(live.contest, decision.absence.presenter, decision.absence.judge);
     this.#notify(contestId);
     return stored ? receipt(stored, false, live.state.version) : { version: live.state.version };
   }
@@ -336,7 +312,7 @@ export class LiveContests {
     try {
       return (await findSheetBySubmission(this.#db, contestId, submissionId)) !== null;
     } catch (error) {
-      throw this.#translate(error);
+      throw this.#asAppError(error);
     }
   }
 

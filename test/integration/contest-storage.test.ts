@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { expect, it } from 'vitest';
 import { readContestFile, toContestFile } from '../../server/contest-file/contest-file.ts';
 import { findContest, listContests } from '../../server/db/contests.repository.ts';
-import { effectiveSheets, insertSheet, findSheetBySubmission } from '../../server/db/score-sheets.repository.ts';
+import { findSheetsInForce, insertSheet, findSheetBySubmission } from '../../server/db/score-sheets.repository.ts';
 import { Exact } from '../../server/domain/exact.ts';
 import { computeResults } from '../../server/domain/scoring.ts';
 import { createContest } from '../../server/services/contests.service.ts';
@@ -18,26 +18,27 @@ describeEachDatabase('a contest stored in the database', (ctx) => {
     expect(await listContests(ctx.db)).toEqual([expect.objectContaining({ id, title: scored.definition.title })]);
     const definition = await findContest(ctx.db, id);
     expect(definition).toEqual(scored.definition);
-    const sheets = await effectiveSheets(ctx.db, id);
+    const sheets = await findSheetsInForce(ctx.db, id);
     expect(toContestFile(definition!, sheets)).toEqual(toContestFile(scored.definition, scored.sheets));
   });
 
   it('counts a correction instead of the sheet it supersedes, and keeps both rows', async () => {
     const original = (await ctx.db.selectFrom('score_sheets').selectAll().where('contest_id', '=', id).where('presenter_key', '=', 'p01').where('judge_key', '=', 'm6').executeTakeFirstOrThrow());
-    const before = computeResults(scored.definition, await effectiveSheets(ctx.db, id)).find((r) => r.presenter === 'p01')!;
+    const before = computeResults(scored.definition, await findSheetsInForce(ctx.db, id)).find((r) => r.presenter === 'p01')!;
     // m6 gave 84, the main panel's highest; corrected to 80 it becomes a kept score
     const items = { topic: Exact.parse('15'), measures: Exact.parse('24'), results: Exact.parse('25'), delivery: Exact.parse('16') };
     await ctx.db.transaction().execute((trx) =>
-      insertSheet(trx, { contestId: id, sheet: { presenter: 'p01', judge: 'm6', items }, submissionId: 'fix-1', enteredBy: 'host', supersedesId: original.id, reason: '评委笔误' }),
+      insertSheet(trx, id, 'fix-1', { presenter: 'p01', judge: 'm6', items, enteredBy: 'host', supersedesId: original.id, reason: '评委笔误' }),
     );
-    const sheets = await effectiveSheets(ctx.db, id);
+    const sheets = await findSheetsInForce(ctx.db, id);
     expect(sheets).toHaveLength(482);
     expect(sheets.find((s) => s.presenter === 'p01' && s.judge === 'm6')!.items.topic!.toString()).toBe('15');
     const after = computeResults(scored.definition, sheets).find((r) => r.presenter === 'p01')!;
     expect(after.panels[0]!.rounded).not.toBe(before.panels[0]!.rounded);
     expect(await ctx.db.selectFrom('score_sheets').select('id').where('contest_id', '=', id).execute()).toHaveLength(483);
     const stored = await findSheetBySubmission(ctx.db, id, 'fix-1');
-    expect(stored).toMatchObject({ entered_by: 'host', reason: '评委笔误', supersedes_id: original.id, total: '80' });
+    expect(stored).toMatchObject({ enteredBy: 'host', reason: '评委笔误', supersedesId: original.id });
+    expect(stored!.total.toString()).toBe('80');
   });
 
   it('wrote who created the contest in the audit log', async () => {

@@ -18,10 +18,17 @@ import { newSubmissionId, sheetItems, sheetTotal } from '../../client/src/host/p
 import { itemProblem } from '../../client/src/lib/score-text.ts';
 import type { Board, HostSheet, HostSnapshot } from '../../server/contracts/snapshots.ts';
 import type { TurnPhase } from '../../server/contracts/vocabulary.ts';
+import type { ContestDefinition } from '../../server/domain/contest.ts';
+import { Exact } from '../../server/domain/exact.ts';
+import type { LiveState } from '../../server/domain/live.ts';
+import { allowedHostActions } from '../../server/domain/live/decide.ts';
+import { byPresenterAndJudge, type StoredSheet } from '../../server/domain/sheets.ts';
 
 /**
  * The host console's "next step" rule, on hand-made snapshots: 4 presenters (p1…p4), a main
- * panel of 3 judges (m1…m3) and an evaluation panel of 2 (e1, e2); e2 is recused from p2.
+ * panel of 3 judges (m1…m3) and an evaluation panel of 2 (e1, e2); e2 is recused from p2. What
+ * the server allows now (HostSnapshot.allowed) comes from the server's own guards, run on the
+ * same setup.
  */
 
 interface Setup {
@@ -101,7 +108,58 @@ function snapshot(setup: Setup = {}): HostSnapshot {
     board,
     awardLevels: setup.levels ?? ['一等奖', '二等奖'],
     awardsShown: setup.awardsShown ?? 0,
+    allowed: allowedNow(setup, board),
   };
+}
+
+/** The same setup as the server's state machine holds it, and the host commands its guards allow. */
+function allowedNow(setup: Setup, board: Board): HostSnapshot['allowed'] {
+  const x = (text: string) => Exact.parse(text);
+  const levels = setup.levels ?? ['一等奖', '二等奖'];
+  const contest: ContestDefinition = {
+    title: 'T',
+    rules: {
+      criteria: [{ key: 'score', name: '得分', max: x('100'), step: x('0.5') }],
+      panels: [
+        { key: 'main', name: '主评委', weight: x('0.7'), dropHighest: 0, dropLowest: 0 },
+        { key: 'eval', name: '测评', weight: x('0.3'), dropHighest: 0, dropLowest: 0 },
+      ],
+      decimals: 2,
+      tieBreak: [],
+      timeLimitSeconds: 480,
+      awards: levels.map((name) => ({ name, count: 1 })),
+    },
+    presenters: PRESENTERS.map((key, i) => ({ key, name: `选手${i + 1}`, unit: '', topic: '', order: null, recused: key === 'p2' ? ['e2'] : [], absent: [] })),
+    judges: JUDGES.map((j) => ({ key: j.key, name: j.key, panel: j.panel })),
+  };
+  const stored: StoredSheet[] = Object.entries(setup.sheets ?? {}).flatMap(([presenter, judges]) =>
+    judges.map((judge) => ({ id: `${presenter}-${judge}`, presenter, judge, items: { score: x('80') }, total: x('80'), enteredBy: 'judge' as const, supersedesId: null, submissionId: `${presenter}-${judge}`, reason: null, createdAt: 0 })),
+  );
+  const inForce = byPresenterAndJudge(stored);
+  const state: LiveState = {
+    version: 1,
+    turnsVersion: 7,
+    screen: board.screen,
+    current: setup.current ?? null,
+    awardsShown: setup.awardsShown ?? 0,
+    turns: Object.fromEntries(
+      PRESENTERS.map((key) => {
+        const phase = setup.phases?.[key] ?? 'waiting';
+        // a pending correction: the projector showed a sheet that is no longer in force
+        const shown = setup.pending?.includes(key) ? { gone: 'replaced' } : Object.fromEntries([...(inForce.get(key) ?? new Map())].map(([j, sheet]) => [j, sheet.id]));
+        return [
+          key,
+          {
+            phase,
+            clock: { runningSince: setup.running ? 1000 : null, elapsedMs: 0 },
+            reopened: Object.fromEntries((setup.reopened?.[key] ?? []).map((r) => [r.judge, r.reason])),
+            revealed: phase === 'revealed' ? { sheetIds: shown, at: 0, count: 1 } : null,
+          },
+        ];
+      }),
+    ),
+  };
+  return allowedHostActions(contest, state, inForce);
 }
 
 const step = (setup: Setup, selected: string | null = null) => {

@@ -2,7 +2,10 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { readContestFile } from '../../server/contest-file/contest-file.ts';
 import { Exact } from '../../server/domain/exact.ts';
-import { clockElapsedMs, decide, initialLiveState, type Actor, type Decision, type LiveCommand, type LiveState, type SheetRecord } from '../../server/domain/live.ts';
+import { clockElapsedMs, initialLiveState, type LiveState } from '../../server/domain/live.ts';
+import type { Actor, Decision, LiveCommand } from '../../server/domain/live/commands.ts';
+import { decide } from '../../server/domain/live/decide.ts';
+import type { StoredSheet } from '../../server/domain/sheets.ts';
 
 /** The turn state machine, command by command, as the host and judges drive it. */
 
@@ -14,7 +17,7 @@ class Harness {
   /** the contest as the service keeps it: a judge marked absent is added to the presenter's absent list */
   contest = { ...contest, presenters: contest.presenters.map((p) => ({ ...p, recused: [...p.recused], absent: [...p.absent] })) };
   state: LiveState = initialLiveState(contest);
-  sheets = new Map<string, Map<string, SheetRecord>>();
+  sheets = new Map<string, Map<string, StoredSheet>>();
   now = 1_000_000;
   #ids = 0;
 
@@ -25,7 +28,7 @@ class Harness {
       if (decision.absence) this.contest.presenters.find((p) => p.key === decision.absence!.presenter)!.absent.push(decision.absence.judge);
       if (decision.sheet) {
         const s = decision.sheet;
-        const record: SheetRecord = {
+        const record: StoredSheet = {
           id: String(++this.#ids),
           presenter: s.presenter,
           judge: s.judge,

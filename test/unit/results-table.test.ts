@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ContestDefinition } from '../../server/domain/contest.ts';
 import { Exact } from '../../server/domain/exact.ts';
-import { resultsTable, type RecordedSheet } from '../../server/domain/results-table.ts';
+import { resultsTable, type TableSheet } from '../../server/domain/results-table.ts';
 import { computeResults } from '../../server/domain/scoring.ts';
 
 const x = (text: string | number) => Exact.parse(String(text));
@@ -39,12 +39,12 @@ function contest(presenters: Array<{ key: string; order: number; recused?: strin
   };
 }
 
-const sheet = (presenter: string, judge: string, content: string | number, delivery: string | number, extra: Partial<RecordedSheet> = {}): RecordedSheet => ({
+const sheet = (presenter: string, judge: string, content: string | number, delivery: string | number, extra: Partial<TableSheet> = {}): TableSheet => ({
   presenter,
   judge,
   items: { content: x(content), delivery: x(delivery) },
   enteredBy: 'judge',
-  corrected: false,
+  supersedesId: null,
   ...extra,
 });
 
@@ -59,7 +59,7 @@ describe('the results table', () => {
   const sheets = [
     // p1: main 80, 85, 75, 82 → drop 85 and 75, mean 81; eval 70, 80 → 75; 0.7 × 81 + 0.3 × 75 = 79.2
     sheet('p1', 'm1', 50, 30, { enteredBy: 'host' }),
-    sheet('p1', 'm2', 55, 30, { corrected: true }),
+    sheet('p1', 'm2', 55, 30, { supersedesId: '7' }),
     sheet('p1', 'm3', 45, 30),
     sheet('p1', 'm4', 52, 30),
     sheet('p1', 'e1', 40, 30),

@@ -1,4 +1,4 @@
-import type { HostResult, HostSheet, HostSnapshot, HostTurn } from '../../../server/contracts/snapshots.ts';
+import type { HostAction, HostResult, HostSheet, HostSnapshot, HostTurn } from '../../../server/contracts/snapshots.ts';
 import type { TurnPhase } from '../../../server/contracts/vocabulary.ts';
 
 type HostPresenter = HostSnapshot['presenters'][number];
@@ -7,7 +7,9 @@ type HostJudge = HostSnapshot['judges'][number];
 /**
  * What the host console should offer next, as pure functions of a HostSnapshot (and the row the
  * host selected, if any). The console shows ONE big "next step" button; this module decides what
- * it does, so the rule can be read and unit-tested without a browser.
+ * it does, so the rule can be read and unit-tested without a browser. Whether the server would
+ * accept a command now is not decided here: the snapshot lists the commands its guards let
+ * through (HostSnapshot.allowed), and this module only chooses among them.
  *
  * The turn the panel is about ("focus"):
  *   - the row the host clicked, when there is one;
@@ -73,6 +75,15 @@ export interface SnapshotIndex {
   sheets: Map<string, Map<string, HostSheet>>;
   /** presenter → expected judge keys (neither recused nor absent), in list order */
   expected: Map<string, string[]>;
+  /** the commands the server accepts now (HostSnapshot.allowed), by actionKey */
+  allowed: Set<string>;
+}
+
+const actionKey = (action: HostAction): string => [action.type, 'presenter' in action ? action.presenter : '', 'screen' in action ? action.screen : ''].join(' ');
+
+/** The server would accept this command now: its own guards said so in the snapshot. */
+export function allows(ix: SnapshotIndex, action: HostAction): boolean {
+  return ix.allowed.has(actionKey(action));
 }
 
 export function indexSnapshot(snapshot: HostSnapshot): SnapshotIndex {
@@ -96,6 +107,7 @@ export function indexSnapshot(snapshot: HostSnapshot): SnapshotIndex {
     turn,
     sheets,
     expected,
+    allowed: new Set(snapshot.allowed.map(actionKey)),
   };
 }
 
@@ -143,13 +155,19 @@ export function awardLevels(snapshot: HostSnapshot): string[] {
   return [...snapshot.awardLevels].reverse();
 }
 
+/**
+ * `step` when the server allows its command now; else, when another turn is on stage (the reason
+ * the server refuses to start or reveal a turn), the step that says who is.
+ */
+function unlessBusy(ix: SnapshotIndex, action: HostAction & { presenter: string }, step: Step): Step {
+  const active = onStage(ix);
+  if (allows(ix, action) || active === null) return step;
+  return { kind: 'busy', presenter: action.presenter, busy: active, busyPhase: phaseOf(ix, active) };
+}
+
 function afterFinished(ix: SnapshotIndex, focus: string): Step {
   const next = nextWaiting(ix, focus);
-  if (next) {
-    const active = onStage(ix);
-    if (active) return { kind: 'busy', presenter: next, busy: active, busyPhase: phaseOf(ix, active) };
-    return { kind: 'start', presenter: next, next: true };
-  }
+  if (next) return unlessBusy(ix, { type: 'turn:start', presenter: next }, { kind: 'start', presenter: next, next: true });
   const closed = ix.order.find((p) => phaseOf(ix, p) === 'closed');
   if (closed) return { kind: 'reveal', presenter: closed, other: closed !== focus };
   if (ix.order.some((p) => !DECIDED.has(phaseOf(ix, p)))) {
@@ -169,21 +187,15 @@ export function nextStep(ix: SnapshotIndex, focus: string | null): Step {
   if (focus === null) return { kind: 'empty' };
   const phase = phaseOf(ix, focus);
   switch (phase) {
-    case 'waiting': {
-      const active = onStage(ix);
-      if (active) return { kind: 'busy', presenter: focus, busy: active, busyPhase: phaseOf(ix, active) };
-      return { kind: 'start', presenter: focus, next: false };
-    }
+    case 'waiting':
+      return unlessBusy(ix, { type: 'turn:start', presenter: focus }, { kind: 'start', presenter: focus, next: false });
     case 'presenting':
       return { kind: 'open-scoring', presenter: focus };
     case 'scoring':
       return { kind: 'close', presenter: focus, missing: missingJudges(ix, focus) };
-    case 'closed': {
+    case 'closed':
       // a reveal takes the projector: not in the middle of someone else's talk or scoring
-      const active = onStage(ix);
-      if (active) return { kind: 'busy', presenter: focus, busy: active, busyPhase: phaseOf(ix, active) };
-      return { kind: 'reveal', presenter: focus, other: false };
-    }
+      return unlessBusy(ix, { type: 'turn:reveal', presenter: focus }, { kind: 'reveal', presenter: focus, other: false });
     case 'revealed':
     case 'skipped':
       return afterFinished(ix, focus);
@@ -209,18 +221,17 @@ export function secondaryActions(ix: SnapshotIndex, focus: string | null, step: 
   const turn = ix.turn.get(focus);
   if (!turn) return none;
   const phase = turn.phase;
-  const running = turn.clock.runningSince !== null;
   const skip = phase === 'waiting' ? focus : step.kind === 'start' && step.next ? step.presenter : null;
   const undo =
     phase === 'presenting' || phase === 'scoring' || phase === 'skipped'
-      ? { presenter: focus, from: phase, blocked: (ix.sheets.get(focus)?.size ?? 0) > 0 }
+      ? { presenter: focus, from: phase, blocked: !allows(ix, { type: 'turn:reset', presenter: focus }) }
       : null;
   return {
-    pause: phase === 'presenting' && running,
-    resume: phase === 'presenting' && !running,
+    pause: phase === 'presenting' && allows(ix, { type: 'clock:pause' }),
+    resume: phase === 'presenting' && allows(ix, { type: 'clock:resume' }),
     skip,
     undo,
-    reReveal: phase === 'revealed' && onStage(ix) === null ? { presenter: focus, pending: correctionPending(ix, focus) } : null,
+    reReveal: phase === 'revealed' && allows(ix, { type: 'turn:reveal', presenter: focus }) ? { presenter: focus, pending: correctionPending(ix, focus) } : null,
   };
 }
 

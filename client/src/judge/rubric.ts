@@ -1,4 +1,6 @@
 import type { CriterionInfo } from '../../../server/contracts/snapshots.ts';
+import { Exact } from '../../../server/domain/exact.ts';
+import { sheetTotal } from '../../../server/domain/scoring.ts';
 
 /**
  * The rubric as whole numbers. Every value a judge can give is a whole number of its criterion's
@@ -79,12 +81,13 @@ export function stepIndex(rubric: Rubric, criterion: RubricCriterion, text: stri
   return index <= criterion.steps ? index : null;
 }
 
-/** the sum of the chosen step indexes (null = not scored yet, counted as 0), as decimal text */
+/**
+ * The sheet's total for the chosen step indexes (null = not scored yet, counted as 0), as decimal
+ * text: the server's own sheetTotal, so the preview is the total the receipt will show.
+ */
 export function totalText(rubric: Rubric, indexes: ReadonlyArray<number | null>): string {
-  return fromUnits(
-    rubric.criteria.reduce((sum, c, i) => sum + (indexes[i] ?? 0) * c.stepUnits, 0),
-    rubric.scale,
-  );
+  const items = Object.fromEntries(rubric.criteria.map((c, i) => [c.key, Exact.parse(valueText(rubric, c, indexes[i] ?? 0))]));
+  return sheetTotal(items).toString();
 }
 
 /**

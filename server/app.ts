@@ -21,7 +21,7 @@ import { LiveContests } from './services/live-contests.service.ts';
 import type { ServerSecrets } from './startup.ts';
 
 /** "/judge?token=abc&lang=en" → "/judge?token=[redacted]&lang=en" */
-export function redactTokens(url: string): string {
+function redactTokens(url: string): string {
   return url.replace(/([?&](?:token|auth|key)=)[^&#]*/gi, '$1[redacted]');
 }
 

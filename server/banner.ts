@@ -21,7 +21,7 @@ export function lanAddress(): string | null {
   return candidates.find(isPrivate) ?? candidates[0] ?? null;
 }
 
-export function publicBaseUrl(config: Config): string {
+function publicBaseUrl(config: Config): string {
   return config.publicUrl ?? `http://${lanAddress() ?? 'localhost'}:${config.port}`;
 }
 

@@ -14,7 +14,7 @@ type LinkBaseProblem = NonNullable<LinkBase['problem']>;
 /** a host name or address without brackets, lower case */
 const bare = (host: string) => host.toLowerCase().replace(/^\[(.*)\]$/, '$1');
 
-export function isLoopbackHost(host: string): boolean {
+function isLoopbackHost(host: string): boolean {
   const h = bare(host);
   if (h === 'localhost' || h.endsWith('.localhost')) return true;
   if (isIP(h) === 4) return h.startsWith('127.') || h === '0.0.0.0';
@@ -22,7 +22,7 @@ export function isLoopbackHost(host: string): boolean {
   return false;
 }
 
-export function isLinkLocalHost(host: string): boolean {
+function isLinkLocalHost(host: string): boolean {
   const h = bare(host);
   return (isIP(h) === 4 && h.startsWith('169.254.')) || (isIP(h) === 6 && /^fe[89ab]/.test(h));
 }

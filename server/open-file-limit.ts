@@ -27,7 +27,7 @@ export function openFileLimit(limitsFile = '/proc/self/limits'): OpenFileLimit |
 }
 
 /** Below this, the start-up says how to raise the limit. */
-export const LOW_OPEN_FILE_LIMIT = 4096;
+const LOW_OPEN_FILE_LIMIT = 4096;
 
 /** What the start-up says about the limit: one line, and how to raise it when it is low. */
 export function openFileLimitNote(limit: OpenFileLimit | null): string | null {

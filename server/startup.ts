@@ -10,7 +10,7 @@ import { createContest } from './services/contests.service.ts';
 
 /** What the server needs from its database before it can serve: secrets, and a first contest. */
 
-export const DEMO_CONTEST_FILE = new URL('../contests/demo-wangcheng-2023.json', import.meta.url);
+const DEMO_CONTEST_FILE = new URL('../contests/demo-wangcheng-2023.json', import.meta.url);
 
 export interface ServerSecrets {
   /** derives every personal link (see auth/tokens.ts) */

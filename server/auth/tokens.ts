@@ -1,4 +1,4 @@
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 
 /**
  * Access tokens: 128 bits, base64url (22 characters), stored only as a SHA-256 hash.
@@ -9,7 +9,7 @@ import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypt
  * The link secret is random, made on first start and kept in server_settings.
  */
 
-export const TOKEN_BYTES = 16;
+const TOKEN_BYTES = 16;
 
 export function randomToken(): string {
   return randomBytes(TOKEN_BYTES).toString('base64url');
@@ -17,12 +17,6 @@ export function randomToken(): string {
 
 export function hashToken(token: string): string {
   return createHash('sha256').update(token, 'utf8').digest('hex');
-}
-
-export function sameToken(a: string, b: string): boolean {
-  const x = Buffer.from(hashToken(a), 'hex');
-  const y = Buffer.from(hashToken(b), 'hex');
-  return timingSafeEqual(x, y);
 }
 
 export interface LinkSubject {

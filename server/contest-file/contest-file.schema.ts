@@ -14,12 +14,12 @@ export const CONTEST_FILE_FORMAT = 'leitai/contest@1';
 const Decimal = Type.Number();
 const Count = Type.Integer({ minimum: 0, maximum: 1000 });
 
-export const CriterionSchema = Type.Object(
+const CriterionSchema = Type.Object(
   { key: Key, name: Name, max: Decimal, step: Decimal },
   { additionalProperties: false },
 );
 
-export const PanelSchema = Type.Object(
+const PanelSchema = Type.Object(
   {
     key: Key,
     name: Name,
@@ -30,12 +30,12 @@ export const PanelSchema = Type.Object(
   { additionalProperties: false },
 );
 
-export const AwardSchema = Type.Object(
+const AwardSchema = Type.Object(
   { name: Name, count: Type.Optional(Type.Integer({ minimum: 1, maximum: 10000 })) },
   { additionalProperties: false },
 );
 
-export const RulesSchema = Type.Object(
+const RulesSchema = Type.Object(
   {
     criteria: Type.Array(CriterionSchema, { minItems: 1, maxItems: 50 }),
     panels: Type.Array(PanelSchema, { minItems: 1, maxItems: 20 }),
@@ -47,7 +47,7 @@ export const RulesSchema = Type.Object(
   { additionalProperties: false },
 );
 
-export const PresenterSchema = Type.Object(
+const PresenterSchema = Type.Object(
   {
     key: Key,
     name: Name,
@@ -61,9 +61,9 @@ export const PresenterSchema = Type.Object(
   { additionalProperties: false },
 );
 
-export const JudgeSchema = Type.Object({ key: Key, name: Name, panel: Key }, { additionalProperties: false });
+const JudgeSchema = Type.Object({ key: Key, name: Name, panel: Key }, { additionalProperties: false });
 
-export const ScoreSchema = Type.Object(
+const ScoreSchema = Type.Object(
   {
     presenter: Key,
     judge: Key,

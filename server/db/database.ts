@@ -1,5 +1,5 @@
 import type { ActorRole, AuditAction, EnteredBy } from '../contracts/vocabulary.ts';
-import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+import type { ColumnType, Generated, Selectable } from 'kysely';
 
 /**
  * The one Kysely Database interface: every table as the migrations in migrations/ leave it.
@@ -150,5 +150,4 @@ export interface Database {
 }
 
 export type ScoreSheetRow = Selectable<ScoreSheetsTable>;
-export type NewScoreSheet = Insertable<ScoreSheetsTable>;
 export type AuditEntry = Selectable<AuditLogTable>;

@@ -62,7 +62,7 @@ export function sheetItemsProblem(criteria: readonly Criterion[], items: Record<
 }
 
 /** Trims one panel's totals: drop n highest and m lowest instances only when more than n + m remain. */
-export function trimPanel(panel: Panel, totals: ReadonlyArray<{ judge: string; total: Exact }>): JudgeScore[] {
+function trimPanel(panel: Panel, totals: ReadonlyArray<{ judge: string; total: Exact }>): JudgeScore[] {
   const scores: JudgeScore[] = totals.map((t) => ({ judge: t.judge, total: t.total, dropped: null }));
   if (scores.length <= panel.dropHighest + panel.dropLowest) return scores;
   // Ties between equal totals go by list position so the struck-out judge is the same every time:

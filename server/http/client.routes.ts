@@ -5,8 +5,8 @@ import type { FastifyInstance } from 'fastify';
 
 /** The built client (dist/client): static assets plus the page for each role's route. */
 
-export const CLIENT_DIR = fileURLToPath(new URL('../../dist/client/', import.meta.url));
-export const CLIENT_PAGES = ['/', '/judge', '/host', '/display', '/admin', '/admin/*'] as const;
+const CLIENT_DIR = fileURLToPath(new URL('../../dist/client/', import.meta.url));
+const CLIENT_PAGES = ['/', '/judge', '/host', '/display', '/admin', '/admin/*'] as const;
 
 export async function clientRoutes(app: FastifyInstance): Promise<void> {
   if (!existsSync(`${CLIENT_DIR}index.html`)) {

@@ -5,7 +5,7 @@ import type { FastifyReply } from 'fastify';
  * RFC 6266 save under the Chinese name, anything older under the ASCII one. Characters no file
  * system takes are replaced, and everything outside RFC 5987's attr-char is percent-encoded.
  */
-export function attachment(asciiName: string, name: string): string {
+function attachment(asciiName: string, name: string): string {
   const safe = name.replace(/[\\/:*?"<>|\u0000-\u001f\u007f]/g, '_').slice(0, 150);
   const encoded = encodeURIComponent(safe).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
   return `attachment; filename="${asciiName}"; filename*=UTF-8''${encoded}`;

@@ -14,7 +14,7 @@ import { inflateRawSync } from 'node:zlib';
 /** the upload limit: a list of 2,000 people is a small fraction of this */
 export const MAX_FILE_BYTES = 5 * 1024 * 1024;
 /** data rows (header not counted); a contest holds at most 2,000 presenters */
-export const MAX_ROWS = 2000;
+const MAX_ROWS = 2000;
 /**
  * what an .xlsx may unpack to. A 2,000-row list unpacks to about a megabyte; this stops a small
  * zip that inflates to gigabytes (a "zip bomb") before exceljs holds it all in memory. The sizes
@@ -130,7 +130,7 @@ async function readXlsx(bytes: Uint8Array, options: ReadOptions): Promise<Spread
  * A cell's value as the text a person sees: numbers in their shortest form (3, not 3.0), formulas
  * by their result, rich text joined, dates as 2024-01-05, Excel errors as #N/A.
  */
-export function cellText(value: ExcelJS.CellValue): string {
+function cellText(value: ExcelJS.CellValue): string {
   if (value === null || value === undefined) return '';
   if (typeof value === 'string') return clean(value);
   if (typeof value === 'number') return Number.isFinite(value) ? String(value) : '';

@@ -13,7 +13,7 @@ import { ENTERED_BY_TEXT } from './results-workbook.ts';
  * call in a judge's name), so such a cell gets a leading apostrophe, which Excel shows as text.
  */
 
-export const AUDIT_CSV_COLUMNS = ['时间（北京时间）', '角色', '操作者', '操作', '选手', '评委', '详情'] as const;
+const AUDIT_CSV_COLUMNS = ['时间（北京时间）', '角色', '操作者', '操作', '选手', '评委', '详情'] as const;
 
 const ROLE_TEXT: Record<string, string> = { admin: '管理员', host: '主持人', judge: '评委', display: '大屏', system: '系统' };
 
@@ -75,7 +75,7 @@ export interface AuditNames {
 }
 
 /** A cell Excel would take for a formula, made plain text with a leading apostrophe. */
-export function neutraliseFormula(text: string): string {
+function neutraliseFormula(text: string): string {
   return /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
 }
 

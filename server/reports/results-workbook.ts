@@ -41,14 +41,14 @@ const THIN: ExcelJS.Borders = {
 } as ExcelJS.Borders;
 const CENTER: Partial<ExcelJS.Alignment> = { horizontal: 'center', vertical: 'middle', wrapText: true };
 
-export const DROPPED_NOTE = { highest: '去掉最高分', lowest: '去掉最低分' } as const;
-export const RECUSED_TEXT = '回避';
-export const ABSENT_TEXT = '缺席';
-export const MISSING_TEXT = '—';
+const DROPPED_NOTE = { highest: '去掉最高分', lowest: '去掉最低分' } as const;
+const RECUSED_TEXT = '回避';
+const ABSENT_TEXT = '缺席';
+const MISSING_TEXT = '—';
 export const ENTERED_BY_TEXT = { judge: '评委', host: '主持人代录', import: '导入' } as const;
 
 /** "0.7" → "70%" (weights are exact decimals, so ×100 is too) */
-export function percent(weight: string): string {
+function percent(weight: string): string {
   return `${Exact.parse(weight).mul(Exact.of(100)).toString()}%`;
 }
 
@@ -82,7 +82,7 @@ function styleHeader(cell: ExcelJS.Cell): void {
 const excludedText = (j: ResultsJudgeCell): string | null => (j.recused ? RECUSED_TEXT : j.absent ? ABSENT_TEXT : null);
 
 /** the warning the workbook carries while the projector shows a presenter's old numbers */
-export function owedRevealWarning(table: ResultsTable): string | null {
+function owedRevealWarning(table: ResultsTable): string | null {
   if (table.owedReveals.length === 0) return null;
   const names = table.owedReveals.map((key) => table.rows.find((r) => r.presenter === key)?.name ?? key).join('、');
   return `注意：${names} 的评分已更正，但尚未在大屏重新公布；本表为更正后的成绩，与大屏所示不一致。请主持人重新公布后再下载。`;
@@ -125,8 +125,8 @@ export async function resultsWorkbook(table: ResultsTable, rules: WorkbookRules)
 
 // ------------------------------------------------------------------------------------ 成绩汇总
 
-export const SUMMARY_SHEET = '成绩汇总';
-export const SUMMARY_FIRST_ROW = 4;
+const SUMMARY_SHEET = '成绩汇总';
+const SUMMARY_FIRST_ROW = 4;
 
 function summarySheet(workbook: ExcelJS.Workbook, table: ResultsTable): void {
   const ws = workbook.addWorksheet(SUMMARY_SHEET, {
@@ -249,8 +249,8 @@ function summarySheet(workbook: ExcelJS.Workbook, table: ResultsTable): void {
 
 // ------------------------------------------------------------------------------------ 评分明细
 
-export const DETAIL_SHEET = '评分明细';
-export const DETAIL_FIRST_ROW = 3;
+const DETAIL_SHEET = '评分明细';
+const DETAIL_FIRST_ROW = 3;
 
 function detailSheet(workbook: ExcelJS.Workbook, table: ResultsTable): void {
   const ws = workbook.addWorksheet(DETAIL_SHEET, {
@@ -338,7 +338,7 @@ function detailSheet(workbook: ExcelJS.Workbook, table: ResultsTable): void {
 
 // ------------------------------------------------------------------------------------ 说明
 
-export const NOTES_SHEET = '说明';
+const NOTES_SHEET = '说明';
 
 function notesSheet(workbook: ExcelJS.Workbook, table: ResultsTable, rules: WorkbookRules): void {
   const ws = workbook.addWorksheet(NOTES_SHEET, { pageSetup: { paperSize: 9, orientation: 'portrait', fitToPage: true, fitToWidth: 1, fitToHeight: 0 } });

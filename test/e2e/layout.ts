@@ -18,7 +18,7 @@ export const PROJECTOR_SIZES = [
 
 const PROBE = readFileSync(new URL('./layout-probe.js', import.meta.url), 'utf8');
 
-export async function layoutProblems(page: Page, root: string): Promise<string[]> {
+async function layoutProblems(page: Page, root: string): Promise<string[]> {
   // evaluated over the protocol, so the page's Content-Security-Policy does not stop it
   await page.evaluate(PROBE);
   return page.evaluate(([selector]) => (globalThis as unknown as { __layoutProblems(s: string): string[] }).__layoutProblems(selector!), [root]);

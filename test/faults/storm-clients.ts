@@ -13,7 +13,7 @@ import type { ClientSocket } from '../helpers/app.ts';
 export type Rand = () => number;
 
 /** mulberry32: a small seeded PRNG, so a failing schedule can be replayed from its seed. */
-export function prng(seed: number): Rand {
+function prng(seed: number): Rand {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

@@ -37,7 +37,7 @@ const ACK_CODES: Record<AckErrorCode, true> = {
 };
 export const ACK_ERROR_CODES = Object.keys(ACK_CODES) as AckErrorCode[];
 
-export interface Refusal {
+interface Refusal {
   ok: false;
   error: { code: string; message: string };
 }
@@ -152,7 +152,7 @@ export function httpRefusalProblem(answer: HttpAnswer): string | null {
 }
 
 /** The codes an HTTP refusal may carry (server/errors.ts ErrorCode, minus the ones that mean the server failed). */
-export const HTTP_ERROR_CODES = [
+const HTTP_ERROR_CODES = [
   'invalid_input',
   'invalid_contest_file',
   'unauthorized',

@@ -61,7 +61,7 @@ export async function buildApp({ config, db, secrets, now, lanAddress: lanAddres
     requestTimeout: 120_000,
     // a contest file of 2,000 presenters is well under this; nothing legitimate comes near it
     bodyLimit: 2 * 1024 * 1024,
-    maxParamLength: 200,
+    routerOptions: { maxParamLength: 200 },
     // Fastify's own refusals (a malformed URL) answer in the same shape as ours
     frameworkErrors: (error, _request, reply) => {
       void invalidInput(reply as FastifyReply, error.statusCode ?? 400, error.message);

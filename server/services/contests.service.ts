@@ -20,7 +20,7 @@ import {
 } from '../db/contests.repository.ts';
 import type { Database } from '../db/database.ts';
 import { findLiveState, findLiveStateForUpdate, listLiveStates, saveLiveState } from '../db/live-state.repository.ts';
-import { insertSheet } from '../db/score-sheets.repository.ts';
+import { findSheetsInForce, insertSheet } from '../db/score-sheets.repository.ts';
 import { contestProgress, drawRefusal, drawRunningOrder, editVerdict } from '../domain/contest-status.ts';
 import type { ContestDefinition } from '../domain/contest.ts';
 import { copyTitle } from '../domain/copy-title.ts';
@@ -143,6 +143,12 @@ export async function contestDetail(db: Db, id: string): Promise<{ file: Contest
   const definition = await findContest(db, id);
   if (!definition) return null;
   return { file: toContestFile(definition), status: await contestStatus(db, id), revision: revisionOf(definition) };
+}
+
+/** The contest as a file with its sheets in force (an export another server can import, or `npm run recount` read), or null. */
+export async function contestExport(db: Db, id: string): Promise<ContestFile | null> {
+  const definition = await findContest(db, id);
+  return definition && toContestFile(definition, await findSheetsInForce(db, id));
 }
 
 /**

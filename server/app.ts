@@ -13,6 +13,7 @@ import { contestRoutes } from './http/contests.routes.ts';
 import { invalidInput, registerErrorHandler } from './http/errors.ts';
 import { healthRoutes } from './http/health.routes.ts';
 import { importRoutes } from './http/import.routes.ts';
+import { typeboxValidatorCompiler } from './http/request-validation.ts';
 import { resultsRoutes } from './http/results.routes.ts';
 import { securityHeaders } from './http/security-headers.ts';
 import { attachSocketServer } from './realtime/socket.plugin.ts';
@@ -81,6 +82,8 @@ export async function buildApp({ config, db, secrets, now, lanAddress: lanAddres
       done(error as Error, undefined);
     }
   });
+  // every route's params, query and body are checked against its TypeBox schema (http/route-schemas.ts)
+  app.setValidatorCompiler(typeboxValidatorCompiler);
   registerErrorHandler(app);
   await securityHeaders(app);
 

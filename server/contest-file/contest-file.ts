@@ -5,6 +5,7 @@ import { Exact, sum } from '../domain/exact.ts';
 import { sheetItemsProblem } from '../domain/scoring.ts';
 import { AppError } from '../errors.ts';
 import { textProblem } from '../schemas/common.schema.ts';
+import { dotted, whatCame } from '../schemas/schema-errors.ts';
 import { CONTEST_FILE_FORMAT, ContestFileSchema, type ContestFile } from './contest-file.schema.ts';
 
 /**
@@ -38,32 +39,13 @@ export function parseJsonExact(text: string): unknown {
   }
 }
 
-/** "/rules/panels/0/weight" → "rules.panels[0].weight" */
-function dotted(pointer: string): string {
-  return pointer
-    .split('/')
-    .slice(1)
-    .map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'))
-    .reduce((acc, part) => (/^\d+$/.test(part) ? `${acc}[${part}]` : acc ? `${acc}.${part}` : part), '');
-}
-
-/** A value as a short JSON excerpt for a message; a value too deep to print is just described. */
-function shortJson(value: unknown): string {
-  try {
-    return JSON.stringify(value)?.slice(0, 60) ?? String(value);
-  } catch {
-    return Array.isArray(value) ? 'a deeply nested list' : 'a deeply nested value';
-  }
-}
-
 function checkShape(document: unknown): ContestFile {
   if (Value.Check(ContestFileSchema, document)) return document;
   const first = Value.Errors(ContestFileSchema, document).First()!;
   if (first.path === '/format') throw invalid('format', `must be "${CONTEST_FILE_FORMAT}"`);
   const text = typeof first.value === 'string' && first.schema.format === 'text' ? textProblem(first.value) : null;
   if (text) throw invalid(dotted(first.path), text);
-  const got = first.value === undefined ? 'it is missing' : `got ${shortJson(first.value)}`;
-  throw invalid(dotted(first.path) || 'document', `${first.message.toLowerCase()} (${got})`);
+  throw invalid(dotted(first.path) || 'document', `${first.message.toLowerCase()} (${whatCame(first.value)})`);
 }
 
 function decimal(path: string, value: number): Exact {

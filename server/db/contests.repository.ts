@@ -152,6 +152,14 @@ export async function lockContest(trx: Transaction<Database>, id: string): Promi
   return (await trx.selectFrom('contests').select('id').where('id', '=', id).forUpdate().executeTakeFirst()) !== undefined;
 }
 
+export async function contestExists(db: Db, id: string): Promise<boolean> {
+  return (await db.selectFrom('contests').select('id').where('id', '=', id).executeTakeFirst()) !== undefined;
+}
+
+export async function judgeExists(db: Db, contestId: string, judgeKey: string): Promise<boolean> {
+  return (await db.selectFrom('judges').select('key').where('contest_id', '=', contestId).where('key', '=', judgeKey).executeTakeFirst()) !== undefined;
+}
+
 /** The host marked a judge absent (缺席) for a presenter. */
 export async function insertAbsence(db: Db, contestId: string, presenter: string, judge: string): Promise<void> {
   await db.insertInto('absences').values({ contest_id: contestId, presenter_key: presenter, judge_key: judge }).execute();

@@ -1,13 +1,11 @@
-import { Value } from '@sinclair/typebox/value';
 import type { FastifyInstance } from 'fastify';
-import { AdminLoginSchema, type AdminSessionAnswer } from '../contracts/admin-api.ts';
-import { AppError } from '../errors.ts';
+import type { AdminSessionAnswer } from '../contracts/admin-api.ts';
 import type { AdminGuard } from './admin-auth.ts';
+import { ROUTES, type RouteTypes } from './route-schemas.ts';
 
 /** Logging in to the admin pages: the admin token once, then an httpOnly cookie. */
 export async function adminSessionRoutes(app: FastifyInstance, { admin }: { admin: AdminGuard }): Promise<void> {
-  app.post('/api/admin/session', async (request, reply): Promise<AdminSessionAnswer> => {
-    if (!Value.Check(AdminLoginSchema, request.body)) throw new AppError('invalid_input', 'the body must be {"token": "<ADMIN_TOKEN>"}');
+  app.post<RouteTypes<typeof ROUTES.login>>('/api/admin/session', { schema: ROUTES.login }, async (request, reply): Promise<AdminSessionAnswer> => {
     const expiresAt = await admin.logIn(request, reply, request.body.token);
     return { ok: true, expiresAt: new Date(expiresAt).toISOString() };
   });

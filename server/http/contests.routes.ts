@@ -1,6 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { contestFromDocument, toContestFile } from '../contest-file/contest-file.ts';
-import { findSheetsInForce } from '../db/score-sheets.repository.ts';
+import { contestFromDocument } from '../contest-file/contest-file.ts';
 import type { DatabaseHandle } from '../db/connection.ts';
 import { AppError } from '../errors.ts';
 import { chooseLinkBase } from '../link-base.ts';
@@ -8,6 +7,7 @@ import type { ContestDetailAnswer, ContestListAnswer, CreatedContestAnswer, Link
 import type { LiveContests } from '../services/live-contests.service.ts';
 import {
   contestDetail,
+  contestExport,
   contestLinks,
   listContestsWithStatus,
   copyContest,
@@ -17,7 +17,7 @@ import {
   updateContest,
 } from '../services/contests.service.ts';
 import type { AdminGuard } from './admin-auth.ts';
-import { contestOr404, identifierParams } from './params.ts';
+import { ROUTES, type RouteTypes } from './route-schemas.ts';
 
 export interface ContestRoutesDeps {
   db: DatabaseHandle;
@@ -40,7 +40,6 @@ export interface ContestRoutesDeps {
 export async function contestRoutes(app: FastifyInstance, deps: ContestRoutesDeps): Promise<void> {
   const { db, live } = deps;
   app.addHook('onRequest', deps.admin.check);
-  app.addHook('preHandler', identifierParams);
 
   // Links point at PUBLIC_URL, else where the caller reached us, but never at localhost when the
   // machine has a LAN address: the phones open them (link-base.ts)
@@ -60,7 +59,7 @@ export async function contestRoutes(app: FastifyInstance, deps: ContestRoutesDep
 
   // ?withScores=true: an archive (an export from another server) to view and recount; its scores
   // are stored as imported sheets, so it is locked like any contest with scores.
-  app.post<{ Querystring: { withScores?: string } }>('/api/contests', async (request, reply) => {
+  app.post<RouteTypes<typeof ROUTES.createContest>>('/api/contests', { schema: ROUTES.createContest }, async (request, reply) => {
     const contest = contestFromDocument(request.body);
     if (contest.sheets.length > 0 && request.query.withScores !== 'true') {
       throw new AppError(
@@ -72,14 +71,14 @@ export async function contestRoutes(app: FastifyInstance, deps: ContestRoutesDep
     return reply.status(201).send(await created(request, id));
   });
 
-  app.get<{ Params: { id: string } }>('/api/contests/:id', async (request): Promise<ContestDetailAnswer> => {
+  app.get<RouteTypes<typeof ROUTES.contest>>('/api/contests/:id', { schema: ROUTES.contest }, async (request): Promise<ContestDetailAnswer> => {
     const detail = await contestDetail(db.db, request.params.id);
     if (!detail) throw new AppError('not_found', `no contest ${request.params.id}`);
     return { ok: true, id: request.params.id, ...detail };
   });
 
   // If-Match: the revision the editor loaded (GET answers it); a save on an older picture is refused
-  app.put<{ Params: { id: string } }>('/api/contests/:id', async (request): Promise<ContestDetailAnswer> => {
+  app.put<RouteTypes<typeof ROUTES.contest>>('/api/contests/:id', { schema: ROUTES.contest }, async (request): Promise<ContestDetailAnswer> => {
     const { id } = request.params;
     const ifMatch = request.headers['if-match'];
     const expected = typeof ifMatch === 'string' ? ifMatch.replace(/^(W\/)?"(.*)"$/, '$2') : null;
@@ -88,25 +87,25 @@ export async function contestRoutes(app: FastifyInstance, deps: ContestRoutesDep
     return { ok: true, id, ...(await contestDetail(db.db, id))! };
   });
 
-  app.post<{ Params: { id: string } }>('/api/contests/:id/copy', async (request, reply) => {
+  app.post<RouteTypes<typeof ROUTES.contest>>('/api/contests/:id/copy', { schema: ROUTES.contest }, async (request, reply) => {
     const id = await copyContest(db.db, deps.linkSecret, request.params.id);
     return reply.status(201).send(await created(request, id));
   });
 
-  app.post<{ Params: { id: string } }>('/api/contests/:id/lots', async (request): Promise<LotsAnswer> => {
+  app.post<RouteTypes<typeof ROUTES.contest>>('/api/contests/:id/lots', { schema: ROUTES.contest }, async (request): Promise<LotsAnswer> => {
     const { id } = request.params;
     const drawn = await live.exclusive(id, () => drawLots(db.db, id));
     return { ok: true, order: drawn.map((p) => ({ order: p.order!, key: p.key, name: p.name, unit: p.unit })) };
   });
 
-  app.get<{ Params: { id: string } }>('/api/contests/:id/links', async (request): Promise<LinksAnswer> => {
+  app.get<RouteTypes<typeof ROUTES.contest>>('/api/contests/:id/links', { schema: ROUTES.contest }, async (request): Promise<LinksAnswer> => {
     const base = linkBase(request);
     const links = await contestLinks(db.db, deps.linkSecret, base.url, request.params.id);
     if (!links) throw new AppError('not_found', `no contest ${request.params.id}`);
     return { ok: true, hostUrl: links.host, displayUrl: links.display, judges: links.judges, linkBase: base };
   });
 
-  app.post<{ Params: { id: string; judge: string } }>('/api/contests/:id/judges/:judge/reissue', async (request): Promise<ReissuedLinkAnswer> => {
+  app.post<RouteTypes<typeof ROUTES.judge>>('/api/contests/:id/judges/:judge/reissue', { schema: ROUTES.judge }, async (request): Promise<ReissuedLinkAnswer> => {
     const { id, judge } = request.params;
     const token = await reissueJudgeLink(db.db, deps.linkSecret, id, judge);
     deps.disconnectJudge(id, judge);
@@ -114,9 +113,9 @@ export async function contestRoutes(app: FastifyInstance, deps: ContestRoutesDep
     return { ok: true, key: judge, url: `${base.url}/judge#token=${token}`, linkBase: base };
   });
 
-  app.get<{ Params: { id: string } }>('/api/contests/:id/export', async (request, reply) => {
-    const definition = await contestOr404(db, request.params.id);
-    const file = toContestFile(definition, await findSheetsInForce(db.db, request.params.id));
+  app.get<RouteTypes<typeof ROUTES.contest>>('/api/contests/:id/export', { schema: ROUTES.contest }, async (request, reply) => {
+    const file = await contestExport(db.db, request.params.id);
+    if (!file) throw new AppError('not_found', `no contest ${request.params.id}`);
     return reply
       .header('content-disposition', `attachment; filename="contest-${request.params.id}.json"`)
       .type('application/json; charset=utf-8')

@@ -25,10 +25,6 @@ export interface Template {
 
 const LIST_NAME: Record<ImportKind, string> = { presenters: '选手名单', judges: '评委名单' };
 
-export function isTemplateFile(name: string): name is TemplateFile {
-  return (TEMPLATE_FILES as readonly string[]).includes(name);
-}
-
 export async function buildTemplate(file: TemplateFile): Promise<Template> {
   const [kind, extension] = file.split('.') as [ImportKind, 'xlsx' | 'csv'];
   const fileName = `${LIST_NAME[kind]}模板.${extension}`;

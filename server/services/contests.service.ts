@@ -10,6 +10,7 @@ import {
   countSheets,
   findContest,
   insertContest,
+  judgeExists,
   listContests,
   lockContest,
   replaceDefinition,
@@ -19,12 +20,13 @@ import {
 } from '../db/contests.repository.ts';
 import type { Database } from '../db/database.ts';
 import { findLiveState, findLiveStateForUpdate, listLiveStates, saveLiveState } from '../db/live-state.repository.ts';
-import { insertSheet } from '../db/score-sheets.repository.ts';
-import { drawRunningOrder, frozenChange } from '../domain/contest-changes.ts';
+import { findSheetsInForce, insertSheet } from '../db/score-sheets.repository.ts';
+import { contestProgress, drawRefusal, drawRunningOrder, editVerdict } from '../domain/contest-status.ts';
 import type { ContestDefinition } from '../domain/contest.ts';
 import { copyTitle } from '../domain/copy-title.ts';
 import { initialLiveState, type LiveState } from '../domain/live.ts';
 import { AppError } from '../errors.ts';
+import { changedWords, drawRefusalWords, frozenEditWords, statusWords } from './contest-words.ts';
 
 /**
  * Preparing contests: creating, editing until they start, copying, drawing lots, and handing out
@@ -103,8 +105,7 @@ export async function contestLinks(db: Kysely<Database>, linkSecret: string, bas
  */
 export async function reissueJudgeLink(db: Kysely<Database>, linkSecret: string, contestId: string, judgeKey: string): Promise<string> {
   return db.transaction().execute(async (trx) => {
-    const judge = await trx.selectFrom('judges').select('key').where('contest_id', '=', contestId).where('key', '=', judgeKey).executeTakeFirst();
-    if (!judge) throw new AppError('not_found', `no judge ${judgeKey} in contest ${contestId}`);
+    if (!(await judgeExists(trx, contestId, judgeKey))) throw new AppError('not_found', `no judge ${judgeKey} in contest ${contestId}`);
     const previous = await revokeJudgeGrant(trx, contestId, judgeKey);
     const grant: AccessGrant = { contestId, role: 'judge', judgeKey, generation: (previous ?? -1) + 1 };
     const token = deriveLinkToken(linkSecret, grant);
@@ -114,26 +115,9 @@ export async function reissueJudgeLink(db: Kysely<Database>, linkSecret: string,
   });
 }
 
-/** Whether the contest has begun: a turn was ever started (even if undone since), or awards were shown. */
-function hasStarted(state: LiveState | null): boolean {
-  return state !== null && (state.startedAt !== undefined || state.awardsShown > 0 || Object.values(state.turns).some((t) => t.phase !== 'waiting'));
-}
-
-/** The status from the number of stored sheets and the live state (null: no page has opened the contest yet). */
-function statusOf(sheets: number, state: LiveState | null): ContestStatus {
-  const started = sheets > 0 || hasStarted(state);
-  const lockedBecause =
-    sheets > 0
-      ? `已有 ${sheets} 份评分，规则、评委组、评委名单和出场顺序不能再修改（改了会让已交的评分失去依据）。比赛标题和选手的姓名、单位、题目仍可更正；要换规则，请“复制为新比赛”。`
-      : started
-        ? '比赛已经开始（已有选手上场），规则、评委组、评委名单和出场顺序不能再修改。比赛标题和选手的姓名、单位、题目仍可更正；要换规则，请“复制为新比赛”。'
-        : null;
-  return { sheets, started, lockedBecause };
-}
-
 export async function contestStatus(db: Db, id: string): Promise<ContestStatus> {
   const [sheets, state] = await Promise.all([countSheets(db, id), findLiveState(db, id)]);
-  return statusOf(sheets, state);
+  return statusWords(contestProgress(sheets, state));
 }
 
 /**
@@ -142,7 +126,7 @@ export async function contestStatus(db: Db, id: string): Promise<ContestStatus> 
  */
 export async function listContestsWithStatus(db: Db): Promise<Array<ContestSummary & { started: boolean }>> {
   const [contests, states] = await Promise.all([listContests(db), listLiveStates(db)]);
-  return contests.map((c) => ({ ...c, started: statusOf(c.sheets, states.get(c.id) ?? null).started }));
+  return contests.map((c) => ({ ...c, started: contestProgress(c.sheets, states.get(c.id) ?? null).started }));
 }
 
 /**
@@ -159,6 +143,12 @@ export async function contestDetail(db: Db, id: string): Promise<{ file: Contest
   const definition = await findContest(db, id);
   if (!definition) return null;
   return { file: toContestFile(definition), status: await contestStatus(db, id), revision: revisionOf(definition) };
+}
+
+/** The contest as a file with its sheets in force (an export another server can import, or `npm run recount` read), or null. */
+export async function contestExport(db: Db, id: string): Promise<ContestFile | null> {
+  const definition = await findContest(db, id);
+  return definition && toContestFile(definition, await findSheetsInForce(db, id));
 }
 
 /**
@@ -180,20 +170,55 @@ async function touchLiveState(
   await saveLiveState(trx, id, next);
 }
 
-/** Locks the contest and its live state for an edit; returns the definition and the live state as they are now. */
-async function lockForEdit(trx: Transaction<Database>, id: string): Promise<{ before: ContestDefinition; state: LiveState | null }> {
+/** A contest locked for an edit: its definition and live state as they are now. */
+export interface LockedContest {
+  id: string;
+  before: ContestDefinition;
+  state: LiveState | null;
+}
+
+/** Locks the contest and its live state for an edit, and reads them once. */
+export async function lockForEdit(trx: Transaction<Database>, id: string): Promise<LockedContest> {
   if (!(await lockContest(trx, id))) throw new AppError('not_found', `no contest ${id}`);
   // a turn being started at this moment waits for this edit, or this edit sees it started
   const state = await findLiveStateForUpdate(trx, id);
-  return { before: (await findContest(trx, id))!, state };
+  return { id, before: (await findContest(trx, id))!, state };
 }
 
 /**
- * Replaces a contest's definition with a contest file (without scores). Before the contest starts
- * anything may change; once it has started, only the title and presenters' name, unit and topic
- * (refused with 'conflict' otherwise, saying what cannot change and why). Judges added get a link,
- * judges removed lose theirs.
+ * Saves `after` over a contest locked by lockForEdit, in the caller's transaction. Before the
+ * contest starts anything may change; once it has started, only the title and presenters' name,
+ * unit and topic (refused with 'conflict' otherwise, saying what cannot change and why). Judges
+ * added get a link, judges removed lose theirs.
  */
+export async function saveEdit(trx: Transaction<Database>, linkSecret: string, { id, before, state }: LockedContest, after: ContestDefinition, actor: 'admin'): Promise<{ removedJudges: string[] }> {
+  const progress = contestProgress(await countSheets(trx, id), state);
+  const verdict = editVerdict(progress, before, after);
+  if (!verdict.allowed) throw new AppError('conflict', frozenEditWords(verdict.part, verdict.lock, progress.sheets));
+  let removedJudges: string[] = [];
+  if (verdict.replaces === null) {
+    await updateNames(trx, id, after);
+  } else {
+    const { added, removed } = await replaceDefinition(trx, id, before, after);
+    for (const judgeKey of added) {
+      // A judge key may have been used before in this contest (removed, then added again): a
+      // fresh random generation makes sure an old card's link does not come back to life.
+      const grant: AccessGrant = { contestId: id, role: 'judge', judgeKey, generation: randomInt(1, 2 ** 31 - 1) };
+      await insertAccessToken(trx, hashToken(deriveLinkToken(linkSecret, grant)), grant);
+    }
+    removedJudges = removed; // their tokens went with their rows (ON DELETE CASCADE)
+  }
+  await touchLiveState(trx, id, state, after, verdict.replaces !== null);
+  await appendAudit(trx, {
+    contestId: id,
+    actorRole: actor,
+    action: 'contest:update',
+    detail: { changed: changedWords(verdict.replaces), before: toContestFile(before), after: toContestFile(after) },
+  });
+  return { removedJudges };
+}
+
+/** Replaces a contest's definition with a contest file (without scores), as saveEdit allows. */
 export async function updateContest(
   db: Kysely<Database>,
   linkSecret: string,
@@ -206,34 +231,11 @@ export async function updateContest(
   const { definition: after, sheets } = contestFromDocument(document);
   if (sheets.length > 0) throw new AppError('invalid_contest_file', 'scores: editing a contest takes its rules and people, not scores; remove the "scores" list');
   return db.transaction().execute(async (trx) => {
-    const { before, state } = await lockForEdit(trx, id);
-    if (expectedRevision !== null && revisionOf(before) !== expectedRevision) {
+    const locked = await lockForEdit(trx, id);
+    if (expectedRevision !== null && revisionOf(locked.before) !== expectedRevision) {
       throw new AppError('stale_version', '没有保存：这场比赛在你打开之后已被修改（例如抽签、导入或另一位管理员的修改）。请重新载入，再把修改做一遍。');
     }
-    const status = statusOf(await countSheets(trx, id), state);
-    let removedJudges: string[] = [];
-    const frozen = frozenChange(before, after);
-    if (status.lockedBecause && frozen) throw new AppError('conflict', `没有保存：${frozen}不能再修改。${status.lockedBecause}`);
-    if (!frozen) {
-      await updateNames(trx, id, after);
-    } else {
-      const { added, removed } = await replaceDefinition(trx, id, before, after);
-      for (const judgeKey of added) {
-        // A judge key may have been used before in this contest (removed, then added again): a
-        // fresh random generation makes sure an old card's link does not come back to life.
-        const grant: AccessGrant = { contestId: id, role: 'judge', judgeKey, generation: randomInt(1, 2 ** 31 - 1) };
-        await insertAccessToken(trx, hashToken(deriveLinkToken(linkSecret, grant)), grant);
-      }
-      removedJudges = removed; // their tokens went with their rows (ON DELETE CASCADE)
-    }
-    await touchLiveState(trx, id, state, after, frozen !== null);
-    await appendAudit(trx, {
-      contestId: id,
-      actorRole: actor,
-      action: 'contest:update',
-      detail: { changed: frozen ?? '标题或选手信息', before: toContestFile(before), after: toContestFile(after) },
-    });
-    return { removedJudges };
+    return saveEdit(trx, linkSecret, locked, after, actor);
   });
 }
 
@@ -254,9 +256,9 @@ export async function copyContest(db: Kysely<Database>, linkSecret: string, id: 
 export async function drawLots(db: Kysely<Database>, id: string, random: (maxExclusive: number) => number = (n) => randomInt(n)): Promise<ContestDefinition['presenters']> {
   return db.transaction().execute(async (trx) => {
     const { before, state } = await lockForEdit(trx, id);
-    const status = statusOf(await countSheets(trx, id), state);
-    if (status.started) throw new AppError('conflict', `不能再抽签：${status.lockedBecause}`);
-    if (before.presenters.length === 0) throw new AppError('invalid_input', '还没有选手，无法抽签：请先导入或填写选手名单');
+    const progress = contestProgress(await countSheets(trx, id), state);
+    const refusal = drawRefusal(progress, before.presenters.length);
+    if (refusal) throw new AppError(refusal.reason === 'locked' ? 'conflict' : 'invalid_input', drawRefusalWords(refusal, progress.sheets));
     const drawn = drawRunningOrder(before.presenters, random).map((p, i) => ({ ...p, order: i + 1 }));
     await setRunningOrder(trx, id, drawn.map((p) => p.key));
     await touchLiveState(trx, id, state, { ...before, presenters: drawn }, true);

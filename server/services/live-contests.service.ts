@@ -319,9 +319,10 @@ export class LiveContests {
   /**
    * Runs a change of the contest's definition (an edit, a draw of lots) between its commands, so
    * none interleaves; once it succeeds the contest is reloaded from the database and every page
-   * connected to it gets the new picture.
+   * connected to it gets the new picture. `changed` says whether a result changed anything (an
+   * import with problems saves nothing: no reload, no new picture).
    */
-  exclusive<T>(contestId: string, work: () => Promise<T>): Promise<T> {
+  exclusive<T>(contestId: string, work: () => Promise<T>, changed: (result: T) => boolean = () => true): Promise<T> {
     return this.#serialised(contestId, async (run) => {
       let result: T;
       try {
@@ -330,7 +331,7 @@ export class LiveContests {
         if (isDatabaseUnavailable(error)) this.#markBehind(contestId);
         throw error;
       }
-      if (run.abandoned) return result;
+      if (run.abandoned || !changed(result)) return result;
       this.#loaded.delete(contestId);
       this.#notify(contestId);
       return result;

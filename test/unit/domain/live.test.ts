@@ -1,15 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { readContestFile } from '../../server/contest-file/contest-file.ts';
-import { Exact } from '../../server/domain/exact.ts';
-import { clockElapsedMs, initialLiveState, type LiveState } from '../../server/domain/live.ts';
-import type { Actor, Decision, LiveCommand } from '../../server/domain/live/commands.ts';
-import { decide } from '../../server/domain/live/decide.ts';
-import type { StoredSheet } from '../../server/domain/sheets.ts';
+import { readContestFile } from '../../../server/contest-file/contest-file.ts';
+import { Exact } from '../../../server/domain/exact.ts';
+import { clockElapsedMs, initialLiveState, type LiveState } from '../../../server/domain/live.ts';
+import type { Actor, Decision, LiveCommand } from '../../../server/domain/live/commands.ts';
+import { decide } from '../../../server/domain/live/decide.ts';
+import type { StoredSheet } from '../../../server/domain/sheets.ts';
 
 /** The turn state machine, command by command, as the host and judges drive it. */
 
-const { definition: contest } = readContestFile(readFileSync(new URL('../fixtures/small-contest.json', import.meta.url), 'utf8'));
+const { definition: contest } = readContestFile(readFileSync(new URL('../../fixtures/small-contest.json', import.meta.url), 'utf8'));
 const HOST: Actor = { role: 'host' };
 const judge = (key: string): Actor => ({ role: 'judge', judge: key });
 

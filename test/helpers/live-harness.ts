@@ -18,10 +18,10 @@ import { byPresenterAndJudge, sheetsInForce, type SheetsInForce, type StoredShee
  */
 
 /** test/fixtures/small-contest.json: p1 … p5; main m1–m4 (drop highest and lowest), eval e1–e3; e3 recused from p2 */
-export const { definition: SMALL_DEFINITION } = readContestFile(readFileSync(new URL('../fixtures/small-contest.json', import.meta.url), 'utf8'));
+const { definition: SMALL_DEFINITION } = readContestFile(readFileSync(new URL('../fixtures/small-contest.json', import.meta.url), 'utf8'));
 
 export const HOST: Actor = { role: 'host' };
-export const judge = (key: string): Actor => ({ role: 'judge', judge: key });
+const judge = (key: string): Actor => ({ role: 'judge', judge: key });
 
 /** the refusal's code, or 'ok' */
 export const code = (d: Decision): string => (d.ok ? 'ok' : d.code);

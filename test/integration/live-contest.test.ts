@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { io as connectSocket } from 'socket.io-client';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { DisplaySnapshot, HostSnapshot, JudgeSnapshot, SheetReceipt } from '../../server/contracts/snapshots.ts';
+import type { HostSnapshot, JudgeSnapshot, SheetReceipt } from '../../server/contracts/snapshots.ts';
 import { PROTOCOL_VERSION } from '../../server/contracts/vocabulary.ts';
 import { startTestServer, type RunningTestServer } from '../helpers/app.ts';
-import { contestAt, type Conn, type LiveRun, type Step } from '../helpers/contest-at.ts';
+import { contestAt, type LiveRun, type Step } from '../helpers/contest-at.ts';
 import { ack, adminFetch, createContestOverApi, hostDo, itemsFor, recountFile, submissionId, submit, tokenOf, waitFor } from '../helpers/contest-driver.ts';
 import { describeEachDatabase } from '../helpers/databases.ts';
 
@@ -20,8 +20,9 @@ import { describeEachDatabase } from '../helpers/databases.ts';
 
 const p1Presenting: Step = async ({ host }) => hostDo(host, 'turn:start', { presenter: 'p1' });
 
-const p1SixSheetsIn: Step = async ({ host, judges }) => {
-  await hostDo(host, 'turn:open-scoring', { presenter: 'p1' });
+const p1ScoringOpen: Step = async ({ host }) => hostDo(host, 'turn:open-scoring', { presenter: 'p1' });
+
+const p1SixSheetsIn: Step = async ({ judges }) => {
   await waitFor(() => judges.m1!.snapshot().presenters[0]!.canSubmit);
   for (const key of ['m1', 'm2', 'm3', 'm4', 'e1', 'e2']) {
     const result = await submit(judges[key]!, 'p1', itemsFor('p1', key));
@@ -77,7 +78,7 @@ const allAwardsRevealed: Step = async ({ host }) => {
   await hostDo(host, 'awards:reveal-next');
 };
 
-const P1_SCORED = [p1Presenting, p1SixSheetsIn, p1LastSheetIn, p1Revealed];
+const P1_SCORED = [p1Presenting, p1ScoringOpen, p1SixSheetsIn, p1LastSheetIn, p1Revealed];
 const ALL_REVEALED = [...P1_SCORED, p2ToP4RevealedP5Skipped];
 const P3_CORRECTED = [...ALL_REVEALED, p3SheetReopened, p3SheetCorrected, p3RevealedAgain];
 const P5_DECIDED = [...P3_CORRECTED, p5ScoredWithM4Absent, p5Revealed];
@@ -139,7 +140,7 @@ describeEachDatabase('a live contest over Socket.IO', (ctx) => {
   });
 
   it('p1 scoring, six of seven sheets in: the projector counts them per panel and the turn stays open', async () => {
-    const { display, host } = await contestAt(server, p1Presenting, p1SixSheetsIn);
+    const { display, host } = await contestAt(server, p1Presenting, p1ScoringOpen, p1SixSheetsIn);
     await waitFor(() => display.snapshot().board.progress.find((p) => p.panel === 'eval')?.submitted === 2);
     expect(display.snapshot().board.progress).toEqual([
       { panel: 'main', submitted: 4, expected: 4 },
@@ -149,7 +150,7 @@ describeEachDatabase('a live contest over Socket.IO', (ctx) => {
   });
 
   it('p1 closes by itself on the last sheet, and the projector has no value yet', async () => {
-    const { display, host } = await contestAt(server, p1Presenting, p1SixSheetsIn, p1LastSheetIn);
+    const { display, host } = await contestAt(server, p1Presenting, p1ScoringOpen, p1SixSheetsIn, p1LastSheetIn);
     await waitFor(() => host.snapshot().turns[0]!.phase === 'closed');
     await waitFor(() => display.snapshot().board.currentPhase === 'closed');
     expect(display.snapshot().board.reveal).toBeNull();
@@ -268,53 +269,72 @@ describeEachDatabase('a live contest over Socket.IO', (ctx) => {
   });
 });
 
+/** Steps of the refusals' contests (the story's p1Presenting and p1ScoringOpen come first) */
+const m1SheetInForP1: Step = async ({ judges }) => {
+  expect(await submit(judges.m1!, 'p1', { content: '50', delivery: '30' })).toMatchObject({ ok: true });
+};
+const p1ClosedAndRevealed: Step = async ({ host }) => {
+  await hostDo(host, 'turn:close', { presenter: 'p1' });
+  await hostDo(host, 'turn:reveal', { presenter: 'p1' });
+};
+const p2Scoring: Step = async ({ host }) => {
+  await hostDo(host, 'turn:start', { presenter: 'p2' });
+  await hostDo(host, 'turn:open-scoring', { presenter: 'p2' });
+};
+
 describeEachDatabase('refusals over Socket.IO, one of each code', (ctx) => {
   let server: RunningTestServer;
-  let host: Conn<HostSnapshot>;
-  let hostToken = '';
-  let m1: Conn<JudgeSnapshot>;
-  let e3: Conn<JudgeSnapshot>;
-
   beforeAll(async () => {
     server = await startTestServer(ctx.handle);
-    const contest = await createContestOverApi(server.url);
-    hostToken = tokenOf(contest.hostUrl);
-    host = await server.connect<HostSnapshot>(hostToken);
-    m1 = await server.connect<JudgeSnapshot>(tokenOf(contest.judges.find((j) => j.key === 'm1')!.url));
-    e3 = await server.connect<JudgeSnapshot>(tokenOf(contest.judges.find((j) => j.key === 'e3')!.url));
   });
   afterAll(() => server.close());
 
   const refused = (result: { ok: boolean; error?: { code: string; message: string } }) => (result.ok ? 'accepted' : result.error!.code);
 
   it('invalid_input: a payload that does not match the schema', async () => {
+    const { host } = await contestAt(server);
     const result = await ack(host.socket, 'turn:start', { presenter: 'p1', turnsVersion: 'zero', extra: true });
     expect(refused(result)).toBe('invalid_input');
     expect(result.ok ? '' : result.error.message).toMatch(/turn:start: /);
   });
 
   it('forbidden: a judge trying to move a turn, a host trying to submit as a judge', async () => {
-    expect(refused(await ack(m1.socket, 'turn:start', { presenter: 'p1', turnsVersion: 0 }))).toBe('forbidden');
+    const { host, judges } = await contestAt(server);
+    expect(refused(await ack(judges.m1!.socket, 'turn:start', { presenter: 'p1', turnsVersion: 0 }))).toBe('forbidden');
     expect(refused(await ack(host.socket, 'sheet:submit', { presenter: 'p1', items: {}, submissionId: submissionId() }))).toBe('forbidden');
   });
 
   it('not_found: a presenter that is not in the contest', async () => {
+    const { host } = await contestAt(server);
     expect(refused(await ack(host.socket, 'turn:start', { presenter: 'p99', turnsVersion: host.snapshot().turnsVersion }))).toBe('not_found');
   });
 
-  /** refused turn_not_open below, stored once the turn is open: a refusal does not use up an id */
-  const earlyId = submissionId();
-
   it('turn_not_open: a sheet for a turn that is not scoring', async () => {
-    expect(refused(await submit(m1, 'p1', { content: '50', delivery: '30' }, earlyId))).toBe('turn_not_open');
+    const { judges } = await contestAt(server);
+    expect(refused(await submit(judges.m1!, 'p1', { content: '50', delivery: '30' }))).toBe('turn_not_open');
   });
 
   it('invalid_transition: closing a turn that never started', async () => {
+    const { host } = await contestAt(server);
     expect(refused(await ack(host.socket, 'turn:close', { presenter: 'p1', turnsVersion: host.snapshot().turnsVersion }))).toBe('invalid_transition');
   });
 
+  it('not_finished: the awards before every turn is decided', async () => {
+    const { host } = await contestAt(server);
+    expect(refused(await ack(host.socket, 'awards:reveal-next', { turnsVersion: host.snapshot().turnsVersion }))).toBe('not_finished');
+  });
+
+  it('answers a command sent without an acknowledgement callback, and a junk event, without breaking the connection', async () => {
+    const { host } = await contestAt(server);
+    (host.socket.emit as (e: string, p: unknown) => void)('turn:start', null);
+    (host.socket.emit as (e: string, p: unknown) => void)('no:such-event', { x: 1 });
+    const sync = await ack<{ snapshot: HostSnapshot }>(host.socket, 'contest:sync', {});
+    expect(sync.ok && sync.snapshot.role).toBe('host');
+  });
+
   it('stale_version: two consoles pressing the same button, one moves and one is refused', async () => {
-    const second = await server.connect<HostSnapshot>(hostToken);
+    const { contest, host } = await contestAt(server);
+    const second = await server.connect<HostSnapshot>(tokenOf(contest.hostUrl));
     const seen = host.snapshot().turnsVersion;
     const [a, b] = await Promise.all([
       ack(host.socket, 'turn:start', { presenter: 'p1', turnsVersion: seen }),
@@ -322,10 +342,11 @@ describeEachDatabase('refusals over Socket.IO, one of each code', (ctx) => {
     ]);
     expect([refused(a), refused(b)].sort()).toEqual(['accepted', 'stale_version']);
     await waitFor(() => host.snapshot().turnsVersion === seen + 1);
-    await hostDo(host, 'turn:open-scoring', { presenter: 'p1' });
   });
 
   it('out_of_range: an item over its max, off its step, or missing', async () => {
+    const { judges } = await contestAt(server, p1Presenting, p1ScoringOpen);
+    const m1 = judges.m1!;
     const over = await submit(m1, 'p1', { content: '60.5', delivery: '30' });
     expect(refused(over)).toBe('out_of_range');
     expect(over.ok ? '' : over.error.message).toMatch(/criterion content \(内容\) is 60\.5, over the maximum 60/);
@@ -334,9 +355,31 @@ describeEachDatabase('refusals over Socket.IO, one of each code', (ctx) => {
     expect(refused(await submit(m1, 'p1', { content: '1e400', delivery: '1' }))).toBe('invalid_input');
   });
 
+  it('already_submitted: a second sheet without a reopen', async () => {
+    const { judges } = await contestAt(server, p1Presenting, p1ScoringOpen, m1SheetInForP1);
+    expect(refused(await submit(judges.m1!, 'p1', { content: '51', delivery: '30' }))).toBe('already_submitted');
+  });
+
+  it('recused: a judge scoring a presenter they are recused from', async () => {
+    const { judges } = await contestAt(server, p1Presenting, p1ScoringOpen, m1SheetInForP1, p1ClosedAndRevealed, p2Scoring);
+    const id = submissionId();
+    const result = await submit(judges.e3!, 'p2', { content: '50', delivery: '30' }, id);
+    expect(refused(result)).toBe('recused');
+    expect(judges.e3!.snapshot().presenters[1]).toMatchObject({ recused: true, canSubmit: false });
+    // nothing was stored, so the id is not used up
+    expect(await ctx.db.selectFrom('score_sheets').select('id').where('submission_id', '=', id).execute()).toEqual([]);
+    expect(await submit(judges.m1!, 'p2', { content: '50', delivery: '30' }, id)).toMatchObject({ ok: true, duplicate: false, judge: 'm1' });
+  });
+
   it('a retried submission id stores one sheet and answers as the first time; the same id with other values is submission_conflict', async () => {
-    // the id refused turn_not_open before the turn opened was not used up by the refusal
-    const id = earlyId;
+    // an id refused (turn_not_open) before the turn opened is not used up by the refusal
+    const id = submissionId();
+    const early = await contestAt(server, p1Presenting);
+    expect(refused(await submit(early.judges.m1!, 'p1', { content: '50', delivery: '30' }, id))).toBe('turn_not_open');
+    const run = await contestAt(server, p1Presenting, p1ScoringOpen);
+    expect(run).toBe(early); // the same contest, one step on
+    const { host } = run;
+    const m1 = run.judges.m1!;
     const seen: HostSnapshot[] = [];
     const record = (s: unknown) => seen.push(s as HostSnapshot);
     host.socket.on('state:snapshot', record);
@@ -354,35 +397,6 @@ describeEachDatabase('refusals over Socket.IO, one of each code', (ctx) => {
     host.socket.off('state:snapshot', record);
     expect(seen.length).toBeGreaterThan(0);
     for (const snapshot of [...seen, host.snapshot()]) expect(snapshot.sheets.some((s) => s.id === sheetId)).toBe(snapshot.version >= version);
-  });
-
-  it('already_submitted: a second sheet without a reopen', async () => {
-    expect(refused(await submit(m1, 'p1', { content: '51', delivery: '30' }))).toBe('already_submitted');
-  });
-
-  it('recused: a judge scoring a presenter they are recused from', async () => {
-    await hostDo(host, 'turn:close', { presenter: 'p1' });
-    await hostDo(host, 'turn:reveal', { presenter: 'p1' });
-    await hostDo(host, 'turn:start', { presenter: 'p2' });
-    await hostDo(host, 'turn:open-scoring', { presenter: 'p2' });
-    const id = submissionId();
-    const result = await submit(e3, 'p2', { content: '50', delivery: '30' }, id);
-    expect(refused(result)).toBe('recused');
-    expect(e3.snapshot().presenters[1]).toMatchObject({ recused: true, canSubmit: false });
-    // nothing was stored, so the id is not used up
-    expect(await ctx.db.selectFrom('score_sheets').select('id').where('submission_id', '=', id).execute()).toEqual([]);
-    expect(await submit(m1, 'p2', { content: '50', delivery: '30' }, id)).toMatchObject({ ok: true, duplicate: false, judge: 'm1' });
-  });
-
-  it('not_finished: the awards before every turn is decided', async () => {
-    expect(refused(await ack(host.socket, 'awards:reveal-next', { turnsVersion: host.snapshot().turnsVersion }))).toBe('not_finished');
-  });
-
-  it('answers a command sent without an acknowledgement callback, and a junk event, without breaking the connection', async () => {
-    (host.socket.emit as (e: string, p: unknown) => void)('turn:start', null);
-    (host.socket.emit as (e: string, p: unknown) => void)('no:such-event', { x: 1 });
-    const sync = await ack<{ snapshot: HostSnapshot }>(host.socket, 'contest:sync', {});
-    expect(sync.ok && sync.snapshot.role).toBe('host');
   });
 });
 

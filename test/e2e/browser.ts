@@ -4,20 +4,21 @@ import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import type { ContestListAnswer, LinksAnswer } from '../../server/contracts/admin-api.ts';
 import { TEST_ADMIN_TOKEN } from '../helpers/app.ts';
+import { CHROMIUM_PATH } from '../helpers/chromium.ts';
 import { adminFetch } from '../helpers/contest-driver.ts';
 import { ROOT, startServer, type ServerProcess } from '../helpers/server-process.ts';
 
 /**
- * Browser tests drive Debian's Chromium (/usr/bin/chromium, installed by .ci/run) through
+ * Browser tests drive Debian's Chromium (where test/helpers/chromium.ts says) through
  * playwright-core against a real server process with the demo contest in a fresh data folder.
- * The client must be built first (`npm run build`); test/e2e/global-setup.ts does that once.
+ * The client must be built first (`npm run build`); test/global-setup.ts does that once.
  */
 
 export const SCREENSHOTS = join(ROOT, 'test-results');
 
 export async function launchBrowser(): Promise<Browser> {
   return chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    executablePath: CHROMIUM_PATH,
     args: [
       '--headless',
       '--no-sandbox',

@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type DatabaseHandle } from '../../server/db/connection.ts';
@@ -8,6 +7,7 @@ import type { DisplaySnapshot, HostSnapshot, JudgeSnapshot, SheetReceipt, Snapsh
 import type { AckResult } from '../../server/contracts/socket.ts';
 import { launchBrowser, phonePage } from '../e2e/browser.ts';
 import { TEST_ADMIN_TOKEN } from '../helpers/app.ts';
+import { browserTestsRun } from '../helpers/chromium.ts';
 import { createContestOverApi, hostDo, itemsFor, submissionId, tokenOf, waitFor, type CreatedContest } from '../helpers/contest-driver.ts';
 import { adminClient, createEmptyPostgresDatabase, databaseKinds } from '../helpers/databases.ts';
 import { PgProxy } from '../helpers/pg-proxy.ts';
@@ -30,7 +30,6 @@ import { startServer, type ServerProcess } from '../helpers/server-process.ts';
 const TIMEOUT_MS = 2000;
 const SHEET_INSERT = /^insert into "score_sheets"/;
 const COMMIT = /^commit$/i;
-const hasChromium = existsSync(process.env.CHROMIUM_PATH ?? '/usr/bin/chromium') || Boolean(process.env.CI);
 
 describe.runIf(databaseKinds().includes('postgres'))('when Postgres falters [postgres]', () => {
   let database: { url: string; drop(): Promise<void> };
@@ -178,7 +177,7 @@ describe.runIf(databaseKinds().includes('postgres'))('when Postgres falters [pos
     expect(await rowsOf(id)).toHaveLength(1);
   });
 
-  it.runIf(hasChromium)('the judge page whose sheet\'s COMMIT reply was lost ends on "已送达服务器 ✓" by itself', async () => {
+  it.runIf(browserTestsRun)('the judge page whose sheet\'s COMMIT reply was lost ends on "已送达服务器 ✓" by itself', async () => {
     const browser = await launchBrowser();
     try {
       const { page } = await phonePage(browser);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatDuration, formatBeijingTime, weightPercent } from '../../client/src/admin/results/format.ts';
+import { formatDuration, formatBeijingTime, weightPercent } from '../../../client/src/admin/results/format.ts';
 import {
   cellOf,
   cellState,
@@ -10,8 +10,8 @@ import {
   panelSheets,
   splitRows,
   tableMarks,
-} from '../../client/src/admin/results/results-model.ts';
-import type { ResultsJudgeCell, ResultsRow, ResultsTable } from '../../server/contracts/reports.ts';
+} from '../../../client/src/admin/results/results-model.ts';
+import type { ResultsJudgeCell, ResultsRow, ResultsTable } from '../../../server/contracts/reports.ts';
 
 /**
  * The admin results pages' pure helpers, on a hand-made table: two panels (main: m1 m2 m3 with

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { readContestFile, toContestFile } from '../../server/contest-file/contest-file.ts';
+import { readContestFile, toContestFile } from '../../../server/contest-file/contest-file.ts';
 
-const demoText = readFileSync(new URL('../../contests/demo-wangcheng-2023.json', import.meta.url), 'utf8');
-const scoredText = readFileSync(new URL('../fixtures/demo-scored.json', import.meta.url), 'utf8');
+const demoText = readFileSync(new URL('../../../contests/demo-wangcheng-2023.json', import.meta.url), 'utf8');
+const scoredText = readFileSync(new URL('../../fixtures/demo-scored.json', import.meta.url), 'utf8');
 
 describe('the contest file', () => {
   it('reads the shipped demo: 22 units in running order, two panels weighted 0.7 / 0.3, four criteria', () => {
@@ -109,7 +109,7 @@ describe('the contest file', () => {
 });
 
 it('refuses text that would not come back as it was sent, naming the field and the character', () => {
-  const file = JSON.parse(readFileSync(new URL('../fixtures/small-contest.json', import.meta.url), 'utf8'));
+  const file = JSON.parse(readFileSync(new URL('../../fixtures/small-contest.json', import.meta.url), 'utf8'));
   const withName = (name: string) => JSON.stringify({ ...file, judges: [{ ...file.judges[0], name }, ...file.judges.slice(1)] });
   expect(() => readContestFile(withName('\uFEFF主评委甲'))).toThrow('judges[0].name: starts with an invisible byte-order mark (U+FEFF); remove it');
   expect(() => readContestFile(withName('主评委\u0000甲'))).toThrow('judges[0].name: contains a NUL character (U+0000)');

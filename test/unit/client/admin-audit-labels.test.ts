@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { AUDIT_ACTIONS, type ActorRole, type AuditAction } from '../../server/contracts/vocabulary.ts';
-import { actionLabel, actorLabel, knownActions, auditBadges, auditMarks, plainValue, readableDetail, roleLabel, supersededIds, type AuditNames } from '../../client/src/admin/audit/audit-labels.ts';
-import type { AuditEntryView } from '../../server/contracts/admin-api.ts';
+import { AUDIT_ACTIONS, type ActorRole, type AuditAction } from '../../../server/contracts/vocabulary.ts';
+import { actionLabel, actorLabel, knownActions, auditBadges, auditMarks, plainValue, readableDetail, roleLabel, supersededIds, type AuditNames } from '../../../client/src/admin/audit/audit-labels.ts';
+import type { AuditEntryView } from '../../../server/contracts/admin-api.ts';
 
 const NAMES: AuditNames = {
   presenters: new Map([['p1', '乌山街道党工委书记']]),

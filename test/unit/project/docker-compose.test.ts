@@ -4,8 +4,8 @@ import { parse } from 'yaml';
 
 // No Docker engine runs on the build machines, so the production compose file is checked for the
 // shape that makes it work: the app waits for a healthy Postgres 16 with a volume, and is wired to it.
-const compose = parse(readFileSync(new URL('../../docker-compose.yml', import.meta.url), 'utf8'));
-const dockerfile = readFileSync(new URL('../../Dockerfile', import.meta.url), 'utf8');
+const compose = parse(readFileSync(new URL('../../../docker-compose.yml', import.meta.url), 'utf8'));
+const dockerfile = readFileSync(new URL('../../../Dockerfile', import.meta.url), 'utf8');
 
 describe('docker-compose.yml for production', () => {
   it('runs the app and a postgres:16 database', () => {

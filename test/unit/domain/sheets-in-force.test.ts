@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Exact } from '../../server/domain/exact.ts';
-import { byPresenterAndJudge, sheetsInForce, type StoredSheet } from '../../server/domain/sheets.ts';
+import { Exact } from '../../../server/domain/exact.ts';
+import { byPresenterAndJudge, sheetsInForce, type StoredSheet } from '../../../server/domain/sheets.ts';
 
 /** Which stored sheet counts: the head of each (presenter, judge)'s chain of corrections. */
 

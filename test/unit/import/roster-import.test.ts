@@ -1,12 +1,12 @@
 import ExcelJS from 'exceljs';
 import iconv from 'iconv-lite';
 import { describe, expect, it } from 'vitest';
-import type { ImportKind, ImportPreview } from '../../server/contracts/admin-api.ts';
-import type { ContestFile } from '../../server/contest-file/contest-file.schema.ts';
-import { importProblemSummary, previewRosterFile } from '../../server/import/roster-import.ts';
-import { readSpreadsheet, withoutElements } from '../../server/import/spreadsheet.ts';
-import { buildTemplate } from '../../server/import/templates.ts';
-import { SMALL_CONTEST } from '../helpers/contest-driver.ts';
+import type { ImportKind, ImportPreview } from '../../../server/contracts/admin-api.ts';
+import type { ContestFile } from '../../../server/contest-file/contest-file.schema.ts';
+import { importProblemSummary, previewRosterFile } from '../../../server/import/roster-import.ts';
+import { readSpreadsheet, withoutElements } from '../../../server/import/spreadsheet.ts';
+import { buildTemplate } from '../../../server/import/templates.ts';
+import { SMALL_CONTEST } from '../../helpers/contest-driver.ts';
 
 /**
  * Reading presenter and judge lists the way organisers save them from Excel and WPS, and every

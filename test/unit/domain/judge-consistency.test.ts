@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { ContestDefinition, Sheet } from '../../server/domain/contest.ts';
-import { Exact } from '../../server/domain/exact.ts';
-import { judgeConsistency } from '../../server/domain/judge-consistency.ts';
+import type { ContestDefinition, Sheet } from '../../../server/domain/contest.ts';
+import { Exact } from '../../../server/domain/exact.ts';
+import { judgeConsistency } from '../../../server/domain/judge-consistency.ts';
 
 const x = (text: string | number) => Exact.parse(String(text));
 

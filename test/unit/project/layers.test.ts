@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
  * without pulling either in, and the client reaches the server only through the contracts.
  */
 
-const root = resolve(import.meta.dirname, '../..');
+const root = resolve(import.meta.dirname, '../../..');
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(join(root, dir), { recursive: true, withFileTypes: true })

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { ContestDefinition } from '../../server/domain/contest.ts';
-import { Exact } from '../../server/domain/exact.ts';
-import { resultsTable, type TableSheet } from '../../server/domain/results-table.ts';
-import { computeResults } from '../../server/domain/scoring.ts';
+import type { ContestDefinition } from '../../../server/domain/contest.ts';
+import { Exact } from '../../../server/domain/exact.ts';
+import { resultsTable, type TableSheet } from '../../../server/domain/results-table.ts';
+import { computeResults } from '../../../server/domain/scoring.ts';
 
 const x = (text: string | number) => Exact.parse(String(text));
 

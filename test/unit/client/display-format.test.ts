@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
-import { countdownText, elapsedText, percentText } from '../../client/src/display/format.ts';
-import { pickView } from '../../client/src/display/view.ts';
-import type { Board, DisplaySnapshot } from '../../server/contracts/snapshots.ts';
+import { countdownText, elapsedText, percentText } from '../../../client/src/display/format.ts';
+import { pickView } from '../../../client/src/display/view.ts';
+import type { Board, DisplaySnapshot } from '../../../server/contracts/snapshots.ts';
 
 /** The projector's small rules that the browser scenarios cannot pin down to the second or the digit. */
 

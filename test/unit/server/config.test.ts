@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../server/config.ts';
+import { ConfigError, loadConfig } from '../../../server/config.ts';
 
 describe('DATABASE_TIMEOUT_MS', () => {
   it('is 5 s when unset, and takes whole milliseconds from 500 to 60000', () => {

@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { readContestFile } from '../../server/contest-file/contest-file.ts';
-import type { ContestFile } from '../../server/contest-file/contest-file.schema.ts';
-import { KEY_PATTERN } from '../../server/schemas/common.schema.ts';
-import { blankDraft, fromContestFile, nextKey, toContestFile, type ContestDraft } from '../../client/src/admin/editor/draft.ts';
-import { describePath } from '../../client/src/admin/editor/validate-messages.ts';
-import { problemsByPath, validate, validateDraft } from '../../client/src/admin/editor/validate.ts';
+import { readContestFile } from '../../../server/contest-file/contest-file.ts';
+import type { ContestFile } from '../../../server/contest-file/contest-file.schema.ts';
+import { KEY_PATTERN } from '../../../server/schemas/common.schema.ts';
+import { blankDraft, fromContestFile, nextKey, toContestFile, type ContestDraft } from '../../../client/src/admin/editor/draft.ts';
+import { describePath } from '../../../client/src/admin/editor/validate-messages.ts';
+import { problemsByPath, validate, validateDraft } from '../../../client/src/admin/editor/validate.ts';
 
-const demo = JSON.parse(readFileSync(new URL('../../contests/demo-wangcheng-2023.json', import.meta.url), 'utf8')) as ContestFile;
+const demo = JSON.parse(readFileSync(new URL('../../../contests/demo-wangcheng-2023.json', import.meta.url), 'utf8')) as ContestFile;
 
 /** the demo as a draft, changed by `change` */
 function demoDraft(change: (draft: ContestDraft) => void = () => {}): ContestDraft {

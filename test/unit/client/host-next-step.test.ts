@@ -13,16 +13,16 @@ import {
   owedReveals,
   secondaryActions,
   stepCommand,
-} from '../../client/src/host/next-step.ts';
-import { newSubmissionId, sheetItems, sheetTotal } from '../../client/src/host/paper-sheet.ts';
-import { itemProblem } from '../../client/src/lib/score-text.ts';
-import type { Board, HostSheet, HostSnapshot } from '../../server/contracts/snapshots.ts';
-import type { TurnPhase } from '../../server/contracts/vocabulary.ts';
-import type { ContestDefinition } from '../../server/domain/contest.ts';
-import { Exact } from '../../server/domain/exact.ts';
-import type { LiveState } from '../../server/domain/live.ts';
-import { allowedHostActions } from '../../server/domain/live/decide.ts';
-import { byPresenterAndJudge, type StoredSheet } from '../../server/domain/sheets.ts';
+} from '../../../client/src/host/next-step.ts';
+import { newSubmissionId, sheetItems, sheetTotal } from '../../../client/src/host/paper-sheet.ts';
+import { itemProblem } from '../../../client/src/lib/score-text.ts';
+import type { Board, HostSheet, HostSnapshot } from '../../../server/contracts/snapshots.ts';
+import type { TurnPhase } from '../../../server/contracts/vocabulary.ts';
+import type { ContestDefinition } from '../../../server/domain/contest.ts';
+import { Exact } from '../../../server/domain/exact.ts';
+import type { LiveState } from '../../../server/domain/live.ts';
+import { allowedHostActions } from '../../../server/domain/live/decide.ts';
+import { byPresenterAndJudge, type StoredSheet } from '../../../server/domain/sheets.ts';
 
 /**
  * The host console's "next step" rule, on hand-made snapshots: 4 presenters (p1…p4), a main

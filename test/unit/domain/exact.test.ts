@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Exact } from '../../server/domain/exact.ts';
+import { Exact } from '../../../server/domain/exact.ts';
 
 const x = (text: string) => Exact.parse(text);
 

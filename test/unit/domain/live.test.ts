@@ -1,72 +1,12 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { readContestFile } from '../../server/contest-file/contest-file.ts';
-import { Exact } from '../../server/domain/exact.ts';
-import { clockElapsedMs, initialLiveState, type LiveState } from '../../server/domain/live.ts';
-import type { Actor, Decision, LiveCommand } from '../../server/domain/live/commands.ts';
-import { decide } from '../../server/domain/live/decide.ts';
-import type { StoredSheet } from '../../server/domain/sheets.ts';
+import { clockElapsedMs } from '../../../server/domain/live.ts';
+import { code, HOST, LiveHarness } from '../../helpers/live-harness.ts';
 
 /** The turn state machine, command by command, as the host and judges drive it. */
 
-const { definition: contest } = readContestFile(readFileSync(new URL('../fixtures/small-contest.json', import.meta.url), 'utf8'));
-const HOST: Actor = { role: 'host' };
-const judge = (key: string): Actor => ({ role: 'judge', judge: key });
-
-class Harness {
-  /** the contest as the service keeps it: a judge marked absent is added to the presenter's absent list */
-  contest = { ...contest, presenters: contest.presenters.map((p) => ({ ...p, recused: [...p.recused], absent: [...p.absent] })) };
-  state: LiveState = initialLiveState(contest);
-  sheets = new Map<string, Map<string, StoredSheet>>();
-  now = 1_000_000;
-  #ids = 0;
-
-  try(command: LiveCommand, actor: Actor = HOST): Decision {
-    const decision = decide(this.contest, this.state, this.sheets, actor, command, this.now);
-    if (decision.ok) {
-      this.state = decision.state;
-      if (decision.absence) this.contest.presenters.find((p) => p.key === decision.absence!.presenter)!.absent.push(decision.absence.judge);
-      if (decision.sheet) {
-        const s = decision.sheet;
-        const record: StoredSheet = {
-          id: String(++this.#ids),
-          presenter: s.presenter,
-          judge: s.judge,
-          items: s.items,
-          total: Object.values(s.items).reduce((a, b) => a.add(b), Exact.ZERO),
-          enteredBy: s.enteredBy,
-          supersedesId: s.supersedesId,
-          submissionId: `sub-${this.#ids}`,
-          reason: s.reason,
-          createdAt: this.now,
-        };
-        if (!this.sheets.has(s.presenter)) this.sheets.set(s.presenter, new Map());
-        this.sheets.get(s.presenter)!.set(s.judge, record);
-      }
-    }
-    return decision;
-  }
-
-  do(command: LiveCommand, actor: Actor = HOST): Decision & { ok: true } {
-    const decision = this.try(command, actor);
-    if (!decision.ok) throw new Error(`${command.type} refused: ${decision.message}`);
-    return decision;
-  }
-
-  submit(presenter: string, judgeKey: string, content = '50', delivery = '30', actor: Actor = judge(judgeKey)): Decision {
-    return this.try({ type: 'sheet:submit', presenter, judge: judgeKey, items: { content: Exact.parse(content), delivery: Exact.parse(delivery) } }, actor);
-  }
-
-  phase(presenter: string) {
-    return this.state.turns[presenter]!.phase;
-  }
-}
-
-const code = (d: Decision) => (d.ok ? 'ok' : d.code);
-
 describe('a turn', () => {
   it('goes waiting → presenting → scoring → closed → revealed, each step moving both versions on', () => {
-    const h = new Harness();
+    const h = new LiveHarness();
     expect(h.phase('p1')).toBe('waiting');
     h.do({ type: 'turn:start', presenter: 'p1' });
     expect([h.phase('p1'), h.state.current, h.state.screen, h.state.version, h.state.turnsVersion]).toEqual(['presenting', 'p1', 'turn', 1, 1]);
@@ -78,7 +18,7 @@ describe('a turn', () => {
   });
 
   it('lets only one presenter be on stage or in scoring at a time', () => {
-    const h = new Harness();
+    const h = new LiveHarness();
     h.do({ type: 'turn:start', presenter: 'p1' });
     const second = h.try({ type: 'turn:start', presenter: 'p2' });
     expect(code(second)).toBe('invalid_transition');
@@ -86,7 +26,7 @@ describe('a turn', () => {
   });
 
   it('closes by itself when the last non-recused judge submits, and counts a recused judge as not expected', () => {
-    const h = new Harness();
+    const h = new LiveHarness();
     h.do({ type: 'turn:start', presenter: 'p2' });
     h.do({ type: 'turn:open-scoring', presenter: 'p2' });
     for (const key of ['m1', 'm2', 'm3', 'm4', 'e1']) expect(code(h.submit('p2', key))).toBe('ok');
@@ -97,7 +37,7 @@ describe('a turn', () => {
   });
 
   it('does not move the host’s version for an ordinary sheet, so judges submitting never make the host’s command stale', () => {
-    const h = new Harness();
+    const h = new LiveHarness();
     h.do({ type: 'turn:start', presenter: 'p1' });
     h.do({ type: 'turn:open-scoring', presenter: 'p1' });
     const before = h.state.turnsVersion;
@@ -107,7 +47,7 @@ describe('a turn', () => {
   });
 
   it('can be undone while no sheet has arrived, and not after', () => {
-    const h = new Harness();
+    const h = new LiveHarness();
     h.do({ type: 'turn:start', presenter: 'p1' });
     h.do({ type: 'turn:reset', presenter: 'p1' });
     expect([h.phase('p1'), h.state.current, h.state.screen]).toEqual(['waiting', null, 'title']);
@@ -120,7 +60,7 @@ describe('a turn', () => {
   });
 
   it('can be skipped while waiting (absent), and the skip undone', () => {
-    const h = new Harness();
+    const h = new LiveHarness();
     h.do({ type: 'turn:skip', presenter: 'p5' });
     expect(h.phase('p5')).toBe('skipped');
     expect(code(h.try({ type: 'turn:start', presenter: 'p5' }))).toBe('invalid_transition');
@@ -131,7 +71,7 @@ describe('a turn', () => {
 
 describe('the projector', () => {
   it('shows one presenter: revealing an earlier turn while another is on stage is refused', () => {
-    const h = new Harness();
+    const h = new LiveHarness();
     h.do({ type: 'turn:start', presenter: 'p1' });
     h.do({ type: 'turn:open-scoring', presenter: 'p1' });
     h.do({ type: 'turn:close', presenter: 'p1' });
@@ -144,7 +84,7 @@ describe('the projector', () => {
 
 describe('the talk clock', () => {
   it('runs from the start, stops while paused, and stops for good when scoring opens', () => {
-    const h = new Harness();
+    const h = new LiveHarness();
     h.do({ type: 'turn:start', presenter: 'p1' });
     h.now += 60_000;
     h.do({ type: 'clock:pause' });
@@ -163,7 +103,7 @@ describe('the talk clock', () => {
 
 describe('a sheet', () => {
   it('is refused before scoring opens, after it closed, twice, when recused, or out of range', () => {
-    const h = new Harness();
+    const h = new LiveHarness();
     expect(code(h.submit('p1', 'm1'))).toBe('turn_not_open');
     h.do({ type: 'turn:start', presenter: 'p1' });
     expect(code(h.submit('p1', 'm1'))).toBe('turn_not_open');
@@ -181,7 +121,7 @@ describe('a sheet', () => {
   });
 
   it('can be replaced once after the host reopens it with a reason, even after the reveal, superseding the old one', () => {
-    const h = new Harness();
+    const h = new LiveHarness();
     h.do({ type: 'turn:start', presenter: 'p1' });
     h.do({ type: 'turn:open-scoring', presenter: 'p1' });
     h.submit('p1', 'm1', '50', '30');
@@ -200,7 +140,7 @@ describe('a sheet', () => {
   });
 
   it('entered by the host for a judge (代录) is marked as such', () => {
-    const h = new Harness();
+    const h = new LiveHarness();
     h.do({ type: 'turn:start', presenter: 'p1' });
     h.do({ type: 'turn:open-scoring', presenter: 'p1' });
     const entered = h.submit('p1', 'm2', '50', '30', HOST);
@@ -209,7 +149,7 @@ describe('a sheet', () => {
   });
 
   it('may come late on paper: the host enters it for a closed or revealed turn, a judge may not', () => {
-    const h = new Harness();
+    const h = new LiveHarness();
     h.do({ type: 'turn:start', presenter: 'p1' });
     h.do({ type: 'turn:open-scoring', presenter: 'p1' });
     h.do({ type: 'turn:close', presenter: 'p1' });
@@ -221,7 +161,7 @@ describe('a sheet', () => {
   });
 
   it('cannot be reopened when there is none', () => {
-    const h = new Harness();
+    const h = new LiveHarness();
     expect(code(h.try({ type: 'sheet:reopen', presenter: 'p1', judge: 'm1', reason: 'x' }))).toBe('invalid_transition');
     expect(code(h.try({ type: 'sheet:reopen', presenter: 'p1', judge: 'zz', reason: 'x' }))).toBe('not_found');
   });
@@ -229,7 +169,7 @@ describe('a sheet', () => {
 
 describe('an absent judge', () => {
   it('excused by the host from a presenter no longer holds the turn open: the last sheet in closes it', () => {
-    const h = new Harness();
+    const h = new LiveHarness();
     h.do({ type: 'turn:start', presenter: 'p1' });
     h.do({ type: 'turn:open-scoring', presenter: 'p1' });
     for (const key of ['m1', 'm2', 'm3', 'e1', 'e2', 'e3']) h.submit('p1', key);
@@ -241,7 +181,7 @@ describe('an absent judge', () => {
   });
 
   it('cannot be excused when they are the last judge of their panel left for that presenter', () => {
-    const h = new Harness();
+    const h = new LiveHarness();
     h.do({ type: 'judge:excuse', presenter: 'p2', judge: 'e1', reason: 'x' }); // e3 is recused from p2 already
     const last = h.try({ type: 'judge:excuse', presenter: 'p2', judge: 'e2', reason: 'x' });
     expect(code(last)).toBe('invalid_transition');
@@ -249,7 +189,7 @@ describe('an absent judge', () => {
   });
 
   it('cannot be excused once the turn is revealed: the projector would change without a reveal', () => {
-    const h = new Harness();
+    const h = new LiveHarness();
     h.do({ type: 'turn:start', presenter: 'p1' });
     h.do({ type: 'turn:open-scoring', presenter: 'p1' });
     h.do({ type: 'turn:close', presenter: 'p1' });
@@ -258,7 +198,7 @@ describe('an absent judge', () => {
   });
 
   it('is marked absent, not recused: their sheet is then refused (code recused) with the word absent', () => {
-    const h = new Harness();
+    const h = new LiveHarness();
     h.do({ type: 'turn:start', presenter: 'p1' });
     h.do({ type: 'turn:open-scoring', presenter: 'p1' });
     h.do({ type: 'judge:excuse', presenter: 'p1', judge: 'm4', reason: '评委临时离场' });
@@ -273,7 +213,7 @@ describe('an absent judge', () => {
   });
 
   it('cannot be excused where a sheet of theirs is in, or twice', () => {
-    const h = new Harness();
+    const h = new LiveHarness();
     h.do({ type: 'turn:start', presenter: 'p1' });
     h.do({ type: 'turn:open-scoring', presenter: 'p1' });
     h.submit('p1', 'm1');
@@ -284,8 +224,8 @@ describe('an absent judge', () => {
 
 describe('a correction not revealed again', () => {
   /** every turn revealed (p5 skipped), with every expected sheet in, or closed without sheets */
-  function finished(scored = true): Harness {
-    const h = new Harness();
+  function finished(scored = true): LiveHarness {
+    const h = new LiveHarness();
     for (const p of ['p1', 'p2', 'p3', 'p4']) {
       h.do({ type: 'turn:start', presenter: p });
       h.do({ type: 'turn:open-scoring', presenter: p });
@@ -335,7 +275,7 @@ describe('a correction not revealed again', () => {
 
 describe('the awards', () => {
   it('wait until every turn is revealed or skipped, then go up one level at a time and stop at the top', () => {
-    const h = new Harness();
+    const h = new LiveHarness();
     expect(code(h.try({ type: 'awards:reveal-next' }))).toBe('not_finished');
     for (const p of ['p1', 'p2', 'p3', 'p4']) {
       h.do({ type: 'turn:start', presenter: p });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { barOf, drawingNumber, fitLabel, maxAbs, niceLimit, signOf, xOf } from '../../client/src/admin/consistency/chart-scale.ts';
+import { barOf, drawingNumber, fitLabel, maxAbs, niceLimit, signOf, xOf } from '../../../client/src/admin/consistency/chart-scale.ts';
 
 describe('consistency chart scale', () => {
   it('reads decimal strings for drawing only', () => {

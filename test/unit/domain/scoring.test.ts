@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { ContestDefinition, Sheet } from '../../server/domain/contest.ts';
-import { Exact } from '../../server/domain/exact.ts';
-import { computeResults, sheetItemsProblem, type PresenterResult } from '../../server/domain/scoring.ts';
+import type { ContestDefinition, Sheet } from '../../../server/domain/contest.ts';
+import { Exact } from '../../../server/domain/exact.ts';
+import { computeResults, sheetItemsProblem, type PresenterResult } from '../../../server/domain/scoring.ts';
 
 const x = (text: string | number) => Exact.parse(String(text));
 

@@ -1,7 +1,7 @@
 import ExcelJS from 'exceljs';
 import { tmpdir } from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
-import { isolatedReadLimits, isolatedReadStats, readSpreadsheetIsolated } from '../../server/import/read-isolated.ts';
+import { isolatedReadLimits, isolatedReadStats, readSpreadsheetIsolated } from '../../../server/import/read-isolated.ts';
 
 /**
  * Uploaded spreadsheets are read in a child process (server/import/spreadsheet-child.ts) with a

@@ -19,18 +19,3 @@ export function countdownText(remainingMs: number): string {
 export function elapsedText(ms: number, padMinutes = false): string {
   return minutesSeconds(Math.floor(Math.max(0, ms) / 1000), padMinutes);
 }
-
-/**
- * A decimal weight as a percentage, by moving the decimal point in the text ("0.7" → "70%",
- * "0.125" → "12.5%", "1" → "100%", ".5" → "50%"): exact, no floating point. Anything else is
- * shown as it came. The admin result pages use it too (admin/results/format.ts).
- */
-export function percentText(decimal: string): string {
-  const m = /^(-?)(\d*)(?:\.(\d*))?$/.exec(decimal.trim());
-  if (!m || (m[2] === '' && (m[3] ?? '') === '')) return decimal;
-  const sign = m[1] ?? '';
-  const digits = m[3] ?? '';
-  const shifted = `${m[2]}${digits.padEnd(2, '0').slice(0, 2)}`.replace(/^0+(?=\d)/, '');
-  const rest = digits.slice(2).replace(/0+$/, '');
-  return `${sign}${shifted}${rest ? `.${rest}` : ''}%`;
-}

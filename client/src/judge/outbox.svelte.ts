@@ -2,7 +2,7 @@ import type { JudgeSnapshot, OwnSheet, SheetReceipt } from '../../../server/cont
 import type { AckErrorCode } from '../../../server/contracts/vocabulary.ts';
 import type { Connection } from '../lib/connection.svelte.ts';
 import { dropDraft, dropPending, loadPending, newSubmissionId, savePending, type PendingSheet, type Scope } from './pending-sheets.ts';
-import { sameDecimal } from './rubric.ts';
+import { sameDecimal } from '../lib/decimal.ts';
 
 /**
  * Delivers the judge's sheets. A sheet is saved to localStorage first, then sent; without an

@@ -1,6 +1,6 @@
 import type { ContestFile } from '../../../../server/contest-file/contest-file.schema.ts';
 import { KEY_CHARS, RESERVED } from '../../../../server/schemas/key-pattern.ts';
-import { Exact, HUNDRED, parseDecimal, parseWhole, significantDigits } from './decimal-text.ts';
+import { Exact, HUNDRED, parseDecimal, parseWhole, significantDigits } from '../../lib/decimal.ts';
 import { fromContestFile, timeLimitSeconds, type ContestDraft } from './draft.ts';
 import { VALIDATE_MESSAGES, type ValidateKey, type ValidateLang } from './validate-messages.ts';
 

@@ -20,9 +20,6 @@ export function formatBeijingTime(iso: string): string {
   return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}`;
 }
 
-/** a panel weight (decimal string, e.g. "0.7") as a percent ("70%"): the projector's exact conversion */
-export { percentText as weightPercent } from '../../display/format.ts';
-
 /** milliseconds as "7分32秒" / "7 min 32 s" (durations in the audit log: talk time, clock) */
 export function formatDuration(ms: number, lang: 'zh' | 'en'): string {
   const total = Math.max(0, Math.round(ms / 1000));

@@ -1,4 +1,4 @@
-import { lang, messages } from '../lib/i18n.ts';
+import { messages } from '../lib/i18n.ts';
 
 /** Every word of the admin pages (the shell, the list, a contest's tabs, the cards), zh and en. */
 export const t = messages({
@@ -685,5 +685,3 @@ export function formatTime(iso: string): string {
   const pad = (n: number) => String(n).padStart(2, '0');
   return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${pad(date.getHours())}:${pad(date.getMinutes())}`;
 }
-
-export { lang };

@@ -1,5 +1,6 @@
 import type { ErrorCode } from '../../../server/contracts/vocabulary.ts';
 import { lang } from '../lib/i18n.ts';
+import type { Lang } from '../lib/lang.ts';
 import { ApiError } from './api.ts';
 
 /**
@@ -11,7 +12,7 @@ import { ApiError } from './api.ts';
  */
 type Code = ErrorCode | 'network';
 
-const TEXTS: Record<'zh' | 'en', Record<Code, string>> = {
+const TEXTS: Record<Lang, Record<Code, string>> = {
   zh: {
     invalid_input: '服务器没有接受：提交的内容不符合要求。',
     invalid_contest_file: '服务器没有接受：这不是有效的擂台比赛文件，或文件里的规则有误。',

@@ -23,7 +23,7 @@ export type AdminRoute =
 
 const CONTEST_PAGES = ['cards', 'results', 'print', 'audit', 'consistency'] as const;
 
-export function parseAdminPath(pathname: string): AdminRoute {
+function parseAdminPath(pathname: string): AdminRoute {
   const parts = pathname.replace(/\/+$/, '').split('/').filter(Boolean).slice(1); // drop "admin"
   if (parts.length === 0) return { page: 'contests' };
   if (parts.length === 1 && parts[0] === 'new') return { page: 'new' };
@@ -37,7 +37,7 @@ export function parseAdminPath(pathname: string): AdminRoute {
   return sub ? { page: sub, id } : { page: 'not-found' };
 }
 
-export function adminPath(route: AdminRoute): string {
+function adminPath(route: AdminRoute): string {
   switch (route.page) {
     case 'contests':
     case 'not-found':

@@ -6,7 +6,7 @@ import { innerHeight, innerWidth } from 'svelte/reactivity/window';
  * pixels against the height, so a font size means the same share of any screen (27 stage pixels
  * are 2.5 % of its height) and a 4:3 projector is filled rather than letterboxed.
  */
-export const STAGE_HEIGHT = 1080;
+const STAGE_HEIGHT = 1080;
 const WIDEST = 1920;
 const NARROWEST = 1440;
 

@@ -1,4 +1,5 @@
 import type { ClockInfo } from '../../../server/contracts/snapshots.ts';
+import { clockReading } from '../lib/talk-clock.ts';
 import { countdownText, elapsedText } from './format.ts';
 
 /** the clock of the snapshot, and whether that snapshot can be trusted right now */
@@ -49,8 +50,7 @@ export class TalkClock {
 
   readonly elapsedMs = $derived.by(() => {
     const clock = this.#source().clock;
-    if (!clock) return 0;
-    return clock.elapsedMs + (clock.runningSince === null ? 0 : Math.max(0, this.#now - clock.runningSince));
+    return clock ? clockReading(clock, this.#now).elapsedMs : 0;
   });
 
   readonly limitMs = $derived.by(() => this.#source().clock?.limitMs ?? null);

@@ -1,5 +1,6 @@
 import type { HostAction, HostResult, HostSheet, HostSnapshot, HostTurn } from '../../../server/contracts/snapshots.ts';
 import type { TurnPhase } from '../../../server/contracts/vocabulary.ts';
+import { clockDigits } from '../lib/talk-clock.ts';
 
 type HostPresenter = HostSnapshot['presenters'][number];
 type HostJudge = HostSnapshot['judges'][number];
@@ -144,14 +145,14 @@ export function liveSignature(ix: SnapshotIndex): string {
 }
 
 /** The first waiting presenter after `after` in running order, else the first waiting one from the top. */
-export function nextWaiting(ix: SnapshotIndex, after: string | null): string | null {
+function nextWaiting(ix: SnapshotIndex, after: string | null): string | null {
   const from = after === null ? -1 : ix.order.indexOf(after);
   const later = ix.order.slice(from + 1).find((p) => phaseOf(ix, p) === 'waiting');
   return later ?? ix.order.find((p) => phaseOf(ix, p) === 'waiting') ?? null;
 }
 
 /** Award level names, lowest first: the order the host reveals them in. */
-export function awardLevels(snapshot: HostSnapshot): string[] {
+function awardLevels(snapshot: HostSnapshot): string[] {
   return [...snapshot.awardLevels].reverse();
 }
 
@@ -254,20 +255,10 @@ export function stepCommand(step: Step): { event: 'turn:start' | 'turn:open-scor
   }
 }
 
-/** Talk clock: elapsed and remaining ms at server time `now`. Remaining goes negative on overrun. */
-export function clockReading(clock: HostTurn['clock'], now: number): { elapsedMs: number; remainingMs: number | null; running: boolean } {
-  const elapsedMs = clock.elapsedMs + (clock.runningSince === null ? 0 : Math.max(0, now - clock.runningSince));
-  return { elapsedMs, remainingMs: clock.limitMs === null ? null : clock.limitMs - elapsedMs, running: clock.runningSince !== null };
-}
-
 /** m:ss (or h:mm:ss) of a duration, rounding the seconds down (or up, for a countdown); unsigned. */
 export function formatDuration(ms: number, rounding: 'floor' | 'ceil' = 'floor'): string {
   const total = rounding === 'ceil' ? Math.ceil(Math.abs(ms) / 1000) : Math.floor(Math.abs(ms) / 1000);
-  const h = Math.floor(total / 3600);
-  const m = Math.floor((total % 3600) / 60);
-  const s = total % 60;
-  const ss = String(s).padStart(2, '0');
-  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${ss}` : `${m}:${ss}`;
+  return clockDigits(total, { hours: true });
 }
 
 /**

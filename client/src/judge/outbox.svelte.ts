@@ -1,8 +1,8 @@
 import type { JudgeSnapshot, OwnSheet, SheetReceipt } from '../../../server/contracts/snapshots.ts';
 import type { AckErrorCode } from '../../../server/contracts/vocabulary.ts';
 import type { Connection } from '../lib/connection.svelte.ts';
+import { sameDecimal } from '../lib/decimal.ts';
 import { dropDraft, dropPending, loadPending, newSubmissionId, savePending, type PendingSheet, type Scope } from './pending-sheets.ts';
-import { sameDecimal } from './rubric.ts';
 
 /**
  * Delivers the judge's sheets. A sheet is saved to localStorage first, then sent; without an

@@ -1,6 +1,6 @@
 import type { CriterionInfo } from '../../../server/contracts/snapshots.ts';
-import { Exact } from '../../../server/domain/exact.ts';
 import { sheetTotal } from '../../../server/domain/scoring.ts';
+import { Exact, parseDecimal } from '../lib/decimal.ts';
 
 /**
  * The rubric as whole numbers. Every value a judge can give is a whole number of its criterion's
@@ -26,35 +26,21 @@ export interface Rubric {
   maxTotal: string;
 }
 
-const DECIMAL = /^(\d+)(?:\.(\d+))?$/;
-
+/** decimal places of a rubric number ("18.5" → 1, "20" → 0, "0.50" → 1) */
 function places(text: string): number {
-  return DECIMAL.exec(text)?.[2]?.replace(/0+$/, '').length ?? 0;
+  return parseDecimal(text)?.toDecimalString()?.split('.')[1]?.length ?? 0;
 }
 
-/** "18.5" at scale 2 → 1850; null for anything that is not a plain non-negative decimal */
+/** "18.5" at scale 2 → 1850; null for anything that is not a plain non-negative decimal with at most scale places */
 export function toUnits(text: string, scale: number): number | null {
-  const m = DECIMAL.exec(text.trim());
-  if (!m) return null;
-  const frac = (m[2] ?? '').replace(/0+$/, '');
-  if (frac.length > scale) return null;
-  const units = Number(m[1]! + frac.padEnd(scale, '0'));
-  return Number.isSafeInteger(units) ? units : null;
+  const units = parseDecimal(text)?.mul(Exact.of(10n ** BigInt(scale)));
+  if (!units?.isInteger()) return null;
+  return units.n <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(units.n) : null;
 }
 
 /** 1850 at scale 2 → "18.5" (no trailing zeros, no float arithmetic) */
 export function fromUnits(units: number, scale: number): string {
-  const digits = String(units).padStart(scale + 1, '0');
-  const whole = digits.slice(0, digits.length - scale);
-  const frac = digits.slice(digits.length - scale).replace(/0+$/, '');
-  return frac ? `${whole}.${frac}` : whole;
-}
-
-/** the same decimal written two ways ("87.50", "87.5") compares equal */
-export function sameDecimal(a: string, b: string): boolean {
-  const scale = Math.max(places(a), places(b));
-  const x = toUnits(a, scale);
-  return x !== null && x === toUnits(b, scale);
+  return Exact.of(BigInt(units), 10n ** BigInt(scale)).toString();
 }
 
 export function makeRubric(criteria: readonly CriterionInfo[]): Rubric {

@@ -1,4 +1,5 @@
-import { itemProblem, normaliseInput, type ItemProblem } from '../lib/score-text.ts';
+import { halfWidth } from '../lib/decimal.ts';
+import { itemProblem, type ItemProblem } from '../lib/score-text.ts';
 import { saveDraft, type Scope } from './pending-sheets.ts';
 import { stepIndex, totalText, valueText, type Rubric } from './rubric.ts';
 
@@ -41,7 +42,7 @@ export class SheetForm {
 
   #problem(i: number, text: string): ItemProblem | null {
     const c = this.rubric.criteria[i];
-    const typed = normaliseInput(text);
+    const typed = halfWidth(text);
     if (!c || typed === '' || TYPING.test(typed)) return null;
     return itemProblem(typed, c);
   }
@@ -49,7 +50,7 @@ export class SheetForm {
   #index(i: number, text: string): number | null {
     const c = this.rubric.criteria[i];
     if (!c || this.#problem(i, text) !== null) return null;
-    const typed = normaliseInput(text);
+    const typed = halfWidth(text);
     return typed === '' || TYPING.test(typed) ? null : stepIndex(this.rubric, c, typed);
   }
 
@@ -70,7 +71,7 @@ export class SheetForm {
 
   /** the judge left the field: a valid value is written the usual way ("18.50" → "18.5", "18." → "18") */
   settle(i: number): void {
-    const typed = normaliseInput(this.texts[i] ?? '').replace(/\.$/, '');
+    const typed = halfWidth(this.texts[i] ?? '').replace(/\.$/, '');
     const c = this.rubric.criteria[i];
     if (!c) return;
     if (typed === '') this.texts[i] = '';

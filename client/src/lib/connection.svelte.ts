@@ -145,5 +145,3 @@ export class Connection<S extends Snapshot> {
     return this.#socket.connected;
   }
 }
-
-export type { AckResult };

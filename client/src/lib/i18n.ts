@@ -1,9 +1,9 @@
+import type { Lang } from './lang.ts';
+
 /**
  * Chinese by default, English with ?lang=en. Each page keeps its own messages (a zh table and an
  * en table with the same keys, checked by the type system) and gets a `t` for them.
  */
-export type Lang = 'zh' | 'en';
-
 export const lang: Lang = new URLSearchParams(location.search).get('lang') === 'en' ? 'en' : 'zh';
 document.documentElement.lang = lang === 'en' ? 'en' : 'zh-CN';
 

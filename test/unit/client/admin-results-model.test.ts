@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formatDuration, formatBeijingTime, weightPercent } from '../../../client/src/admin/results/format.ts';
+import { formatDuration, formatBeijingTime } from '../../../client/src/admin/results/format.ts';
+import { percentText as weightPercent } from '../../../client/src/lib/decimal.ts';
 import {
   cellOf,
   cellState,

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { countdownText, elapsedText, percentText } from '../../../client/src/display/format.ts';
+import { countdownText, elapsedText } from '../../../client/src/display/format.ts';
+import { percentText } from '../../../client/src/lib/decimal.ts';
 import { pickView } from '../../../client/src/display/view.ts';
 import type { Board, DisplaySnapshot } from '../../../server/contracts/snapshots.ts';
 

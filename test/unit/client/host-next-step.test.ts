@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { clockReading } from '../../../client/src/lib/talk-clock.ts';
 import {
-  clockReading,
   correctionPending,
   everyTurnDecided,
   focusTurn,

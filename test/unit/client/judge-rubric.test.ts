@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { fromUnits, makeRubric, quickChoices, sameDecimal, stepIndex, toUnits, totalText, valueText } from '../../../client/src/judge/rubric.ts';
+import { fromUnits, makeRubric, quickChoices, stepIndex, toUnits, totalText, valueText } from '../../../client/src/judge/rubric.ts';
+import { sameDecimal } from '../../../client/src/lib/decimal.ts';
 
 /**
  * The judge page's arithmetic (client/src/judge/rubric.ts): every value is a whole number of

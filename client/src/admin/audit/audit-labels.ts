@@ -1,5 +1,6 @@
 import type { AuditEntryView } from '../../../../server/contracts/admin-api.ts';
 import type { ActorRole, AuditAction } from '../../../../server/contracts/vocabulary.ts';
+import type { Lang } from '../../lib/lang.ts';
 import { formatDuration } from '../results/format.ts';
 
 /**
@@ -8,8 +9,6 @@ import { formatDuration } from '../results/format.ts';
  * are shown as they came (a sheet's total is its decimal string); only durations in milliseconds
  * are turned into minutes and seconds.
  */
-
-export type Lang = 'zh' | 'en';
 
 const ROLES: Record<Lang, Record<ActorRole, string>> = {
   zh: { admin: '管理员', host: '主持人', judge: '评委', display: '大屏', system: '系统' },

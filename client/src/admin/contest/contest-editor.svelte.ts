@@ -18,7 +18,7 @@ export function tabOf(path: string): ContestTab {
 }
 
 /** what a draft may still change once the contest has started: the title and presenters' name, unit and topic */
-export function keepAllowedWhenLocked(mine: ContestDraft, server: ContestDraft): ContestDraft {
+function keepAllowedWhenLocked(mine: ContestDraft, server: ContestDraft): ContestDraft {
   const kept = structuredClone(server);
   kept.title = mine.title;
   for (const p of kept.presenters) {
@@ -36,7 +36,7 @@ export function keepAllowedWhenLocked(mine: ContestDraft, server: ContestDraft):
  * which kinds of changes in `sent` (the file a refused save sent) a started contest cannot take,
  * compared with what the server has (both as files, so "100" and "100.0" are the same)
  */
-export function lockedKindsChanged(sent: ContestFile, server: ContestFile): Array<'rules' | 'judges' | 'order' | 'presenters'> {
+function lockedKindsChanged(sent: ContestFile, server: ContestFile): Array<'rules' | 'judges' | 'order' | 'presenters'> {
   const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
   const stored = toContestFile(fromContestFile(server));
   const kinds: Array<'rules' | 'judges' | 'order' | 'presenters'> = [];

@@ -1,5 +1,5 @@
 import type { ContestFile } from '../../../../server/contest-file/contest-file.schema.ts';
-import { decimalText, jsonNumber, parseDecimal, parseWhole, percentToWeight, weightToPercent } from './decimal-text.ts';
+import { decimalText, jsonNumber, parseDecimal, parseWhole, percentToWeight, weightToPercent } from '../../lib/decimal.ts';
 
 /**
  * The editor's copy of a contest file: the same shape, with every number kept as the text the
@@ -89,7 +89,7 @@ export function fromContestFile(file: ContestFile): ContestDraft {
     panels: rules.panels.map((p) => ({
       key: p.key,
       name: p.name,
-      weightPercent: weightToPercent(p.weight),
+      weightPercent: weightToPercent(p.weight) ?? String(p.weight),
       dropHighest: String(p.dropHighest ?? 0),
       dropLowest: String(p.dropLowest ?? 0),
     })),

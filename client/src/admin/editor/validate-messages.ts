@@ -1,8 +1,9 @@
+import type { Lang } from '../../lib/lang.ts';
+
 /**
  * The editor's validation messages, Chinese and English. Kept apart from lib/i18n.ts (which reads
  * the page's address) so validate.ts runs in Node as well as in the browser.
  */
-export type ValidateLang = 'zh' | 'en';
 
 const zh = {
   required: '不能为空',
@@ -76,7 +77,7 @@ const en: Record<ValidateKey, string> = {
   recusedWholePanel: 'Recused from every judge of "{panel}": that panel could not score this presenter',
 };
 
-export const VALIDATE_MESSAGES: Record<ValidateLang, Record<ValidateKey, string>> = { zh, en };
+export const VALIDATE_MESSAGES: Record<Lang, Record<ValidateKey, string>> = { zh, en };
 
 /** Where a problem is, in words, for the list under the save button ("评分项 第 2 行 · 满分"). */
 const PLACES = {
@@ -133,7 +134,7 @@ const PLACES = {
 } as const;
 
 /** "rules.criteria[1].max" → "评分项 第 2 行 · 满分" */
-export function describePath(path: string, lang: ValidateLang = 'zh'): string {
+export function describePath(path: string, lang: Lang = 'zh'): string {
   const words: Record<string, string> = PLACES[lang];
   const parts: string[] = [];
   for (const segment of path.replace(/^rules\./, '').split('.')) {

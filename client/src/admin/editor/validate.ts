@@ -1,8 +1,9 @@
 import type { ContestFile } from '../../../../server/contest-file/contest-file.schema.ts';
 import { KEY_CHARS, RESERVED } from '../../../../server/schemas/key-pattern.ts';
-import { Exact, HUNDRED, parseDecimal, parseWhole, significantDigits } from './decimal-text.ts';
+import type { Lang } from '../../lib/lang.ts';
+import { Exact, HUNDRED, parseDecimal, parseWhole, significantDigits } from '../../lib/decimal.ts';
 import { fromContestFile, timeLimitSeconds, type ContestDraft } from './draft.ts';
-import { VALIDATE_MESSAGES, type ValidateKey, type ValidateLang } from './validate-messages.ts';
+import { VALIDATE_MESSAGES, type ValidateKey } from './validate-messages.ts';
 
 /**
  * Everything the server would refuse in a contest file (server/contest-file/contest-file.ts), and
@@ -23,7 +24,7 @@ const KEY_CHARS_ONLY = new RegExp(`^${KEY_CHARS}$`);
 const NAME_MAX = 200;
 const TEXT_MAX = 500;
 
-export function validateDraft(draft: ContestDraft, lang: ValidateLang = 'zh'): Problem[] {
+export function validateDraft(draft: ContestDraft, lang: Lang = 'zh'): Problem[] {
   const problems: Problem[] = [];
   const table = VALIDATE_MESSAGES[lang];
   const add = (path: string, key: ValidateKey, params: Record<string, string | number> = {}) =>
@@ -163,7 +164,7 @@ export function validateDraft(draft: ContestDraft, lang: ValidateLang = 'zh'): P
 }
 
 /** The same checks on a contest file as the server sends it (numbers as JSON numbers). */
-export function validate(file: ContestFile, lang: ValidateLang = 'zh'): Problem[] {
+export function validate(file: ContestFile, lang: Lang = 'zh'): Problem[] {
   return validateDraft(fromContestFile(file), lang);
 }
 

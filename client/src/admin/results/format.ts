@@ -1,3 +1,5 @@
+import type { Lang } from '../../lib/lang.ts';
+
 /**
  * Small formatting helpers the admin result pages share. Pure (no DOM, no i18n import) so the unit
  * tests run them in Node. Scores are never formatted here: the pages show the server's decimal
@@ -20,11 +22,8 @@ export function formatBeijingTime(iso: string): string {
   return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}`;
 }
 
-/** a panel weight (decimal string, e.g. "0.7") as a percent ("70%"): the projector's exact conversion */
-export { percentText as weightPercent } from '../../display/format.ts';
-
 /** milliseconds as "7分32秒" / "7 min 32 s" (durations in the audit log: talk time, clock) */
-export function formatDuration(ms: number, lang: 'zh' | 'en'): string {
+export function formatDuration(ms: number, lang: Lang): string {
   const total = Math.max(0, Math.round(ms / 1000));
   const h = Math.floor(total / 3600);
   const m = Math.floor((total % 3600) / 60);

@@ -1,12 +1,16 @@
-import { Exact } from '../../../../server/domain/exact.ts';
+import { Exact } from '../../../server/domain/exact.ts';
 
 /**
- * Numbers as the organiser typed them. Every decimal in the editor is text, read exactly (bigint
- * rationals, server/domain/exact.ts) and turned into a JSON number only when the file is written,
- * from its exact digits: no number is ever computed in floating point.
+ * Numbers as people type them and as the pages show them, read exactly: every decimal is text,
+ * parsed into the domain's bigint rationals (server/domain/exact.ts) and written back as text.
+ * No number from a judge's, host's or organiser's input is ever computed in floating point.
  */
 
-/** full-width digits and punctuation a Chinese input method types (１８．５, ８：００) → ASCII */
+export { Exact };
+
+export const HUNDRED = Exact.of(100);
+
+/** full-width digits and punctuation a Chinese input method types (１８．５, ８：００) → ASCII, trimmed */
 export function halfWidth(text: string): string {
   return text
     .replace(/[\uFF10-\uFF19]/g, (ch) => String.fromCharCode(ch.charCodeAt(0) - 0xfee0))
@@ -26,6 +30,13 @@ export function parseDecimal(text: string): Exact | null {
 export function parseWhole(text: string): number | null {
   const plain = halfWidth(text);
   return /^\d{1,9}$/.test(plain) ? Number(plain) : null;
+}
+
+/** the same decimal written two ways ("87.50", "87.5") compares equal */
+export function sameDecimal(a: string, b: string): boolean {
+  const x = parseDecimal(a);
+  const y = parseDecimal(b);
+  return x !== null && y !== null && x.eq(y);
 }
 
 /** significant digits of a finite decimal (what a JSON number can carry exactly: 15) */
@@ -48,12 +59,19 @@ export function decimalText(value: number): string {
   return Exact.tryFromJsonNumber(value)?.toDecimalString() ?? String(value);
 }
 
-export const HUNDRED = Exact.of(100);
+/**
+ * A panel's weight as the percent it is: 0.7 (a contest file's number) or "0.7" (a snapshot's
+ * text, ".5" too) → "70", "0.125" → "12.5"; null when it is not a number.
+ */
+export function weightToPercent(weight: number | string): string | null {
+  const exact = typeof weight === 'number' ? Exact.tryFromJsonNumber(weight) : Exact.tryParse(weight.trim().replace(/^\./, '0.'));
+  return exact?.mul(HUNDRED).toDecimalString() ?? null;
+}
 
-/** a panel's weight (0.7) as the percent the organiser types ("70") */
-export function weightToPercent(weight: number): string {
-  const exact = Exact.tryFromJsonNumber(weight);
-  return exact ? (exact.mul(HUNDRED).toDecimalString() ?? String(weight)) : String(weight);
+/** a weight as the projector and the result pages show it ("0.7" → "70%"); anything else as it came */
+export function percentText(weight: string): string {
+  const percent = weightToPercent(weight);
+  return percent === null ? weight : `${percent}%`;
 }
 
 /** "70" → 0.7 exactly (null when the text is not a decimal) */
@@ -61,5 +79,3 @@ export function percentToWeight(text: string): Exact | null {
   const percent = parseDecimal(text);
   return percent ? percent.div(HUNDRED) : null;
 }
-
-export { Exact };

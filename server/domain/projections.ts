@@ -58,7 +58,7 @@ function clockInfo(contest: ContestDefinition, turn: TurnState): ClockInfo {
 }
 
 /** The board: what the projector shows. Built from the sheets as they were at each reveal, never the live ones. */
-export function board(view: LiveView): Board {
+function board(view: LiveView): Board {
   const { contest, state } = view;
   const revealedSheets: StoredSheet[] = [];
   const revealedKeys: string[] = [];

@@ -3,7 +3,7 @@ import type { ErrorCode } from '../contracts/vocabulary.ts';
 import { AppError, isDatabaseUnavailable } from '../errors.ts';
 
 /** The one mapping from error codes to HTTP statuses; every error reply is {ok:false, error:{code, message}}. */
-export const HTTP_STATUS: Record<ErrorCode, number> = {
+const HTTP_STATUS: Record<ErrorCode, number> = {
   invalid_input: 400,
   invalid_contest_file: 400,
   out_of_range: 400,

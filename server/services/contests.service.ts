@@ -115,7 +115,7 @@ export async function reissueJudgeLink(db: Kysely<Database>, linkSecret: string,
   });
 }
 
-export async function contestStatus(db: Db, id: string): Promise<ContestStatus> {
+async function contestStatus(db: Db, id: string): Promise<ContestStatus> {
   const [sheets, state] = await Promise.all([countSheets(db, id), findLiveState(db, id)]);
   return statusWords(contestProgress(sheets, state));
 }
@@ -134,7 +134,7 @@ export async function listContestsWithStatus(db: Db): Promise<Array<ContestSumma
  * (If-Match), so a save made on an old picture cannot undo a draw of lots, an import or another
  * organiser's edit made meanwhile.
  */
-export function revisionOf(definition: ContestDefinition): string {
+function revisionOf(definition: ContestDefinition): string {
   return createHash('sha256').update(JSON.stringify(toContestFile(definition))).digest('base64url').slice(0, 16);
 }
 

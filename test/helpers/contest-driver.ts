@@ -77,5 +77,3 @@ export async function waitFor(condition: () => boolean, timeoutMs = 5000): Promi
     await new Promise((r) => setTimeout(r, 10));
   }
 }
-
-export type { HostSnapshot, JudgeSnapshot, Snapshot };

@@ -4,7 +4,8 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { ContestDetailAnswer, ContestListAnswer, CreatedContestAnswer, LotsAnswer } from '../../server/contracts/admin-api.ts';
 import type { ContestFile } from '../../server/contest-file/contest-file.schema.ts';
 import { startTestServer, type RunningTestServer } from '../helpers/app.ts';
-import { adminFetch, createContestOverApi, hostDo, itemsFor, SMALL_CONTEST, submit, tokenOf, waitFor, type HostSnapshot } from '../helpers/contest-driver.ts';
+import { adminFetch, createContestOverApi, hostDo, itemsFor, SMALL_CONTEST, submit, tokenOf, waitFor } from '../helpers/contest-driver.ts';
+import type { HostSnapshot } from '../../server/contracts/snapshots.ts';
 import { describeEachDatabase } from '../helpers/databases.ts';
 
 /** Preparing a contest through the admin API: edit it until it starts, copy it, draw lots, import an archive. */

@@ -4,7 +4,8 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { ImportAnswer, ImportPreview, LinksAnswer } from '../../server/contracts/admin-api.ts';
 import type { ContestFile } from '../../server/contest-file/contest-file.schema.ts';
 import { startTestServer, type RunningTestServer } from '../helpers/app.ts';
-import { adminFetch, createContestOverApi, hostDo, itemsFor, submit, tokenOf, type HostSnapshot } from '../helpers/contest-driver.ts';
+import { adminFetch, createContestOverApi, hostDo, itemsFor, submit, tokenOf } from '../helpers/contest-driver.ts';
+import type { HostSnapshot } from '../../server/contracts/snapshots.ts';
 import { describeEachDatabase } from '../helpers/databases.ts';
 
 /**

@@ -1,5 +1,7 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 import { BROWSER_TESTS, CHROMIUM_PATH, browserTestsRun } from './test/helpers/chromium.ts';
+import SlowestFirst from './test/helpers/slowest-first.ts';
 
 if (!browserTestsRun) console.warn(`browser tests left out: no Chromium at ${CHROMIUM_PATH} (apt-get install chromium)`);
 
@@ -11,6 +13,11 @@ export default defineConfig({
     exclude: browserTestsRun ? ['node_modules/**'] : [...BROWSER_TESTS, 'node_modules/**'],
     environment: 'node',
     pool: 'forks',
+    // Three files at a time on two cores: most of a test's time is spent waiting (on a server
+    // process, a browser, a timer or a database), not computing. Every database test has its own
+    // database and every server its own port, so files do not share anything.
+    maxWorkers: Math.max(3, availableParallelism()),
+    sequence: { sequencer: SlowestFirst },
     globalSetup: ['test/global-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,

@@ -1,7 +1,9 @@
 import { networkInterfaces } from 'node:os';
 import type { Config } from './config.ts';
+import type { LinkBase } from './contracts/admin-api.ts';
 import type { DatabaseHandle } from './db/connection.ts';
 import type { ContestSummary } from './db/contests.repository.ts';
+import { chooseLinkBase } from './link-base.ts';
 import { openFileLimitNote, type OpenFileLimit } from './open-file-limit.ts';
 import { contestLinks } from './services/contests.service.ts';
 import type { ServerSecrets } from './startup.ts';
@@ -21,8 +23,28 @@ export function lanAddress(): string | null {
   return candidates.find(isPrivate) ?? candidates[0] ?? null;
 }
 
-function publicBaseUrl(config: Config): string {
-  return config.publicUrl ?? `http://${lanAddress() ?? 'localhost'}:${config.port}`;
+/**
+ * Where the links point: the same rule as the admin pages' (link-base.ts), as if they were opened
+ * at localhost on this machine, so the banner and the QR cards never disagree.
+ */
+function venueLinkBase(config: Config, lan: string | null): LinkBase {
+  return chooseLinkBase({ publicUrl: config.publicUrl, listenHost: config.host, lanAddress: lan, requestProtocol: 'http', requestHost: `localhost:${config.port}` });
+}
+
+/** Why phones could not open the links, in the banner's words; null when they can. */
+function venueProblem(config: Config, base: LinkBase): string | null {
+  switch (base.problem) {
+    case null:
+      return null;
+    case 'local_only':
+      return `(HOST=${config.host} listens on this machine only: phones cannot join; unset HOST or set HOST=0.0.0.0)`;
+    case 'no_network':
+      return '(no network found: phones cannot join yet)';
+    case 'loopback':
+      return '(PUBLIC_URL names this machine only: phones cannot open it; set it to the address phones use)';
+    case 'link_local':
+      return '(a link-local address: phones may not reach it; join the venue network, or set PUBLIC_URL)';
+  }
 }
 
 const MAX_CONTESTS_LISTED = 3;
@@ -42,14 +64,18 @@ export async function printBanner(args: {
   openFiles: OpenFileLimit | null;
   /** stdout is an interactive terminal */
   interactive?: boolean;
+  /** the machine's LAN address; lanAddress() unless a test pins it */
+  lan?: string | null;
 }): Promise<void> {
-  const { config, handle, secrets, contests, demoId, openFiles, interactive = process.stdout.isTTY === true } = args;
-  const base = publicBaseUrl(config);
+  const { config, handle, secrets, contests, demoId, openFiles, interactive = process.stdout.isTTY === true, lan = lanAddress() } = args;
+  const linkBase = venueLinkBase(config, lan);
+  const base = linkBase.url;
+  const problem = venueProblem(config, linkBase);
   const lines: string[] = [];
   lines.push('');
   lines.push(`擂台 Leitai is ready · database: ${handle.kind === 'pglite' ? `embedded (PGlite) in ${config.dataDir}` : 'PostgreSQL (DATABASE_URL)'}`);
   lines.push(`  on this machine:     http://localhost:${config.port}`);
-  lines.push(`  on the venue network: ${base}${lanAddress() === null && !config.publicUrl ? '   (no network found: phones cannot join yet)' : ''}`);
+  lines.push(`  on the venue network: ${base}${problem ? `   ${problem}` : ''}`);
   lines.push(`  管理页面 admin pages: ${base}/admin   (log in with the admin token)`);
   const note = openFileLimitNote(openFiles);
   if (note) lines.push(note);

@@ -337,10 +337,4 @@ export class LiveContests {
       return result;
     });
   }
-
-  /** Forgets what is held in memory (tests: a restart without a restart). */
-  reset(): void {
-    this.#loaded.clear();
-    this.#behind.clear();
-  }
 }

@@ -1,4 +1,4 @@
-import type { AdminSessionAnswer } from '../../../server/contracts/admin-api.ts';
+import type { AdminLogin, AdminSessionAnswer } from '../../../server/contracts/admin-api.ts';
 import { api, ApiError, onUnauthorised } from './api.ts';
 import { t } from './messages.ts';
 import { refusalText } from './refusals.ts';
@@ -52,7 +52,7 @@ export class AdminSession {
     }
     this.busy = true;
     try {
-      const answer = await api<AdminSessionAnswer>('/admin/session', { method: 'POST', json: { token: token.trim() }, loginRequest: true });
+      const answer = await api<AdminSessionAnswer>('/admin/session', { method: 'POST', json: { token: token.trim() } satisfies AdminLogin, loginRequest: true });
       this.expiresAt = answer.expiresAt;
       this.state = 'in';
       this.expired = false;

@@ -552,6 +552,8 @@ type AdminRoute =
   | 'GET /api/contests/:id/links'
   | 'GET /api/contests/:id/export'
   | 'POST /api/contests/:id/judges/:judge/reissue'
+  | 'POST /api/contests/:id/watch/reissue'
+  | 'PUT /api/contests/:id/watch'
   | 'PUT /api/contests/:id'
   | 'POST /api/contests/:id/lots'
   | 'POST /api/contests/:id/copy'
@@ -581,6 +583,8 @@ const ROUTE_COST: Record<AdminRoute, 'cheap' | 'costly' | 'upload'> = {
   'GET /api/contests/:id/links': 'cheap',
   'GET /api/contests/:id/export': 'cheap',
   'POST /api/contests/:id/judges/:judge/reissue': 'cheap',
+  'POST /api/contests/:id/watch/reissue': 'cheap',
+  'PUT /api/contests/:id/watch': 'cheap',
   'PUT /api/contests/:id': 'costly',
   'POST /api/contests/:id/lots': 'costly',
   'POST /api/contests/:id/copy': 'costly',
@@ -1322,6 +1326,25 @@ function httpShots(route: AdminRoute, stage: Stage): fc.Arbitrary<HttpShot> {
           const junk = withJunk(body);
           return { method: 'POST', path: `/api/contests/${contest}/judges/${judge}/reissue`, ...junk, headers: { ...c.headers, ...junk.headers } };
         });
+    case 'POST /api/contests/:id/watch/reissue':
+      // no such contest whatever the credential, or the contest without the admin's: nothing is replaced
+      return fc
+        .oneof(fc.tuple(credential(stage, 'POST'), hostileSegment([id])), fc.tuple(notAdmin(stage, 'POST'), fc.constant(id)))
+        .chain(([c, contest]) => junkBody.map((body) => ({ c, contest, junk: withJunk(body) })))
+        .map(({ c, contest, junk }) => ({ method: 'POST', path: `/api/contests/${contest}/watch/reissue`, ...junk, headers: { ...c.headers, ...junk.headers } }));
+    case 'PUT /api/contests/:id/watch':
+      // a wrong contest, a wrong credential, or a body that is not {showQr: boolean}: never stored
+      return fc
+        .oneof(
+          fc.tuple(credential(stage, 'PUT'), hostileSegment([id]), fc.constant(JSON.stringify({ showQr: false }))),
+          fc.tuple(notAdmin(stage, 'PUT'), fc.constant(id), fc.constant(JSON.stringify({ showQr: false }))),
+          fc.tuple(
+            credential(stage, 'PUT'),
+            fc.constant(id),
+            fc.constantFrom('{bad', '{}', '[]', '{"showQr":"true"}', '{"showQr":1}', '{"showQr":null}', '{"showQr":true,"x":1}', '{"__proto__":{"showQr":true}}', `{"showQr":${'['.repeat(5000)}`),
+          ),
+        )
+        .map(([c, contest, body]) => ({ method: 'PUT', path: `/api/contests/${contest}/watch`, body, headers: { ...c.headers, ...type('application/json') } }));
     case 'PUT /api/contests/:id':
       return fc.oneof(
         // the contest that has not started, edited: what gets through is stored whole, the rest not at all

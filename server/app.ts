@@ -96,7 +96,7 @@ export async function buildApp({ config, db, secrets, now, lanAddress: lanAddres
   );
 
   const live = new LiveContests(db.db, now, config.databaseTimeoutMs);
-  const { io, judgeLinkRevoked: disconnectJudge } = attachSocketServer(app, { db: db.db, live, connections, trustProxy: config.trustProxy });
+  const { io, judgeLinkRevoked: disconnectJudge, watchCodeRevoked: disconnectWatchers } = attachSocketServer(app, { db: db.db, live, connections, trustProxy: config.trustProxy });
   await app.register(healthRoutes, { databaseKind: db.kind, databaseUp: () => db.ping() });
   await app.register(fastifyCookie);
   const admin = new AdminGuard({ adminTokenHash: secrets.adminTokenHash, linkSecret: secrets.linkSecret, publicUrl: config.publicUrl, now });
@@ -110,6 +110,7 @@ export async function buildApp({ config, db, secrets, now, lanAddress: lanAddres
     listenHost: config.host,
     lanAddress: lanAddressOf ?? lanAddress,
     disconnectJudge,
+    disconnectWatchers,
   });
   await app.register(resultsRoutes, { db, admin });
   await app.register(importRoutes, { db, live, admin, linkSecret: secrets.linkSecret, disconnectJudge });

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import { findAccessGrant } from '../db/access-tokens.repository.ts';
+import { findContestByWatchCode } from '../db/watch-codes.repository.ts';
 import type { Database } from '../db/database.ts';
 import type { SocketData } from '../contracts/socket.ts';
 
@@ -32,7 +33,7 @@ export class LinkRevocations {
     return this.#sequence;
   }
 
-  /** After a revocation in this contest committed, before its sockets are disconnected. */
+  /** After a revocation in this contest (a judge's link, or the watch code) committed, before its sockets are disconnected. */
   revoked(contestId: string): void {
     this.#lastRevoked.set(contestId, ++this.#sequence);
   }
@@ -41,6 +42,12 @@ export class LinkRevocations {
   async inForce(data: SocketData): Promise<boolean> {
     if ((this.#lastRevoked.get(data.contestId) ?? 0) <= data.grantCheckedAt) return true;
     const mark = this.mark();
+    if (data.role === 'audience') {
+      // a watcher's "grant" is the contest's code: in force until the admin issues a new one
+      if ((await findContestByWatchCode(this.#db, data.watchCode ?? '')) !== data.contestId) return false;
+      data.grantCheckedAt = mark;
+      return true;
+    }
     const grant = await findAccessGrant(this.#db, data.tokenHash);
     if (!grant || grant.contestId !== data.contestId || grant.role !== data.role || grant.judgeKey !== data.judgeKey) return false;
     data.grantCheckedAt = mark;

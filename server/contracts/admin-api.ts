@@ -24,6 +24,8 @@ import type { ActorRole, AuditAction } from './vocabulary.ts';
  *   POST   /contests/:id/lots                 draws the running order → LotsAnswer; 409 once started
  *   GET    /contests/:id/links                LinksAnswer
  *   POST   /contests/:id/judges/:judge/reissue → ReissuedLinkAnswer
+ *   POST   /contests/:id/watch/reissue        a new audience code, the old one stops at once → WatchAnswer
+ *   PUT    /contests/:id/watch                WatchSettingsBody → WatchAnswer
  *   GET    /contests/:id/export               the contest file with scores (download)
  *   POST   /contests/:id/import/:kind         a .xlsx or .csv body → ImportAnswer (?dryRun=true: preview only)
  *   GET    /templates/:kind.xlsx|.csv         the import template with Chinese column names
@@ -70,6 +72,8 @@ export interface CreatedContestAnswer {
   id: string;
   hostUrl: string;
   displayUrl: string;
+  /** the audience page, /watch/<code>: public, no token */
+  watchUrl: string;
   judges: JudgeLink[];
   linkBase: LinkBase;
 }
@@ -130,7 +134,21 @@ export interface LinksAnswer {
   ok: true;
   hostUrl: string;
   displayUrl: string;
+  /** the audience page, /watch/<code>: public, no token; a new code can be issued (WatchAnswer) */
+  watchUrl: string;
+  /** the projector shows the audience page's QR and address on its title, presenting and ranking views */
+  watchQr: boolean;
   judges: JudgeLink[];
+  linkBase: LinkBase;
+}
+
+export const WatchSettingsSchema = Type.Object({ showQr: Type.Boolean() }, { additionalProperties: false });
+export type WatchSettingsBody = Static<typeof WatchSettingsSchema>;
+
+export interface WatchAnswer {
+  ok: true;
+  watchUrl: string;
+  watchQr: boolean;
   linkBase: LinkBase;
 }
 

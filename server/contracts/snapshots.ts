@@ -139,6 +139,22 @@ export interface DisplaySnapshot extends SnapshotBase {
   role: 'display';
   presenters: PresenterInfo[];
   board: Board;
+  /**
+   * the audience page's code, while the projector is to show its QR and short address (on the
+   * title, presenting and ranking views); null when the admin turned that off
+   */
+  watch: { code: string } | null;
+}
+
+/**
+ * What a watcher's phone gets (/watch/<code>): the projector's snapshot without the watch code it
+ * already knows. Never more than the display's at the same version: the phone shows what the
+ * hall sees on the projector, on a smaller screen.
+ */
+export interface AudienceSnapshot extends SnapshotBase {
+  role: 'audience';
+  presenters: PresenterInfo[];
+  board: Board;
 }
 
 export interface JudgePresenter extends PresenterInfo {
@@ -256,4 +272,4 @@ export interface HostSnapshot extends SnapshotBase {
   awardsShown: number;
 }
 
-export type Snapshot = HostSnapshot | JudgeSnapshot | DisplaySnapshot;
+export type Snapshot = HostSnapshot | JudgeSnapshot | DisplaySnapshot | AudienceSnapshot;

@@ -52,7 +52,7 @@ export type Payload<E extends CommandEvent> = Static<(typeof PayloadSchemas)[E]>
 
 /** Who may send what. The server refuses anything else with `forbidden`. */
 export const EVENT_ROLES: Record<CommandEvent, ReadonlyArray<Role>> = {
-  'contest:sync': ['host', 'judge', 'display'],
+  'contest:sync': ['host', 'judge', 'display', 'audience'],
   'turn:start': ['host'],
   'turn:open-scoring': ['host'],
   'turn:close': ['host'],
@@ -114,19 +114,23 @@ export interface SocketData {
   contestId: string;
   role: Role;
   judgeKey: string | null;
-  /** the SHA-256 of the link's token (server side only: the grant is checked again after a revocation) */
+  /** the SHA-256 of the link's token (server side only: the grant is checked again after a revocation); '' for an audience socket, which has none */
   tokenHash: string;
+  /** the watch code an audience socket joined with (checked again after a reissue); null for the other roles */
+  watchCode: string | null;
   /** the revocation sequence number from just before the grant was last read (server/auth/link-revocations.ts) */
   grantCheckedAt: number;
 }
 
 /**
  * Handshake: `io(url, { auth: { token, protocol: PROTOCOL_VERSION } })` (`protocol` may be left
- * out; a client that sends another version is refused). A refused handshake's error message is
- * one of these.
+ * out; a client that sends another version is refused); a watcher in the hall joins with the
+ * contest's public code instead of a token, `auth: { watch: code, protocol }`, as the `audience`
+ * role. A refused handshake's error message is one of these.
  */
 export const HANDSHAKE_ERRORS = {
   unauthorized: 'unauthorized: unknown or revoked token',
+  unknownWatchCode: 'unauthorized: unknown watch code (it may have been replaced by a new one)',
   outdatedClient: `outdated_client: this client speaks another protocol version than the server's (${PROTOCOL_VERSION}); reload the page`,
   rateLimited: 'rate_limited: too many attempts, wait a minute',
 } as const;

@@ -7,8 +7,8 @@
 /** Sent by a client in its handshake (`auth.protocol`) and by the server in every snapshot. Bump it when a change would break an older client. */
 export const PROTOCOL_VERSION = 1;
 
-/** Who a link lets in: the host console, one judge's phone, the projector. */
-export type Role = 'host' | 'judge' | 'display';
+/** Who a connection is: the host console, one judge's phone, the projector (each by its link's token), or a watcher in the hall (by the contest's public watch code). */
+export type Role = 'host' | 'judge' | 'display' | 'audience';
 
 /** Who wrote an audit entry: a link's role, the admin pages, or the server itself. */
 export type ActorRole = 'admin' | Role | 'system';
@@ -32,6 +32,8 @@ export const AUDIT_ACTIONS = [
   'contest:update',
   'contest:lots',
   'judge:reissue-link',
+  'watch:reissue-code',
+  'watch:qr',
   'turn:start',
   'turn:open-scoring',
   'turn:close',

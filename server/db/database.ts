@@ -133,6 +133,16 @@ export interface ContestLiveTable {
   updated_at: Timestamp;
 }
 
+/** a contest's audience page (/watch/<code>): kept apart from the contest's rules, never exported */
+export interface WatchCodesTable {
+  contest_id: string;
+  /** short, public, random: not derived from any secret */
+  code: string;
+  /** the projector shows the QR of /watch/<code> on its title, presenting and ranking views */
+  show_qr: ColumnType<boolean, boolean | undefined, boolean>;
+  updated_at: Timestamp;
+}
+
 export interface Database {
   server_settings: ServerSettingsTable;
   contests: ContestsTable;
@@ -147,6 +157,7 @@ export interface Database {
   score_sheets: ScoreSheetsTable;
   audit_log: AuditLogTable;
   contest_live: ContestLiveTable;
+  watch_codes: WatchCodesTable;
 }
 
 export type ScoreSheetRow = Selectable<ScoreSheetsTable>;

@@ -1,4 +1,4 @@
-import type { Board, ClockInfo, ContestInfo, CriterionInfo, DisplaySnapshot, HostJudge, HostSnapshot, JudgeSnapshot, PanelInfo, PresenterInfo, RankingRow, Reveal } from '../contracts/snapshots.ts';
+import type { AudienceSnapshot, Board, ClockInfo, ContestInfo, CriterionInfo, DisplaySnapshot, HostJudge, HostSnapshot, JudgeSnapshot, PanelInfo, PresenterInfo, RankingRow, Reveal } from '../contracts/snapshots.ts';
 import { PROTOCOL_VERSION } from '../contracts/vocabulary.ts';
 import { seatExclusion, type ContestDefinition, type Criterion, type Sheet } from './contest.ts';
 import { correctionPending, expectedJudges, type LiveState, type TurnState } from './live.ts';
@@ -20,6 +20,8 @@ export interface LiveView {
   inForce: SheetsInForce;
   /** every stored sheet, superseded ones too: a reveal shows the sheets as they were at the reveal */
   sheetsById: ReadonlyMap<string, StoredSheet>;
+  /** the audience page's public code and whether the projector shows its QR (null: the contest has none) */
+  watch: { code: string; showQr: boolean } | null;
   now: number;
 }
 
@@ -144,7 +146,14 @@ function awardLevels(contest: ContestDefinition, results: PresenterResult[], sho
 }
 
 export function displaySnapshot(view: LiveView): DisplaySnapshot {
-  return { ...base(view), role: 'display', presenters: presenterInfos(view.contest), board: board(view) };
+  const watch = view.watch?.showQr ? { code: view.watch.code } : null;
+  return { ...base(view), role: 'display', presenters: presenterInfos(view.contest), board: board(view), watch };
+}
+
+/** The audience's: the display's, less the watch code (derived from it, so it can never hold more). */
+export function audienceSnapshot(display: DisplaySnapshot): AudienceSnapshot {
+  const { role: _role, watch: _watch, ...shown } = display;
+  return { ...shown, role: 'audience' };
 }
 
 export function judgeSnapshot(view: LiveView, judgeKey: string): JudgeSnapshot {

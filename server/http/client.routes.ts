@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 /** The built client (dist/client): static assets plus the page for each role's route. */
 
 const CLIENT_DIR = fileURLToPath(new URL('../../dist/client/', import.meta.url));
-const CLIENT_PAGES = ['/', '/judge', '/host', '/display', '/admin', '/admin/*'] as const;
+const CLIENT_PAGES = ['/', '/judge', '/host', '/display', '/admin', '/admin/*', '/watch/*'] as const;
 
 export async function clientRoutes(app: FastifyInstance): Promise<void> {
   if (!existsSync(`${CLIENT_DIR}index.html`)) {

@@ -3,7 +3,7 @@ import { contestFromDocument } from '../contest-file/contest-file.ts';
 import type { DatabaseHandle } from '../db/connection.ts';
 import { AppError } from '../errors.ts';
 import { chooseLinkBase } from '../link-base.ts';
-import type { ContestDetailAnswer, ContestListAnswer, CreatedContestAnswer, LinksAnswer, LotsAnswer, ReissuedLinkAnswer } from '../contracts/admin-api.ts';
+import type { ContestDetailAnswer, ContestListAnswer, CreatedContestAnswer, LinksAnswer, LotsAnswer, ReissuedLinkAnswer, WatchAnswer } from '../contracts/admin-api.ts';
 import type { LiveContests } from '../services/live-contests.service.ts';
 import {
   contestDetail,
@@ -16,6 +16,7 @@ import {
   reissueJudgeLink,
   updateContest,
 } from '../services/contests.service.ts';
+import { reissueWatchCode, showWatchQr } from '../services/watch.service.ts';
 import type { AdminGuard } from './admin-auth.ts';
 import { ROUTES, type RouteTypes } from './route-schemas.ts';
 
@@ -25,6 +26,8 @@ export interface ContestRoutesDeps {
   admin: AdminGuard;
   /** ends the connections made with a judge's old link */
   disconnectJudge(contestId: string, judgeKey: string): void;
+  /** ends the connections made with the contest's old watch code */
+  disconnectWatchers(contestId: string): void;
   linkSecret: string;
   publicUrl: string | null;
   /** HOST, the address the server listens on */
@@ -54,7 +57,7 @@ export async function contestRoutes(app: FastifyInstance, deps: ContestRoutesDep
   const created = async (request: FastifyRequest, id: string): Promise<CreatedContestAnswer> => {
     const base = linkBase(request);
     const links = (await contestLinks(db.db, deps.linkSecret, base.url, id))!;
-    return { ok: true, id, hostUrl: links.host, displayUrl: links.display, judges: links.judges, linkBase: base };
+    return { ok: true, id, hostUrl: links.host, displayUrl: links.display, watchUrl: links.watch, judges: links.judges, linkBase: base };
   };
 
   // ?withScores=true: an archive (an export from another server) to view and recount; its scores
@@ -102,7 +105,28 @@ export async function contestRoutes(app: FastifyInstance, deps: ContestRoutesDep
     const base = linkBase(request);
     const links = await contestLinks(db.db, deps.linkSecret, base.url, request.params.id);
     if (!links) throw new AppError('not_found', `no contest ${request.params.id}`);
-    return { ok: true, hostUrl: links.host, displayUrl: links.display, judges: links.judges, linkBase: base };
+    return { ok: true, hostUrl: links.host, displayUrl: links.display, watchUrl: links.watch, watchQr: links.watchQr, judges: links.judges, linkBase: base };
+  });
+
+  const watchAnswer = async (request: FastifyRequest, id: string): Promise<WatchAnswer> => {
+    const base = linkBase(request);
+    const links = (await contestLinks(db.db, deps.linkSecret, base.url, id))!;
+    return { ok: true, watchUrl: links.watch, watchQr: links.watchQr, linkBase: base };
+  };
+
+  // Through the live contest's queue: once it commits the contest is reloaded, and the projector's
+  // next snapshot shows the new code (or hides the QR).
+  app.post<RouteTypes<typeof ROUTES.contest>>('/api/contests/:id/watch/reissue', { schema: ROUTES.contest }, async (request): Promise<WatchAnswer> => {
+    const { id } = request.params;
+    await live.exclusive(id, () => reissueWatchCode(db.db, id));
+    deps.disconnectWatchers(id);
+    return watchAnswer(request, id);
+  });
+
+  app.put<RouteTypes<typeof ROUTES.watchSettings>>('/api/contests/:id/watch', { schema: ROUTES.watchSettings }, async (request): Promise<WatchAnswer> => {
+    const { id } = request.params;
+    await live.exclusive(id, () => showWatchQr(db.db, id, request.body.showQr));
+    return watchAnswer(request, id);
   });
 
   app.post<RouteTypes<typeof ROUTES.judge>>('/api/contests/:id/judges/:judge/reissue', { schema: ROUTES.judge }, async (request): Promise<ReissuedLinkAnswer> => {

@@ -1,5 +1,5 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
-import { AdminLoginSchema } from '../contracts/admin-api.ts';
+import { AdminLoginSchema, WatchSettingsSchema } from '../contracts/admin-api.ts';
 import { TEMPLATE_FILES } from '../import/templates.ts';
 import { KEY_PATTERN } from '../schemas/common.schema.ts';
 
@@ -47,6 +47,7 @@ export const ROUTES = {
   login: { body: AdminLoginSchema },
   createContest: { querystring: CreateContestQuery },
   contest: { params: ContestParams },
+  watchSettings: { params: ContestParams, body: WatchSettingsSchema },
   judge: { params: JudgeParams },
   audit: { params: ContestParams, querystring: AuditQuery },
   import: { params: ImportParams, querystring: ImportQuery },

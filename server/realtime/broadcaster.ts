@@ -1,17 +1,23 @@
 import type { Server } from 'socket.io';
-import { displaySnapshot, hostSnapshot, judgeSnapshot } from '../domain/projections.ts';
+import { audienceSnapshot, displaySnapshot, hostSnapshot, judgeSnapshot } from '../domain/projections.ts';
 import type { Snapshot } from '../contracts/snapshots.ts';
 import type { ClientToServerEvents, InterServerEvents, ServerToClientEvents, SocketData } from '../contracts/socket.ts';
 import type { LiveContests } from '../services/live-contests.service.ts';
 import type { LeitaiSocket } from './handshake.ts';
+import { AudiencePacer } from './audience-pacer.ts';
 import { JudgePresences } from './presence.ts';
 import { rooms } from './rooms.ts';
 
 type Io = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 
+/** at most this many sends a second to a contest's audience room */
+const AUDIENCE_SENDS_PER_SECOND = 4;
+
 /**
  * Sends every client of a contest its role's snapshot after a committed change. Changes that come
- * in a burst (22 judges submitting at once) are coalesced into one broadcast per tick.
+ * in a burst (22 judges submitting at once) are coalesced into one broadcast per tick. The
+ * audience (any number of phones in the hall) gets one emit to its room per send, which Socket.IO
+ * encodes once for all of them, paced to a few a second with the latest state always last.
  */
 export class Broadcaster {
   readonly #io: Io;
@@ -19,10 +25,12 @@ export class Broadcaster {
   readonly #pending = new Set<string>();
   /** which judges' phones are connected, and since when not (the host console shows it) */
   readonly #presence = new JudgePresences();
+  readonly #audience: AudiencePacer;
 
   constructor(io: Io, live: LiveContests) {
     this.#io = io;
     this.#live = live;
+    this.#audience = new AudiencePacer(1000 / AUDIENCE_SENDS_PER_SECOND, (contestId) => this.#sendAudience(contestId));
   }
 
   judgeConnected(socket: LeitaiSocket): void {
@@ -44,6 +52,7 @@ export class Broadcaster {
     const view = await this.#live.view(socket.data.contestId);
     if (socket.data.role === 'host') return hostSnapshot(view, this.#presence.of(socket.data.contestId));
     if (socket.data.role === 'judge') return judgeSnapshot(view, socket.data.judgeKey!);
+    if (socket.data.role === 'audience') return audienceSnapshot(displaySnapshot(view));
     return displaySnapshot(view);
   }
 
@@ -66,5 +75,17 @@ export class Broadcaster {
     for (const judge of view.contest.judges) {
       this.#io.to(rooms.judge(contestId, judge.key)).emit('state:snapshot', judgeSnapshot(view, judge.key));
     }
+    if (this.#hasAudience(contestId)) this.#audience.changed(contestId);
+    else this.#audience.forget(contestId);
+  }
+
+  #hasAudience(contestId: string): boolean {
+    return (this.#io.sockets.adapter.rooms.get(rooms.audience(contestId))?.size ?? 0) > 0;
+  }
+
+  async #sendAudience(contestId: string): Promise<void> {
+    if (!this.#hasAudience(contestId)) return;
+    const view = await this.#live.view(contestId);
+    this.#io.to(rooms.audience(contestId)).emit('state:snapshot', audienceSnapshot(displaySnapshot(view)));
   }
 }

@@ -2,6 +2,8 @@ import type { Kysely } from 'kysely';
 import type { Socket } from 'socket.io';
 import { hashToken } from '../auth/tokens.ts';
 import { findAccessGrant } from '../db/access-tokens.repository.ts';
+import { findContestByWatchCode } from '../db/watch-codes.repository.ts';
+import { WATCH_CODE_PATTERN } from '../services/watch.service.ts';
 import type { FailedAttempts } from '../auth/failed-attempts.ts';
 import type { LinkRevocations } from '../auth/link-revocations.ts';
 import type { Database } from '../db/database.ts';
@@ -28,12 +30,15 @@ function clientAddress(socket: LeitaiSocket, trustProxy: boolean): string {
 }
 
 /**
- * Handshake authentication: the token in `auth.token` decides the role and the contest. An
- * unknown or revoked token is refused before any event can be sent.
+ * Handshake authentication: the token in `auth.token` decides the role and the contest; a public
+ * watch code in `auth.watch` (and no token) makes an audience socket of that code's contest. An
+ * unknown or revoked token, or an unknown code, is refused before any event can be sent, and
+ * counted against the address: codes are short, guessing them must get nowhere.
  */
 export function handshakeAuth({ db, revocations, failures, trustProxy, log }: HandshakeDeps) {
   return async (socket: LeitaiSocket, next: (error?: Error) => void): Promise<void> => {
     const token: unknown = socket.handshake.auth?.token;
+    const watch: unknown = socket.handshake.auth?.watch;
     const protocol: unknown = socket.handshake.auth?.protocol;
     const address = clientAddress(socket, trustProxy);
     // a page loaded before the server was upgraded: its events and snapshots would not match
@@ -46,6 +51,18 @@ export function handshakeAuth({ db, revocations, failures, trustProxy, log }: Ha
         log(`refused a socket handshake from ${address}: too many wrong tokens`);
         return next(new Error(HANDSHAKE_ERRORS.rateLimited));
       }
+      if (token === undefined && watch !== undefined) {
+        const code = typeof watch === 'string' ? watch.toLowerCase() : '';
+        const grantCheckedAt = revocations.mark();
+        const contestId = WATCH_CODE_PATTERN.test(code) ? await findContestByWatchCode(db, code) : null;
+        if (contestId === null) {
+          await failures.fail(address);
+          log(`refused a socket handshake from ${address}: unknown watch code`);
+          return next(new Error(HANDSHAKE_ERRORS.unknownWatchCode));
+        }
+        socket.data = { contestId, role: 'audience', judgeKey: null, tokenHash: '', watchCode: code, grantCheckedAt };
+        return next();
+      }
       const tokenHash = typeof token === 'string' && /^[A-Za-z0-9_-]{16,64}$/.test(token) ? hashToken(token) : null;
       // before the read: a revocation committed after it is caught when the socket joins (socket.plugin.ts)
       const grantCheckedAt = revocations.mark();
@@ -56,7 +73,7 @@ export function handshakeAuth({ db, revocations, failures, trustProxy, log }: Ha
         log(`refused a socket handshake from ${address}: unknown token`);
         return next(new Error(HANDSHAKE_ERRORS.unauthorized));
       }
-      socket.data = { contestId: grant.contestId, role: grant.role, judgeKey: grant.judgeKey, tokenHash: tokenHash!, grantCheckedAt };
+      socket.data = { contestId: grant.contestId, role: grant.role, judgeKey: grant.judgeKey, tokenHash: tokenHash!, watchCode: null, grantCheckedAt };
       next();
     } catch {
       next(new Error('db_unavailable: the server cannot check the link right now; try again shortly'));

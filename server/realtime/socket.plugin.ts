@@ -30,6 +30,8 @@ export interface SocketServer {
   io: Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
   /** after a judge's link was revoked (reissued, or the judge removed) and that committed: the phones using it are closed */
   judgeLinkRevoked(contestId: string, judgeKey: string): void;
+  /** after the contest's watch code was reissued and that committed: the phones watching with the old one are closed */
+  watchCodeRevoked(contestId: string): void;
 }
 
 export function attachSocketServer(app: FastifyInstance, { db, live, connections, trustProxy }: RealtimeDeps): SocketServer {
@@ -67,7 +69,8 @@ export function attachSocketServer(app: FastifyInstance, { db, live, connections
     connections.live(socket.conn, (socket.conn as unknown as { id: string }).id);
     registerContestEvents(socket, { live, snapshotFor: (s) => broadcaster.snapshotFor(s), closeIfRevoked, log: app.log });
     const seat = role === 'judge' ? rooms.judge(contestId, judgeKey!) : null;
-    await socket.join(seat ? [seat, rooms.judges(contestId)] : [role === 'host' ? rooms.hosts(contestId) : rooms.displays(contestId)]);
+    const room = { host: rooms.hosts, display: rooms.displays, audience: rooms.audience, judge: rooms.judges }[role](contestId);
+    await socket.join(seat ? [seat, room] : [room]);
     // Joined first, checked second: a revocation from now on finds this socket in its room, and one
     // that committed while the handshake was reading the grant is seen here.
     if ((await closeIfRevoked(socket)) || socket.disconnected) return;
@@ -108,6 +111,10 @@ export function attachSocketServer(app: FastifyInstance, { db, live, connections
     judgeLinkRevoked(contestId, judgeKey) {
       revocations.revoked(contestId);
       io.in(rooms.judge(contestId, judgeKey)).disconnectSockets(true);
+    },
+    watchCodeRevoked(contestId) {
+      revocations.revoked(contestId);
+      io.in(rooms.audience(contestId)).disconnectSockets(true);
     },
   };
 }

@@ -21,12 +21,14 @@ import {
 import type { Database } from '../db/database.ts';
 import { findLiveState, findLiveStateForUpdate, listLiveStates, saveLiveState } from '../db/live-state.repository.ts';
 import { findSheetsInForce, insertSheet } from '../db/score-sheets.repository.ts';
+import { findWatchSettings, insertWatchCode } from '../db/watch-codes.repository.ts';
 import { contestProgress, drawRefusal, drawRunningOrder, editVerdict } from '../domain/contest-status.ts';
 import type { ContestDefinition } from '../domain/contest.ts';
 import { copyTitle } from '../domain/copy-title.ts';
 import { initialLiveState, type LiveState } from '../domain/live.ts';
 import { AppError } from '../errors.ts';
 import { changedWords, drawRefusalWords, frozenEditWords, statusWords } from './contest-words.ts';
+import { newWatchCode } from './watch.service.ts';
 
 /**
  * Preparing contests: creating, editing until they start, copying, drawing lots, and handing out
@@ -40,6 +42,9 @@ export interface ContestLinks {
   host: string;
   display: string;
   judges: Array<{ key: string; name: string; panel: string; url: string }>;
+  /** the audience page (/watch/<code>), and whether the projector shows its QR */
+  watch: string;
+  watchQr: boolean;
 }
 
 function newContestId(): string {
@@ -62,6 +67,7 @@ export async function createContest(
   const id = newContestId();
   await db.transaction().execute(async (trx) => {
     await insertContest(trx, id, definition);
+    await insertWatchCode(trx, id, newWatchCode());
     const grants: AccessGrant[] = [
       { contestId: id, role: 'host', judgeKey: null, generation: 0 },
       { contestId: id, role: 'display', judgeKey: null, generation: 0 },
@@ -84,7 +90,7 @@ export async function createContest(
 export async function contestLinks(db: Kysely<Database>, linkSecret: string, baseUrl: string, contestId: string): Promise<ContestLinks | null> {
   const contest: ContestDefinition | null = await findContest(db, contestId);
   if (!contest) return null;
-  const grants = await activeGrants(db, contestId);
+  const [grants, watch] = await Promise.all([activeGrants(db, contestId), findWatchSettings(db, contestId)]);
   const link = (grant: AccessGrant | undefined, page: string): string =>
     grant ? `${baseUrl}/${page}#token=${deriveLinkToken(linkSecret, grant)}` : '';
   return {
@@ -96,8 +102,13 @@ export async function contestLinks(db: Kysely<Database>, linkSecret: string, bas
       panel: j.panel,
       url: link(grants.find((g) => g.role === 'judge' && g.judgeKey === j.key), 'judge'),
     })),
+    watch: watch ? watchUrl(baseUrl, watch.code) : '',
+    watchQr: watch?.showQr ?? false,
   };
 }
+
+/** the audience page of a contest: public, no token, so in the path rather than the fragment */
+const watchUrl = (baseUrl: string, code: string): string => `${baseUrl}/watch/${code}`;
 
 /**
  * A judge's lost phone: the old link stops working (the caller also disconnects a phone still

@@ -14,6 +14,7 @@ import type { Actor, LiveCommand } from '../domain/live/commands.ts';
 import { decide, needsTurnsVersion } from '../domain/live/decide.ts';
 import { byPresenterAndJudge, sheetsInForce, type SheetsInForce, type StoredSheet } from '../domain/sheets.ts';
 import type { LiveView } from '../domain/projections.ts';
+import { findWatchSettings, type WatchSettings } from '../db/watch-codes.repository.ts';
 import { AppError, isAppError, isDatabaseUnavailable } from '../errors.ts';
 import type { SheetReceipt } from '../contracts/snapshots.ts';
 
@@ -45,6 +46,8 @@ export interface LiveContest {
   sheetsById: Map<string, StoredSheet>;
   inForce: SheetsInForce;
   bySubmission: Map<string, StoredSheet>;
+  /** the audience page's code and whether the projector shows its QR (null: a contest without a code) */
+  watch: WatchSettings | null;
 }
 
 export interface CommandOptions {
@@ -160,7 +163,7 @@ export class LiveContests {
 
   async view(contestId: string): Promise<LiveView> {
     const live = await this.get(contestId);
-    return { id: live.id, contest: live.contest, state: live.state, inForce: live.inForce, sheetsById: live.sheetsById, now: this.#now() };
+    return { id: live.id, contest: live.contest, state: live.state, inForce: live.inForce, sheetsById: live.sheetsById, watch: live.watch, now: this.#now() };
   }
 
   async #load(contestId: string): Promise<LiveContest> {
@@ -172,7 +175,8 @@ export class LiveContests {
         await insertLiveState(this.#db, contestId, initialLiveState(contest));
         state = (await findLiveState(this.#db, contestId))!;
       }
-      const live: LiveContest = { id: contestId, contest, state, sheetsById: new Map(), inForce: new Map(), bySubmission: new Map() };
+      const watch = await findWatchSettings(this.#db, contestId);
+      const live: LiveContest = { id: contestId, contest, state, sheetsById: new Map(), inForce: new Map(), bySubmission: new Map(), watch };
       addSheets(live, await findContestSheets(this.#db, contestId));
       return live;
     } catch (error) {

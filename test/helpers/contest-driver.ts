@@ -15,6 +15,8 @@ export interface CreatedContest {
   id: string;
   hostUrl: string;
   displayUrl: string;
+  /** the audience page, /watch/<code> */
+  watchUrl: string;
   judges: Array<{ key: string; name: string; url: string }>;
 }
 

@@ -69,6 +69,6 @@ export class LiveHarness {
 
   /** what the projections are computed from, as the service hands it over */
   view(): LiveView {
-    return { id: 'contest-1', contest: this.contest, state: this.state, inForce: this.sheets, sheetsById: this.sheetsById, now: this.now };
+    return { id: 'contest-1', contest: this.contest, state: this.state, inForce: this.sheets, sheetsById: this.sheetsById, watch: { code: 'abcdefg', showQr: true }, now: this.now };
   }
 }

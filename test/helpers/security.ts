@@ -194,10 +194,13 @@ export interface Connection<S extends Snapshot = Snapshot> {
   snapshot(): S;
 }
 
-/** A socket.io-client connection with this token from this address, once its first snapshot is in. */
-export async function connectAs<S extends Snapshot = Snapshot>(url: string, token: string, from?: string): Promise<Connection<S>> {
+/** What a socket joins with: a link's token, or a contest's public watch code (the audience). */
+export type Credential = string | { watch: string };
+
+/** A socket.io-client connection with this token (or watch code) from this address, once its first snapshot is in. */
+export async function connectAs<S extends Snapshot = Snapshot>(url: string, token: Credential, from?: string): Promise<Connection<S>> {
   const socket: ClientSocket = connectSocket(url, {
-    auth: { token },
+    auth: typeof token === 'string' ? { token } : token,
     transports: ['websocket'],
     reconnection: false,
     forceNew: true,
@@ -230,7 +233,7 @@ export class BudgetedConnection<S extends Snapshot = Snapshot> {
   #current: Connection<S> | null = null;
   #used = 0;
 
-  constructor(url: string, token: string, from?: string) {
+  constructor(url: string, token: Credential, from?: string) {
     this.#open = () => connectAs<S>(url, token, from);
   }
 

@@ -45,6 +45,7 @@ describeEachDatabase('the admin API', (ctx) => {
       id: expect.stringMatching(/^[a-z0-9]{10}$/),
       hostUrl: expect.stringMatching(/\/host#token=/),
       displayUrl: expect.stringMatching(/\/display#token=/),
+      watchUrl: expect.stringMatching(/\/watch\/[a-z2-9]{7}$/),
       judges: SMALL_CONTEST.judges.map((j: { key: string; name: string; panel: string }) => ({ key: j.key, name: j.name, panel: j.panel, url: expect.stringMatching(/\/judge#token=/) })),
       linkBase: { url: expect.any(String), source: expect.any(String), problem: null },
     });
@@ -116,8 +117,8 @@ describeEachDatabase('the admin API', (ctx) => {
         const created = await inject<CreatedContestAnswer>('POST', '/api/contests', SMALL_CONTEST);
         const listed = await inject<LinksAnswer>('GET', `/api/contests/${created.id}/links`);
         const reissued = await inject<ReissuedLinkAnswer>('POST', `/api/contests/${created.id}/judges/m1/reissue`);
-        const urls = [created.hostUrl, created.displayUrl, ...created.judges.map((j) => j.url), listed.hostUrl, ...listed.judges.map((j) => j.url), reissued.url];
-        const bases = new Set(urls.map((u) => u.replace(/\/(host|display|judge)#token=[\w-]+$/, '')));
+        const urls = [created.hostUrl, created.displayUrl, ...created.judges.map((j) => j.url), listed.hostUrl, ...listed.judges.map((j) => j.url), reissued.url, created.watchUrl, listed.watchUrl];
+        const bases = new Set(urls.map((u) => u.replace(/\/(host|display|judge)#token=[\w-]+$/, '').replace(/\/watch\/[a-z2-9]{7}$/, '')));
         expect(bases.size, [...bases].join(' ')).toBe(1);
         expect([listed.linkBase, reissued.linkBase]).toEqual([created.linkBase, created.linkBase]);
         expect(created.linkBase.url).toBe([...bases][0]);
@@ -174,6 +175,7 @@ describeEachDatabase('the admin API', (ctx) => {
       ['GET /api/contests — list contests', await (await call('GET', '/api/contests')).json()],
       ["GET /api/contests/:id/links — a contest's links", await (await call('GET', `/api/contests/${created.id}/links`)).json()],
       ["POST /api/contests/:id/judges/:judge/reissue — replace a judge's link", await (await call('POST', `/api/contests/${created.id}/judges/m1/reissue`)).json()],
+      ['POST /api/contests/:id/watch/reissue — a new audience code', await (await call('POST', `/api/contests/${created.id}/watch/reissue`)).json()],
       ['POST /api/admin/session — log in (the admin pages)', await (await call('POST', '/api/admin/session', { token: null, body: JSON.stringify({ token: TEST_ADMIN_TOKEN }) })).json()],
     ];
     for (const [heading, answer] of answers) expect(shape(answer), heading).toEqual(shape(documented(heading)));

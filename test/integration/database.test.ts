@@ -20,6 +20,7 @@ const TABLES = [
   'score_sheets',
   'audit_log',
   'contest_live',
+  'watch_codes',
 ] as const satisfies ReadonlyArray<keyof Database>;
 const allTablesListed: Exclude<keyof Database, (typeof TABLES)[number]> extends never ? true : never = true;
 void allTablesListed;

@@ -10,7 +10,7 @@ import type { ContestFile } from '../../server/contest-file/contest-file.schema.
 import { copyTitle } from '../../server/domain/copy-title.ts';
 import type { HostSnapshot } from '../../server/contracts/snapshots.ts';
 import { type CommandEvent, EVENT_ROLES, PayloadSchemas } from '../../server/contracts/socket.ts';
-import type { Role } from '../../server/contracts/vocabulary.ts';
+import type { Role as AnyRole } from '../../server/contracts/vocabulary.ts';
 import { startTestServer, TEST_ADMIN_TOKEN, type RunningTestServer } from '../helpers/app.ts';
 import { ack, adminFetch, createContestOverApi, hostDo, SMALL_CONTEST, submissionId, tokenOf, waitFor, type CreatedContest } from '../helpers/contest-driver.ts';
 import { databaseKinds, describeEachDatabase, serverStorage } from '../helpers/databases.ts';
@@ -80,6 +80,8 @@ const BODY_LIMIT = 2 * 1024 * 1024; // bodyLimit in server/app.ts
 // ---------------------------------------------------------------- the stage
 
 const EVENTS = Object.keys(PayloadSchemas) as CommandEvent[];
+/** the roles a link's token makes (the audience joins with a public code, and test/integration/watch.test.ts storms it) */
+type Role = Exclude<AnyRole, 'audience'>;
 const ROLES: readonly Role[] = ['host', 'judge', 'display'];
 const JUDGE_KEYS = SMALL_CONTEST.judges.map((j: { key: string }) => j.key) as string[];
 const VALID_ITEMS = { content: '50', delivery: '30' };
@@ -487,7 +489,7 @@ const printable = (shot: Shot): Shot => Object.assign(shot, { [fc.toStringMethod
 
 function socketStorm(event: CommandEvent, stage: Stage, side: 'own role' | 'wrong role', runs: number, tally: Tally): Promise<void> {
   const allowed = EVENT_ROLES[event];
-  const roles = side === 'own role' ? allowed : ROLES.filter((r) => !allowed.includes(r));
+  const roles = side === 'own role' ? ROLES.filter((r) => allowed.includes(r)) : ROLES.filter((r) => !allowed.includes(r));
   const payload = side === 'own role' ? hostilePayload(event, stage) : fc.oneof(hostilePayload(event, stage), validPayload(event, stage).map((value): Body => ({ value })));
   const shots = fc
     .record({ role: fc.constantFrom(...roles), body: payload, style })
@@ -550,6 +552,8 @@ type AdminRoute =
   | 'GET /api/contests/:id/links'
   | 'GET /api/contests/:id/export'
   | 'POST /api/contests/:id/judges/:judge/reissue'
+  | 'POST /api/contests/:id/watch/reissue'
+  | 'PUT /api/contests/:id/watch'
   | 'PUT /api/contests/:id'
   | 'POST /api/contests/:id/lots'
   | 'POST /api/contests/:id/copy'
@@ -579,6 +583,8 @@ const ROUTE_COST: Record<AdminRoute, 'cheap' | 'costly' | 'upload'> = {
   'GET /api/contests/:id/links': 'cheap',
   'GET /api/contests/:id/export': 'cheap',
   'POST /api/contests/:id/judges/:judge/reissue': 'cheap',
+  'POST /api/contests/:id/watch/reissue': 'cheap',
+  'PUT /api/contests/:id/watch': 'cheap',
   'PUT /api/contests/:id': 'costly',
   'POST /api/contests/:id/lots': 'costly',
   'POST /api/contests/:id/copy': 'costly',
@@ -1320,6 +1326,25 @@ function httpShots(route: AdminRoute, stage: Stage): fc.Arbitrary<HttpShot> {
           const junk = withJunk(body);
           return { method: 'POST', path: `/api/contests/${contest}/judges/${judge}/reissue`, ...junk, headers: { ...c.headers, ...junk.headers } };
         });
+    case 'POST /api/contests/:id/watch/reissue':
+      // no such contest whatever the credential, or the contest without the admin's: nothing is replaced
+      return fc
+        .oneof(fc.tuple(credential(stage, 'POST'), hostileSegment([id])), fc.tuple(notAdmin(stage, 'POST'), fc.constant(id)))
+        .chain(([c, contest]) => junkBody.map((body) => ({ c, contest, junk: withJunk(body) })))
+        .map(({ c, contest, junk }) => ({ method: 'POST', path: `/api/contests/${contest}/watch/reissue`, ...junk, headers: { ...c.headers, ...junk.headers } }));
+    case 'PUT /api/contests/:id/watch':
+      // a wrong contest, a wrong credential, or a body that is not {showQr: boolean}: never stored
+      return fc
+        .oneof(
+          fc.tuple(credential(stage, 'PUT'), hostileSegment([id]), fc.constant(JSON.stringify({ showQr: false }))),
+          fc.tuple(notAdmin(stage, 'PUT'), fc.constant(id), fc.constant(JSON.stringify({ showQr: false }))),
+          fc.tuple(
+            credential(stage, 'PUT'),
+            fc.constant(id),
+            fc.constantFrom('{bad', '{}', '[]', '{"showQr":"true"}', '{"showQr":1}', '{"showQr":null}', '{"showQr":true,"x":1}', '{"__proto__":{"showQr":true}}', `{"showQr":${'['.repeat(5000)}`),
+          ),
+        )
+        .map(([c, contest, body]) => ({ method: 'PUT', path: `/api/contests/${contest}/watch`, body, headers: { ...c.headers, ...type('application/json') } }));
     case 'PUT /api/contests/:id':
       return fc.oneof(
         // the contest that has not started, edited: what gets through is stored whole, the rest not at all

@@ -22,6 +22,7 @@ const ROLES = [
   'judge',
   'other contest judge',
   'display',
+  'audience',
   'host',
   'admin',
   'admin cookie',
@@ -47,7 +48,7 @@ type SocketOutcome = 'handshake refused' | 'forbidden' | 'served';
  * it may submit sheets, but they land in its own contest (checked in the rows).
  */
 const MAY_SEND: Record<CommandEvent, readonly LinkRole[]> = {
-  'contest:sync': ['host', 'judge', 'other contest judge', 'display'],
+  'contest:sync': ['host', 'judge', 'other contest judge', 'display', 'audience'],
   'turn:start': ['host'],
   'turn:open-scoring': ['host'],
   'turn:close': ['host'],
@@ -113,6 +114,8 @@ type AdminRoute =
   | 'GET /api/contests/:id/export'
   | 'HEAD /api/contests/:id/export'
   | 'POST /api/contests/:id/judges/:judge/reissue'
+  | 'POST /api/contests/:id/watch/reissue'
+  | 'PUT /api/contests/:id/watch'
   | 'POST /api/contests/:id/import/:kind'
   | 'GET /api/templates/:file'
   | 'HEAD /api/templates/:file'
@@ -139,6 +142,7 @@ const ONLY_ADMIN = (status: number): Record<Role, HttpOutcome> => ({
   judge: 401,
   'other contest judge': 401,
   display: 401,
+  audience: 401,
   host: 401,
   admin: { allowed: status },
   'admin cookie': { allowed: status },
@@ -169,6 +173,9 @@ const ADMIN_POLICY: Record<AdminRoute, Record<Role, HttpOutcome>> = {
   'HEAD /api/contests/:id/export': ONLY_ADMIN(200),
   // the admin row reissues e3's link; the revoked token of this file is e2's old one
   'POST /api/contests/:id/judges/:judge/reissue': ONLY_ADMIN(200),
+  // on the draft: the audience row of this file watches the main contest with its code
+  'POST /api/contests/:id/watch/reissue': ONLY_ADMIN(200),
+  'PUT /api/contests/:id/watch': ONLY_ADMIN(200),
   // a dry run: the preview of a one-row CSV
   'POST /api/contests/:id/import/:kind': ONLY_ADMIN(200),
   'GET /api/templates/:file': ONLY_ADMIN(200),
@@ -186,7 +193,13 @@ const ADMIN_POLICY: Record<AdminRoute, Record<Role, HttpOutcome>> = {
 };
 
 /** Routes that change a contest act on one not yet started; the rest read the main contest. */
-const ON_DRAFT: readonly AdminRoute[] = ['PUT /api/contests/:id', 'POST /api/contests/:id/lots', 'POST /api/contests/:id/import/:kind'];
+const ON_DRAFT: readonly AdminRoute[] = [
+  'PUT /api/contests/:id',
+  'POST /api/contests/:id/lots',
+  'POST /api/contests/:id/import/:kind',
+  'POST /api/contests/:id/watch/reissue',
+  'PUT /api/contests/:id/watch',
+];
 
 const HTTP_ROWS = (Object.keys(ADMIN_POLICY) as AdminRoute[]).flatMap((route) =>
   ROLES.map((role) => {
@@ -249,6 +262,8 @@ describeEachDatabase('the role matrix: every command and admin route with every 
       judge: tokenOf(contest.judges.find((j) => j.key === 'e1')!.url),
       'other contest judge': tokenOf(other.judges.find((j) => j.key === 'e1')!.url),
       display: tokenOf(contest.displayUrl),
+      // the public watch code: a socket credential, and over HTTP just a wrong token
+      audience: new URL(contest.watchUrl).pathname.split('/').pop()!,
       host: tokenOf(contest.hostUrl),
       admin: TEST_ADMIN_TOKEN,
       'admin cookie': signAdminSession(sessionKey, Date.now() + 3_600_000),
@@ -259,7 +274,7 @@ describeEachDatabase('the role matrix: every command and admin route with every 
 
     host = await connectAs<HostSnapshot>(server.url, tokens.host!);
     otherHost = await connectAs<HostSnapshot>(server.url, tokenOf(other.hostUrl));
-    for (const role of ROLES.filter(isLink)) links[role] = new BudgetedConnection(server.url, tokens[role]!);
+    for (const role of ROLES.filter(isLink)) links[role] = new BudgetedConnection(server.url, role === 'audience' ? { watch: tokens[role]! } : tokens[role]!);
     hostSync = new BudgetedConnection<HostSnapshot>(server.url, tokens.host!);
 
     // Both contests have p1 on stage and open for sheets, so a sheet sent to the wrong contest would be taken.
@@ -354,6 +369,8 @@ describeEachDatabase('the role matrix: every command and admin route with every 
         return { path, headers: { ...headers, ...json }, body: JSON.stringify({ ...SMALL_CONTEST, title: `由 ${role} 创建` }) };
       case 'PUT /api/contests/:id':
         return { path, headers: { ...headers, ...json }, body: draftFile };
+      case 'PUT /api/contests/:id/watch':
+        return { path, headers: { ...headers, ...json }, body: JSON.stringify({ showQr: true }) };
       case 'POST /api/contests/:id/import/:kind':
         return { path: `${path}?dryRun=true`, headers: { ...headers, 'content-type': 'application/octet-stream' }, body: Buffer.from('出场顺序,姓名,单位\n1,周书记,东街道\n', 'utf8') };
       default:

@@ -60,6 +60,7 @@ const tables = {
     earlierAwards: '已颁奖项',
     awardVacant: '空缺',
     pageOf: '{page} / {pages}',
+    watchHint: '扫码看评分',
   },
   en: {
     pageTitle: 'Display',
@@ -119,6 +120,7 @@ const tables = {
     earlierAwards: 'Awarded',
     awardVacant: 'Not awarded',
     pageOf: '{page} / {pages}',
+    watchHint: 'Scan to follow',
   },
 };
 

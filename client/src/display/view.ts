@@ -9,7 +9,8 @@ export type DisplayView =
   | { kind: 'ranking' }
   | { kind: 'awards' };
 
-export function pickView(snapshot: DisplaySnapshot): DisplayView {
+/** (the audience page reads the same board: it passes its own snapshot, which has these two) */
+export function pickView(snapshot: Pick<DisplaySnapshot, 'board' | 'presenters'>): DisplayView {
   const { board } = snapshot;
   if (board.screen === 'ranking') return { kind: 'ranking' };
   if (board.screen === 'awards') return { kind: 'awards' };

@@ -30,6 +30,14 @@ export function tokenFromLocation(): string | null {
   return new URLSearchParams(location.hash.slice(1)).get('token');
 }
 
+/** the audience page's public code from its path (/watch/<code>), or null */
+export function watchCodeFromLocation(): string | null {
+  return /^\/watch\/([A-Za-z0-9]{4,16})\/?$/.exec(location.pathname)?.[1] ?? null;
+}
+
+/** what a page joins with: a link's token, or (the audience) the contest's public watch code */
+export type Credential = string | { watch: string };
+
 export class Connection<S extends Snapshot> {
   status = $state<ConnectionStatus>('connecting');
   snapshot = $state.raw<S | null>(null);
@@ -42,8 +50,9 @@ export class Connection<S extends Snapshot> {
 
   readonly #socket: Socket<ServerToClientEvents, ClientToServerEvents>;
 
-  constructor(token: string) {
-    this.#socket = io({ auth: { token, protocol: PROTOCOL_VERSION }, transports: ['websocket', 'polling'], reconnectionDelayMax: 3000 });
+  constructor(credential: Credential) {
+    const auth = typeof credential === 'string' ? { token: credential } : { watch: credential.watch };
+    this.#socket = io({ auth: { ...auth, protocol: PROTOCOL_VERSION }, transports: ['websocket', 'polling'], reconnectionDelayMax: 3000 });
     this.#socket.on('connect', () => {
       this.#fresh = false;
       this.status = 'online';

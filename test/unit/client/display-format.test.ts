@@ -57,6 +57,7 @@ describe('which view the projector shows', () => {
     version: 1,
     serverNow: 0,
     role: 'display',
+    watch: null,
     contest: { id: 'c', title: 'T', decimals: 2, timeLimitSeconds: 480 },
     criteria: [],
     panels: [],

@@ -11,8 +11,8 @@ import { formatDuration } from '../results/format.ts';
  */
 
 const ROLES: Record<Lang, Record<ActorRole, string>> = {
-  zh: { admin: '管理员', host: '主持人', judge: '评委', display: '大屏', system: '系统' },
-  en: { admin: 'Admin', host: 'Host', judge: 'Judge', display: 'Display', system: 'System' },
+  zh: { admin: '管理员', host: '主持人', judge: '评委', display: '大屏', audience: '观众', system: '系统' },
+  en: { admin: 'Admin', host: 'Host', judge: 'Judge', display: 'Display', audience: 'Audience', system: 'System' },
 };
 
 const ACTIONS: Record<Lang, Record<AuditAction, string>> = {
@@ -22,6 +22,8 @@ const ACTIONS: Record<Lang, Record<AuditAction, string>> = {
     'sheet:reopen': '退回重评',
     'judge:excuse': '评委缺席',
     'judge:reissue-link': '重新生成评委链接',
+    'watch:reissue-code': '重新生成观众链接',
+    'watch:qr': '大屏观众二维码开关',
     'turn:start': '开始出场',
     'turn:open-scoring': '开始评分',
     'turn:close': '结束评分',
@@ -43,6 +45,8 @@ const ACTIONS: Record<Lang, Record<AuditAction, string>> = {
     'sheet:reopen': 'Sheet reopened',
     'judge:excuse': 'Judge marked absent',
     'judge:reissue-link': 'Judge link reissued',
+    'watch:reissue-code': 'Audience link reissued',
+    'watch:qr': 'Audience QR on the projector switched',
     'turn:start': 'Turn started',
     'turn:open-scoring': 'Scoring opened',
     'turn:close': 'Scoring closed',

@@ -1,0 +1,119 @@
+import jsQR from 'jsqr';
+import type { Browser } from 'playwright-core';
+import { PNG } from 'pngjs';
+import { io, type Socket } from 'socket.io-client';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import type { HostSnapshot, JudgeSnapshot, Snapshot } from '../../server/contracts/snapshots.ts';
+import type { AckResult, ClientToServerEvents, ServerToClientEvents } from '../../server/contracts/socket.ts';
+import { PROTOCOL_VERSION } from '../../server/contracts/vocabulary.ts';
+import { launchBrowser, phonePage, screenshot, startDemoServer, type DemoServer } from './browser.ts';
+
+/**
+ * Scan to watch: the projector shows the audience page's QR; a phone (360 × 740) decodes it from
+ * the screen, opens the address, and follows a turn through to its reveal with the calculation.
+ */
+
+type Sock = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+function connect<S extends Snapshot>(url: string, link: string): { socket: Sock; latest: () => S | null } {
+  const token = new URLSearchParams(new URL(link).hash.slice(1)).get('token');
+  const socket: Sock = io(url, { auth: { token, protocol: PROTOCOL_VERSION }, transports: ['websocket'], forceNew: true });
+  let latest: S | null = null;
+  socket.on('state:snapshot', (s) => {
+    if (!latest || s.version >= latest.version) latest = s as S;
+  });
+  return { socket, latest: () => latest };
+}
+
+async function until<T>(read: () => T | null | undefined | false, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = read();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+let demo: DemoServer;
+let browser: Browser;
+const sockets: Sock[] = [];
+
+beforeAll(async () => {
+  [demo, browser] = await Promise.all([startDemoServer(), launchBrowser()]);
+}, 60_000);
+
+afterAll(async () => {
+  for (const s of sockets) s.disconnect();
+  await browser?.close();
+  await demo?.stop();
+});
+
+test('a phone scans the projector’s QR, opens the audience page, and sees a turn revealed with its calculation', async () => {
+  const display = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
+  await display.goto(demo.links.display);
+  const qr = display.getByTestId('watch-qr-code');
+  await qr.locator('svg').waitFor();
+  await screenshot(display, 'watch-display-title');
+  const png = PNG.sync.read(await qr.screenshot());
+  const decoded = jsQR(new Uint8ClampedArray(png.data), png.width, png.height);
+  expect(decoded?.data).toMatch(new RegExp(`^${demo.server.url}/watch/[a-z2-9]{7}$`));
+  // the short address under the QR is the same address, for people who type it
+  expect(await display.getByTestId('watch-qr').textContent()).toContain(decoded!.data.replace(/^https?:\/\//, ''));
+
+  const { context, page } = await phonePage(browser);
+  await page.goto(decoded!.data);
+  await expect.poll(() => page.getByTestId('watch-title').textContent()).toMatch(/\S/);
+  await screenshot(page, 'watch-phone-waiting');
+
+  const host = connect<HostSnapshot>(demo.server.url, demo.links.host);
+  sockets.push(host.socket);
+  const first = await until(() => host.latest());
+  const presenter = first.presenters[0]!;
+  const command = async (event: 'turn:start' | 'turn:open-scoring' | 'turn:reveal') => {
+    const answer = (await (host.socket.emitWithAck as (e: string, p: unknown) => Promise<AckResult<{ version: number }>>)(event, {
+      presenter: presenter.key,
+      turnsVersion: host.latest()!.turnsVersion,
+    })) as AckResult<{ version: number }>;
+    if (!answer.ok) throw new Error(`${event}: ${answer.error.message}`);
+    await until(() => host.latest()!.version >= answer.version);
+  };
+
+  await command('turn:start');
+  await expect.poll(() => page.getByTestId('watch-stage').textContent()).toContain(presenter.name);
+  await expect(page.getByTestId('watch-clock').isVisible()).resolves.toBe(true);
+  await screenshot(page, 'watch-phone-presenting');
+
+  await command('turn:open-scoring');
+  const judges = Object.values(demo.links.judges).map((link) => connect<JudgeSnapshot>(demo.server.url, link));
+  sockets.push(...judges.map((j) => j.socket));
+  await Promise.all(
+    judges.map(async (judge, i) => {
+      const snapshot = await until(() => judge.latest()?.presenters.find((p) => p.key === presenter.key)?.phase === 'scoring' && judge.latest());
+      // a judge recused (回避) from this presenter has nothing to send
+      if (!snapshot.presenters.find((p) => p.key === presenter.key)!.canSubmit) return;
+      // every criterion at its maximum, or at one step, both on the rubric
+      const items = Object.fromEntries(snapshot.criteria.map((c) => [c.key, i % 2 === 0 ? c.max : c.step]));
+      const answer = (await (judge.socket.emitWithAck as (e: string, p: unknown) => Promise<AckResult>)('sheet:submit', { presenter: presenter.key, items, submissionId: `watch-e2e-${i}-0000` })) as AckResult;
+      if (!answer.ok) throw new Error(`sheet:submit: ${answer.error.message}`);
+    }),
+  );
+  await expect.poll(() => page.getByTestId('watch-progress').textContent()).toMatch(/(\d+) \/ \1/);
+  await until(() => host.latest()!.turns.find((t) => t.presenter === presenter.key)!.phase === 'closed');
+  await command('turn:reveal');
+
+  const reveal = page.getByTestId('watch-reveal');
+  await reveal.waitFor();
+  const shown = host.latest()!.board.reveal!;
+  await expect.poll(() => page.getByTestId('watch-final').textContent()).toBe(shown.final);
+  // each seat's score, the dropped ones struck out, each panel's score
+  expect(await page.getByTestId('watch-seat').count()).toBe(shown.panels.reduce((n, p) => n + p.totals.length + p.unscored.length, 0));
+  expect(await reveal.locator('[data-testid="watch-seat"][data-dropped="highest"] s').count()).toBe(shown.panels.reduce((n, p) => n + p.totals.filter((t) => t.dropped === 'highest').length, 0));
+  expect(await page.getByTestId('watch-panel-score').allTextContents()).toEqual(shown.panels.map((p) => p.score ?? '—'));
+  const width = await page.evaluate('document.scrollingElement.scrollWidth');
+  expect(width, 'nothing wider than the phone').toBeLessThanOrEqual(360);
+  await page.getByTestId('watch-reveal').screenshot({ path: 'test-results/watch-phone-reveal-card.png' });
+  await screenshot(page, 'watch-phone-reveal');
+  await context.close();
+  await display.close();
+}, 90_000);

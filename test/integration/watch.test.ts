@@ -1,0 +1,224 @@
+import { io as connectSocket } from 'socket.io-client';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { LinksAnswer, WatchAnswer } from '../../server/contracts/admin-api.ts';
+import type { AudienceSnapshot, DisplaySnapshot, HostSnapshot, JudgeSnapshot } from '../../server/contracts/snapshots.ts';
+import { PROTOCOL_VERSION } from '../../server/contracts/vocabulary.ts';
+import { startTestServer, type ClientSocket, type RunningTestServer } from '../helpers/app.ts';
+import { ack, adminFetch, createContestOverApi, hostDo, itemsFor, SMALL_CONTEST, submit, tokenOf, waitFor, type CreatedContest } from '../helpers/contest-driver.ts';
+import { describeEachDatabase } from '../helpers/databases.ts';
+
+/**
+ * The audience page's socket (/watch/<code>): a watcher joins with the contest's public code and
+ * no token, may only ask for the state, is cut off when the code is reissued, and never receives
+ * anything the projector did not show at the same version.
+ */
+
+interface Watcher {
+  socket: ClientSocket;
+  frames: AudienceSnapshot[];
+  latest: () => AudienceSnapshot;
+}
+
+function openWatcher(url: string, code: string): Promise<Watcher> {
+  const socket: ClientSocket = connectSocket(url, { auth: { watch: code, protocol: PROTOCOL_VERSION }, transports: ['websocket'], reconnection: false, forceNew: true });
+  const frames: AudienceSnapshot[] = [];
+  socket.on('state:snapshot', (s) => frames.push(s as AudienceSnapshot));
+  return new Promise((resolve, reject) => {
+    socket.once('connect_error', (error) => {
+      socket.disconnect();
+      reject(error);
+    });
+    socket.once('state:snapshot', () => resolve({ socket, frames, latest: () => frames.at(-1)! }));
+  });
+}
+
+const codeOf = (watchUrl: string): string => new URL(watchUrl).pathname.replace(/^\/watch\//, '');
+
+async function links(url: string, id: string): Promise<LinksAnswer> {
+  return (await (await adminFetch(url, `/api/contests/${id}/links`)).json()) as LinksAnswer;
+}
+
+/** what the display's frame shows, as an audience frame would carry it */
+function asAudience(display: DisplaySnapshot): Omit<AudienceSnapshot, 'serverNow'> {
+  const { role: _role, watch: _watch, serverNow: _now, ...shown } = display;
+  return { ...shown, role: 'audience' };
+}
+
+describeEachDatabase('the audience socket', (ctx) => {
+  let server: RunningTestServer;
+  let contest: CreatedContest;
+  beforeAll(async () => {
+    server = await startTestServer(ctx.handle);
+    contest = (await createContestOverApi(server.url))
+  });
+  afterAll(() => server.close());
+
+  it('the links answer and the create answer carry watchUrl, a short public code built like the display link', async () => {
+    expect(contest.watchUrl).toMatch(new RegExp(`^${server.url}/watch/[a-z2-9]{7}$`));
+    const answer = await links(server.url, contest.id);
+    expect(answer).toMatchObject({ ok: true, watchUrl: contest.watchUrl, watchQr: true });
+    expect(new URL(answer.displayUrl).origin).toBe(new URL(answer.watchUrl).origin);
+    // nothing of a token in it
+    expect(answer.watchUrl).not.toContain(tokenOf(answer.displayUrl));
+    expect(answer.watchUrl).not.toContain('#');
+  });
+
+  it('a watcher joins with the code and no token, and gets the projector’s state without the code', async () => {
+    const watcher = await openWatcher(server.url, codeOf(contest.watchUrl));
+    try {
+      const first = watcher.latest();
+      expect(first).toMatchObject({ role: 'audience', contest: { id: contest.id }, board: { screen: 'title' } });
+      expect(first).not.toHaveProperty('watch');
+      expect(JSON.stringify(first)).not.toMatch(/主评委甲|m1|token/);
+      // upper case off a poster works too
+      const shouting = await openWatcher(server.url, codeOf(contest.watchUrl).toUpperCase());
+      shouting.socket.disconnect();
+      const sync = await ack<{ snapshot: AudienceSnapshot }>(watcher.socket, 'contest:sync', {});
+      expect(sync).toMatchObject({ ok: true, snapshot: { role: 'audience' } });
+    } finally {
+      watcher.socket.disconnect();
+    }
+  });
+
+  it('an unknown code is refused like an unknown token', async () => {
+    await expect(openWatcher(server.url, 'zzzzzzz')).rejects.toThrow(/^unauthorized/);
+    await expect(openWatcher(server.url, '../../x')).rejects.toThrow(/^unauthorized/);
+  });
+
+  it('a watcher may send nothing but contest:sync', async () => {
+    const watcher = await openWatcher(server.url, codeOf(contest.watchUrl));
+    try {
+      for (const [event, payload] of [
+        ['turn:start', { presenter: 'p1', turnsVersion: 0 }],
+        ['sheet:submit', { presenter: 'p1', items: { content: '1', delivery: '1' }, submissionId: 'abcdefgh12' }],
+        ['screen:show', { screen: 'ranking', turnsVersion: 0 }],
+      ] as const) {
+        expect(await ack(watcher.socket, event, payload), event).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+      }
+    } finally {
+      watcher.socket.disconnect();
+    }
+  });
+
+  it('the toggle hides the QR from the projector; the display gets it at once', async () => {
+    const display = await server.connect<DisplaySnapshot>(tokenOf(contest.displayUrl));
+    try {
+      expect(display.snapshot().watch).toEqual({ code: codeOf(contest.watchUrl) });
+      const off = adminFetch(server.url, `/api/contests/${contest.id}/watch`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ showQr: false }) });
+      expect(await (await off).json()).toMatchObject({ ok: true, watchQr: false, watchUrl: contest.watchUrl });
+      await waitFor(() => display.snapshot().watch === null);
+      const on = await adminFetch(server.url, `/api/contests/${contest.id}/watch`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ showQr: true }) });
+      expect(on.status).toBe(200);
+      await waitFor(() => display.snapshot().watch !== null);
+      const bad = await adminFetch(server.url, `/api/contests/${contest.id}/watch`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ showQr: 'yes' }) });
+      expect(bad.status).toBe(400);
+    } finally {
+      display.socket.disconnect();
+    }
+  });
+
+  it('reissuing the code disconnects the old code’s watchers at once, refuses the old code, and is audited', async () => {
+    const oldCode = codeOf(contest.watchUrl);
+    const watcher = await openWatcher(server.url, oldCode);
+    const display = await server.connect<DisplaySnapshot>(tokenOf(contest.displayUrl));
+    const closed = new Promise<string>((resolve) => watcher.socket.once('disconnect', resolve));
+    const response = await adminFetch(server.url, `/api/contests/${contest.id}/watch/reissue`, { method: 'POST' });
+    const answer = (await response.json()) as WatchAnswer;
+    expect(answer).toMatchObject({ ok: true, watchQr: true });
+    const newCode = codeOf(answer.watchUrl);
+    expect(newCode).not.toBe(oldCode);
+    expect(await closed).toBe('io server disconnect');
+    await expect(openWatcher(server.url, oldCode)).rejects.toThrow(/^unauthorized/);
+    const fresh = await openWatcher(server.url, newCode);
+    fresh.socket.disconnect();
+    await waitFor(() => display.snapshot().watch?.code === newCode);
+    display.socket.disconnect();
+    expect((await links(server.url, contest.id)).watchUrl).toBe(answer.watchUrl);
+    const audit = (await (await adminFetch(server.url, `/api/contests/${contest.id}/audit`)).json()) as { entries: Array<{ action: string; actorRole: string }> };
+    expect(audit.entries.filter((e) => e.action === 'watch:reissue-code')).toEqual([expect.objectContaining({ actorRole: 'admin' })]);
+    contest = { ...contest, watchUrl: answer.watchUrl };
+  });
+
+  it('secrecy: through a whole contest, every frame a watcher receives is what the display showed at that version', async () => {
+    const run = await createContestOverApi(server.url)
+    const host = await server.connect<HostSnapshot>(tokenOf(run.hostUrl));
+    const display = await server.connect<DisplaySnapshot>(tokenOf(run.displayUrl));
+    const displayFrames: DisplaySnapshot[] = [display.snapshot()];
+    display.socket.on('state:snapshot', (s) => displayFrames.push(s as DisplaySnapshot));
+    const watcher = await openWatcher(server.url, codeOf(run.watchUrl));
+    const judges: Record<string, { socket: ClientSocket; snapshot: () => JudgeSnapshot }> = {};
+    for (const j of run.judges) judges[j.key] = await server.connect<JudgeSnapshot>(tokenOf(j.url));
+    try {
+      for (const presenter of ['p1', 'p2', 'p3', 'p4']) {
+        await hostDo(host, 'turn:start', { presenter });
+        await hostDo(host, 'turn:open-scoring', { presenter });
+        const expected = Object.keys(judges).filter((key) => !(presenter === 'p2' && key === 'e3'));
+        for (const key of expected) expect(await submit(judges[key]!, presenter, itemsFor(presenter, key))).toMatchObject({ ok: true });
+        await waitFor(() => host.snapshot().turns.find((t) => t.presenter === presenter)!.phase === 'closed');
+        await hostDo(host, 'turn:reveal', { presenter });
+      }
+      await hostDo(host, 'turn:skip', { presenter: 'p5' });
+      await hostDo(host, 'screen:show', { screen: 'ranking' });
+      for (let i = 0; i < 3; i++) await hostDo(host, 'awards:reveal-next');
+      const final = host.snapshot().version;
+      await waitFor(() => watcher.latest().version === final && displayFrames.at(-1)!.version === final);
+
+      const displayAt = new Map(displayFrames.map((f) => [f.version, f]));
+      for (const frame of watcher.frames) {
+        const shown = displayAt.get(frame.version);
+        expect(shown, `the display had no frame at version ${frame.version}`).toBeDefined();
+        const { serverNow: _now, ...audience } = frame;
+        expect(audience).toEqual(asAudience(shown!));
+      }
+      // versions never go backwards, and the reveal, the ranking and the awards all reached the hall
+      const versions = watcher.frames.map((f) => f.version);
+      expect(versions).toEqual([...versions].sort((a, b) => a - b));
+      expect(watcher.frames.some((f) => f.board.reveal?.presenter === 'p4')).toBe(true);
+      expect(watcher.latest().board).toMatchObject({ screen: 'awards' });
+      expect(watcher.latest().board.awards.length).toBe(3);
+    } finally {
+      for (const s of [host.socket, display.socket, watcher.socket, ...Object.values(judges).map((j) => j.socket)]) s.disconnect();
+    }
+  });
+
+  it('coalescing: a burst of 22 sheets makes far fewer audience frames than changes, the last one the final state', async () => {
+    const judgeList = Array.from({ length: 22 }, (_, i) => ({ key: `j${i + 1}`, name: `评委${i + 1}`, panel: i < 7 ? 'main' : 'eval' }));
+    const file = { ...SMALL_CONTEST, judges: judgeList, presenters: SMALL_CONTEST.presenters.map((p: { recused?: string[] }) => ({ ...p, recused: [] })) };
+    const run = (await createContestOverApi(server.url, file))
+    const host = await server.connect<HostSnapshot>(tokenOf(run.hostUrl));
+    const judges = await Promise.all(run.judges.map((j) => server.connect<JudgeSnapshot>(tokenOf(j.url))));
+    await hostDo(host, 'turn:start', { presenter: 'p1' });
+    await hostDo(host, 'turn:open-scoring', { presenter: 'p1' });
+    const watcher = await openWatcher(server.url, codeOf(run.watchUrl));
+    try {
+      const before = watcher.frames.length;
+      const startVersion = host.snapshot().version;
+      const results = await Promise.all(judges.map((j, i) => submit(j, 'p1', itemsFor('p1', `j${i + 1}`))));
+      expect(results.every((r) => r.ok)).toBe(true);
+      const final = (await ack<{ snapshot: HostSnapshot }>(host.socket, 'contest:sync', {})) as { ok: true; snapshot: HostSnapshot };
+      const changes = final.snapshot.version - startVersion;
+      expect(changes).toBeGreaterThanOrEqual(22);
+      await waitFor(() => watcher.latest().version === final.snapshot.version);
+      // a little longer: no frame is owed after the last one
+      await new Promise((r) => setTimeout(r, 400));
+      const burst = watcher.frames.slice(before);
+      expect(burst.length).toBeLessThan(changes / 2);
+      expect(watcher.latest().version).toBe(final.snapshot.version);
+      expect(watcher.latest().board.currentPhase).toBe('closed');
+      const versions = watcher.frames.map((f) => f.version);
+      expect(versions).toEqual([...versions].sort((a, b) => a - b));
+    } finally {
+      for (const s of [host.socket, watcher.socket, ...judges.map((j) => j.socket)]) s.disconnect();
+    }
+  });
+
+  it('a watcher’s events count against the same budget as anyone’s', async () => {
+    const watcher = await openWatcher(server.url, codeOf(contest.watchUrl));
+    try {
+      const answers = await Promise.all(Array.from({ length: 80 }, () => ack(watcher.socket, 'contest:sync', {})));
+      expect(answers.filter((a) => !a.ok && a.error.code === 'rate_limited').length).toBeGreaterThan(0);
+    } finally {
+      watcher.socket.disconnect();
+    }
+  });
+});

@@ -26,3 +26,18 @@ export function pickView(snapshot: Pick<DisplaySnapshot, 'board' | 'presenters'>
 export function viewKey(view: DisplayView): string {
   return 'presenter' in view ? `${view.kind}:${view.presenter.key}` : view.kind;
 }
+
+/**
+ * Whether the audience QR may take the bottom-right corner: on the title, while a presenter waits
+ * or talks, and on a ranking short enough to leave that corner empty. Never over the scoring
+ * counts, a reveal, a long ranking's last rows or the awards: the QR must not hide a number.
+ */
+export function watchQrFits(view: DisplayView, rankingRows: number): boolean {
+  if (view.kind === 'title') return true;
+  if (view.kind === 'turn') return view.phase === 'waiting' || view.phase === 'presenting';
+  // two columns of eleven: the second column's last four rows are where the QR would be
+  if (view.kind === 'ranking') return rankingRows <= RANKING_ROWS_CLEAR_OF_QR;
+  return false;
+}
+
+const RANKING_ROWS_CLEAR_OF_QR = 18;

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { countdownText, elapsedText } from '../../../client/src/display/format.ts';
 import { percentText } from '../../../client/src/lib/decimal.ts';
-import { pickView } from '../../../client/src/display/view.ts';
+import { pickView, watchQrFits } from '../../../client/src/display/view.ts';
 import type { Board, DisplaySnapshot } from '../../../server/contracts/snapshots.ts';
 
 /** The projector's small rules that the browser scenarios cannot pin down to the second or the digit. */
@@ -86,5 +86,21 @@ describe('which view the projector shows', () => {
   test('the ranking and the awards when the host shows them', () => {
     expect(pickView(snapshot({ screen: 'ranking' })).kind).toBe('ranking');
     expect(pickView(snapshot({ screen: 'awards' })).kind).toBe('awards');
+  });
+
+  test('the audience QR takes the corner only where it hides nothing: title, a talk, a short ranking', () => {
+    const fits = (changes: Partial<Board>, rows = 0) => watchQrFits(pickView(snapshot(changes)), rows);
+    expect(fits({ screen: 'title' })).toBe(true);
+    expect(fits({ currentPhase: 'waiting' })).toBe(true);
+    expect(fits({ currentPhase: 'presenting' })).toBe(true);
+    // the scoring counts and the reveal's seats reach the bottom-right corner
+    expect(fits({ currentPhase: 'scoring' })).toBe(false);
+    expect(fits({ currentPhase: 'closed' })).toBe(false);
+    expect(fits({ currentPhase: 'revealed', reveal: reveal('p01') })).toBe(false);
+    expect(fits({ screen: 'awards' })).toBe(false);
+    // the second column's last rows sit where the QR would
+    expect(fits({ screen: 'ranking' }, 18)).toBe(true);
+    expect(fits({ screen: 'ranking' }, 19)).toBe(false);
+    expect(fits({ screen: 'ranking' }, 22)).toBe(false);
   });
 });

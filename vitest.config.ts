@@ -19,7 +19,9 @@ export default defineConfig({
     maxWorkers: Math.max(3, availableParallelism()),
     sequence: { sequencer: SlowestFirst },
     globalSetup: ['test/global-setup.ts'],
-    testTimeout: 30_000,
+    // With three files at a time on two cores, a test that takes 20 s alone (a server process
+    // started, a browser driven, a dozen spreadsheets read in child processes) can take twice that.
+    testTimeout: 60_000,
     hookTimeout: 60_000,
     // CI's log must show each test's name, [postgres] variants included (.ci/run checks for them)
     reporters: process.env.CI ? ['verbose'] : ['default'],

@@ -226,5 +226,5 @@ describe.runIf(databaseKinds().includes('postgres'))('when Postgres falters [pos
     expect(again).toMatchObject({ ok: true });
     await waitFor(() => display.snapshot().board.screen === 'title');
     expectServerUp();
-  }, 30_000);
+  });
 });

@@ -125,7 +125,7 @@ export async function runBurst({ judges, displays, audience, windowMs }: Burst):
             })
             .catch(() => failed++)
             .finally(resolve);
-        }, Math.max(0, scheduled - performance.now()));
+        }, Math.max(0, Math.ceil(scheduled - performance.now()))); // Node truncates a timer's delay to whole ms: never send early
       });
     }),
   );
@@ -135,7 +135,7 @@ export async function runBurst({ judges, displays, audience, windowMs }: Burst):
   while (behind() && performance.now() < settled) await new Promise((r) => setTimeout(r, 20));
 
   const ack = newHistogram();
-  for (const s of sent) ack.recordValue(Math.round((s.ackAt - s.scheduled) * 1000));
+  for (const s of sent) ack.recordValue(Math.max(1, Math.round((s.ackAt - s.scheduled) * 1000)));
   let missed = 0;
   const updates = (watchers: Client[]): hdr.Histogram => {
     const histogram = newHistogram();

@@ -39,11 +39,12 @@ interface Row {
   metric: string;
   baseline: Figures;
   leitai: Figures;
-  ratio: { p50: number; p99: number; max: number };
+  /** Leitai ÷ baseline; null when the baseline has no figure (none of its sheets or updates arrived) */
+  ratio: { p50: number | null; p99: number | null; max: number | null };
 }
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
-const ratio = (a: number, b: number) => (b > 0 ? Math.round((a / b) * 100) / 100 : Number.NaN);
+const ratio = (a: number, b: number) => (b > 0 ? Math.round((a / b) * 100) / 100 : null);
 const commit = execFileSync('git', ['describe', '--always', '--dirty'], { cwd: ROOT, encoding: 'utf8' }).trim();
 const loadBefore = loadavg();
 const started = Date.now();
@@ -77,12 +78,13 @@ try {
 const pad = (s: string | number, n: number) => String(s).padStart(n);
 const cell = (f: Figures) => `${pad(f.p50.toFixed(1), 7)} ${pad(f.p99.toFixed(1), 7)} ${pad(f.max.toFixed(1), 7)}`;
 console.log(`\nLeitai against the bare baseline · ${database.kind} · ${commit} · load ${loadBefore.map((l) => l.toFixed(2)).join(' ')} → ${loadavg().map((l) => l.toFixed(2)).join(' ')} on ${cpus().length} cores`);
-console.log(`latencies in ms from each sheet's scheduled send (open loop)   baseline p50/p99/max      Leitai p50/p99/max     ratio p50/p99/max`);
+console.log(`latencies in ms from each sheet's scheduled send (open loop); n baseline/Leitai     baseline p50/p99/max      Leitai p50/p99/max     ratio p50/p99/max`);
 let last = '';
 for (const row of rows) {
   if (row.scenario !== last) console.log(row.scenario);
   last = row.scenario;
-  console.log(`  ${row.metric.padEnd(16)} n=${pad(row.leitai.n, 7)}   ${cell(row.baseline)}   ${cell(row.leitai)}   ${pad(row.ratio.p50, 5)} ${pad(row.ratio.p99, 5)} ${pad(row.ratio.max, 5)}`);
+  const r = (x: number | null) => pad(x ?? '—', 5);
+  console.log(`  ${row.metric.padEnd(16)} n=${pad(row.baseline.n, 7)}/${pad(row.leitai.n, 7)} ${cell(row.baseline)}   ${cell(row.leitai)}   ${r(row.ratio.p50)} ${r(row.ratio.p99)} ${r(row.ratio.max)}`);
 }
 for (const note of notes) console.log(`note: ${note}`);
 

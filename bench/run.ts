@@ -8,12 +8,14 @@
  *   npm run bench -- --db=postgres     on Postgres (BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/postgres;
  *                                      the harness creates and drops leitai_bench_* databases there)
  *   npm run bench -- --cpu-prof        also write Leitai's CPU profile to bench/results/
+ *   npm run bench -- --only=burst      only the venue bursts (or --only=sustained)
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { figures, ROOT, type Figures } from './harness.ts';
 import { startTarget, type DatabaseChoice, type Target } from './targets.ts';
+import { ACK_P99_LIMIT_MS, highestPassing, sustained, type SustainedStep } from './sustained.ts';
 import { venueBurst, type BurstConfig } from './venue-burst.ts';
 
 const args = new Set(process.argv.slice(2));
@@ -22,8 +24,9 @@ const database: DatabaseChoice = args.has('--db=postgres') ? { kind: 'postgres',
 const resultsDir = `${ROOT}bench/results/`;
 const leitaiNodeArgs = args.has('--cpu-prof') ? ['--cpu-prof', `--cpu-prof-dir=${resultsDir}`] : [];
 
+const only = [...args].find((a) => a.startsWith('--only='))?.slice('--only='.length) ?? null;
 const rounds = quick ? 3 : 5;
-const configs: BurstConfig[] = [
+const configs: BurstConfig[] = only === 'sustained' ? [] : [
   { judges: 30, displays: 5, audience: 0, rounds },
   { judges: 200, displays: 5, audience: 0, rounds },
   ...(quick
@@ -51,6 +54,9 @@ const started = Date.now();
 
 const rows: Row[] = [];
 const notes: string[] = [];
+let climb: Record<'baseline' | 'leitai', SustainedStep[]> | null = null;
+// sheets a second over 20 contests × 20 judges; the sustained climb is left out of --quick
+const rates = [5, 10, 20, 40, 80, 160, 320, 640, 1280];
 const targets: Target[] = [];
 try {
   // the baseline first, then Leitai, in every round
@@ -71,6 +77,10 @@ try {
       if (failed || missed) notes.push(`${scenario}: ${name} ${failed} sheets refused or unanswered, ${missed} updates never seen`);
     }
   }
+  if (!quick && only !== 'burst') {
+    log(`sustained: 20 contests × 20 judges, rising rate`);
+    climb = await sustained(targets, rates, 4, log);
+  }
 } finally {
   for (const target of targets.reverse()) await target.stop();
 }
@@ -86,6 +96,15 @@ for (const row of rows) {
   const r = (x: number | null) => pad(x ?? '—', 5);
   console.log(`  ${row.metric.padEnd(16)} n=${pad(row.baseline.n, 7)}/${pad(row.leitai.n, 7)} ${cell(row.baseline)}   ${cell(row.leitai)}   ${r(row.ratio.p50)} ${r(row.ratio.p99)} ${r(row.ratio.max)}`);
 }
+if (climb) {
+  console.log(`sustained, 20 contests × 20 judges: ack ms from each sheet's scheduled send      baseline achieved/s p50/p99      Leitai achieved/s p50/p99`);
+  for (const [i, rate] of rates.entries()) {
+    const side = (s?: SustainedStep) => (s ? `${pad(s.achieved, 5)} ${pad(s.ack.p50.toFixed(1), 7)} ${pad(s.ack.p99.toFixed(1), 7)}${s.failed ? ` ${s.failed} failed` : ''}` : pad('(stopped)', 21));
+    console.log(`  ${pad(rate, 5)} sheets/s scheduled ${pad('', 44)}${side(climb.baseline[i])}   ${side(climb.leitai[i])}`);
+  }
+  const [baseline, leitai] = [highestPassing(climb.baseline), highestPassing(climb.leitai)];
+  console.log(`sustained, 20 contests × 20 judges: highest sheets/s with ack p99 < ${ACK_P99_LIMIT_MS} ms and none failed (steps ${rates.join(', ')}): baseline ${baseline}, Leitai ${leitai}, ratio ${baseline ? ratio(leitai, baseline) : '—'}`);
+}
 for (const note of notes) console.log(`note: ${note}`);
 
 mkdirSync(resultsDir, { recursive: true });
@@ -100,6 +119,7 @@ writeFileSync(
       quick,
       machine: { cpus: cpus().length, node: process.version, loadavgBefore: loadBefore, loadavgAfter: loadavg() },
       rows,
+      sustained: climb && { rates, ackP99LimitMs: ACK_P99_LIMIT_MS, highest: { baseline: highestPassing(climb.baseline), leitai: highestPassing(climb.leitai) }, steps: climb },
       notes,
     },
     null,

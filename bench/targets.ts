@@ -118,7 +118,7 @@ async function leitaiVenue(server: ChildServer, judges: number, turns: number): 
   host.socket.on('state:snapshot', (s: typeof snapshot) => {
     if (s.version >= snapshot.version) snapshot = s;
   });
-  const hostDo = async (event: string, presenter: string) => {
+  const hostDo = async (event: string, presenter: string): Promise<void> => {
     while (snapshot.version < 0) await new Promise((r) => setTimeout(r, 10));
     const answer = (await host.socket
       .timeout(30_000)
@@ -126,6 +126,12 @@ async function leitaiVenue(server: ChildServer, judges: number, turns: number): 
       .catch((error: Error) => {
         throw new Error(`host ${event} ${presenter}: ${error.message} (connected: ${host.socket.connected})\n${server.output().slice(-2000)}`);
       })) as { ok: boolean; version: number; error?: { code: string } };
+    // the sheet that closed the last turn moved turnsVersion, and its ack can come before the
+    // host's snapshot saying so: wait for that snapshot and send again, as the console would
+    if (!answer.ok && answer.error?.code === 'stale_version') {
+      await new Promise((r) => setTimeout(r, 20));
+      return hostDo(event, presenter);
+    }
     if (!answer.ok) throw new Error(`${event} refused: ${answer.error?.code}`);
     while (snapshot.version < answer.version) await new Promise((r) => setTimeout(r, 10));
   };

@@ -3,7 +3,7 @@
  * same harness in the same run, interleaved. Prints a table (each figure beside the baseline's and
  * as a ratio) and writes bench/results/latest.json. docs/performance.md says what the numbers mean.
  *
- *   npm run bench                      venue bursts of 30 and 200 judges, 0 and 2,000 audience
+ *   npm run bench                      venue bursts of 30 and 200 judges, 0 and 2,000 audience; the sustained climb
  *   npm run bench -- --quick           a one-minute subset: no audience, fewer rounds
  *   npm run bench -- --db=postgres     on Postgres (BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/postgres;
  *                                      the harness creates and drops leitai_bench_* databases there)

@@ -6,7 +6,7 @@ import { copyPgliteTemplate } from './pglite-template.ts';
 
 export const ROOT = new URL('../../', import.meta.url).pathname;
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);

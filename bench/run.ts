@@ -1,0 +1,129 @@
+/**
+ * `npm run bench`: Leitai against the bare baseline (bench/baseline-server.ts), both driven by the
+ * same harness in the same run, interleaved. Prints a table (each figure beside the baseline's and
+ * as a ratio) and writes bench/results/latest.json. docs/performance.md says what the numbers mean.
+ *
+ *   npm run bench                      venue bursts of 30 and 200 judges, 0 and 2,000 audience; the sustained climb
+ *   npm run bench -- --quick           a one-minute subset: no audience, fewer rounds
+ *   npm run bench -- --db=postgres     on Postgres (BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/postgres;
+ *                                      the harness creates and drops leitai_bench_* databases there)
+ *   npm run bench -- --cpu-prof        also write Leitai's CPU profile to bench/results/
+ *   npm run bench -- --only=burst      only the venue bursts (or --only=sustained)
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { figures, ROOT, type Figures } from './harness.ts';
+import { startTarget, type DatabaseChoice, type Target } from './targets.ts';
+import { ACK_P99_LIMIT_MS, highestPassing, sustained, type SustainedStep } from './sustained.ts';
+import { venueBurst, type BurstConfig } from './venue-burst.ts';
+
+const args = new Set(process.argv.slice(2));
+const quick = args.has('--quick');
+const database: DatabaseChoice = args.has('--db=postgres') ? { kind: 'postgres', url: process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres' } : { kind: 'pglite' };
+const resultsDir = `${ROOT}bench/results/`;
+const leitaiNodeArgs = args.has('--cpu-prof') ? ['--cpu-prof', `--cpu-prof-dir=${resultsDir}`] : [];
+
+const only = [...args].find((a) => a.startsWith('--only='))?.slice('--only='.length) ?? null;
+const rounds = quick ? 3 : 5;
+const configs: BurstConfig[] = only === 'sustained' ? [] : [
+  { judges: 30, displays: 5, audience: 0, rounds },
+  { judges: 200, displays: 5, audience: 0, rounds },
+  ...(quick
+    ? []
+    : [
+        { judges: 30, displays: 5, audience: 2000, rounds },
+        { judges: 200, displays: 5, audience: 2000, rounds },
+      ]),
+];
+
+interface Row {
+  scenario: string;
+  metric: string;
+  baseline: Figures;
+  leitai: Figures;
+  /** Leitai ÷ baseline; null when the baseline has no figure (none of its sheets or updates arrived) */
+  ratio: { p50: number | null; p99: number | null; max: number | null };
+}
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+const ratio = (a: number, b: number) => (b > 0 ? Math.round((a / b) * 100) / 100 : null);
+const commit = execFileSync('git', ['describe', '--always', '--dirty'], { cwd: ROOT, encoding: 'utf8' }).trim();
+const loadBefore = loadavg();
+const started = Date.now();
+
+const rows: Row[] = [];
+const notes: string[] = [];
+let climb: Record<'baseline' | 'leitai', SustainedStep[]> | null = null;
+// sheets a second over 20 contests × 20 judges; the sustained climb is left out of --quick
+const rates = [5, 10, 20, 40, 80, 160, 320, 640, 1280];
+const targets: Target[] = [];
+try {
+  // the baseline first, then Leitai, in every round
+  targets.push(await startTarget('baseline', database));
+  targets.push(await startTarget('leitai', database, leitaiNodeArgs));
+  for (const config of configs) {
+    const scenario = `burst ${config.judges} judges, ${config.displays} displays, ${config.audience} audience`;
+    log(`${scenario} (${config.rounds} rounds each)`);
+    const totals = await venueBurst(targets, config, log);
+    const metrics: Array<[string, 'ack' | 'display' | 'audience']> = [['submit→ack', 'ack'], ['submit→display', 'display'], ...(config.audience ? [['submit→audience', 'audience'] as [string, 'audience']] : [])];
+    for (const [metric, key] of metrics) {
+      const baseline = figures(totals.baseline[key]);
+      const leitai = figures(totals.leitai[key]);
+      rows.push({ scenario, metric, baseline, leitai, ratio: { p50: ratio(leitai.p50, baseline.p50), p99: ratio(leitai.p99, baseline.p99), max: ratio(leitai.max, baseline.max) } });
+    }
+    for (const name of ['baseline', 'leitai'] as const) {
+      const { failed, missed } = totals[name];
+      if (failed || missed) notes.push(`${scenario}: ${name} ${failed} sheets refused or unanswered, ${missed} updates never seen`);
+    }
+  }
+  if (!quick && only !== 'burst') {
+    log(`sustained: 20 contests × 20 judges, rising rate`);
+    climb = await sustained(targets, rates, 4, log);
+  }
+} finally {
+  for (const target of targets.reverse()) await target.stop();
+}
+
+const pad = (s: string | number, n: number) => String(s).padStart(n);
+const cell = (f: Figures) => `${pad(f.p50.toFixed(1), 7)} ${pad(f.p99.toFixed(1), 7)} ${pad(f.max.toFixed(1), 7)}`;
+console.log(`\nLeitai against the bare baseline · ${database.kind} · ${commit} · load ${loadBefore.map((l) => l.toFixed(2)).join(' ')} → ${loadavg().map((l) => l.toFixed(2)).join(' ')} on ${cpus().length} cores`);
+console.log(`latencies in ms from each sheet's scheduled send (open loop); n baseline/Leitai     baseline p50/p99/max      Leitai p50/p99/max     ratio p50/p99/max`);
+let last = '';
+for (const row of rows) {
+  if (row.scenario !== last) console.log(row.scenario);
+  last = row.scenario;
+  const r = (x: number | null) => pad(x ?? '—', 5);
+  console.log(`  ${row.metric.padEnd(16)} n=${pad(row.baseline.n, 7)}/${pad(row.leitai.n, 7)} ${cell(row.baseline)}   ${cell(row.leitai)}   ${r(row.ratio.p50)} ${r(row.ratio.p99)} ${r(row.ratio.max)}`);
+}
+if (climb) {
+  console.log(`sustained, 20 contests × 20 judges: ack ms from each sheet's scheduled send      baseline achieved/s p50/p99      Leitai achieved/s p50/p99`);
+  for (const [i, rate] of rates.entries()) {
+    const side = (s?: SustainedStep) => (s ? `${pad(s.achieved, 5)} ${pad(s.ack.p50.toFixed(1), 7)} ${pad(s.ack.p99.toFixed(1), 7)}${s.failed ? ` ${s.failed} failed` : ''}` : pad('(stopped)', 21));
+    console.log(`  ${pad(rate, 5)} sheets/s scheduled ${pad('', 44)}${side(climb.baseline[i])}   ${side(climb.leitai[i])}`);
+  }
+  const [baseline, leitai] = [highestPassing(climb.baseline), highestPassing(climb.leitai)];
+  console.log(`sustained, 20 contests × 20 judges: highest sheets/s with ack p99 < ${ACK_P99_LIMIT_MS} ms and none failed (steps ${rates.join(', ')}): baseline ${baseline}, Leitai ${leitai}, ratio ${baseline ? ratio(leitai, baseline) : '—'}`);
+}
+for (const note of notes) console.log(`note: ${note}`);
+
+mkdirSync(resultsDir, { recursive: true });
+writeFileSync(
+  `${resultsDir}latest.json`,
+  `${JSON.stringify(
+    {
+      commit,
+      date: new Date(started).toISOString(),
+      seconds: Math.round((Date.now() - started) / 1000),
+      database: database.kind,
+      quick,
+      machine: { cpus: cpus().length, node: process.version, loadavgBefore: loadBefore, loadavgAfter: loadavg() },
+      rows,
+      sustained: climb && { rates, ackP99LimitMs: ACK_P99_LIMIT_MS, highest: { baseline: highestPassing(climb.baseline), leitai: highestPassing(climb.leitai) }, steps: climb },
+      notes,
+    },
+    null,
+    2,
+  )}\n`,
+);
+console.log(`written: bench/results/latest.json`);

@@ -1,0 +1,129 @@
+/**
+ * Sustained: 20 contests × 20 judges scoring back to back at a rising rate, to find the highest
+ * rate of durable sheets (acked after the commit) whose ack p99 stays under 50 ms. At each rate the
+ * baseline runs a step, then Leitai; a server stops climbing once a step fails a sheet or its p99
+ * passes a second.
+ */
+import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { closeAll, connectAll, figures, newHistogram, type Client, type Figures } from './harness.ts';
+import type { Target, TargetName, Venue } from './targets.ts';
+
+const CONTESTS = 20;
+const JUDGES = 20;
+export const ACK_P99_LIMIT_MS = 50;
+
+export interface SustainedStep {
+  /** sheets a second scheduled, over all contests */
+  rate: number;
+  /** sheets acked a second, from the first scheduled send to the last ack */
+  achieved: number;
+  ack: Figures;
+  failed: number;
+  /** why sheets failed: error code (or timeout, or no_turn when the host could not open one) → count */
+  failures: Record<string, number>;
+}
+
+interface Running {
+  venue: Venue;
+  judges: Client[];
+  /** sheets sent so far: the next one is judge sent % 20's, in turn ⌊sent / 20⌋ */
+  sent: number;
+  presenter: string | null;
+}
+
+/**
+ * One step at `rate` sheets a second in all, rate/20 per contest, for about `seconds`. Open loop:
+ * sheet k of a contest is due at t₀ + k/r and its latency counts from then. Judges take their turn
+ * in order, and a contest's turns run on across steps; on Leitai the host opens the next turn
+ * once every sheet of the last one is acked, so a sheet due before its turn is open waits for it,
+ * and that wait counts in its latency, as a judge would feel it.
+ */
+async function step(target: Target, contests: Running[], rate: number, seconds: number): Promise<SustainedStep> {
+  const perContest = rate / CONTESTS;
+  const count = Math.max(1, Math.round(perContest * seconds));
+  const ack = newHistogram();
+  let failed = 0;
+  const failures: Record<string, number> = {};
+  const fail = (why: string, n = 1) => {
+    failed += n;
+    failures[why] = (failures[why] ?? 0) + n;
+  };
+  let acked = 0;
+  let lastAck = 0;
+  const send = async (judge: Client, presenter: string, due: number) => {
+    const payload = { presenter, items: target.items, submissionId: randomBytes(12).toString('base64url') };
+    const answer = (await judge.socket
+      .timeout(30_000)
+      .emitWithAck('sheet:submit', payload)
+      .catch(() => ({ ok: false, error: { code: 'timeout' } }))) as { ok: boolean; error?: { code: string } };
+    if (!answer.ok) return fail(answer.error?.code ?? 'refused');
+    lastAck = performance.now();
+    acked++;
+    ack.recordValue(Math.max(1, Math.round((lastAck - due) * 1000)));
+  };
+  const t0 = performance.now() + 50;
+  await Promise.all(
+    contests.map(async (contest, c) => {
+      let turn: Array<Promise<void>> = [];
+      for (let k = 0; k < count; k++) {
+        if (contest.sent % JUDGES === 0 || contest.presenter === null) {
+          await Promise.all(turn);
+          turn = [];
+          // a turn left open by a failed sheet blocks the next one: the rest of this step fails
+          contest.presenter = await contest.venue.nextTurn().catch(() => null);
+          if (contest.presenter === null) return fail('no_turn', count - k);
+        }
+        const due = t0 + ((k + c / CONTESTS) / perContest) * 1000;
+        const wait = Math.ceil(due - performance.now());
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        turn.push(send(contest.judges[contest.sent % JUDGES]!, contest.presenter, due));
+        contest.sent++;
+      }
+      await Promise.all(turn);
+    }),
+  );
+  return { rate, achieved: Math.round(acked / ((lastAck - t0) / 1000)), ack: figures(ack), failed, failures };
+}
+
+const passes = (s: SustainedStep) => s.failed === 0 && s.ack.p99 < ACK_P99_LIMIT_MS;
+/** past the limit the climb goes on a little, so the table shows how fast it degrades */
+const hopeless = (s: SustainedStep) => s.failed > 0 || s.ack.p99 > 20 * ACK_P99_LIMIT_MS;
+
+export async function sustained(targets: Target[], rates: number[], seconds: number, log: (line: string) => void): Promise<Record<TargetName, SustainedStep[]>> {
+  const sheetsNeeded = 1 + rates.reduce((sum, rate) => sum + Math.max(1, Math.round((rate / CONTESTS) * seconds)), 0);
+  const turnsNeeded = 2 + Math.ceil(sheetsNeeded / JUDGES);
+  const running = new Map<Target, Running[]>();
+  const steps = new Map<Target, SustainedStep[]>(targets.map((t) => [t, []]));
+  try {
+    for (const target of targets) {
+      const contests: Running[] = [];
+      for (let c = 0; c < CONTESTS; c++) {
+        const venue = await target.venue(JUDGES, turnsNeeded);
+        contests.push({ venue, judges: await connectAll(target.url, venue.judges.map((j) => j.auth), false), sent: 0, presenter: null });
+      }
+      running.set(target, contests);
+      await step(target, contests, CONTESTS, 1); // warm-up, one sheet per contest, not counted
+    }
+    for (const rate of rates) {
+      for (const target of targets) {
+        const done = steps.get(target)!;
+        if (done.length > 0 && hopeless(done.at(-1)!)) continue;
+        const result = await step(target, running.get(target)!, rate, seconds);
+        done.push(result);
+        log(`  ${rate} sheets/s ${target.name}: achieved ${result.achieved}/s, ack p50 ${result.ack.p50} p99 ${result.ack.p99} ms${result.failed ? `, failed: ${JSON.stringify(result.failures)}` : ''}`);
+      }
+    }
+  } finally {
+    for (const contests of running.values()) {
+      for (const { venue, judges } of contests) {
+        closeAll(judges);
+        venue.close();
+      }
+    }
+  }
+  return Object.fromEntries(targets.map((t) => [t.name, steps.get(t)!])) as Record<TargetName, SustainedStep[]>;
+}
+
+/** The highest rate of a server's climb that stayed under the limit with nothing failed, or 0. */
+export const highestPassing = (steps: SustainedStep[]): number => Math.max(0, ...steps.filter(passes).map((s) => s.rate));

@@ -1,0 +1,151 @@
+/**
+ * The two servers under test and how a venue is set up on each: Leitai (a contest created over the
+ * admin API, a host console opening each turn) and the bare baseline (nothing to set up).
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { buildPgliteTemplate, copyPgliteTemplate } from '../test/helpers/pglite-template.ts';
+import { closeAll, connectAll, startChild, type ChildServer, type Client } from './harness.ts';
+
+export type TargetName = 'baseline' | 'leitai';
+
+/** pglite: a fresh data folder per server; postgres: a fresh database per server on this server (URL of any database there). */
+export type DatabaseChoice = { kind: 'pglite' } | { kind: 'postgres'; url: string };
+
+export interface Venue {
+  judges: Array<{ auth: Record<string, unknown> }>;
+  display: Record<string, unknown>;
+  audience: Record<string, unknown>;
+  /** opens scoring on the next presenter (Leitai; the baseline has no turns) and says which */
+  nextTurn(): Promise<string>;
+  close(): void;
+}
+
+export interface Target {
+  name: TargetName;
+  url: string;
+  /** a contest with this many judges and turns presenters; a sheet's items for it */
+  venue(judges: number, turns: number): Promise<Venue>;
+  items: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+const ADMIN_TOKEN = `bench-admin-${randomBytes(9).toString('base64url')}`;
+const ITEMS = { content: '50', delivery: '30.5' };
+
+async function freshDatabase(choice: DatabaseChoice, name: TargetName): Promise<{ env: Record<string, string>; drop(): Promise<void> }> {
+  if (choice.kind === 'pglite') {
+    buildPgliteTemplate();
+    const dir = mkdtempSync(join(tmpdir(), `leitai-bench-${name}-`));
+    // both start from the same migrated folder: no initdb, and the same data files underneath
+    copyPgliteTemplate(dir);
+    return { env: { DATA_DIR: dir }, drop: async () => rmSync(dir, { recursive: true, force: true }) };
+  }
+  const database = `leitai_bench_${name}`;
+  const admin = async (statement: string) => {
+    const client = new pg.Client({ connectionString: choice.url });
+    await client.connect();
+    try {
+      await client.query(statement);
+    } finally {
+      await client.end();
+    }
+  };
+  await admin(`drop database if exists ${database} with (force)`);
+  await admin(`create database ${database}`);
+  const url = new URL(choice.url);
+  url.pathname = `/${database}`;
+  return { env: { DATABASE_URL: url.toString() }, drop: () => admin(`drop database if exists ${database} with (force)`) };
+}
+
+export async function startTarget(name: TargetName, database: DatabaseChoice, nodeArgs: string[] = []): Promise<Target> {
+  const db = await freshDatabase(database, name);
+  const script = name === 'leitai' ? 'server/main.ts' : 'bench/baseline-server.ts';
+  const child = await startChild(script, { ...db.env, ADMIN_TOKEN, LOAD_DEMO: 'false' }, nodeArgs);
+  const stop = async () => {
+    await child.stop();
+    await db.drop();
+  };
+  return { name, url: child.url, items: ITEMS, venue: name === 'leitai' ? (j, t) => leitaiVenue(child, j, t) : async (j) => baselineVenue(j), stop };
+}
+
+function baselineVenue(judges: number): Venue {
+  return {
+    judges: Array.from({ length: judges }, (_, i) => ({ auth: { token: `judge-j${i}`, protocol: 1 } })),
+    display: { token: 'display-token', protocol: 1 },
+    audience: { watch: 'bench01', protocol: 1 },
+    nextTurn: async () => `p${randomBytes(4).toString('hex')}`,
+    close: () => {},
+  };
+}
+
+/** One panel of `judges`, one presenter per turn, two criteria. */
+function contestFile(judges: number, turns: number): unknown {
+  return {
+    format: 'leitai/contest@1',
+    title: `基准测试 ${judges} 位评委`,
+    rules: {
+      criteria: [
+        { key: 'content', name: '内容', max: 60, step: 0.5 },
+        { key: 'delivery', name: '表达', max: 40, step: 0.5 },
+      ],
+      panels: [{ key: 'main', name: '评委', weight: 1, dropHighest: 1, dropLowest: 1 }],
+      decimals: 2,
+      tieBreak: [],
+      timeLimitSeconds: 300,
+      awards: [{ name: '一等奖', count: 1 }],
+    },
+    presenters: Array.from({ length: turns }, (_, i) => ({ key: `p${i}`, name: `选手${i}`, unit: '单位', topic: '题目', order: i + 1 })),
+    judges: Array.from({ length: judges }, (_, i) => ({ key: `j${i}`, name: `评委${i}`, panel: 'main' })),
+  };
+}
+
+const tokenOf = (link: string): string => new URLSearchParams(new URL(link).hash.slice(1)).get('token')!;
+
+async function leitaiVenue(server: ChildServer, judges: number, turns: number): Promise<Venue> {
+  const response = await fetch(`${server.url}/api/contests`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+    body: JSON.stringify(contestFile(judges, turns)),
+  });
+  if (response.status !== 201) throw new Error(`POST /api/contests answered ${response.status}: ${await response.text()}`);
+  const contest = (await response.json()) as { hostUrl: string; displayUrl: string; watchUrl: string; judges: Array<{ url: string }> };
+  const [host] = (await connectAll(server.url, [{ token: tokenOf(contest.hostUrl), protocol: 1 }], false)) as [Client];
+  let snapshot = { version: -1, turnsVersion: -1 };
+  host.socket.on('state:snapshot', (s: typeof snapshot) => {
+    if (s.version >= snapshot.version) snapshot = s;
+  });
+  const hostDo = async (event: string, presenter: string): Promise<void> => {
+    while (snapshot.version < 0) await new Promise((r) => setTimeout(r, 10));
+    const answer = (await host.socket
+      .timeout(30_000)
+      .emitWithAck(event, { presenter, turnsVersion: snapshot.turnsVersion })
+      .catch((error: Error) => {
+        throw new Error(`host ${event} ${presenter}: ${error.message} (connected: ${host.socket.connected})\n${server.output().slice(-2000)}`);
+      })) as { ok: boolean; version: number; error?: { code: string } };
+    // the sheet that closed the last turn moved turnsVersion, and its ack can come before the
+    // host's snapshot saying so: wait for that snapshot and send again, as the console would
+    if (!answer.ok && answer.error?.code === 'stale_version') {
+      await new Promise((r) => setTimeout(r, 20));
+      return hostDo(event, presenter);
+    }
+    if (!answer.ok) throw new Error(`${event} refused: ${answer.error?.code}`);
+    while (snapshot.version < answer.version) await new Promise((r) => setTimeout(r, 10));
+  };
+  let turn = 0;
+  return {
+    judges: contest.judges.map((j) => ({ auth: { token: tokenOf(j.url), protocol: 1 } })),
+    display: { token: tokenOf(contest.displayUrl), protocol: 1 },
+    audience: { watch: new URL(contest.watchUrl).pathname.split('/').at(-1)!, protocol: 1 },
+    async nextTurn() {
+      const presenter = `p${turn++}`;
+      await hostDo('turn:start', presenter);
+      await hostDo('turn:open-scoring', presenter);
+      return presenter;
+    },
+    close: () => closeAll([host]),
+  };
+}

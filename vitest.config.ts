@@ -13,7 +13,7 @@ export default defineConfig({
     exclude: browserTestsRun ? ['node_modules/**'] : [...BROWSER_TESTS, 'node_modules/**'],
     environment: 'node',
     pool: 'forks',
-    // Three files at a time on two cores: most of a test's time is spent waiting (on a server
+    // At least three files at a time (three on our two-core machines): most of a test's time is spent waiting (on a server
     // process, a browser, a timer or a database), not computing. Every database test has its own
     // database and every server its own port, so files do not share anything.
     maxWorkers: Math.max(3, availableParallelism()),

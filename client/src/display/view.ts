@@ -29,12 +29,13 @@ export function viewKey(view: DisplayView): string {
 
 /**
  * Whether the audience QR may take the bottom-right corner: on the title, while a presenter waits
- * or talks, and on a ranking short enough to leave that corner empty. Never over the scoring
- * counts, a reveal, a long ranking's last rows or the awards: the QR must not hide a number.
+ * or talks (on a wide screen: on a 4:3 one the talk clock's panel reaches the corner), and on a
+ * ranking short enough to leave that corner empty. Never over the scoring counts, a reveal, a
+ * long ranking's last rows or the awards: the QR must not hide a number.
  */
-export function watchQrFits(view: DisplayView, rankingRows: number): boolean {
+export function watchQrFits(view: DisplayView, rankingRows: number, narrow: boolean): boolean {
   if (view.kind === 'title') return true;
-  if (view.kind === 'turn') return view.phase === 'waiting' || view.phase === 'presenting';
+  if (view.kind === 'turn') return !narrow && (view.phase === 'waiting' || view.phase === 'presenting');
   // two columns of eleven: the second column's last four rows are where the QR would be
   if (view.kind === 'ranking') return rankingRows <= RANKING_ROWS_CLEAR_OF_QR;
   return false;

@@ -89,10 +89,14 @@ describe('which view the projector shows', () => {
   });
 
   test('the audience QR takes the corner only where it hides nothing: title, a talk, a short ranking', () => {
-    const fits = (changes: Partial<Board>, rows = 0) => watchQrFits(pickView(snapshot(changes)), rows);
+    const fits = (changes: Partial<Board>, rows = 0, narrow = false) => watchQrFits(pickView(snapshot(changes)), rows, narrow);
     expect(fits({ screen: 'title' })).toBe(true);
     expect(fits({ currentPhase: 'waiting' })).toBe(true);
     expect(fits({ currentPhase: 'presenting' })).toBe(true);
+    // on a 4:3 projector the talk clock's panel reaches the corner; the title and a short ranking do not
+    expect(fits({ currentPhase: 'presenting' }, 0, true)).toBe(false);
+    expect(fits({ screen: 'title' }, 0, true)).toBe(true);
+    expect(fits({ screen: 'ranking' }, 18, true)).toBe(true);
     // the scoring counts and the reveal's seats reach the bottom-right corner
     expect(fits({ currentPhase: 'scoring' })).toBe(false);
     expect(fits({ currentPhase: 'closed' })).toBe(false);

@@ -1,4 +1,4 @@
-import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { createHash, createHmac, randomBytes, randomInt } from 'node:crypto';
 
 /**
  * Access tokens: 128 bits, base64url (22 characters), stored only as a SHA-256 hash.
@@ -13,6 +13,11 @@ const TOKEN_BYTES = 16;
 
 export function randomToken(): string {
   return randomBytes(TOKEN_BYTES).toString('base64url');
+}
+
+/** `length` characters drawn uniformly from `alphabet`: a short public code, read off paper or typed on a phone */
+export function randomCode(alphabet: string, length: number): string {
+  return Array.from({ length }, () => alphabet[randomInt(alphabet.length)]).join('');
 }
 
 export function hashToken(token: string): string {

@@ -1,7 +1,7 @@
-import { createHash, randomBytes, randomInt } from 'node:crypto';
+import { createHash, randomInt } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
 import type { ContestStatus } from '../contracts/admin-api.ts';
-import { deriveLinkToken, hashToken } from '../auth/tokens.ts';
+import { deriveLinkToken, hashToken, randomCode } from '../auth/tokens.ts';
 import { contestFromDocument, toContestFile, type ContestWithScores } from '../contest-file/contest-file.ts';
 import type { ContestFile } from '../contest-file/contest-file.schema.ts';
 import { activeGrants, insertAccessToken, revokeJudgeGrant, type AccessGrant } from '../db/access-tokens.repository.ts';
@@ -50,7 +50,7 @@ export interface ContestLinks {
 function newContestId(): string {
   // 10 characters of a lower-case alphabet: short enough to read out, 50 bits against collisions
   const alphabet = 'abcdefghijkmnpqrstuvwxyz23456789';
-  return Array.from(randomBytes(10), (b) => alphabet[b % alphabet.length]).join('');
+  return randomCode(alphabet, 10);
 }
 
 /**

@@ -1,5 +1,5 @@
-import { randomInt } from 'node:crypto';
 import type { Kysely } from 'kysely';
+import { randomCode } from '../auth/tokens.ts';
 import { appendAudit } from '../db/audit.repository.ts';
 import type { Database } from '../db/database.ts';
 import { replaceWatchCode, setWatchQr } from '../db/watch-codes.repository.ts';
@@ -19,7 +19,7 @@ const LENGTH = 7;
 export const WATCH_CODE_PATTERN = new RegExp(`^[${ALPHABET}]{${LENGTH}}$`);
 
 export function newWatchCode(): string {
-  return Array.from({ length: LENGTH }, () => ALPHABET[randomInt(ALPHABET.length)]).join('');
+  return randomCode(ALPHABET, LENGTH);
 }
 
 /** A new code: the old one stops opening the page (the caller disconnects its watchers). Returns the new code. */

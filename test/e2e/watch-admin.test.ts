@@ -71,14 +71,14 @@ describe.sequential('the Links tab’s audience section', () => {
     const { watchUrl } = await links();
     await admin.emulateMedia({ media: 'print' });
     // what printPoster() does before window.print(): the poster alone on the page
-    await admin.evaluate(() => document.body.classList.add('printing-watch-poster'));
+    await admin.evaluate("document.body.classList.add('printing-watch-poster')");
     const poster = admin.locator('.watch-poster');
     await expect(poster.isVisible()).resolves.toBe(true);
     expect(await poster.locator('h1').textContent()).toBe((await admin.getByTestId('contest-title').textContent())!.trim());
     expect(await decodeQr(poster.locator('.poster-qr'))).toBe(watchUrl);
     expect(await poster.textContent()).toContain(watchUrl.replace(/^https?:\/\//, ''));
     await screenshot(admin, 'watch-admin-poster');
-    await admin.evaluate(() => document.body.classList.remove('printing-watch-poster'));
+    await admin.evaluate("document.body.classList.remove('printing-watch-poster')");
     await admin.emulateMedia({ media: 'screen' });
   });
 
@@ -148,8 +148,7 @@ test('the audience page in English (?lang=en): the page’s own words are Englis
   expect(title).toMatch(/[\u4e00-\u9fff]/);
   // every Chinese character on the page comes from a name the organiser typed, never from the page's words
   const text = await page.locator('main').innerText();
-  const names = await page.evaluate(() => document.title);
-  expect(names).toContain('Audience');
+  expect(await page.title()).toContain('Audience');
   expect(text).not.toMatch(/比赛尚未开始|目前排名|评分进度|位选手|观众/);
   await screenshot(page, 'watch-phone-english');
   await phoneContext.close();

@@ -5,7 +5,8 @@
 //  - cut:     its text reaches outside a box that clips it (an ancestor with overflow, the stage,
 //             the screen) without an ellipsis or a line clamp saying so;
 //  - nothing: it is cut with an ellipsis to less than about two characters;
-//  - overlap: its visible text covers another element's visible text, or the top bar;
+//  - overlap: its visible text covers another element's visible text, or the top bar, or lies
+//             under an overlay (an element marked data-overlay, such as the audience QR);
 // and returns one line per problem, naming the element and its text.
 globalThis.__layoutProblems = (rootSelector, options = {}) => {
   const minFraction = options.minFraction ?? 0.025;
@@ -96,8 +97,12 @@ globalThis.__layoutProblems = (rootSelector, options = {}) => {
     const o = intersect(a, b);
     return o.right - o.left > 2 && o.bottom - o.top > 2;
   };
+  const overlays = [...root.querySelectorAll('[data-overlay]')].filter(visible).map((el) => ({ el, box: el.getBoundingClientRect() }));
   for (let i = 0; i < items.length; i++) {
     const a = items[i];
+    for (const o of overlays) {
+      if (!o.el.contains(a.el) && a.shown.some((r) => meets(r, o.box))) problems.push(`overlap: ${a.name} is under ${o.el.getAttribute('data-testid') ?? 'an overlay'}`);
+    }
     if (headerBox && !header.contains(a.el) && a.shown.some((r) => meets(r, headerBox))) problems.push(`overlap: ${a.name} covers the top bar`);
     for (let j = i + 1; j < items.length; j++) {
       const b = items[j];

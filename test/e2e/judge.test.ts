@@ -6,6 +6,7 @@ import type { AckResult } from '../../server/contracts/socket.ts';
 import { tokenOf } from '../helpers/contest-driver.ts';
 import { expectAccessible } from './accessibility.ts';
 import { launchBrowser, phonePage, screenshot, startDemoServer, type DemoServer } from './browser.ts';
+import { midWordBreaks } from './layout.ts';
 
 /**
  * The judge's phone page, through real Chromium at 360 × 740 against a real server with the demo
@@ -211,6 +212,8 @@ describe('the judge page', () => {
     expect(await page.locator('header').innerText()).toContain('望城区2023年度');
     expect(await page.locator('header').innerText()).toContain('评委：市委办公厅党建处评委 · 主评委');
     expect(await page.getByRole('heading', { level: 1 }).innerText()).toContain('望城区2023年度');
+    // the title takes two lines at 360 px: they break between words
+    expect(await midWordBreaks(page, '[data-testid=judge-title]')).toEqual([]);
     await page.getByText('比赛尚未开始').waitFor();
     await look(page, 'judge-not-started');
 

@@ -6,6 +6,7 @@ import type { ContestListAnswer, LinksAnswer } from '../../server/contracts/admi
 import { TEST_ADMIN_TOKEN } from '../helpers/app.ts';
 import { adminFetch } from '../helpers/contest-driver.ts';
 import { launchBrowser, phonePage, screenshot, startDemoServer, type DemoServer } from './browser.ts';
+import { midWordBreaks } from './layout.ts';
 
 /**
  * The organiser's side of the audience page, in the browser: the Links tab shows the watch link
@@ -146,6 +147,8 @@ test('the audience page in English (?lang=en): the page’s own words are Englis
   await eventually(() => stage.textContent()).toContain('The contest has not started yet');
   const title = (await page.getByTestId('watch-title').textContent())!;
   expect(title).toMatch(/[\u4e00-\u9fff]/);
+  // two lines on a phone, broken between words
+  expect(await midWordBreaks(page, '[data-testid=watch-title]')).toEqual([]);
   // every Chinese character on the page comes from a name the organiser typed, never from the page's words
   const text = await page.locator('main').innerText();
   expect(await page.title()).toContain('Audience');

@@ -27,6 +27,12 @@ export interface Config {
    * past it the command is answered db_unavailable and the contest's next command goes ahead
    */
   readonly databaseTimeoutMs: number;
+  /**
+   * with a Postgres DATABASE_URL, join the other server processes on that database (the Socket.IO
+   * Postgres adapter, server/realtime/cluster.ts); on by default, CLUSTER=0 turns it off. The
+   * embedded database is always one process.
+   */
+  readonly cluster: boolean;
 }
 
 export class ConfigError extends Error {
@@ -110,10 +116,11 @@ function databaseTimeoutMs(env: Env): number {
 }
 
 export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): Config {
+  const url = databaseUrl(env);
   return Object.freeze({
     port: port(env),
     host: present(env, 'HOST') ?? '0.0.0.0',
-    databaseUrl: databaseUrl(env),
+    databaseUrl: url,
     dataDir: resolve(cwd, present(env, 'DATA_DIR') ?? 'data'),
     adminToken: adminToken(env),
     publicUrl: publicUrl(env),
@@ -121,5 +128,6 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     trustProxy: flag(env, 'TRUST_PROXY', false),
     logLevel: logLevel(env),
     databaseTimeoutMs: databaseTimeoutMs(env),
+    cluster: flag(env, 'CLUSTER', true) && url !== null,
   });
 }

@@ -108,7 +108,14 @@ export interface ServerToClientEvents {
   'session:replaced': () => void;
 }
 
-export type InterServerEvents = Record<string, never>;
+/**
+ * Between server processes on one Postgres (server/realtime/cluster.ts), never seen by a client:
+ * a contest's version after a change committed there (null: its definition changed), so the
+ * others reload it and send their own pages the new snapshot.
+ */
+export interface InterServerEvents {
+  'contest:changed': (contestId: string, version: number | null) => void;
+}
 
 export interface SocketData {
   contestId: string;

@@ -8,6 +8,7 @@ import type { ConnectionGuard } from '../http/connection-guard.ts';
 import type { ClientToServerEvents, InterServerEvents, ServerToClientEvents, SocketData } from '../contracts/socket.ts';
 import type { LiveContests } from '../services/live-contests.service.ts';
 import { Broadcaster } from './broadcaster.ts';
+import { joinCluster, type ClusterOptions } from './cluster.ts';
 import { registerContestEvents } from './contest.socket.ts';
 import { handshakeAuth, type LeitaiSocket } from './handshake.ts';
 import { rooms } from './rooms.ts';
@@ -19,6 +20,8 @@ export interface RealtimeDeps {
   connections: Pick<ConnectionGuard, 'live'>;
   /** behind a reverse proxy (TRUST_PROXY) */
   trustProxy: boolean;
+  /** join the other server processes on this Postgres (null: this process is alone) */
+  cluster: Omit<ClusterOptions, 'db' | 'warn'> | null;
 }
 
 /**
@@ -34,7 +37,7 @@ export interface SocketServer {
   watchCodeRevoked(contestId: string): void;
 }
 
-export function attachSocketServer(app: FastifyInstance, { db, live, connections, trustProxy }: RealtimeDeps): SocketServer {
+export function attachSocketServer(app: FastifyInstance, { db, live, connections, trustProxy, cluster }: RealtimeDeps): SocketServer {
   const io = new Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>(app.server, {
     serveClient: false,
     // the largest legitimate message is a sheet of a few hundred bytes
@@ -44,6 +47,8 @@ export function attachSocketServer(app: FastifyInstance, { db, live, connections
     // a connection that has not completed its handshake by then is closed (default 45 s)
     connectTimeout: 10_000,
   });
+  // before the broadcaster listens: a change is told to the other processes, then sent here
+  const peers = cluster ? joinCluster(io, live, { ...cluster, db, warn: (detail, message) => app.log.warn(detail, message) }) : null;
   const broadcaster = new Broadcaster(io, live);
   live.onChange((contestId) => broadcaster.schedule(contestId));
   const revocations = new LinkRevocations(db);
@@ -105,6 +110,7 @@ export function attachSocketServer(app: FastifyInstance, { db, live, connections
   app.addHook('onClose', async () => {
     // Fastify closes the HTTP server itself; only the Socket.IO side is closed here.
     io.engine.close();
+    await peers?.close();
   });
   return {
     io,

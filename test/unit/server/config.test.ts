@@ -14,3 +14,22 @@ describe('DATABASE_TIMEOUT_MS', () => {
     }
   });
 });
+
+describe('CLUSTER', () => {
+  const postgres = { DATABASE_URL: 'postgres://leitai@db:5432/leitai' };
+
+  it('joins the other processes on the same Postgres unless CLUSTER says no', () => {
+    expect(loadConfig(postgres).cluster).toBe(true);
+    expect(loadConfig({ ...postgres, CLUSTER: '0' }).cluster).toBe(false);
+    expect(loadConfig({ ...postgres, CLUSTER: 'false' }).cluster).toBe(false);
+  });
+
+  it('is off on the embedded database, which one process holds alone', () => {
+    expect(loadConfig({}).cluster).toBe(false);
+    expect(loadConfig({ CLUSTER: '1' }).cluster).toBe(false);
+  });
+
+  it('stops the server with a line naming it for a value that is not yes or no', () => {
+    expect(() => loadConfig({ ...postgres, CLUSTER: 'maybe' })).toThrow(/^CLUSTER must be true or false, got "maybe"/);
+  });
+});

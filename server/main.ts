@@ -25,7 +25,7 @@ try {
   throw error;
 }
 
-const handle = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.databaseUrl ? null : config.dataDir, timeoutMs: config.databaseTimeoutMs }).catch((error: Error) =>
+const handle = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.databaseUrl ? null : config.dataDir, timeoutMs: config.databaseTimeoutMs, poolSize: config.databasePoolSize }).catch((error: Error) =>
   die(error instanceof DataDirLockedError ? error.message : `cannot open the database (${config.databaseUrl ? 'DATABASE_URL' : `embedded, in ${config.dataDir}`}): ${error.message}`),
 );
 await migrateToLatest(handle.db).catch((error: Error) => die(`database migration failed: ${error.message}`));

@@ -33,3 +33,11 @@ describe('CLUSTER', () => {
     expect(() => loadConfig({ ...postgres, CLUSTER: 'maybe' })).toThrow(/^CLUSTER must be true or false, got "maybe"/);
   });
 });
+
+describe('DATABASE_POOL_SIZE', () => {
+  it('is 10 connections when unset, and takes 2 to 200', () => {
+    expect(loadConfig({}).databasePoolSize).toBe(10);
+    expect(loadConfig({ DATABASE_POOL_SIZE: '4' }).databasePoolSize).toBe(4);
+    for (const wrong of ['1', '201', 'ten', '2.5']) expect(() => loadConfig({ DATABASE_POOL_SIZE: wrong })).toThrow(/^DATABASE_POOL_SIZE must be a whole number from 2 to 200, got "/);
+  });
+});

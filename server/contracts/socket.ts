@@ -1,6 +1,6 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { Key, Reason } from '../schemas/common.schema.ts';
-import type { SheetReceipt, Snapshot } from './snapshots.ts';
+import type { HostJudge, SheetReceipt, Snapshot } from './snapshots.ts';
 import { PROTOCOL_VERSION, SCREENS, type AckErrorCode, type Role } from './vocabulary.ts';
 
 /**
@@ -115,6 +115,11 @@ export interface ServerToClientEvents {
  */
 export interface InterServerEvents {
   'contest:changed': (contestId: string, version: number | null) => void;
+  /**
+   * the judges' phones connected to the sending process, per contest (sent on each change and every
+   * few seconds: a process that stops sending is gone), so every host console sees them all
+   */
+  'judges:presence': (processId: string, reports: Record<string, Record<string, Pick<HostJudge, 'connected' | 'lastSeenAt' | 'seatMoves' | 'seatMovedAt'>>>) => void;
 }
 
 export interface SocketData {

@@ -24,12 +24,13 @@ export class Broadcaster {
   readonly #live: LiveContests;
   readonly #pending = new Set<string>();
   /** which judges' phones are connected, and since when not (the host console shows it) */
-  readonly #presence = new JudgePresences();
+  readonly #presence: JudgePresences;
   readonly #audience: AudiencePacer;
 
-  constructor(io: Io, live: LiveContests) {
+  constructor(io: Io, live: LiveContests, presence: JudgePresences = new JudgePresences()) {
     this.#io = io;
     this.#live = live;
+    this.#presence = presence;
     this.#audience = new AudiencePacer(1000 / AUDIENCE_SENDS_PER_SECOND, (contestId) => this.#sendAudience(contestId));
   }
 

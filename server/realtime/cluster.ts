@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { createAdapter } from '@socket.io/postgres-adapter';
 import type { Kysely } from 'kysely';
 import pg from 'pg';
@@ -6,11 +7,15 @@ import type { ClientToServerEvents, InterServerEvents, ServerToClientEvents, Soc
 import type { Database } from '../db/database.ts';
 import { listLiveVersions } from '../db/live-state.repository.ts';
 import type { ChangeOrigin, LiveContests } from '../services/live-contests.service.ts';
+import type { JudgePresences, PresenceReport } from './presence.ts';
 
 type Io = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 
 /** how often the stored versions are compared with memory, for news a process missed */
 const GAP_CHECK_MS = 2_000;
+
+/** how often each process reports its judges' phones; three missed reports and it counts as gone */
+const PRESENCE_REPORT_MS = 5_000;
 
 /** The adapter's pool: the LISTEN connection it holds for good, and one or two for its NOTIFYs and clean-up. */
 const CLUSTER_POOL_SIZE = 3;
@@ -24,6 +29,10 @@ export interface ClusterOptions {
   databaseUrl: string;
   /** DATABASE_TIMEOUT_MS: the adapter's statements and connections get the same time-outs as the app's */
   timeoutMs: number;
+  /** the judges' phones: this process's own are reported to the others, theirs are merged in */
+  presence: JudgePresences;
+  /** the host consoles of a contest are to be sent a new snapshot (another process's phones came or went) */
+  hostsChanged: (contestId: string) => void;
   warn: (detail: object, message: string) => void;
 }
 
@@ -49,7 +58,7 @@ export interface Cluster {
  * stored versions are compared with memory, and when the adapter opens its LISTEN connection again
  * every contest held is reloaded (an admin edit changes no version).
  */
-export function joinCluster(io: Io, live: LiveContests, { db, databaseUrl, timeoutMs, warn }: ClusterOptions): Cluster {
+export function joinCluster(io: Io, live: LiveContests, { db, databaseUrl, timeoutMs, presence, hostsChanged, warn }: ClusterOptions): Cluster {
   const pool = new pg.Pool({
     connectionString: databaseUrl,
     max: CLUSTER_POOL_SIZE,
@@ -115,6 +124,35 @@ export function joinCluster(io: Io, live: LiveContests, { db, databaseUrl, timeo
     live.changedElsewhere(contestId, version as number | null);
   });
 
+  // ---- judges' phones: on each change here (per tick), and every PRESENCE_REPORT_MS all of them
+  const processId = randomBytes(8).toString('hex');
+  const presenceChanged = new Set<string>();
+  presence.onLocalChange((contestId) => {
+    if (presenceChanged.size === 0) {
+      setImmediate(() => {
+        const contestIds = [...presenceChanged];
+        presenceChanged.clear();
+        reportPresence(contestIds);
+      });
+    }
+    presenceChanged.add(contestId);
+  });
+  function reportPresence(contestIds: string[]): void {
+    if (contestIds.length === 0) return;
+    io.serverSideEmit('judges:presence', processId, Object.fromEntries(contestIds.map((id) => [id, presence.local(id)])));
+  }
+  io.on('judges:presence', (from: unknown, reports: unknown) => {
+    if (typeof from !== 'string' || typeof reports !== 'object' || reports === null) return;
+    for (const [contestId, judges] of Object.entries(reports as Record<string, PresenceReport>)) {
+      if (presence.remote(from, contestId, judges)) hostsChanged(contestId);
+    }
+  });
+  const presenceTimer = setInterval(() => {
+    reportPresence(presence.localContests());
+    for (const contestId of presence.expire(3 * PRESENCE_REPORT_MS)) hostsChanged(contestId);
+  }, PRESENCE_REPORT_MS);
+  presenceTimer.unref();
+
   // ---- missed news
   async function checkVersions(): Promise<void> {
     try {
@@ -136,6 +174,7 @@ export function joinCluster(io: Io, live: LiveContests, { db, databaseUrl, timeo
   return {
     async close() {
       clearInterval(gapTimer);
+      clearInterval(presenceTimer);
       // tells the other processes this one is gone, then ends the LISTEN connection
       io.of('/').adapter.close();
       await new Promise((resolve) => setTimeout(resolve, 100));

@@ -9,6 +9,7 @@ import type { ClientToServerEvents, InterServerEvents, ServerToClientEvents, Soc
 import type { LiveContests } from '../services/live-contests.service.ts';
 import { Broadcaster } from './broadcaster.ts';
 import { joinCluster, type ClusterOptions } from './cluster.ts';
+import { JudgePresences } from './presence.ts';
 import { registerContestEvents } from './contest.socket.ts';
 import { handshakeAuth, type LeitaiSocket } from './handshake.ts';
 import { rooms } from './rooms.ts';
@@ -21,7 +22,7 @@ export interface RealtimeDeps {
   /** behind a reverse proxy (TRUST_PROXY) */
   trustProxy: boolean;
   /** join the other server processes on this Postgres (null: this process is alone) */
-  cluster: Omit<ClusterOptions, 'db' | 'warn'> | null;
+  cluster: Pick<ClusterOptions, 'databaseUrl' | 'timeoutMs'> | null;
 }
 
 /**
@@ -47,9 +48,11 @@ export function attachSocketServer(app: FastifyInstance, { db, live, connections
     // a connection that has not completed its handshake by then is closed (default 45 s)
     connectTimeout: 10_000,
   });
-  // before the broadcaster listens: a change is told to the other processes, then sent here
-  const peers = cluster ? joinCluster(io, live, { ...cluster, db, warn: (detail, message) => app.log.warn(detail, message) }) : null;
-  const broadcaster = new Broadcaster(io, live);
+  const presence = new JudgePresences();
+  const broadcaster = new Broadcaster(io, live, presence);
+  const peers = cluster
+    ? joinCluster(io, live, { ...cluster, db, presence, hostsChanged: (contestId) => broadcaster.schedule(contestId, 'host'), warn: (detail, message) => app.log.warn(detail, message) })
+    : null;
   live.onChange((contestId) => broadcaster.schedule(contestId));
   const revocations = new LinkRevocations(db);
   /** judge room → the socket holding that judge's seat in this process */

@@ -92,6 +92,9 @@ interface Run {
   abandoned: boolean;
 }
 
+/** how many times a command is decided on a reload when the database keeps moving ahead of memory */
+const MAX_TRIES = 10;
+
 const NOT_SAVED = 'not saved: the database is not answering; the same submission can be sent again';
 
 export class LiveContests {
@@ -268,14 +271,17 @@ export class LiveContests {
    */
   execute(contestId: string, actor: Actor, command: LiveCommand, options: CommandOptions = {}): Promise<CommandResult> {
     return this.#serialised(contestId, async (run) => {
-      // A first try may find memory behind the database; the second decides on a fresh reload.
+      // A try may find memory behind the database; the next decides on a fresh reload. With several
+      // server processes taking commands for one contest at once (a burst of judges spread over
+      // them), another may commit between that reload and this one's lock, again and again: up to
+      // MAX_TRIES, within the command's deadline.
       for (let attempt = 1; ; attempt++) {
         try {
           return await this.#apply(contestId, actor, command, options, run);
         } catch (error) {
           if (!(error instanceof MemoryBehind)) throw error;
           this.#markBehind(contestId);
-          if (attempt === 2) throw new AppError('stale_version', 'the contest changed in another server process; try again');
+          if (attempt === MAX_TRIES) throw new AppError('stale_version', 'the contest changed in another server process; try again');
         }
       }
     });

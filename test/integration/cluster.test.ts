@@ -73,6 +73,13 @@ describe.skipIf(!postgres)('two server processes on one Postgres (needs TEST_DAT
     sockets.push(m2.socket);
     expect(await submit(m2, 'p1', itemsFor('p1', 'm2'))).toMatchObject({ ok: true });
     await waitFor(() => submitted(display.snapshot()) === 2 && host.snapshot().sheets.length === 2);
+
+    // the console on A sees the judges' phones on both processes, and the one on B leave
+    const phone = (key: string) => host.snapshot().judges.find((j) => j.key === key)!;
+    await waitFor(() => phone('m1').connected && phone('m2').connected);
+    m2.socket.disconnect();
+    await waitFor(() => !phone('m2').connected && phone('m2').lastSeenAt !== null);
+    expect(phone('m1').connected).toBe(true);
   });
 
   it('an admin edit on process A reaches the host console on process B', async () => {
@@ -146,44 +153,50 @@ describe.skipIf(!postgres)('two server processes on one Postgres (needs TEST_DAT
     await hostDo(host, 'turn:open-scoring', { presenter: 'p1' });
 
     // Each phone knows both addresses, as a load balancer would send it to either, and keeps its
-    // sheet (with its submission id) until the server acknowledged it, as the judge page does.
+    // sheet (with its submission id) until the server acknowledged it, as the judge page does:
+    // after a lost connection or no answer, it sends the same sheet again through the next address.
     const acked = new Map<string, SheetReceipt>();
-    const phones = contest.judges.map((judge, i) => {
-      const id = submissionId();
-      const urls = i % 2 === 0 ? [a.url, b.url] : [b.url, a.url];
-      let attempt = 0;
-      const send = (): Promise<void> =>
-        new Promise((resolve) => {
-          const socket: ClientSocket = connectSocket(urls[Math.min(attempt, 1)]!, { auth: { token: tokenOf(judge.url) }, transports: ['websocket'], reconnection: false, forceNew: true });
-          sockets.push(socket);
-          const retry = () => {
+    /** phones whose sheet was on its way when its process died, and went again through the other */
+    const resent = new Set<string>();
+    const sendOnce = (url: string, token: string, sheet: object): Promise<{ ok: boolean; error?: { code: string } } & SheetReceipt> =>
+      new Promise((resolve, reject) => {
+        const socket: ClientSocket = connectSocket(url, { auth: { token }, transports: ['websocket'], reconnection: false, forceNew: true });
+        sockets.push(socket);
+        const fail = (why: unknown) => {
+          socket.disconnect();
+          reject(why);
+        };
+        socket.once('connect_error', fail);
+        socket.once('disconnect', fail);
+        socket.once('state:snapshot', () => {
+          (socket.timeout(10_000).emitWithAck as (e: string, p: unknown) => Promise<{ ok: boolean; error?: { code: string } } & SheetReceipt>)('sheet:submit', sheet).then((answer) => {
+            socket.off('disconnect', fail);
             socket.disconnect();
-            attempt++;
-            setTimeout(() => void send().then(resolve), 100);
-          };
-          socket.once('connect_error', retry);
-          socket.once('disconnect', (reason) => reason !== 'io client disconnect' && retry());
-          socket.once('state:snapshot', () => {
-            void (socket.emitWithAck as (e: string, p: unknown) => Promise<{ ok: boolean; error?: { code: string } } & SheetReceipt>)('sheet:submit', {
-              presenter: 'p1',
-              items: itemsFor('p1', judge.key),
-              submissionId: id,
-            }).then((answer) => {
-              if (answer.ok) {
-                acked.set(judge.key, answer);
-                socket.disconnect();
-                resolve();
-              } else retry();
-            }, retry);
-          });
+            resolve(answer);
+          }, fail);
         });
-      return send();
+      });
+    const phones = contest.judges.map(async (judge, i) => {
+      const sheet = { presenter: 'p1', items: itemsFor('p1', judge.key), submissionId: submissionId() };
+      const urls = i % 2 === 0 ? [a.url, b.url] : [b.url, a.url];
+      for (let attempt = 0; ; attempt++) {
+        const answer = await sendOnce(urls[attempt % 2]!, tokenOf(judge.url), sheet).catch(() => null);
+        if (answer === null) {
+          resent.add(judge.key);
+          await new Promise((r) => setTimeout(r, 100));
+          continue;
+        }
+        if (!answer.ok) throw new Error(`${judge.key}'s sheet was refused: ${JSON.stringify(answer.error)}`);
+        acked.set(judge.key, answer);
+        return;
+      }
     });
     await waitFor(() => acked.size >= 4);
     expect(a.child.kill('SIGKILL')).toBe(true);
     await Promise.all(phones);
 
     expect([...acked.keys()].sort()).toEqual(contest.judges.map((j) => j.key).sort());
+    expect(resent.size, 'phones cut off in the middle of their send').toBeGreaterThan(0);
     // what the database holds: one sheet per judge, the very one each phone was acknowledged
     const stored = new pg.Client({ connectionString: database.url });
     stored.on('error', () => undefined);

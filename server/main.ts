@@ -30,7 +30,7 @@ const handle = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: co
 );
 await migrateToLatest(handle.db).catch((error: Error) => die(`database migration failed: ${error.message}`));
 const secrets = await ensureServerSecrets(handle.db, config);
-const demoId = config.loadDemo ? await loadDemoIfEmpty(handle.db, secrets.linkSecret) : null;
+const demoId = config.loadDemo ? await loadDemoIfEmpty(handle.db, secrets.linkSecret, handle.kind === 'postgres') : null;
 
 const { app } = await buildApp({ config, db: handle, secrets });
 try {

@@ -5,6 +5,10 @@ import type { DisplaySnapshot, HostSnapshot, SheetReceipt } from '../../server/c
 import type { ClientSocket } from '../helpers/app.ts';
 import { TEST_ADMIN_TOKEN } from '../helpers/app.ts';
 import { ack, adminFetch, createContestOverApi, hostDo, itemsFor, SMALL_CONTEST, submissionId, submit, tokenOf, waitFor, type CreatedContest } from '../helpers/contest-driver.ts';
+import { openDatabase } from '../../server/db/connection.ts';
+import { listContests } from '../../server/db/contests.repository.ts';
+import { migrateToLatest } from '../../server/db/migrator.ts';
+import { loadDemoIfEmpty } from '../../server/startup.ts';
 import { adminClient, createEmptyPostgresDatabase } from '../helpers/databases.ts';
 import { connectAs, type Connection } from '../helpers/security.ts';
 import { startServer, type ServerProcess } from '../helpers/server-process.ts';
@@ -209,4 +213,21 @@ describe.skipIf(!postgres)('two server processes on one Postgres (needs TEST_DAT
     }
     await waitFor(() => host.snapshot().sheets.length === contest.judges.length);
   }, 60_000);
+});
+
+describe.skipIf(!postgres)('several server processes starting at once on an empty Postgres (needs TEST_DATABASE_URL)', () => {
+  it('load the demo contest once, as when `docker compose up --scale app=3` starts them together', async () => {
+    const database = await createEmptyPostgresDatabase();
+    // three processes' connections, each asking "is it empty?" at the same moment
+    const handles = await Promise.all([1, 2, 3].map(() => openDatabase({ databaseUrl: database.url, dataDir: null })));
+    try {
+      await migrateToLatest(handles[0]!.db);
+      const ids = await Promise.all(handles.map((h) => loadDemoIfEmpty(h.db, 'link-secret-for-tests', true)));
+      expect(ids.filter((id) => id !== null)).toHaveLength(1);
+      expect(await listContests(handles[0]!.db)).toHaveLength(1);
+    } finally {
+      await Promise.all(handles.map((h) => h.close()));
+      await database.drop();
+    }
+  });
 });

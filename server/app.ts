@@ -96,7 +96,13 @@ export async function buildApp({ config, db, secrets, now, lanAddress: lanAddres
   );
 
   const live = new LiveContests(db.db, now, config.databaseTimeoutMs);
-  const { io, judgeLinkRevoked: disconnectJudge, watchCodeRevoked: disconnectWatchers } = attachSocketServer(app, { db: db.db, live, connections, trustProxy: config.trustProxy });
+  const { io, judgeLinkRevoked: disconnectJudge, watchCodeRevoked: disconnectWatchers } = attachSocketServer(app, {
+    db: db.db,
+    live,
+    connections,
+    trustProxy: config.trustProxy,
+    cluster: config.cluster && config.databaseUrl !== null ? { databaseUrl: config.databaseUrl, timeoutMs: config.databaseTimeoutMs } : null,
+  });
   await app.register(healthRoutes, { databaseKind: db.kind, databaseUp: () => db.ping() });
   await app.register(fastifyCookie);
   const admin = new AdminGuard({ adminTokenHash: secrets.adminTokenHash, linkSecret: secrets.linkSecret, publicUrl: config.publicUrl, now });

@@ -27,6 +27,17 @@ export interface Config {
    * past it the command is answered db_unavailable and the contest's next command goes ahead
    */
   readonly databaseTimeoutMs: number;
+  /**
+   * Postgres: the most connections this process opens for its queries (the cluster adds 3 of its
+   * own, server/realtime/cluster.ts); processes × (this + 3) must stay under Postgres's max_connections
+   */
+  readonly databasePoolSize: number;
+  /**
+   * with a Postgres DATABASE_URL, join the other server processes on that database (the Socket.IO
+   * Postgres adapter, server/realtime/cluster.ts); on by default, CLUSTER=0 turns it off. The
+   * embedded database is always one process.
+   */
+  readonly cluster: boolean;
 }
 
 export class ConfigError extends Error {
@@ -109,11 +120,23 @@ function databaseTimeoutMs(env: Env): number {
   return n;
 }
 
+/** DATABASE_POOL_SIZE when unset */
+export const DEFAULT_DATABASE_POOL_SIZE = 10;
+
+function databasePoolSize(env: Env): number {
+  const raw = present(env, 'DATABASE_POOL_SIZE');
+  if (raw === null) return DEFAULT_DATABASE_POOL_SIZE;
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || n < 2 || n > 200) throw new ConfigError(`DATABASE_POOL_SIZE must be a whole number from 2 to 200, got "${raw}"`);
+  return n;
+}
+
 export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): Config {
+  const url = databaseUrl(env);
   return Object.freeze({
     port: port(env),
     host: present(env, 'HOST') ?? '0.0.0.0',
-    databaseUrl: databaseUrl(env),
+    databaseUrl: url,
     dataDir: resolve(cwd, present(env, 'DATA_DIR') ?? 'data'),
     adminToken: adminToken(env),
     publicUrl: publicUrl(env),
@@ -121,5 +144,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     trustProxy: flag(env, 'TRUST_PROXY', false),
     logLevel: logLevel(env),
     databaseTimeoutMs: databaseTimeoutMs(env),
+    databasePoolSize: databasePoolSize(env),
+    cluster: flag(env, 'CLUSTER', true) && url !== null,
   });
 }

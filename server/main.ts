@@ -25,12 +25,12 @@ try {
   throw error;
 }
 
-const handle = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.databaseUrl ? null : config.dataDir, timeoutMs: config.databaseTimeoutMs }).catch((error: Error) =>
+const handle = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.databaseUrl ? null : config.dataDir, timeoutMs: config.databaseTimeoutMs, poolSize: config.databasePoolSize }).catch((error: Error) =>
   die(error instanceof DataDirLockedError ? error.message : `cannot open the database (${config.databaseUrl ? 'DATABASE_URL' : `embedded, in ${config.dataDir}`}): ${error.message}`),
 );
 await migrateToLatest(handle.db).catch((error: Error) => die(`database migration failed: ${error.message}`));
 const secrets = await ensureServerSecrets(handle.db, config);
-const demoId = config.loadDemo ? await loadDemoIfEmpty(handle.db, secrets.linkSecret) : null;
+const demoId = config.loadDemo ? await loadDemoIfEmpty(handle.db, secrets.linkSecret, handle.kind === 'postgres') : null;
 
 const { app } = await buildApp({ config, db: handle, secrets });
 try {

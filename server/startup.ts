@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { hashToken, randomToken } from './auth/tokens.ts';
 import type { Config } from './config.ts';
 import { readContestFile } from './contest-file/contest-file.ts';
@@ -36,9 +36,23 @@ export async function resetAdminToken(db: Kysely<Database>): Promise<{ adminToke
   return { adminTokenHash: hashToken(token), newAdminToken: token };
 }
 
-/** On an empty database, loads the demo contest (the final from the seed article). Returns its id, or null. */
-export async function loadDemoIfEmpty(db: Kysely<Database>, linkSecret: string): Promise<string | null> {
-  if ((await listContests(db)).length > 0) return null;
-  const contest = readContestFile(await readFile(DEMO_CONTEST_FILE, 'utf8'));
-  return createContest(db, linkSecret, contest, 'system');
+/**
+ * On an empty database, loads the demo contest (the final from the seed article). Returns its id,
+ * or null. `shared`: other server processes may be starting on the same Postgres at this moment
+ * (`docker compose up --scale app=3` starts them together), and each would find the database empty:
+ * a transaction holding an advisory lock lets one look and load at a time (the loading itself
+ * commits on another connection before the lock is let go). Not on PGlite: one process, one
+ * connection, which the lock's transaction would hold.
+ */
+export async function loadDemoIfEmpty(db: Kysely<Database>, linkSecret: string, shared: boolean): Promise<string | null> {
+  const load = async () => {
+    if ((await listContests(db)).length > 0) return null;
+    const contest = readContestFile(await readFile(DEMO_CONTEST_FILE, 'utf8'));
+    return createContest(db, linkSecret, contest, 'system');
+  };
+  if (!shared) return load();
+  return db.transaction().execute(async (trx) => {
+    await sql`select pg_advisory_xact_lock(hashtext('leitai:load-demo'))`.execute(trx);
+    return load();
+  });
 }

@@ -1,6 +1,6 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { Key, Reason } from '../schemas/common.schema.ts';
-import type { SheetReceipt, Snapshot } from './snapshots.ts';
+import type { HostJudge, SheetReceipt, Snapshot } from './snapshots.ts';
 import { PROTOCOL_VERSION, SCREENS, type AckErrorCode, type Role } from './vocabulary.ts';
 
 /**
@@ -108,7 +108,19 @@ export interface ServerToClientEvents {
   'session:replaced': () => void;
 }
 
-export type InterServerEvents = Record<string, never>;
+/**
+ * Between server processes on one Postgres (server/realtime/cluster.ts), never seen by a client:
+ * a contest's version after a change committed there (null: its definition changed), so the
+ * others reload it and send their own pages the new snapshot.
+ */
+export interface InterServerEvents {
+  'contest:changed': (contestId: string, version: number | null) => void;
+  /**
+   * the judges' phones connected to the sending process, per contest (sent on each change and every
+   * few seconds: a process that stops sending is gone), so every host console sees them all
+   */
+  'judges:presence': (processId: string, reports: Record<string, Record<string, Pick<HostJudge, 'connected' | 'lastSeenAt' | 'seatMoves' | 'seatMovedAt'>>>) => void;
+}
 
 export interface SocketData {
   contestId: string;

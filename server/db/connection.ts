@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { PGlite, types as pgliteTypes } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
-import { DEFAULT_DATABASE_TIMEOUT_MS } from '../config.ts';
+import { DEFAULT_DATABASE_POOL_SIZE, DEFAULT_DATABASE_TIMEOUT_MS } from '../config.ts';
 import type { Database } from './database.ts';
 import { lockDataDir } from './data-dir-lock.ts';
 import { DataDirSync } from './data-dir-sync.ts';
@@ -55,6 +55,8 @@ export interface OpenDatabaseOptions {
   onPoolError?: (error: Error) => void;
   /** Postgres only: the statement, connection and idle-transaction time-outs (see timeouts below); default 5 s */
   timeoutMs?: number;
+  /** Postgres only: the most connections this process opens for its queries (DATABASE_POOL_SIZE); default 10 */
+  poolSize?: number;
   /**
    * Embedded only: flush the data folder to disk after every commit (default true). Off only for
    * the benchmark's baseline; PGlite itself never fsyncs.
@@ -121,7 +123,7 @@ const pgliteParsers = {
 export async function openDatabase(options: OpenDatabaseOptions): Promise<DatabaseHandle> {
   if (options.databaseUrl !== null) {
     const timeoutMs = options.timeoutMs ?? DEFAULT_DATABASE_TIMEOUT_MS;
-    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 10, types: pgTypes, ...postgresTimeouts(timeoutMs) });
+    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? DEFAULT_DATABASE_POOL_SIZE, types: pgTypes, ...postgresTimeouts(timeoutMs) });
     // A pg client emits 'error' when its connection dies, whether it sits idle in the pool or is
     // checked out (Kysely holds one for a whole transaction); an 'error' nobody listens to crashes
     // the process. So every client gets a listener the moment the pool makes it. The pool's own

@@ -143,6 +143,16 @@ export interface WatchCodesTable {
   updated_at: Timestamp;
 }
 
+/**
+ * Messages between server processes too large for a NOTIFY, written and read only by
+ * @socket.io/postgres-adapter (server/realtime/cluster.ts), which deletes them after 30 s.
+ */
+export interface SocketIoAttachmentsTable {
+  id: Generated<string>;
+  created_at: Timestamp;
+  payload: Uint8Array | null;
+}
+
 export interface Database {
   server_settings: ServerSettingsTable;
   contests: ContestsTable;
@@ -158,6 +168,7 @@ export interface Database {
   audit_log: AuditLogTable;
   contest_live: ContestLiveTable;
   watch_codes: WatchCodesTable;
+  socket_io_attachments: SocketIoAttachmentsTable;
 }
 
 export type ScoreSheetRow = Selectable<ScoreSheetsTable>;

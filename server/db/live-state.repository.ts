@@ -47,3 +47,15 @@ export async function saveLiveState(trx: Transaction<Database>, contestId: strin
     .where('contest_id', '=', contestId)
     .execute();
 }
+
+/** The stored version of every contest that has a live state: one small query (the cluster's check for missed news). */
+export async function listLiveVersions(db: Db): Promise<Map<string, number>> {
+  const rows = await db.selectFrom('contest_live').select(['contest_id', 'version']).execute();
+  return new Map(rows.map((r) => [r.contest_id, r.version]));
+}
+
+/** The stored version of one contest, not locked (null: none stored yet). */
+export async function findLiveVersion(db: Db, contestId: string): Promise<number | null> {
+  const row = await db.selectFrom('contest_live').select('version').where('contest_id', '=', contestId).executeTakeFirst();
+  return row?.version ?? null;
+}

@@ -24,12 +24,13 @@ export class Broadcaster {
   readonly #live: LiveContests;
   readonly #pending = new Set<string>();
   /** which judges' phones are connected, and since when not (the host console shows it) */
-  readonly #presence = new JudgePresences();
+  readonly #presence: JudgePresences;
   readonly #audience: AudiencePacer;
 
-  constructor(io: Io, live: LiveContests) {
+  constructor(io: Io, live: LiveContests, presence: JudgePresences = new JudgePresences()) {
     this.#io = io;
     this.#live = live;
+    this.#presence = presence;
     this.#audience = new AudiencePacer(1000 / AUDIENCE_SENDS_PER_SECOND, (contestId) => this.#sendAudience(contestId));
   }
 
@@ -67,13 +68,17 @@ export class Broadcaster {
     });
   }
 
+  /**
+   * Emits go to this process's own sockets only (`io.local`): with several processes on one
+   * Postgres each sends its own pages their snapshots (server/realtime/cluster.ts).
+   */
   async #send(contestId: string, scope: 'all' | 'host'): Promise<void> {
     const view = await this.#live.view(contestId);
-    this.#io.to(rooms.hosts(contestId)).emit('state:snapshot', hostSnapshot(view, this.#presence.of(contestId)));
+    this.#io.local.to(rooms.hosts(contestId)).emit('state:snapshot', hostSnapshot(view, this.#presence.of(contestId)));
     if (scope === 'host') return;
-    this.#io.to(rooms.displays(contestId)).emit('state:snapshot', displaySnapshot(view));
+    this.#io.local.to(rooms.displays(contestId)).emit('state:snapshot', displaySnapshot(view));
     for (const judge of view.contest.judges) {
-      this.#io.to(rooms.judge(contestId, judge.key)).emit('state:snapshot', judgeSnapshot(view, judge.key));
+      this.#io.local.to(rooms.judge(contestId, judge.key)).emit('state:snapshot', judgeSnapshot(view, judge.key));
     }
     if (this.#hasAudience(contestId)) this.#audience.changed(contestId);
     else this.#audience.forget(contestId);
@@ -86,6 +91,6 @@ export class Broadcaster {
   async #sendAudience(contestId: string): Promise<void> {
     if (!this.#hasAudience(contestId)) return;
     const view = await this.#live.view(contestId);
-    this.#io.to(rooms.audience(contestId)).emit('state:snapshot', audienceSnapshot(displaySnapshot(view)));
+    this.#io.local.to(rooms.audience(contestId)).emit('state:snapshot', audienceSnapshot(displaySnapshot(view)));
   }
 }

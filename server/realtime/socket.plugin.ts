@@ -8,6 +8,8 @@ import type { ConnectionGuard } from '../http/connection-guard.ts';
 import type { ClientToServerEvents, InterServerEvents, ServerToClientEvents, SocketData } from '../contracts/socket.ts';
 import type { LiveContests } from '../services/live-contests.service.ts';
 import { Broadcaster } from './broadcaster.ts';
+import { joinCluster, type ClusterOptions } from './cluster.ts';
+import { JudgePresences } from './presence.ts';
 import { registerContestEvents } from './contest.socket.ts';
 import { handshakeAuth, type LeitaiSocket } from './handshake.ts';
 import { rooms } from './rooms.ts';
@@ -19,6 +21,8 @@ export interface RealtimeDeps {
   connections: Pick<ConnectionGuard, 'live'>;
   /** behind a reverse proxy (TRUST_PROXY) */
   trustProxy: boolean;
+  /** join the other server processes on this Postgres (null: this process is alone) */
+  cluster: Pick<ClusterOptions, 'databaseUrl' | 'timeoutMs'> | null;
 }
 
 /**
@@ -34,7 +38,7 @@ export interface SocketServer {
   watchCodeRevoked(contestId: string): void;
 }
 
-export function attachSocketServer(app: FastifyInstance, { db, live, connections, trustProxy }: RealtimeDeps): SocketServer {
+export function attachSocketServer(app: FastifyInstance, { db, live, connections, trustProxy, cluster }: RealtimeDeps): SocketServer {
   const io = new Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>(app.server, {
     serveClient: false,
     // the largest legitimate message is a sheet of a few hundred bytes
@@ -44,7 +48,11 @@ export function attachSocketServer(app: FastifyInstance, { db, live, connections
     // a connection that has not completed its handshake by then is closed (default 45 s)
     connectTimeout: 10_000,
   });
-  const broadcaster = new Broadcaster(io, live);
+  const presence = new JudgePresences();
+  const broadcaster = new Broadcaster(io, live, presence);
+  const peers = cluster
+    ? joinCluster(io, live, { ...cluster, db, presence, hostsChanged: (contestId) => broadcaster.schedule(contestId, 'host'), warn: (detail, message) => app.log.warn(detail, message) })
+    : null;
   live.onChange((contestId) => broadcaster.schedule(contestId));
   const revocations = new LinkRevocations(db);
   /** judge room → the socket holding that judge's seat in this process */
@@ -105,6 +113,7 @@ export function attachSocketServer(app: FastifyInstance, { db, live, connections
   app.addHook('onClose', async () => {
     // Fastify closes the HTTP server itself; only the Socket.IO side is closed here.
     io.engine.close();
+    await peers?.close();
   });
   return {
     io,

@@ -5,7 +5,7 @@ import { findContest, insertAbsence } from '../db/contests.repository.ts';
 import type { Database } from '../db/database.ts';
 import { LINK_REVOKED } from '../auth/link-revocations.ts';
 import { grantInForce } from '../db/access-tokens.repository.ts';
-import { findLiveState, insertLiveState, lockLiveState, saveLiveState } from '../db/live-state.repository.ts';
+import { findLiveState, findLiveVersion, insertLiveState, lockLiveState, saveLiveState } from '../db/live-state.repository.ts';
 import { findContestSheets, findSheetBySubmission, insertSheet } from '../db/score-sheets.repository.ts';
 import { withAbsentJudge, type ContestDefinition } from '../domain/contest.ts';
 import type { Exact } from '../domain/exact.ts';
@@ -61,6 +61,13 @@ export interface CommandOptions {
 
 export type CommandResult = { version: number } | SheetReceipt;
 
+/**
+ * Why listeners hear of a contest: a command committed here, a definition change made here (an
+ * admin edit), a reload that found the database ahead of memory, or news of another server
+ * process's change (server/realtime/cluster.ts passes on all but the last).
+ */
+export type ChangeOrigin = 'command' | 'definition' | 'reload' | 'elsewhere';
+
 function addSheets(live: LiveContest, sheets: readonly StoredSheet[]): void {
   for (const sheet of sheets) {
     live.sheetsById.set(sheet.id, sheet);
@@ -85,6 +92,9 @@ interface Run {
   abandoned: boolean;
 }
 
+/** how many times a command is decided on a reload when the database keeps moving ahead of memory */
+const MAX_TRIES = 10;
+
 const NOT_SAVED = 'not saved: the database is not answering; the same submission can be sent again';
 
 export class LiveContests {
@@ -97,7 +107,9 @@ export class LiveContests {
   readonly #queued = new Map<string, number>();
   /** contests whose copy in memory may be behind the database */
   readonly #behind = new Set<string>();
-  readonly #listeners: Array<(contestId: string) => void> = [];
+  readonly #listeners: Array<(contestId: string, origin: ChangeOrigin) => void> = [];
+  /** contests with a reload for another process's change queued and not yet started: the newest version heard of (null: reload whatever the version) */
+  readonly #elsewhere = new Map<string, number | null>();
 
   /** `timeoutMs`: each command's deadline (DATABASE_TIMEOUT_MS) */
   constructor(db: Kysely<Database>, now: () => number = Date.now, timeoutMs: number = DEFAULT_DATABASE_TIMEOUT_MS) {
@@ -106,7 +118,7 @@ export class LiveContests {
     this.#timeoutMs = timeoutMs;
   }
 
-  onChange(listener: (contestId: string) => void): void {
+  onChange(listener: (contestId: string, origin: ChangeOrigin) => void): void {
     this.#listeners.push(listener);
   }
 
@@ -133,7 +145,7 @@ export class LiveContests {
     if (run.abandoned) throw new AppError('db_unavailable', NOT_SAVED);
     this.#loaded.set(contestId, Promise.resolve(live));
     this.#behind.delete(contestId);
-    this.#notify(contestId);
+    this.#notify(contestId, 'reload');
     return live;
   }
 
@@ -157,8 +169,34 @@ export class LiveContests {
     }, delayMs).unref();
   }
 
-  #notify(contestId: string): void {
-    for (const listener of this.#listeners) listener(contestId);
+  #notify(contestId: string, origin: ChangeOrigin = 'command'): void {
+    for (const listener of this.#listeners) listener(contestId, origin);
+  }
+
+  /**
+   * Another server process committed a change to this contest (`version`: the contest's version
+   * after it; null: its definition changed). A contest held here is reloaded from the database in
+   * its queue, unless memory is at that version already, and listeners hear of it ('elsewhere'), so
+   * the pages connected here get the new picture. News that arrive while a reload waits in the
+   * queue ride on it: one reload, however many changes. A contest not held is loaded fresh anyway.
+   */
+  changedElsewhere(contestId: string, version: number | null): void {
+    if (!this.#loaded.has(contestId)) return;
+    const queued = this.#elsewhere.has(contestId);
+    const heard = this.#elsewhere.get(contestId);
+    this.#elsewhere.set(contestId, version === null || heard === null ? null : Math.max(version, heard ?? version));
+    if (queued) return;
+    this.#serialised(contestId, async (run) => {
+      const newest = this.#elsewhere.get(contestId) ?? null;
+      this.#elsewhere.delete(contestId);
+      const held = await this.#loaded.get(contestId)?.catch(() => undefined);
+      // not held any more (an edit here dropped it), or already there (a command here reloaded it)
+      if (!held || (newest !== null && held.state.version >= newest)) return;
+      const live = await this.#load(contestId);
+      if (run.abandoned) throw new AppError('db_unavailable', NOT_SAVED);
+      this.#loaded.set(contestId, Promise.resolve(live));
+      this.#notify(contestId, 'elsewhere');
+    }).catch(() => this.#markBehind(contestId));
   }
 
   async view(contestId: string): Promise<LiveView> {
@@ -233,14 +271,17 @@ export class LiveContests {
    */
   execute(contestId: string, actor: Actor, command: LiveCommand, options: CommandOptions = {}): Promise<CommandResult> {
     return this.#serialised(contestId, async (run) => {
-      // A first try may find memory behind the database; the second decides on a fresh reload.
+      // A try may find memory behind the database; the next decides on a fresh reload. With several
+      // server processes taking commands for one contest at once (a burst of judges spread over
+      // them), another may commit between that reload and this one's lock, again and again: up to
+      // MAX_TRIES, within the command's deadline.
       for (let attempt = 1; ; attempt++) {
         try {
           return await this.#apply(contestId, actor, command, options, run);
         } catch (error) {
           if (!(error instanceof MemoryBehind)) throw error;
           this.#markBehind(contestId);
-          if (attempt === 2) throw new AppError('stale_version', 'the contest changed in another server process; try again');
+          if (attempt === MAX_TRIES) throw new AppError('stale_version', 'the contest changed in another server process; try again');
         }
       }
     });
@@ -258,6 +299,7 @@ export class LiveContests {
       }
     }
     if (needsTurnsVersion(command) && options.turnsVersion !== live.state.turnsVersion) {
+      await this.#unlessMovedElsewhere(contestId, live);
       throw new AppError('stale_version', `another console acted first (you saw version ${options.turnsVersion}, it is now ${live.state.turnsVersion}); nothing was done, look again`);
     }
 
@@ -267,6 +309,7 @@ export class LiveContests {
       // A sheet refused here may be one the database stored without our hearing of it (the reply
       // to its COMMIT was lost): look its id up before refusing.
       if (command.type === 'sheet:submit' && options.submissionId && (await this.#storedSubmission(contestId, options.submissionId))) throw new MemoryBehind();
+      await this.#unlessMovedElsewhere(contestId, live);
       throw new AppError(decision.code, decision.message);
     }
 
@@ -312,6 +355,17 @@ export class LiveContests {
     return stored ? receipt(stored, false, live.state.version) : { version: live.state.version };
   }
 
+  /**
+   * Before refusing a command on what memory holds: another server process may have moved the
+   * contest on (a turn opened there, its news not here yet). Then memory is behind, and the command
+   * is decided again on a reload, like one that found the stored version moved when it locked it.
+   * A database that does not answer leaves the refusal as memory decided it.
+   */
+  async #unlessMovedElsewhere(contestId: string, live: LiveContest): Promise<void> {
+    const stored = await findLiveVersion(this.#db, contestId).catch(() => live.state.version);
+    if (stored !== live.state.version) throw new MemoryBehind();
+  }
+
   async #storedSubmission(contestId: string, submissionId: string): Promise<boolean> {
     try {
       return (await findSheetBySubmission(this.#db, contestId, submissionId)) !== null;
@@ -337,7 +391,7 @@ export class LiveContests {
       }
       if (run.abandoned || !changed(result)) return result;
       this.#loaded.delete(contestId);
-      this.#notify(contestId);
+      this.#notify(contestId, 'definition');
       return result;
     });
   }

@@ -1,0 +1,184 @@
+import { randomBytes } from 'node:crypto';
+import { createAdapter } from '@socket.io/postgres-adapter';
+import type { Kysely } from 'kysely';
+import pg from 'pg';
+import type { Server } from 'socket.io';
+import type { ClientToServerEvents, InterServerEvents, ServerToClientEvents, SocketData } from '../contracts/socket.ts';
+import type { Database } from '../db/database.ts';
+import { listLiveVersions } from '../db/live-state.repository.ts';
+import type { ChangeOrigin, LiveContests } from '../services/live-contests.service.ts';
+import type { JudgePresences, PresenceReport } from './presence.ts';
+
+type Io = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
+
+/** how often the stored versions are compared with memory, for news a process missed */
+const GAP_CHECK_MS = 2_000;
+
+/** how often each process reports its judges' phones; three missed reports and it counts as gone */
+const PRESENCE_REPORT_MS = 5_000;
+
+/** The adapter's pool: the LISTEN connection it holds for good, and one or two for its NOTIFYs and clean-up. */
+const CLUSTER_POOL_SIZE = 3;
+
+/** what pg_stat_activity shows for the adapter's connections */
+const CLUSTER_APPLICATION_NAME = 'leitai-cluster';
+
+export interface ClusterOptions {
+  /** the app's database: the check for missed news reads through it */
+  db: Kysely<Database>;
+  databaseUrl: string;
+  /** DATABASE_TIMEOUT_MS: the adapter's statements and connections get the same time-outs as the app's */
+  timeoutMs: number;
+  /** the judges' phones: this process's own are reported to the others, theirs are merged in */
+  presence: JudgePresences;
+  /** the host consoles of a contest are to be sent a new snapshot (another process's phones came or went) */
+  hostsChanged: (contestId: string) => void;
+  warn: (detail: object, message: string) => void;
+}
+
+export interface Cluster {
+  close(): Promise<void>;
+}
+
+/**
+ * Several server processes on one Postgres, behind a load balancer. Each process keeps the
+ * contests its own sockets use in memory, decides commands on them, and sends its own sockets
+ * their snapshots (the broadcaster emits locally). Between processes only one small message goes
+ * per change, through @socket.io/postgres-adapter (LISTEN/NOTIFY): "contest X is at version v"
+ * (server-side emit `contest:changed`); a process holding X reloads it from the database and sends
+ * its own pages the new picture. That costs one NOTIFY per change (coalesced per tick), not one per
+ * room (200 judges' rooms) nor thousands of audience snapshots through the database.
+ *
+ * Commands on one contest are serialised across processes by the row lock each command's
+ * transaction takes (live-state.repository.ts lockLiveState); a process whose memory is behind
+ * finds the stored version moved and decides again on a reload (live-contests.service.ts).
+ *
+ * NOTIFY is not replayed: what was sent while a process's LISTEN connection was down (Postgres
+ * restarted, the backend was terminated, the network cut) never arrives. So every GAP_CHECK_MS the
+ * stored versions are compared with memory, and when the adapter opens its LISTEN connection again
+ * every contest held is reloaded (an admin edit changes no version).
+ */
+export function joinCluster(io: Io, live: LiveContests, { db, databaseUrl, timeoutMs, presence, hostsChanged, warn }: ClusterOptions): Cluster {
+  const pool = new pg.Pool({
+    connectionString: databaseUrl,
+    max: CLUSTER_POOL_SIZE,
+    application_name: CLUSTER_APPLICATION_NAME,
+    connectionTimeoutMillis: timeoutMs,
+    statement_timeout: timeoutMs,
+    query_timeout: timeoutMs + 1_000,
+    // the LISTEN connection is idle for good: a peer that vanished without a word is found out
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
+  });
+  const report = (error: Error) => warn({ err: error }, 'cluster (Postgres adapter) connection error');
+  // as in db/connection.ts: every client gets an error listener the moment the pool makes it
+  pool.on('connect', (client) => client.on('error', report));
+  pool.on('error', () => undefined);
+
+  let listens = 0;
+  const adapterPool = {
+    query: pool.query.bind(pool),
+    /**
+     * The adapter takes one client for LISTEN and keeps it. When that connection ends it drops the
+     * client without releasing it, and pg's pool would count it for good (three such ends and the
+     * pool is full): released here, with the error that removes it from the pool. Every connect
+     * after the first is a new LISTEN connection: news may have been missed meanwhile.
+     */
+    async connect() {
+      const client = await pool.connect();
+      client.once('end', () => {
+        try {
+          client.release(new Error('the LISTEN connection ended'));
+        } catch {
+          // released already (the adapter closed it)
+        }
+      });
+      if (listens++ > 0) setTimeout(() => void reloadAll(), 1_000).unref();
+      return client;
+    },
+  } as unknown as pg.Pool;
+  io.adapter(createAdapter(adapterPool, { errorHandler: report, tableName: 'socket_io_attachments' }));
+
+  // ---- out: one message per contest per tick, with its newest version (null: its definition changed)
+  const outgoing = new Map<string, 'state' | 'definition'>();
+  live.onChange((contestId: string, origin: ChangeOrigin) => {
+    if (origin === 'elsewhere') return;
+    const kind = origin === 'definition' ? 'definition' : 'state';
+    if (outgoing.get(contestId) === 'definition') return;
+    const first = outgoing.size === 0;
+    outgoing.set(contestId, kind);
+    if (first) setImmediate(() => void publish());
+  });
+  async function publish(): Promise<void> {
+    const batch = [...outgoing];
+    outgoing.clear();
+    for (const [contestId, kind] of batch) {
+      const version = kind === 'definition' ? null : await live.view(contestId).then((v) => v.state.version, () => null);
+      io.serverSideEmit('contest:changed', contestId, version);
+    }
+  }
+
+  // ---- in
+  io.on('contest:changed', (contestId: unknown, version: unknown) => {
+    if (typeof contestId !== 'string' || (version !== null && !Number.isInteger(version))) return;
+    live.changedElsewhere(contestId, version as number | null);
+  });
+
+  // ---- judges' phones: on each change here (per tick), and every PRESENCE_REPORT_MS all of them
+  const processId = randomBytes(8).toString('hex');
+  const presenceChanged = new Set<string>();
+  presence.onLocalChange((contestId) => {
+    if (presenceChanged.size === 0) {
+      setImmediate(() => {
+        const contestIds = [...presenceChanged];
+        presenceChanged.clear();
+        reportPresence(contestIds);
+      });
+    }
+    presenceChanged.add(contestId);
+  });
+  function reportPresence(contestIds: string[]): void {
+    if (contestIds.length === 0) return;
+    io.serverSideEmit('judges:presence', processId, Object.fromEntries(contestIds.map((id) => [id, presence.local(id)])));
+  }
+  io.on('judges:presence', (from: unknown, reports: unknown) => {
+    if (typeof from !== 'string' || typeof reports !== 'object' || reports === null) return;
+    for (const [contestId, judges] of Object.entries(reports as Record<string, PresenceReport>)) {
+      if (presence.remote(from, contestId, judges)) hostsChanged(contestId);
+    }
+  });
+  const presenceTimer = setInterval(() => {
+    reportPresence(presence.localContests());
+    for (const contestId of presence.expire(3 * PRESENCE_REPORT_MS)) hostsChanged(contestId);
+  }, PRESENCE_REPORT_MS);
+  presenceTimer.unref();
+
+  // ---- missed news
+  async function checkVersions(): Promise<void> {
+    try {
+      for (const [contestId, version] of await listLiveVersions(db)) live.changedElsewhere(contestId, version);
+    } catch (error) {
+      warn({ err: error }, 'cluster: could not compare the stored versions (will try again)');
+    }
+  }
+  async function reloadAll(): Promise<void> {
+    try {
+      for (const contestId of (await listLiveVersions(db)).keys()) live.changedElsewhere(contestId, null);
+    } catch (error) {
+      warn({ err: error }, 'cluster: could not reload the contests after the LISTEN connection came back');
+    }
+  }
+  const gapTimer = setInterval(() => void checkVersions(), GAP_CHECK_MS);
+  gapTimer.unref();
+
+  return {
+    async close() {
+      clearInterval(gapTimer);
+      clearInterval(presenceTimer);
+      // tells the other processes this one is gone, then ends the LISTEN connection
+      io.of('/').adapter.close();
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      await pool.end().catch(() => undefined);
+    },
+  };
+}

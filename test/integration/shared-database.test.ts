@@ -1,0 +1,76 @@
+import { readFileSync } from 'node:fs';
+import { expect, it } from 'vitest';
+import { readContestFile } from '../../server/contest-file/contest-file.ts';
+import { Exact } from '../../server/domain/exact.ts';
+import type { Actor } from '../../server/domain/live/commands.ts';
+import { createContest } from '../../server/services/contests.service.ts';
+import { LiveContests, type ChangeOrigin } from '../../server/services/live-contests.service.ts';
+import { describeEachDatabase } from '../helpers/databases.ts';
+
+/**
+ * Two LiveContests on one database stand for two server processes (test/integration/cluster.test.ts
+ * runs two real ones on Postgres; this runs on PGlite too, in milliseconds). The second holds the
+ * contest in memory while the first moves it on, before any news of it arrives.
+ */
+
+const FILE = readFileSync(new URL('../fixtures/small-contest.json', import.meta.url), 'utf8');
+const HOST: Actor = { role: 'host' };
+const items = { content: Exact.parse('50'), delivery: Exact.parse('30.5') };
+
+describeEachDatabase('two processes’ live contests on one database', (ctx) => {
+  const setUp = async () => {
+    const db = ctx.db;
+    const id = await createContest(db, 'link-secret-for-tests', readContestFile(FILE), 'system');
+    const [a, b] = [new LiveContests(db), new LiveContests(db)];
+    const heard: ChangeOrigin[] = [];
+    b.onChange((_id, origin) => heard.push(origin));
+    await Promise.all([a.get(id), b.get(id)]);
+    return { id, a, b, heard };
+  };
+
+  it('decides a command on the stored state when another process moved the contest on (not on what memory still holds)', async () => {
+    const { id, a, b } = await setUp();
+    const started = await a.execute(id, HOST, { type: 'turn:start', presenter: 'p1' }, { turnsVersion: 0 });
+    const opened = await a.execute(id, HOST, { type: 'turn:open-scoring', presenter: 'p1' }, { turnsVersion: (await a.view(id)).state.turnsVersion });
+    expect(opened.version).toBeGreaterThan(started.version);
+
+    // B's memory says p1 is waiting: its judge's sheet would be refused turn_not_open
+    expect((await b.view(id)).state.turns['p1']!.phase).toBe('waiting');
+    const receipt = await b.execute(id, { role: 'judge', judge: 'm1' }, { type: 'sheet:submit', presenter: 'p1', judge: 'm1', items }, { submissionId: 'sheet-from-b-0001' });
+    expect(receipt).toMatchObject({ judge: 'm1', total: '80.5', duplicate: false });
+
+    // a console that saw A's state (via A) is not refused by B as stale
+    const { turnsVersion } = (await a.view(id)).state;
+    await expect(b.execute(id, HOST, { type: 'turn:close', presenter: 'p1' }, { turnsVersion })).resolves.toMatchObject({ version: expect.any(Number) });
+    // and a console that did not see it is refused stale_version on both
+    await expect(a.execute(id, HOST, { type: 'turn:reveal', presenter: 'p1' }, { turnsVersion })).rejects.toMatchObject({ code: 'stale_version' });
+  });
+
+  it('reloads on news of another process’s change, once, and not when memory is there already', async () => {
+    const { id, a, b, heard } = await setUp();
+    const { version } = await a.execute(id, HOST, { type: 'turn:start', presenter: 'p1' }, { turnsVersion: 0 });
+    b.changedElsewhere(id, version);
+    b.changedElsewhere(id, version);
+    await expect.poll(() => heard).toEqual(['elsewhere']);
+    expect((await b.view(id)).state.turns['p1']!.phase).toBe('presenting');
+
+    // old news: nothing to do
+    b.changedElsewhere(id, version - 1);
+    b.changedElsewhere(id, version);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(heard).toEqual(['elsewhere']);
+
+    // an edit elsewhere changes no version: news without one always reloads
+    b.changedElsewhere(id, null);
+    await expect.poll(() => heard).toEqual(['elsewhere', 'elsewhere']);
+  });
+
+  it('tells its listeners why: a command here, a definition change here, news from elsewhere', async () => {
+    const { id, a } = await setUp();
+    const told: ChangeOrigin[] = [];
+    a.onChange((_id, origin) => told.push(origin));
+    await a.execute(id, HOST, { type: 'turn:start', presenter: 'p1' }, { turnsVersion: 0 });
+    await a.exclusive(id, async () => 'renamed');
+    expect(told).toEqual(['command', 'definition']);
+  });
+});

@@ -41,6 +41,10 @@ export interface PanelInfo {
   dropHighest: number;
   dropLowest: number;
   judgeCount: number;
+  /** 'audience': the audience panel (大众评审), scored by votes, never by judges */
+  kind: 'judges' | 'audience';
+  /** the audience panel's vote scale (exact decimal text) and trim share; null for a judges' panel */
+  audience: { min: string; max: string; step: string; trimPercent: number } | null;
 }
 
 export interface PresenterInfo {

@@ -43,6 +43,12 @@ export interface PanelsTable {
   weight: string;
   drop_highest: number;
   drop_lowest: number;
+  kind: ColumnType<'judges' | 'audience', 'judges' | 'audience' | undefined, 'judges' | 'audience'>;
+  /** the audience panel's vote scale and trim share (decimal text); null for a judges' panel */
+  scale_min: string | null;
+  scale_max: string | null;
+  scale_step: string | null;
+  trim_percent: number | null;
 }
 
 export interface CriteriaTable {

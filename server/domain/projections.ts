@@ -1,6 +1,6 @@
 import type { AudienceSnapshot, Board, ClockInfo, ContestInfo, CriterionInfo, DisplaySnapshot, HostJudge, HostSnapshot, JudgeSnapshot, PanelInfo, PresenterInfo, RankingRow, Reveal } from '../contracts/snapshots.ts';
 import { PROTOCOL_VERSION } from '../contracts/vocabulary.ts';
-import { seatExclusion, type ContestDefinition, type Criterion, type Sheet } from './contest.ts';
+import { panelDrops, seatExclusion, type ContestDefinition, type Criterion, type Sheet } from './contest.ts';
 import { correctionPending, expectedJudges, type LiveState, type TurnState } from './live.ts';
 import { allowedHostActions } from './live/decide.ts';
 import { computeResults, type PresenterResult } from './scoring.ts';
@@ -43,9 +43,10 @@ function base(view: LiveView) {
     key: p.key,
     name: p.name,
     weight: p.weight.toString(),
-    dropHighest: p.dropHighest,
-    dropLowest: p.dropLowest,
+    ...panelDrops(p),
     judgeCount: contest.judges.filter((j) => j.panel === p.key).length,
+    kind: p.kind,
+    audience: p.kind === 'audience' ? { min: p.scale.min.toString(), max: p.scale.max.toString(), step: p.scale.step.toString(), trimPercent: p.trimPercent } : null,
   }));
   return { protocol: PROTOCOL_VERSION, version: view.state.version, serverNow: view.now, contest: info, criteria, panels };
 }

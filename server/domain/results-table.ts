@@ -1,5 +1,5 @@
 import type { ResultsJudgeCell, ResultsRow, ResultsTable } from '../contracts/reports.ts';
-import { groupBy, inRunningOrder, seatExclusion, type ContestDefinition } from './contest.ts';
+import { groupBy, inRunningOrder, panelDrops, seatExclusion, type ContestDefinition } from './contest.ts';
 import { criterionInfo, itemsText } from './projections.ts';
 import { computeResults } from './scoring.ts';
 import { isCorrection, type StoredSheet } from './sheets.ts';
@@ -79,8 +79,7 @@ export function resultsTable(contest: ContestDefinition, sheets: readonly TableS
       key: p.key,
       name: p.name,
       weight: p.weight.toString(),
-      dropHighest: p.dropHighest,
-      dropLowest: p.dropLowest,
+      ...panelDrops(p),
       judges: judgesOf(p.key).map((j) => ({ key: j.key, name: j.name })),
     })),
     rows,

@@ -256,7 +256,7 @@ export async function copyContest(db: Kysely<Database>, linkSecret: string, id: 
   if (!definition) throw new AppError('not_found', `no contest ${id}`);
   // judges marked absent (缺席) were absent on that day, not in the copy
   const presenters = definition.presenters.map((p) => ({ ...p, absent: [] }));
-  return createContest(db, linkSecret, { definition: { ...definition, title: copyTitle(definition.title), presenters }, sheets: [] }, 'admin', { copiedFrom: id });
+  return createContest(db, linkSecret, { definition: { ...definition, title: copyTitle(definition.title), presenters }, sheets: [], votes: [] }, 'admin', { copiedFrom: id });
 }
 
 /**

@@ -83,8 +83,8 @@ function snapshot(setup: Setup = {}): HostSnapshot {
     contest: { id: 'c', title: 'T', decimals: 2, timeLimitSeconds: 480 },
     criteria: [{ key: 'score', name: '得分', max: '100', step: '0.5' }],
     panels: [
-      { key: 'main', name: '主评委', weight: '0.7', dropHighest: 0, dropLowest: 0, judgeCount: 3 },
-      { key: 'eval', name: '测评', weight: '0.3', dropHighest: 0, dropLowest: 0, judgeCount: 2 },
+      { key: 'main', name: '主评委', weight: '0.7', dropHighest: 0, dropLowest: 0, judgeCount: 3, kind: 'judges', audience: null },
+      { key: 'eval', name: '测评', weight: '0.3', dropHighest: 0, dropLowest: 0, judgeCount: 2, kind: 'judges', audience: null },
     ],
     presenters: PRESENTERS.map((key, i) => ({ key, name: `选手${i + 1}`, unit: '', topic: '', position: i + 1, recused: key === 'p2' ? ['e2'] : [], absent: [] })),
     judges: JUDGES.map((j) => ({ ...j, name: j.key, connected: true, lastSeenAt: 0, seatMoves: 0, seatMovedAt: null })),
@@ -121,8 +121,8 @@ function allowedNow(setup: Setup, board: Board): HostSnapshot['allowed'] {
     rules: {
       criteria: [{ key: 'score', name: '得分', max: x('100'), step: x('0.5') }],
       panels: [
-        { key: 'main', name: '主评委', weight: x('0.7'), dropHighest: 0, dropLowest: 0 },
-        { key: 'eval', name: '测评', weight: x('0.3'), dropHighest: 0, dropLowest: 0 },
+        { kind: 'judges', key: 'main', name: '主评委', weight: x('0.7'), dropHighest: 0, dropLowest: 0 },
+        { kind: 'judges', key: 'eval', name: '测评', weight: x('0.3'), dropHighest: 0, dropLowest: 0 },
       ],
       decimals: 2,
       tieBreak: [],

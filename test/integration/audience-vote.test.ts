@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { ContestFile } from '../../server/contest-file/contest-file.schema.ts';
 import type { DisplaySnapshot, HostSnapshot, JudgeSnapshot } from '../../server/contracts/snapshots.ts';
@@ -235,4 +236,58 @@ describeEachDatabase('the audience vote', (ctx) => {
       for (const s of [host.socket, display.socket, ...judges.map((j) => j.conn.socket), ...phones.map((p) => p.socket)]) s.disconnect();
     }
   }, 120_000);
+
+  it('hostile votes from a phone are all refused with a known code, never internal, and store nothing', async () => {
+    const run = await createContestOverApi(server.url, withAudiencePanel(SMALL_CONTEST));
+    const host = await server.connect<HostSnapshot>(tokenOf(run.hostUrl));
+    await hostDo(host, 'turn:start', { presenter: 'p1' });
+    await hostDo(host, 'turn:open-scoring', { presenter: 'p1' });
+    const code = codeOf(run.watchUrl);
+    const junk = fc.oneof(fc.anything(), fc.constantFrom<unknown>('', 'x'.repeat(70), null, -1, 1e308, NaN, '__proto__', 'constructor', ['p1'], { p: 1 }));
+    const payload = fc.oneof(
+      junk,
+      // well-formed but wrong: off the scale, between steps, not exact, an unknown or closed presenter
+      fc.record({
+        presenter: fc.constantFrom('p1', 'p2', 'p99'),
+        value: fc.constantFrom<unknown>(0, 11, 5.5, '5.5', '-1', '0.1', 1e308, 10.000000000000002, '99999.5', 1e-7),
+        voteId: fc.stringMatching(/^[A-Za-z0-9_-]{8,64}$/),
+      }),
+      fc.record(
+        {
+          presenter: fc.oneof(fc.constantFrom('p1', 'p2', 'p99', 'P1', 'p1 ', '__proto__'), junk),
+          value: fc.oneof(fc.constantFrom<unknown>(0, 11, 5.5, '5.5', '1e1', ' 5', '0x5', '-1', 10.000000000000002, '５'), junk),
+          voteId: fc.oneof(fc.constantFrom('short', 'x'.repeat(65), 'abc def gh'), junk),
+          entryCode: junk,
+          extra: junk,
+        },
+        { requiredKeys: [] },
+      ),
+    );
+    const allowed = ['invalid_input', 'out_of_range', 'not_found', 'voting_closed', 'rate_limited'];
+    let phone = await openVoter(server.url, code);
+    try {
+      const refused: Record<string, number> = {};
+      for (const [n, body] of fc.sample(payload, { numRuns: 300, seed: 11 }).entries()) {
+        // a new phone every 40 votes, so the payloads reach the checks rather than the event budget
+        if (!phone.socket.connected || n % 40 === 39) {
+          phone.socket.disconnect();
+          phone = await openVoter(server.url, code);
+        }
+        const answer = await (phone.socket.timeout(3000).emitWithAck as (e: string, p: unknown) => Promise<{ ok: boolean; error?: { code: string } }>)('vote:cast', body).catch(() => null);
+        if (answer === null) continue; // a payload socket.io would not carry, or a socket closed for flooding: nothing came back, nothing was stored
+        expect(answer.ok, JSON.stringify(body)?.slice(0, 200)).toBe(false);
+        expect(allowed, JSON.stringify(body)?.slice(0, 200)).toContain(answer.error!.code);
+        refused[answer.error!.code] = (refused[answer.error!.code] ?? 0) + 1;
+      }
+      // the storm reached the vote's own checks, not only the schema
+      expect(Object.keys(refused)).toEqual(expect.arrayContaining(['invalid_input', 'out_of_range', 'not_found']));
+      expect(await ctx.db.selectFrom('audience_votes').select('id').where('contest_id', '=', run.id).execute()).toEqual([]);
+      // and the phone can still vote properly afterwards
+      const fresh = await openVoter(server.url, code);
+      expect(await fresh.vote('p1', 6)).toMatchObject({ ok: true });
+      fresh.socket.disconnect();
+    } finally {
+      for (const s of [host.socket, phone.socket]) s.disconnect();
+    }
+  }, 60_000);
 });

@@ -10,8 +10,8 @@ import { AppError } from '../errors.ts';
 const VOTE_LIMITS = {
   /** votes per voter in a 10 s window: changing one's mind a few times a second is still allowed */
   perVoter: 20,
-  /** votes per address in a 10 s window (a venue behind one NAT: 1,000 phones voting twice) */
-  perAddress: 2000,
+  /** votes per address in a 10 s window (a venue behind one NAT: 2,000 phones voting and changing their minds once within 10 s) */
+  perAddress: 6000,
   windowSeconds: 10,
 } as const;
 

@@ -269,6 +269,10 @@ export class LiveContests {
       throw new AppError('stale_version', `another console acted first (you saw version ${options.turnsVersion}, it is now ${live.state.turnsVersion}); nothing was done, look again`);
     }
 
+    // like a turn with sheets, a turn the audience has voted on cannot be undone: its votes would count at a later opening
+    if (command.type === 'turn:reset' && live.votes.countFor(command.presenter) > 0) {
+      throw new AppError('invalid_transition', `cannot undo presenter ${command.presenter}: audience votes have already arrived for this turn`);
+    }
     const now = this.#now();
     const decision = decide(live.contest, live.state, live.inForce, actor, command, now);
     if (!decision.ok) {

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { ContestFile } from '../../server/contest-file/contest-file.schema.ts';
 import type { DisplaySnapshot, HostSnapshot, JudgeSnapshot } from '../../server/contracts/snapshots.ts';
 import { startTestServer, type RunningTestServer } from '../helpers/app.ts';
-import { adminFetch, createContestOverApi, hostDo, recountFile, SMALL_CONTEST, submit, tokenOf, waitFor } from '../helpers/contest-driver.ts';
+import { ack, adminFetch, createContestOverApi, hostDo, recountFile, SMALL_CONTEST, submit, tokenOf, waitFor } from '../helpers/contest-driver.ts';
 import { describeEachDatabase } from '../helpers/databases.ts';
 import { openVoter, voteId, withAudiencePanel, type Voter } from '../helpers/voters.ts';
 
@@ -86,6 +86,29 @@ describeEachDatabase('the audience vote', (ctx) => {
       expect(audit.entries.some((e) => e.action.startsWith('vote:cast'))).toBe(false);
     } finally {
       for (const s of [host.socket, judge.socket, phone.socket, storageOnly.socket, noId.socket]) s.disconnect();
+    }
+  });
+
+  it('a server started on the same database counts the stored votes, and a turn voted on cannot be undone', async () => {
+    const run = await createContestOverApi(server.url, withAudiencePanel(SMALL_CONTEST));
+    const host = await server.connect<HostSnapshot>(tokenOf(run.hostUrl));
+    const phones = await Promise.all([0, 1, 2].map(() => openVoter(server.url, codeOf(run.watchUrl))));
+    const restarted = await startTestServer(ctx.handle);
+    try {
+      await hostDo(host, 'turn:start', { presenter: 'p1' });
+      await hostDo(host, 'turn:open-scoring', { presenter: 'p1' });
+      for (const [i, phone] of phones.entries()) expect(await phone.vote('p1', i + 4)).toMatchObject({ ok: true });
+      expect(await phones[0]!.vote('p1', 9)).toMatchObject({ ok: true });
+      const undo = await ack(host.socket, 'turn:reset', { presenter: 'p1', turnsVersion: host.snapshot().turnsVersion });
+      expect(undo).toMatchObject({ ok: false, error: { code: 'invalid_transition' } });
+      // another server on the same database loads the contest with its votes: 3 counted, 4 rows
+      const other = await restarted.connect<HostSnapshot>(tokenOf(run.hostUrl));
+      expect(other.snapshot().turns.find((t) => t.presenter === 'p1')!.votes).toBe(3);
+      expect(other.snapshot().votes).toBe(4);
+      other.socket.disconnect();
+    } finally {
+      for (const s of [host.socket, ...phones.map((p) => p.socket)]) s.disconnect();
+      await restarted.close();
     }
   });
 

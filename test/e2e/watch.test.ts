@@ -7,6 +7,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { HostSnapshot, JudgeSnapshot, Snapshot } from '../../server/contracts/snapshots.ts';
 import type { AckResult, ClientToServerEvents, ServerToClientEvents } from '../../server/contracts/socket.ts';
 import { PROTOCOL_VERSION } from '../../server/contracts/vocabulary.ts';
+import { TEST_ADMIN_TOKEN } from '../helpers/app.ts';
 import { createContestOverApi } from '../helpers/contest-driver.ts';
 import { withAudiencePanel } from '../helpers/voters.ts';
 import { launchBrowser, phonePage, screenshot, startDemoServer, type DemoServer } from './browser.ts';
@@ -149,12 +150,24 @@ test('with a 10 % audience panel, a phone scans the QR, votes, changes its vote,
   await expect.poll(() => page.getByTestId('watch-title').textContent()).toMatch(/\S/);
 
   const { host, presenter, command } = await hostOf(contest.hostUrl);
+  // an entry code: on the projector only; the phone asks for it
+  const entry = await fetch(`${demo.server.url}/api/contests/${contest.id}/audience`, {
+    method: 'PUT',
+    headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ entryCode: 'HALL7' }),
+  });
+  expect(entry.status).toBe(200);
   await command('turn:start');
   await command('turn:open-scoring');
 
-  // the phone votes 8, then changes its mind to 9: the last one counts
+  // without the code the vote is refused, in Chinese; with it (typed in lower case) it counts
   const vote = page.getByTestId('watch-vote');
   await vote.waitFor();
+  await vote.getByTestId('watch-vote-choice').filter({ hasText: /^7$/ }).click();
+  await expect.poll(() => page.getByTestId('watch-vote-refusal').textContent()).toBe('投票码不对：请输入大屏上显示的投票码。');
+  await expect.poll(() => display.getByTestId('entry-code').textContent()).toBe('HALL7');
+  await page.getByTestId('watch-entry-code').fill('hall7');
+  // the phone votes 8, then changes its mind to 9: the last one counts
   await vote.getByTestId('watch-vote-choice').filter({ hasText: /^8$/ }).click();
   await expect.poll(() => page.getByTestId('watch-vote-status').textContent()).toBe('已投 8 分，可修改');
   await vote.getByTestId('watch-vote-choice').filter({ hasText: /^9$/ }).click();

@@ -38,6 +38,8 @@ export interface Config {
    * embedded database is always one process.
    */
   readonly cluster: boolean;
+  /** the most different voters one contest's audience vote takes (AUDIENCE_VOTER_CAP); past it new voters are refused voter_cap */
+  readonly audienceVoterCap: number;
 }
 
 export class ConfigError extends Error {
@@ -131,6 +133,17 @@ function databasePoolSize(env: Env): number {
   return n;
 }
 
+/** AUDIENCE_VOTER_CAP when unset: a large hall, with room for a live stream's viewers */
+const DEFAULT_AUDIENCE_VOTER_CAP = 5_000;
+
+function audienceVoterCap(env: Env): number {
+  const raw = present(env, 'AUDIENCE_VOTER_CAP');
+  if (raw === null) return DEFAULT_AUDIENCE_VOTER_CAP;
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || n < 1 || n > 1_000_000) throw new ConfigError(`AUDIENCE_VOTER_CAP must be a whole number of voters from 1 to 1000000, got "${raw}"`);
+  return n;
+}
+
 export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): Config {
   const url = databaseUrl(env);
   return Object.freeze({
@@ -146,5 +159,6 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     databaseTimeoutMs: databaseTimeoutMs(env),
     databasePoolSize: databasePoolSize(env),
     cluster: flag(env, 'CLUSTER', true) && url !== null,
+    audienceVoterCap: audienceVoterCap(env),
   });
 }

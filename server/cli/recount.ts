@@ -25,8 +25,8 @@ try {
 }
 
 try {
-  const { definition, sheets } = readContestFile(text.replace(/^\uFEFF/, ''));
-  const report = resultsReport(definition, computeResults(definition, sheets));
+  const { definition, sheets, votes } = readContestFile(text.replace(/^\uFEFF/, ''));
+  const report = resultsReport(definition, computeResults(definition, sheets, votes));
   process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
 } catch (error) {
   if (isAppError(error)) fail(`${file}: ${error.message}`);

@@ -19,16 +19,29 @@ const CriterionSchema = Type.Object(
   { additionalProperties: false },
 );
 
+/**
+ * One shape for both kinds of panel, the kind's own fields optional, so that a field of the wrong
+ * kind is refused by contest-file.ts with a message naming it rather than by a union's vague
+ * "expected one of". `kind` defaults to judges.
+ */
 const PanelSchema = Type.Object(
   {
     key: Key,
     name: Name,
+    kind: Type.Optional(Type.Union([Type.Literal('judges'), Type.Literal('audience')])),
     weight: Decimal,
     dropHighest: Type.Optional(Count),
     dropLowest: Type.Optional(Count),
+    /** audience panel: the vote scale, e.g. { min: 1, max: 10, step: 1 } */
+    scale: Type.Optional(Type.Object({ min: Decimal, max: Decimal, step: Decimal }, { additionalProperties: false })),
+    /** audience panel: the share of votes dropped from each end, 0–25 (default 0) */
+    trimPercent: Type.Optional(Type.Integer({ minimum: 0, maximum: 25 })),
   },
   { additionalProperties: false },
 );
+
+/** One counted audience vote in an export: the last vote of a voter for a presenter. */
+const VoteSchema = Type.Object({ presenter: Key, voter: Key, value: Decimal }, { additionalProperties: false });
 
 const AwardSchema = Type.Object(
   { name: Name, count: Type.Optional(Type.Integer({ minimum: 1, maximum: 10000 })) },
@@ -80,6 +93,7 @@ export const ContestFileSchema = Type.Object(
     presenters: Type.Array(PresenterSchema, { maxItems: 2000 }),
     judges: Type.Array(JudgeSchema, { maxItems: 1000 }),
     scores: Type.Optional(Type.Array(ScoreSchema, { maxItems: 200000 })),
+    audienceVotes: Type.Optional(Type.Array(VoteSchema, { maxItems: 2000000 })),
   },
   { additionalProperties: false },
 );

@@ -1,6 +1,6 @@
 import { Value } from '@sinclair/typebox/value';
 import { isSafeNumber, parse as parseLossless } from 'lossless-json';
-import { expectsJudge, groupBy, inRunningOrder, seatExclusion, type ContestDefinition, type Criterion, type Panel, type Presenter, type Sheet } from '../domain/contest.ts';
+import { audiencePanel, expectsJudge, groupBy, inRunningOrder, judgePanels, seatExclusion, voteValueProblem, type ContestDefinition, type Criterion, type Panel, type Presenter, type Sheet, type Vote } from '../domain/contest.ts';
 import { Exact, sum } from '../domain/exact.ts';
 import { sheetItemsProblem } from '../domain/scoring.ts';
 import { AppError } from '../errors.ts';
@@ -17,6 +17,8 @@ import { CONTEST_FILE_FORMAT, ContestFileSchema, type ContestFile } from './cont
 export interface ContestWithScores {
   definition: ContestDefinition;
   sheets: Sheet[];
+  /** the counted audience votes of an export (`audienceVotes`); [] when there are none */
+  votes: Vote[];
 }
 
 function invalid(path: string, message: string): AppError {
@@ -82,13 +84,12 @@ export function contestFromDocument(document: unknown): ContestWithScores {
     return { key: c.key, name: c.name, max, step };
   });
 
-  const panels: Panel[] = rules.panels.map((p, i) => {
-    const weight = decimal(`rules.panels[${i}].weight`, p.weight);
-    if (weight.cmp(Exact.ZERO) <= 0 || weight.cmp(Exact.ONE) > 0) {
-      throw invalid(`rules.panels[${i}].weight`, `panel ${p.key} has weight ${weight}, it must be above 0 and at most 1`);
-    }
-    return { key: p.key, name: p.name, weight, dropHighest: p.dropHighest ?? 0, dropLowest: p.dropLowest ?? 0 };
-  });
+  const panels: Panel[] = rules.panels.map((p, i) => readPanel(p, `rules.panels[${i}]`));
+  const audienceAt = rules.panels.findIndex((p) => p.kind === 'audience');
+  const secondAudience = rules.panels.findIndex((p, i) => p.kind === 'audience' && i > audienceAt);
+  if (secondAudience !== -1) {
+    throw invalid(`rules.panels[${secondAudience}].kind`, `panel ${rules.panels[secondAudience]!.key} is a second audience panel; a contest has at most one`);
+  }
   const totalWeight = sum(panels.map((p) => p.weight));
   if (!totalWeight.eq(Exact.ONE)) {
     throw invalid('rules.panels', `the panel weights sum to ${totalWeight}, they must sum to exactly 1`);
@@ -100,7 +101,9 @@ export function contestFromDocument(document: unknown): ContestWithScores {
   });
 
   const judges = file.judges.map((j, i) => {
-    if (!panels.some((p) => p.key === j.panel)) throw invalid(`judges[${i}].panel`, `judge ${j.key}: no panel with key "${j.panel}"`);
+    const panel = panels.find((p) => p.key === j.panel);
+    if (!panel) throw invalid(`judges[${i}].panel`, `judge ${j.key}: no panel with key "${j.panel}"`);
+    if (panel.kind === 'audience') throw invalid(`judges[${i}].panel`, `judge ${j.key}: panel ${j.panel} is the audience panel, which has no judges`);
     return { key: j.key, name: j.name, panel: j.panel };
   });
   const judgeKeys = new Set(judges.map((j) => j.key));
@@ -124,7 +127,7 @@ export function contestFromDocument(document: unknown): ContestWithScores {
     const both = absent.findIndex((judge) => recused.includes(judge));
     if (both !== -1) throw invalid(`presenters[${i}].absent[${both}]`, `presenter ${p.key}: judge ${absent[both]} is listed as both recused and absent`);
     const seats = { recused, absent };
-    for (const panel of panels) {
+    for (const panel of judgePanels({ panels })) {
       const panelJudges = judgesByPanel.get(panel.key) ?? [];
       if (panelJudges.length > 0 && panelJudges.every((j) => !expectsJudge(seats, j.key))) {
         const withAbsent = panelJudges.some((j) => absent.includes(j.key));
@@ -177,7 +180,62 @@ export function contestFromDocument(document: unknown): ContestWithScores {
     return { presenter: s.presenter, judge: s.judge, items };
   });
 
-  return { definition, sheets };
+  return { definition, sheets, votes: readVotes(file.audienceVotes ?? [], definition) };
+}
+
+type PanelEntry = ContestFile['rules']['panels'][number];
+
+/** One panel of the file → a judges' or the audience panel, refusing a field of the other kind by name. */
+function readPanel(p: PanelEntry, path: string): Panel {
+  const weight = decimal(`${path}.weight`, p.weight);
+  if (weight.cmp(Exact.ZERO) <= 0 || weight.cmp(Exact.ONE) > 0) {
+    throw invalid(`${path}.weight`, `panel ${p.key} has weight ${weight}, it must be above 0 and at most 1`);
+  }
+  if (p.kind !== 'audience') {
+    if (p.scale !== undefined) throw invalid(`${path}.scale`, `panel ${p.key} is a judges' panel; only the audience panel (kind "audience") has a vote scale`);
+    if (p.trimPercent !== undefined) throw invalid(`${path}.trimPercent`, `panel ${p.key} is a judges' panel; it trims with dropHighest and dropLowest, not trimPercent`);
+    return { kind: 'judges', key: p.key, name: p.name, weight, dropHighest: p.dropHighest ?? 0, dropLowest: p.dropLowest ?? 0 };
+  }
+  if (p.dropHighest !== undefined) throw invalid(`${path}.dropHighest`, `panel ${p.key} is the audience panel; it trims with trimPercent, not dropHighest`);
+  if (p.dropLowest !== undefined) throw invalid(`${path}.dropLowest`, `panel ${p.key} is the audience panel; it trims with trimPercent, not dropLowest`);
+  if (p.scale === undefined) throw invalid(`${path}.scale`, `the audience panel ${p.key} needs a vote scale, e.g. { "min": 1, "max": 10, "step": 1 }`);
+  const min = decimal(`${path}.scale.min`, p.scale.min);
+  const max = decimal(`${path}.scale.max`, p.scale.max);
+  const step = decimal(`${path}.scale.step`, p.scale.step);
+  if (step.cmp(Exact.ZERO) <= 0) throw invalid(`${path}.scale.step`, `audience panel ${p.key}: the step must be above 0, got ${step}`);
+  if (min.isNegative()) throw invalid(`${path}.scale.min`, `audience panel ${p.key}: the lowest vote must be 0 or more, got ${min}`);
+  if (max.cmp(min) <= 0) throw invalid(`${path}.scale.max`, `audience panel ${p.key}: the highest vote ${max} must be above the lowest ${min}`);
+  if (!min.isMultipleOf(step)) throw invalid(`${path}.scale.min`, `audience panel ${p.key}: the lowest vote ${min} is not a whole number of steps of ${step}`);
+  if (!max.isMultipleOf(step)) throw invalid(`${path}.scale.max`, `audience panel ${p.key}: the highest vote ${max} is not a whole number of steps of ${step}`);
+  if (max.sub(min).div(step).cmp(Exact.of(100)) > 0) throw invalid(`${path}.scale.step`, `audience panel ${p.key}: ${min}–${max} in steps of ${step} is more than 100 choices`);
+  return { kind: 'audience', key: p.key, name: p.name, weight, scale: { min, max, step }, trimPercent: p.trimPercent ?? 0 };
+}
+
+/** An export's counted votes: each on the audience panel's scale, for a known presenter, one per voter and presenter. */
+function readVotes(entries: NonNullable<ContestFile['audienceVotes']>, definition: ContestDefinition): Vote[] {
+  if (entries.length === 0) return [];
+  const panel = audiencePanel(definition.rules);
+  if (!panel) throw invalid('audienceVotes', 'the file has audience votes but its rules have no audience panel (kind "audience")');
+  const presenters = new Set(definition.presenters.map((p) => p.key));
+  const seen = new Set<string>();
+  return entries.map((v, i) => {
+    const path = `audienceVotes[${i}]`;
+    if (!presenters.has(v.presenter)) throw invalid(`${path}.presenter`, `no presenter with key "${v.presenter}"`);
+    const pair = `${v.presenter}\u0000${v.voter}`;
+    if (seen.has(pair)) throw invalid(path, `a second vote by voter ${v.voter} for presenter ${v.presenter}; only the last one counts and only it belongs in the file`);
+    seen.add(pair);
+    const value = decimal(`${path}.value`, v.value);
+    const problem = voteValueProblem(panel.scale, value);
+    if (problem) throw invalid(`${path}.value`, `voter ${v.voter}, presenter ${v.presenter}: ${problem}`);
+    return { presenter: v.presenter, voter: v.voter, value };
+  });
+}
+
+/** A panel as the file writes it: the kind's own fields only, `kind` left out for a judges' panel (the default). */
+function panelEntry(p: Panel): PanelEntry {
+  if (p.kind === 'judges') return { key: p.key, name: p.name, weight: p.weight.toNumber(), dropHighest: p.dropHighest, dropLowest: p.dropLowest };
+  const { min, max, step } = p.scale;
+  return { key: p.key, name: p.name, kind: 'audience', weight: p.weight.toNumber(), scale: { min: min.toNumber(), max: max.toNumber(), step: step.toNumber() }, trimPercent: p.trimPercent };
 }
 
 /** Contest file text → validated contest; throws AppError('invalid_contest_file') naming what is wrong. */
@@ -186,20 +244,14 @@ export function readContestFile(text: string): ContestWithScores {
 }
 
 /** The domain values back as a document; every decimal written as the JSON number of its exact digits. */
-export function toContestFile(definition: ContestDefinition, sheets?: readonly Sheet[]): ContestFile {
+export function toContestFile(definition: ContestDefinition, sheets?: readonly Sheet[], votes?: readonly Vote[]): ContestFile {
   const { rules } = definition;
   const file: ContestFile = {
     format: CONTEST_FILE_FORMAT,
     title: definition.title,
     rules: {
       criteria: rules.criteria.map((c) => ({ key: c.key, name: c.name, max: c.max.toNumber(), step: c.step.toNumber() })),
-      panels: rules.panels.map((p) => ({
-        key: p.key,
-        name: p.name,
-        weight: p.weight.toNumber(),
-        dropHighest: p.dropHighest,
-        dropLowest: p.dropLowest,
-      })),
+      panels: rules.panels.map(panelEntry),
       decimals: rules.decimals,
       tieBreak: [...rules.tieBreak],
       ...(rules.timeLimitSeconds === null ? {} : { timeLimitSeconds: rules.timeLimitSeconds }),
@@ -224,5 +276,7 @@ export function toContestFile(definition: ContestDefinition, sheets?: readonly S
       items: Object.fromEntries(rules.criteria.filter((c) => s.items[c.key]).map((c) => [c.key, s.items[c.key]!.toNumber()])),
     }));
   }
+  // written only when there are some, so a contest without an audience vote gives the file it always did
+  if (votes && votes.length > 0) file.audienceVotes = votes.map((v) => ({ presenter: v.presenter, voter: v.voter, value: v.value.toNumber() }));
   return file;
 }

@@ -1,7 +1,7 @@
-import type { Kysely, Transaction } from 'kysely';
+import type { Kysely, Selectable, Transaction } from 'kysely';
 import { inRunningOrder, type ContestDefinition, type Judge, type Panel } from '../domain/contest.ts';
 import { Exact } from '../domain/exact.ts';
-import type { Database } from './database.ts';
+import type { Database, PanelsTable } from './database.ts';
 
 /** Contests and their rules, panels, criteria, presenters, judges, recusals and absences. The caller owns the transaction. */
 
@@ -47,9 +47,21 @@ const panelRow = (p: Panel, position: number) => ({
   position,
   name: p.name,
   weight: p.weight.toString(),
-  drop_highest: p.dropHighest,
-  drop_lowest: p.dropLowest,
+  kind: p.kind,
+  drop_highest: p.kind === 'judges' ? p.dropHighest : 0,
+  drop_lowest: p.kind === 'judges' ? p.dropLowest : 0,
+  scale_min: p.kind === 'audience' ? p.scale.min.toString() : null,
+  scale_max: p.kind === 'audience' ? p.scale.max.toString() : null,
+  scale_step: p.kind === 'audience' ? p.scale.step.toString() : null,
+  trim_percent: p.kind === 'audience' ? p.trimPercent : null,
 });
+
+function panelOfRow(p: Selectable<PanelsTable>): Panel {
+  const common = { key: p.key, name: p.name, weight: Exact.parse(p.weight) };
+  if (p.kind === 'judges') return { kind: 'judges', ...common, dropHighest: p.drop_highest, dropLowest: p.drop_lowest };
+  const scale = { min: Exact.parse(p.scale_min ?? ''), max: Exact.parse(p.scale_max ?? ''), step: Exact.parse(p.scale_step ?? '') };
+  return { kind: 'audience', ...common, scale, trimPercent: p.trim_percent ?? 0 };
+}
 
 const judgeRow = (j: Judge, position: number) => ({ position, name: j.name, panel_key: j.panel });
 
@@ -193,13 +205,7 @@ export async function findContest(db: Db, id: string): Promise<ContestDefinition
     title: contest.title,
     rules: {
       criteria: criteria.map((c) => ({ key: c.key, name: c.name, max: Exact.parse(c.max), step: Exact.parse(c.step) })),
-      panels: panels.map((p) => ({
-        key: p.key,
-        name: p.name,
-        weight: Exact.parse(p.weight),
-        dropHighest: p.drop_highest,
-        dropLowest: p.drop_lowest,
-      })),
+      panels: panels.map(panelOfRow),
       decimals: rules.decimals,
       tieBreak: rules.tie_break,
       timeLimitSeconds: rules.time_limit_seconds,

@@ -43,6 +43,12 @@ export interface PanelsTable {
   weight: string;
   drop_highest: number;
   drop_lowest: number;
+  kind: ColumnType<'judges' | 'audience', 'judges' | 'audience' | undefined, 'judges' | 'audience'>;
+  /** the audience panel's vote scale and trim share (decimal text); null for a judges' panel */
+  scale_min: string | null;
+  scale_max: string | null;
+  scale_step: string | null;
+  trim_percent: number | null;
 }
 
 export interface CriteriaTable {
@@ -140,6 +146,8 @@ export interface WatchCodesTable {
   code: string;
   /** the projector shows the QR of /watch/<code> on its title, presenting and ranking views */
   show_qr: ColumnType<boolean, boolean | undefined, boolean>;
+  /** the audience vote's optional entry code (shown only on the projector); null: none */
+  entry_code: ColumnType<string | null, string | null | undefined, string | null>;
   updated_at: Timestamp;
 }
 
@@ -151,6 +159,21 @@ export interface SocketIoAttachmentsTable {
   id: Generated<string>;
   created_at: Timestamp;
   payload: Uint8Array | null;
+}
+
+/** every audience vote a phone cast (append-only); the last of a voter for a presenter counts */
+export interface AudienceVotesTable {
+  /** bigint identity; pg and PGlite return it as text */
+  id: Generated<string>;
+  contest_id: string;
+  presenter_key: string;
+  /** the anonymous voter id as exported: a digest of the phone's secret, never the secret */
+  voter: string;
+  /** decimal text */
+  value: string;
+  /** the phone's id for this vote: a retry with the same id stores nothing */
+  vote_id: string;
+  created_at: Timestamp;
 }
 
 export interface Database {
@@ -169,6 +192,7 @@ export interface Database {
   contest_live: ContestLiveTable;
   watch_codes: WatchCodesTable;
   socket_io_attachments: SocketIoAttachmentsTable;
+  audience_votes: AudienceVotesTable;
 }
 
 export type ScoreSheetRow = Selectable<ScoreSheetsTable>;

@@ -40,7 +40,11 @@ export function frozenChange(before: ContestDefinition, after: ContestDefinition
   const rulesOf = (c: ContestDefinition) => ({
     ...c.rules,
     criteria: c.rules.criteria.map((x) => [x.key, x.name, x.max.toString(), x.step.toString()]),
-    panels: c.rules.panels.map((x) => [x.key, x.name, x.weight.toString(), x.dropHighest, x.dropLowest]),
+    panels: c.rules.panels.map((x) =>
+      x.kind === 'judges'
+        ? [x.key, x.name, x.weight.toString(), x.dropHighest, x.dropLowest]
+        : [x.key, x.name, x.weight.toString(), x.scale.min.toString(), x.scale.max.toString(), x.scale.step.toString(), x.trimPercent],
+    ),
   });
   const b = rulesOf(before);
   const a = rulesOf(after);

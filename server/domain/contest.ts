@@ -12,12 +12,54 @@ export interface Criterion {
   step: Exact;
 }
 
-export interface Panel {
+/** A panel of judges (评委组): each judge's sheet total, trimmed by dropHighest/dropLowest, averaged. */
+export interface JudgePanel {
+  kind: 'judges';
   key: string;
   name: string;
   weight: Exact;
   dropHighest: number;
   dropLowest: number;
+}
+
+/** The audience's rating scale: a vote is a whole multiple of step in [min, max]. */
+export interface VoteScale {
+  min: Exact;
+  max: Exact;
+  step: Exact;
+}
+
+/**
+ * The audience panel (大众评审, DESIGN.md "Audience"): no judges; its score is the trimmed mean of
+ * the counted votes scaled to the rubric's full marks. At most one per contest.
+ */
+export interface AudiencePanel {
+  kind: 'audience';
+  key: string;
+  name: string;
+  weight: Exact;
+  scale: VoteScale;
+  /** 0–25: t = floor(n × trimPercent / 100) votes are dropped from each end */
+  trimPercent: number;
+}
+
+export type Panel = JudgePanel | AudiencePanel;
+
+/** The panels judges sit on (every panel but the audience's), in the rules' order. */
+export const judgePanels = (rules: Pick<Rules, 'panels'>): JudgePanel[] => rules.panels.filter((p): p is JudgePanel => p.kind === 'judges');
+
+/** The contest's audience panel, or null when it has none. */
+export const audiencePanel = (rules: Pick<Rules, 'panels'>): AudiencePanel | null => rules.panels.find((p): p is AudiencePanel => p.kind === 'audience') ?? null;
+
+/** A panel's judge trimming: the judges' panel's drops, none for the audience panel (it trims by trimPercent). */
+export const panelDrops = (p: Panel): { dropHighest: number; dropLowest: number } =>
+  p.kind === 'judges' ? { dropHighest: p.dropHighest, dropLowest: p.dropLowest } : { dropHighest: 0, dropLowest: 0 };
+
+/** What is wrong with a vote's value on the scale, or null when it is a whole step in [min, max]. */
+export function voteValueProblem(scale: VoteScale, value: Exact): string | null {
+  if (value.cmp(scale.min) < 0 || value.cmp(scale.max) > 0) return `the vote ${value} is outside ${scale.min}–${scale.max}`;
+  if (!value.isMultipleOf(scale.step)) return `the vote ${value} is not a whole step of ${scale.step}`;
+  return null;
 }
 
 export interface Award {
@@ -73,6 +115,16 @@ export function seatExclusion(presenter: Pick<Presenter, 'recused' | 'absent'>, 
 
 /** The judge is expected to score the presenter: neither recused nor absent. */
 export const expectsJudge = (presenter: Pick<Presenter, 'recused' | 'absent'>, judge: string): boolean => seatExclusion(presenter, judge) === null;
+
+/**
+ * One audience vote that counts: the last one a voter (an anonymous id the phone keeps) cast for a
+ * presenter. Earlier votes of the same voter for the same presenter are not votes here.
+ */
+export interface Vote {
+  presenter: string;
+  voter: string;
+  value: Exact;
+}
 
 /** One judge's effective sheet for one presenter: item values by criterion key. */
 export interface Sheet {

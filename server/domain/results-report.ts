@@ -1,5 +1,5 @@
 import type { ContestDefinition } from './contest.ts';
-import type { PresenterResult } from './scoring.ts';
+import type { PresenterResult, VoteCount } from './scoring.ts';
 
 /**
  * Results as plain JSON: what `npm run recount` prints and what the export and the board show.
@@ -13,6 +13,8 @@ export interface PanelReport {
   submitted: number;
   expected: number;
   totals: Array<{ judge: string; total: string; dropped: 'highest' | 'lowest' | null }>;
+  /** the audience panel only: votes counted, trimmed from each end, kept */
+  votes?: VoteCount;
 }
 
 export interface ResultReport {
@@ -45,6 +47,7 @@ export function resultsReport(contest: ContestDefinition, results: readonly Pres
           submitted: p.scores.length,
           expected: p.expected,
           totals: p.scores.map((s) => ({ judge: s.judge, total: s.total.toString(), dropped: s.dropped })),
+          ...(p.votes ? { votes: p.votes } : {}),
         })),
       };
     }),

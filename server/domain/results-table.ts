@@ -1,5 +1,5 @@
 import type { ResultsJudgeCell, ResultsRow, ResultsTable } from '../contracts/reports.ts';
-import { groupBy, inRunningOrder, seatExclusion, type ContestDefinition } from './contest.ts';
+import { groupBy, inRunningOrder, panelDrops, seatExclusion, type ContestDefinition, type Vote } from './contest.ts';
 import { criterionInfo, itemsText } from './projections.ts';
 import { computeResults } from './scoring.ts';
 import { isCorrection, type StoredSheet } from './sheets.ts';
@@ -20,9 +20,9 @@ export type TableSheet = Pick<StoredSheet, 'presenter' | 'judge' | 'items' | 'en
 
 /**
  * `sheets`: the sheets in force. `owedReveals`: the presenters whose correction the projector has
- * not shown yet (domain/live.ts owedReveals).
+ * not shown yet (domain/live.ts owedReveals). `votes`: the audience votes that count.
  */
-export function resultsTable(contest: ContestDefinition, sheets: readonly TableSheet[], generatedAt: Date, owedReveals: readonly string[] = []): ResultsTable {
+export function resultsTable(contest: ContestDefinition, sheets: readonly TableSheet[], generatedAt: Date, owedReveals: readonly string[] = [], votes: readonly Vote[] = []): ResultsTable {
   const { rules } = contest;
   const running = inRunningOrder(contest.presenters);
   // the number drawn or typed (a withdrawal leaves a gap the sheets must show), else the place in the list
@@ -31,7 +31,7 @@ export function resultsTable(contest: ContestDefinition, sheets: readonly TableS
   const judgesByPanel = groupBy(contest.judges, (j) => j.panel);
   const judgesOf = (panel: string) => judgesByPanel.get(panel) ?? [];
 
-  const rows = computeResults(contest, sheets).map((result, i): ResultsRow => {
+  const rows = computeResults(contest, sheets, votes).map((result, i): ResultsRow => {
     const { presenter, order } = presenterByKey.get(result.presenter)!;
     return {
       index: i + 1,
@@ -79,8 +79,7 @@ export function resultsTable(contest: ContestDefinition, sheets: readonly TableS
       key: p.key,
       name: p.name,
       weight: p.weight.toString(),
-      dropHighest: p.dropHighest,
-      dropLowest: p.dropLowest,
+      ...panelDrops(p),
       judges: judgesOf(p.key).map((j) => ({ key: j.key, name: j.name })),
     })),
     rows,

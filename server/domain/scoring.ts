@@ -1,4 +1,4 @@
-import { expectsJudge, inRunningOrder, type ContestDefinition, type Criterion, type Panel, type Rules, type Sheet } from './contest.ts';
+import { expectsJudge, inRunningOrder, type AudiencePanel, type ContestDefinition, type Criterion, type JudgePanel, type Rules, type Sheet, type Vote } from './contest.ts';
 import { Exact, sum } from './exact.ts';
 
 /**
@@ -14,13 +14,26 @@ export interface JudgeScore {
   dropped: 'highest' | 'lowest' | null;
 }
 
+/** How the audience panel's votes for one presenter were counted. */
+export interface VoteCount {
+  /** votes that count: the last one of each voter */
+  counted: number;
+  /** dropped from each end: t = floor(counted × trimPercent / 100) lowest and t highest */
+  trimmed: { low: number; high: number };
+  /** counted − both trimmed ends: the votes averaged */
+  kept: number;
+}
+
 export interface PanelResult {
   panel: string;
-  /** the submitted totals of the panel's expected judges (neither recused nor absent), in the order the judges are listed */
+  kind: 'judges' | 'audience';
+  /** the submitted totals of the panel's expected judges (neither recused nor absent), in the order the judges are listed; [] for the audience panel */
   scores: JudgeScore[];
-  /** expected judges of the panel (neither recused nor absent): how many sheets make this panel complete */
+  /** expected judges of the panel (neither recused nor absent): how many sheets make this panel complete; 0 for the audience panel */
   expected: number;
-  /** the mean of the kept totals, exact; null while no judge of the panel has submitted */
+  /** the audience panel's count; null for a judges' panel */
+  votes: VoteCount | null;
+  /** the mean of the kept totals, exact; null while no judge of the panel has submitted. The audience panel always has one (0 without votes). */
   score: Exact | null;
   /** score rounded to the contest's decimals, as shown */
   rounded: string | null;
@@ -62,7 +75,7 @@ export function sheetItemsProblem(criteria: readonly Criterion[], items: Record<
 }
 
 /** Trims one panel's totals: drop n highest and m lowest instances only when more than n + m remain. */
-function trimPanel(panel: Panel, totals: ReadonlyArray<{ judge: string; total: Exact }>): JudgeScore[] {
+function trimPanel(panel: JudgePanel, totals: ReadonlyArray<{ judge: string; total: Exact }>): JudgeScore[] {
   const scores: JudgeScore[] = totals.map((t) => ({ judge: t.judge, total: t.total, dropped: null }));
   if (scores.length <= panel.dropHighest + panel.dropLowest) return scores;
   // Ties between equal totals go by list position so the struck-out judge is the same every time:
@@ -73,7 +86,7 @@ function trimPanel(panel: Panel, totals: ReadonlyArray<{ judge: string; total: E
   return scores;
 }
 
-function panelResult(rules: Rules, panel: Panel, judges: readonly string[], sheetsByJudge: Map<string, Sheet>): PanelResult {
+function panelResult(rules: Rules, panel: JudgePanel, judges: readonly string[], sheetsByJudge: Map<string, Sheet>): PanelResult {
   const submitted = judges.flatMap((judge) => {
     const sheet = sheetsByJudge.get(judge);
     return sheet ? [{ judge, total: sheetTotal(sheet.items) }] : [];
@@ -81,16 +94,43 @@ function panelResult(rules: Rules, panel: Panel, judges: readonly string[], shee
   const scores = trimPanel(panel, submitted);
   const kept = scores.filter((s) => s.dropped === null);
   const score = kept.length === 0 ? null : sum(kept.map((s) => s.total)).div(Exact.of(kept.length));
-  return { panel: panel.key, scores, expected: judges.length, score, rounded: score?.toFixed(rules.decimals) ?? null };
+  return { panel: panel.key, kind: 'judges', scores, expected: judges.length, votes: null, score, rounded: score?.toFixed(rules.decimals) ?? null };
+}
+
+/**
+ * The audience panel's score for one presenter (DESIGN.md "Audience"): with n votes, drop
+ * t = floor(n × trimPercent / 100) from each end (one instance per drop; which of equal votes goes
+ * does not change the sum), average the rest, and scale that mean from the vote scale to the
+ * rubric's full marks: mean ÷ scale.max × Σ criteria max. No votes give 0, not "no score": a turn
+ * nobody voted on still has a final.
+ */
+function audienceResult(rules: Rules, panel: AudiencePanel, values: readonly Exact[]): PanelResult {
+  const n = values.length;
+  const t = Math.floor((n * panel.trimPercent) / 100);
+  const ascending = [...values].sort((a, b) => a.cmp(b));
+  const kept = ascending.slice(t, n - t);
+  const fullMarks = sum(rules.criteria.map((c) => c.max));
+  const score = kept.length === 0 ? Exact.ZERO : sum(kept).div(Exact.of(kept.length)).div(panel.scale.max).mul(fullMarks);
+  return {
+    panel: panel.key,
+    kind: 'audience',
+    scores: [],
+    expected: 0,
+    votes: { counted: n, trimmed: { low: t, high: t }, kept: kept.length },
+    score,
+    rounded: score.toFixed(rules.decimals),
+  };
 }
 
 /**
  * Every presenter's result: ranked presenters first in rank order (equal ones in running order),
  * then the others in running order. Sheets of recused or absent judges and of unknown presenters or judges
  * are ignored (the contest file and the live commands refuse them before they get here); two
- * sheets for the same presenter and judge are a caller's bug and throw.
+ * sheets for the same presenter and judge are a caller's bug and throw. `votes` are the counted
+ * audience votes (one per voter and presenter, a caller's bug otherwise, and it throws); they are
+ * ignored when the contest has no audience panel.
  */
-export function computeResults(contest: ContestDefinition, sheets: readonly Sheet[]): PresenterResult[] {
+export function computeResults(contest: ContestDefinition, sheets: readonly Sheet[], votes: readonly Vote[] = []): PresenterResult[] {
   const { rules } = contest;
   const sheetsByPresenter = new Map<string, Map<string, Sheet>>();
   for (const sheet of sheets) {
@@ -99,11 +139,19 @@ export function computeResults(contest: ContestDefinition, sheets: readonly Shee
     if (byJudge.has(sheet.judge)) throw new Error(`two effective sheets for presenter ${sheet.presenter} by judge ${sheet.judge}`);
     byJudge.set(sheet.judge, sheet);
   }
+  const votesByPresenter = new Map<string, Map<string, Exact>>();
+  for (const vote of votes) {
+    let byVoter = votesByPresenter.get(vote.presenter);
+    if (!byVoter) votesByPresenter.set(vote.presenter, (byVoter = new Map()));
+    if (byVoter.has(vote.voter)) throw new Error(`two counted votes for presenter ${vote.presenter} by voter ${vote.voter}`);
+    byVoter.set(vote.voter, vote.value);
+  }
 
   const running = inRunningOrder(contest.presenters);
   const results = running.map((presenter): PresenterResult => {
     const byJudge = sheetsByPresenter.get(presenter.key) ?? new Map<string, Sheet>();
     const panels = rules.panels.map((panel) => {
+      if (panel.kind === 'audience') return audienceResult(rules, panel, [...(votesByPresenter.get(presenter.key)?.values() ?? [])]);
       const judges = contest.judges.filter((j) => j.panel === panel.key && expectsJudge(presenter, j.key)).map((j) => j.key);
       return panelResult(rules, panel, judges, byJudge);
     });

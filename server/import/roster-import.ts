@@ -428,7 +428,7 @@ function recusals(layout: Layout, row: Work, contest: ContestFile): string[] {
 // ------------------------------------------------------------------ judges
 
 function judgeEntries(layout: Layout, rows: Work[], contest: ContestFile): Judge[] {
-  const panels = contest.rules.panels;
+  const panels = seatedPanels(contest);
   const panelList = panels.map((p) => `${p.name}（${p.key}）`).join('、');
   const panelOf = rows.map((row): Panel | null => {
     if (!layout.index.has('评委组') || row.bad.has('评委组')) return null;
@@ -462,6 +462,9 @@ function judgeEntries(layout: Layout, rows: Work[], contest: ContestFile): Judge
   return rows.map((row, i) => ({ key: keys[i]!, name: cell(row, '姓名'), panel: panelOf[i]?.key ?? '' }));
 }
 
+/** The panels judges can sit on: every panel but the audience's (大众评审 has no judges). */
+const seatedPanels = (contest: ContestFile): Panel[] => contest.rules.panels.filter((p) => p.kind !== 'audience');
+
 /** A panel by its name (主评委, or 主评委组) or its key (main, MAIN). */
 function findPanel(panels: readonly Panel[], text: string): Panel | null {
   const plain = text.normalize('NFKC').replace(/\s+/g, '');
@@ -479,7 +482,7 @@ function findPanel(panels: readonly Panel[], text: string): Panel | null {
  */
 function judgeListProblems(contest: ContestFile, judges: Judge[]): string[] {
   const problems: string[] = [];
-  for (const panel of contest.rules.panels) {
+  for (const panel of seatedPanels(contest)) {
     if (!judges.some((j) => j.panel === panel.key)) {
       problems.push(`评委组「${panel.name}」（${panel.key}）一位评委也没有：导入会替换全部评委，请把每个评委组的评委都列在这个文件里`);
     }

@@ -22,6 +22,17 @@ describeEachDatabase('a contest stored in the database', (ctx) => {
     expect(toContestFile(definition!, sheets)).toEqual(toContestFile(scored.definition, scored.sheets));
   });
 
+  it('keeps an audience panel (大众评审) with its exact scale and trim share', async () => {
+    const panels = [
+      { ...scored.definition.rules.panels[0]!, weight: Exact.parse('0.65') },
+      scored.definition.rules.panels[1]!,
+      { kind: 'audience' as const, key: 'public', name: '大众评审', weight: Exact.parse('0.05'), scale: { min: Exact.parse('0.5'), max: Exact.parse('5'), step: Exact.parse('0.5') }, trimPercent: 12 },
+    ];
+    const definition = { ...scored.definition, rules: { ...scored.definition.rules, panels, tieBreak: ['public'] } };
+    const audienceId = await createContest(ctx.db, 'secret', { definition, sheets: [], votes: [] }, 'admin');
+    expect(await findContest(ctx.db, audienceId)).toEqual(definition);
+  });
+
   it('counts a correction instead of the sheet it supersedes, and keeps both rows', async () => {
     const original = (await ctx.db.selectFrom('score_sheets').selectAll().where('contest_id', '=', id).where('presenter_key', '=', 'p01').where('judge_key', '=', 'm6').executeTakeFirstOrThrow());
     const before = computeResults(scored.definition, await findSheetsInForce(ctx.db, id)).find((r) => r.presenter === 'p01')!;

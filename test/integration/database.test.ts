@@ -22,6 +22,7 @@ const TABLES = [
   'contest_live',
   'watch_codes',
   'socket_io_attachments',
+  'audience_votes',
 ] as const satisfies ReadonlyArray<keyof Database>;
 const allTablesListed: Exclude<keyof Database, (typeof TABLES)[number]> extends never ? true : never = true;
 void allTablesListed;

@@ -81,6 +81,30 @@ describe('npm run recount on the demo contest with every sheet in', () => {
   });
 });
 
+describe('npm run recount with an audience panel (大众评审) and the export\'s counted votes', () => {
+  it('counts the votes into the final: 0.6 × main + 0.3 × eval + 0.1 × the trimmed audience mean on 100 points', async () => {
+    const votes = [10, 9, 9, 8, 8, 8, 7, 7, 6, 1].map((value, i) => ({ presenter: 'p01', voter: `v${i}`, value }));
+    const file = fileWith((doc) => {
+      doc.rules.panels[0].weight = 0.6;
+      doc.rules.panels.push({ key: 'public', name: '大众评审', kind: 'audience', weight: 0.1, scale: { min: 1, max: 10, step: 1 }, trimPercent: 10 });
+      doc.audienceVotes = [...votes, { presenter: 'p02', voter: 'v0', value: 5 }];
+    });
+    const { code, stdout, stderr } = await recount(file);
+    expect([code, stderr]).toEqual([0, '']);
+    const p01 = JSON.parse(stdout).results.find((r: { presenter: string }) => r.presenter === 'p01');
+    const audience = p01.panels.find((p: { panel: string }) => p.panel === 'public');
+    // 10 votes at 10 %: the 10 and the 1 go; 9 + 9 + 8 + 8 + 8 + 7 + 7 + 6 = 62 over 8 = 7.75 → 77.5 of 100
+    expect(audience.votes).toEqual({ counted: 10, trimmed: { low: 1, high: 1 }, kept: 8 });
+    expect(audience.score).toBe('77.50');
+    // 0.6 × 82.3 + 0.3 × 987.5 / 12 + 0.1 × 77.5 = 49.38 + 24.6875 + 7.75 = 81.8175 → 81.82
+    expect(p01.final).toBe('81.82');
+    // p02 has one vote; the other 20 presenters none, and an audience score of 0, not "no score"
+    const p03 = JSON.parse(stdout).results.find((r: { presenter: string }) => r.presenter === 'p03');
+    expect(p03.panels.find((p: { panel: string }) => p.panel === 'public')).toMatchObject({ score: '0.00', votes: { counted: 0 } });
+    expect(p03.complete).toBe(true);
+  });
+});
+
 describe.concurrent('npm run recount refuses an invalid file with exit status 2 and one line naming the problem', () => {
   const cases: Array<[string, (doc: typeof scored) => void, RegExp]> = [
     ['an item over its max', (d) => (d.scores[0].items.topic = 20.5), /scores\[0\]\.items: judge m1, presenter p01: criterion topic \(选题准\) is 20\.5, over the maximum 20/],
@@ -93,6 +117,11 @@ describe.concurrent('npm run recount refuses an invalid file with exit status 2 
     ['a duplicate presenter key', (d) => (d.presenters[1].key = 'p01'), /presenters\[1\]\.key: duplicate key "p01"/],
     ['a missing title', (d) => delete d.title, /title: .*missing/],
     ['a wrong format', (d) => (d.format = 'leitai/contest@2'), /format: must be "leitai\/contest@1"/],
+    ['an audience vote off the scale', (d) => {
+      d.rules.panels[0].weight = 0.6;
+      d.rules.panels.push({ key: 'public', name: '大众评审', kind: 'audience', weight: 0.1, scale: { min: 1, max: 10, step: 1 } });
+      d.audienceVotes = [{ presenter: 'p01', voter: 'v1', value: 0 }];
+    }, /audienceVotes\[0\]\.value: voter v1, presenter p01: the vote 0 is outside 1–10/],
     ['a string where a number belongs', (d) => (d.rules.criteria[0].max = '20'), /rules\.criteria\[0\]\.max: expected number/],
   ];
 

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { readContestFile, toContestFile } from '../../../server/contest-file/contest-file.ts';
+import { judgePanels } from '../../../server/domain/contest.ts';
 
 const demoText = readFileSync(new URL('../../../contests/demo-wangcheng-2023.json', import.meta.url), 'utf8');
 const scoredText = readFileSync(new URL('../../fixtures/demo-scored.json', import.meta.url), 'utf8');
@@ -11,7 +12,7 @@ describe('the contest file', () => {
     expect(definition.presenters).toHaveLength(22);
     expect(definition.presenters[0]!.unit).toBe('乌山街道');
     expect(definition.presenters[21]!.unit).toBe('区信访局');
-    expect(definition.rules.panels.map((p) => [p.key, p.weight.toString(), p.dropHighest, p.dropLowest])).toEqual([
+    expect(judgePanels(definition.rules).map((p) => [p.key, p.weight.toString(), p.dropHighest, p.dropLowest])).toEqual([
       ['main', '0.7', 1, 1],
       ['eval', '0.3', 1, 1],
     ]);

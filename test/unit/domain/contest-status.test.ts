@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { readContestFile } from '../../../server/contest-file/contest-file.ts';
+import { judgePanels } from '../../../server/domain/contest.ts';
 import { contestProgress, drawRefusal, drawRunningOrder, editVerdict, frozenChange, hasStarted } from '../../../server/domain/contest-status.ts';
 import { initialLiveState } from '../../../server/domain/live.ts';
 import { SMALL_CONTEST } from '../../helpers/contest-driver.ts';
@@ -21,7 +22,7 @@ it('names the first frozen part a change touches', () => {
   const before = contest();
   const change = (edit: (c: ReturnType<typeof contest>) => void) => frozenChange(before, edited(edit));
   expect(change((c) => void (c.rules.criteria[1]!.name = '仪态'))).toBe('criteria');
-  expect(change((c) => void (c.rules.panels[0]!.dropHighest = 0))).toBe('panels');
+  expect(change((c) => void (judgePanels(c.rules)[0]!.dropHighest = 0))).toBe('panels');
   expect(change((c) => void (c.rules.decimals = 3))).toBe('decimals');
   expect(change((c) => void (c.rules.timeLimitSeconds = 1))).toBe('time_limit');
   expect(change((c) => void (c.rules.awards[0]!.count = 2))).toBe('awards');

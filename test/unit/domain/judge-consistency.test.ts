@@ -11,7 +11,7 @@ function contest(options: { judges: string[]; presenters: Array<{ key: string; r
     title: 'test',
     rules: {
       criteria: [{ key: 'score', name: '得分', max: x(100), step: x('0.5') }],
-      panels: [{ key: 'main', name: '主评委', weight: x(1), dropHighest: options.drop, dropLowest: options.drop }],
+      panels: [{ kind: 'judges', key: 'main', name: '主评委', weight: x(1), dropHighest: options.drop, dropLowest: options.drop }],
       decimals: options.decimals ?? 2,
       tieBreak: [],
       timeLimitSeconds: null,

@@ -19,8 +19,8 @@ function contest(presenters: Array<{ key: string; order: number; recused?: strin
         { key: 'delivery', name: '表达', max: x(40), step: x('0.5') },
       ],
       panels: [
-        { key: 'main', name: '主评委', weight: x('0.7'), dropHighest: 1, dropLowest: 1 },
-        { key: 'eval', name: '测评', weight: x('0.3'), dropHighest: 0, dropLowest: 0 },
+        { kind: 'judges', key: 'main', name: '主评委', weight: x('0.7'), dropHighest: 1, dropLowest: 1 },
+        { kind: 'judges', key: 'eval', name: '测评', weight: x('0.3'), dropHighest: 0, dropLowest: 0 },
       ],
       decimals: 2,
       tieBreak: ['main'],

@@ -20,7 +20,7 @@ function contest(options: {
     title: 'test',
     rules: {
       criteria: [{ key: 'score', name: '得分', max: x(100), step: x('0.01') }],
-      panels: options.panels.map((p) => ({ key: p.key, name: p.key, weight: x(p.weight), dropHighest: p.drop ?? 0, dropLowest: p.drop ?? 0 })),
+      panels: options.panels.map((p) => ({ kind: 'judges' as const, key: p.key, name: p.key, weight: x(p.weight), dropHighest: p.drop ?? 0, dropLowest: p.drop ?? 0 })),
       decimals: options.decimals ?? 2,
       tieBreak: options.tieBreak ?? [],
       timeLimitSeconds: null,
@@ -285,7 +285,7 @@ const scenario: fc.Arbitrary<Scenario> = fc
           { key: 'a', name: 'A', max: x(20), step: x('0.5') },
           { key: 'b', name: 'B', max: x(10), step: x('0.25') },
         ],
-        panels: weights.map((w, i) => ({ key: `g${i}`, name: `g${i}`, weight: w, dropHighest: r.drops[i]!, dropLowest: r.drops[(i + 1) % 3]! })),
+        panels: weights.map((w, i) => ({ kind: 'judges' as const, key: `g${i}`, name: `g${i}`, weight: w, dropHighest: r.drops[i]!, dropLowest: r.drops[(i + 1) % 3]! })),
         decimals: r.decimals,
         tieBreak: ['g0'],
         timeLimitSeconds: null,

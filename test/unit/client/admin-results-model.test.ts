@@ -32,8 +32,8 @@ function row(presenter: string, index: number, order: number, rank: number | nul
     unit: `unit-${presenter}`,
     topic: '',
     panels: [
-      { panel: 'main', score: main.some((c) => c.total) ? '80.00' : null, judges: main },
-      { panel: 'eval', score: evalCells.some((c) => c.total) ? '70.50' : null, judges: evalCells },
+      { panel: 'main', score: main.some((c) => c.total) ? '80.00' : null, judges: main, votes: null },
+      { panel: 'eval', score: evalCells.some((c) => c.total) ? '70.50' : null, judges: evalCells, votes: null },
     ],
     final: rank === null ? null : '77.15',
     rank,
@@ -51,8 +51,8 @@ const TABLE: ResultsTable = {
     { key: 'b', name: 'B', max: '10', step: '1' },
   ],
   panels: [
-    { key: 'main', name: '主评委', weight: '0.7', dropHighest: 1, dropLowest: 1, judges: [{ key: 'm1', name: 'M1' }, { key: 'm2', name: 'M2' }, { key: 'm3', name: 'M3' }] },
-    { key: 'eval', name: '测评', weight: '0.3', dropHighest: 0, dropLowest: 0, judges: [{ key: 'e1', name: 'E1' }, { key: 'e2', name: 'E2' }] },
+    { key: 'main', name: '主评委', weight: '0.7', dropHighest: 1, dropLowest: 1, judges: [{ key: 'm1', name: 'M1' }, { key: 'm2', name: 'M2' }, { key: 'm3', name: 'M3' }], kind: 'judges', audience: null },
+    { key: 'eval', name: '测评', weight: '0.3', dropHighest: 0, dropLowest: 0, judges: [{ key: 'e1', name: 'E1' }, { key: 'e2', name: 'E2' }], kind: 'judges', audience: null },
   ],
   rows: [
     row('p2', 1, 2, 1, [cell('m1', '90', { dropped: 'highest' }), cell('m2', '80', { enteredBy: 'host' }), cell('m3', '70', { dropped: 'lowest', corrected: true })], [cell('e1', '71'), cell('e2', '70')]),

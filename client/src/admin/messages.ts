@@ -188,7 +188,7 @@ export const t = messages({
     audienceScaleMax: '最高分',
     audienceScaleStep: '步长',
     audienceScaleTo: '至',
-    audienceTrimLabel: '最高、最低两端各去掉',
+    audienceTrimLabel: '两端各去掉',
     audienceTrimHint: '0–25%，按票数向下取整：如 10% 时 57 票两端各去掉 5 票。可减少拉票、刷票的影响。',
     audienceFormula: '大众评审得分 = 平均票 ÷ {max} × {full}（满分合计）',
     scoringTitle: '计分',

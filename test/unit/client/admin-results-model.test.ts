@@ -5,12 +5,15 @@ import {
   cellOf,
   cellState,
   hasAnyScore,
+  isAudience,
   itemsInOrder,
   judgeSheets,
+  panelColumns,
   panelScoreOf,
   panelSheets,
   splitRows,
   tableMarks,
+  votesOf,
 } from '../../../client/src/admin/results/results-model.ts';
 import type { ResultsJudgeCell, ResultsRow, ResultsTable } from '../../../server/contracts/reports.ts';
 
@@ -150,5 +153,34 @@ describe('results model', () => {
     expect(itemsInOrder(TABLE, cell('m1', '90.50', { items: { b: '7', a: '83.50' } }))).toEqual(['83.50', '7']);
     expect(itemsInOrder(TABLE, cell('m1', '90', { items: { a: '90' } }))).toEqual(['90', null]);
     expect(itemsInOrder(TABLE, null)).toEqual([null, null]);
+  });
+});
+
+describe('results model with an audience vote (大众评审)', () => {
+  const votes = { counted: 41, trimmed: { low: 4, high: 4 }, kept: 33 };
+  /** TABLE with a 10 % audience panel: no judges, a vote count per row */
+  const withVotes = (counted: (row: ResultsRow) => typeof votes | null): ResultsTable => ({
+    ...TABLE,
+    panels: [...TABLE.panels, { key: 'public', name: '大众评审', weight: '0.1', dropHighest: 0, dropLowest: 0, judges: [], kind: 'audience', audience: { min: '1', max: '10', step: '1', trimPercent: 10 } }],
+    rows: TABLE.rows.map((row) => ({ ...row, panels: [...row.panels, { panel: 'public', score: '6.50', judges: [], votes: counted(row) }] })),
+  });
+
+  it('gives the audience panel two count columns and no judges’ sheet to sign', () => {
+    const table = withVotes(() => votes);
+    const audience = table.panels[2]!;
+    expect(isAudience(audience)).toBe(true);
+    expect(table.panels.map(panelColumns)).toEqual([3, 2, 2]);
+    expect(votesOf(table.rows[0]!, 'public')).toEqual(votes);
+    expect(votesOf(table.rows[0]!, 'main')).toBeNull();
+    expect(panelScoreOf(table.rows[0]!, 'public')).toBe('6.50');
+    expect(panelSheets(table).map((s) => s.panel.key)).toEqual(['main', 'eval']);
+    expect(judgeSheets(table)).toHaveLength(5);
+  });
+
+  it('counts votes as scores being in: a table with votes and no sheets is not empty', () => {
+    const empty = { ...TABLE, rows: TABLE.rows.map((row) => ({ ...row, panels: row.panels.map((p) => ({ ...p, judges: p.judges.map((c) => ({ ...c, total: null })) })) })) };
+    expect(hasAnyScore(empty)).toBe(false);
+    const votedOnly = withVotes((row) => (row.presenter === 'p1' ? votes : { counted: 0, trimmed: { low: 0, high: 0 }, kept: 0 }));
+    expect(hasAnyScore({ ...votedOnly, rows: votedOnly.rows.map((row, i) => ({ ...row, panels: [...empty.rows[i]!.panels, row.panels[2]!] })) })).toBe(true);
   });
 });

@@ -19,6 +19,8 @@ import { securityHeaders } from './http/security-headers.ts';
 import { attachSocketServer } from './realtime/socket.plugin.ts';
 import { openFileLimit } from './open-file-limit.ts';
 import { LiveContests } from './services/live-contests.service.ts';
+import { AudienceVotes } from './services/audience-votes.service.ts';
+import { watchRoutes } from './http/watch.routes.ts';
 import type { ServerSecrets } from './startup.ts';
 
 /** "/judge?token=abc&lang=en" → "/judge?token=[redacted]&lang=en" */
@@ -96,7 +98,8 @@ export async function buildApp({ config, db, secrets, now, lanAddress: lanAddres
   );
 
   const live = new LiveContests(db.db, now, config.databaseTimeoutMs);
-  const { io, judgeLinkRevoked: disconnectJudge, watchCodeRevoked: disconnectWatchers } = attachSocketServer(app, { db: db.db, live, connections, trustProxy: config.trustProxy });
+  const votes = new AudienceVotes(db.db, live, config.audienceVoterCap);
+  const { io, judgeLinkRevoked: disconnectJudge, watchCodeRevoked: disconnectWatchers } = attachSocketServer(app, { db: db.db, live, votes, connections, trustProxy: config.trustProxy });
   await app.register(healthRoutes, { databaseKind: db.kind, databaseUp: () => db.ping() });
   await app.register(fastifyCookie);
   const admin = new AdminGuard({ adminTokenHash: secrets.adminTokenHash, linkSecret: secrets.linkSecret, publicUrl: config.publicUrl, now });
@@ -114,6 +117,7 @@ export async function buildApp({ config, db, secrets, now, lanAddress: lanAddres
   });
   await app.register(resultsRoutes, { db, admin });
   await app.register(importRoutes, { db, live, admin, linkSecret: secrets.linkSecret, disconnectJudge });
+  await app.register(watchRoutes, { db: db.db });
   await app.register(clientRoutes);
   return { app, io: io as unknown as Server, live };
 }

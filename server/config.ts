@@ -27,6 +27,8 @@ export interface Config {
    * past it the command is answered db_unavailable and the contest's next command goes ahead
    */
   readonly databaseTimeoutMs: number;
+  /** the most different voters one contest's audience vote takes (AUDIENCE_VOTER_CAP); past it new voters are refused voter_cap */
+  readonly audienceVoterCap: number;
 }
 
 export class ConfigError extends Error {
@@ -109,6 +111,17 @@ function databaseTimeoutMs(env: Env): number {
   return n;
 }
 
+/** AUDIENCE_VOTER_CAP when unset: a large hall, with room for a live stream's viewers */
+const DEFAULT_AUDIENCE_VOTER_CAP = 5_000;
+
+function audienceVoterCap(env: Env): number {
+  const raw = present(env, 'AUDIENCE_VOTER_CAP');
+  if (raw === null) return DEFAULT_AUDIENCE_VOTER_CAP;
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || n < 1 || n > 1_000_000) throw new ConfigError(`AUDIENCE_VOTER_CAP must be a whole number of voters from 1 to 1000000, got "${raw}"`);
+  return n;
+}
+
 export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): Config {
   return Object.freeze({
     port: port(env),
@@ -121,5 +134,6 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     trustProxy: flag(env, 'TRUST_PROXY', false),
     logLevel: logLevel(env),
     databaseTimeoutMs: databaseTimeoutMs(env),
+    audienceVoterCap: audienceVoterCap(env),
   });
 }

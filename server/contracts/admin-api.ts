@@ -152,6 +152,28 @@ export interface WatchAnswer {
   linkBase: LinkBase;
 }
 
+/**
+ * PUT /api/contests/:id/audience: the audience vote's entry code (投票码), shown only on the
+ * projector, that keeps people outside the hall from voting; null: none. A setting of the live
+ * contest (it may change at any time), not a rule, and not exported.
+ */
+export const AudienceSettingsSchema = Type.Object(
+  { entryCode: Type.Union([Type.String({ pattern: '^[A-Za-z0-9]{3,12}$', refusal: 'an entry code is 3 to 12 letters or digits' }), Type.Null()]) },
+  { additionalProperties: false },
+);
+export type AudienceSettingsBody = Static<typeof AudienceSettingsSchema>;
+
+export interface AudienceSettingsAnswer {
+  ok: true;
+  entryCode: string | null;
+}
+
+/** POST /api/watch/:code/voter: the phone's voter secret (also set as the httpOnly cookie leitai_voter); the watch page keeps it in local storage too */
+export interface VoterAnswer {
+  ok: true;
+  voter: string;
+}
+
 export interface ReissuedLinkAnswer {
   ok: true;
   key: string;

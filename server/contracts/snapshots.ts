@@ -20,6 +20,20 @@ export interface SheetReceipt {
   version: number;
 }
 
+/** What a stored audience vote's acknowledgement says. Sent only after the vote is committed. */
+export interface VoteReceipt {
+  voteId: string;
+  presenter: string;
+  /** the vote as stored, exact decimal text */
+  value: string;
+  /** true when this voteId had already been stored: nothing new was stored */
+  duplicate: boolean;
+  /** epoch ms the vote was stored */
+  at: number;
+  /** the contest's vote counter once this vote is in (the snapshots' `votes`) */
+  votes: number;
+}
+
 export interface ContestInfo {
   id: string;
   title: string;
@@ -91,6 +105,8 @@ export interface RevealedPanel {
   totals: RevealedTotal[];
   /** the panel's other seats, in seat order: every seat of the panel is in `totals` or here */
   unscored: UnscoredSeat[];
+  /** the audience panel: votes counted, trimmed from each end, kept (fixed once the turn closed); null for a judges' panel */
+  votes: { counted: number; trimmed: { low: number; high: number }; kept: number } | null;
 }
 
 export interface Reveal {
@@ -122,6 +138,8 @@ export interface Board {
   currentPhase: TurnPhase | null;
   clock: ClockInfo | null;
   progress: PanelProgress[];
+  /** the audience votes counted so far for the presenter being scored (scoring or closed); null without an audience panel or a turn in scoring */
+  votes: { presenter: string; count: number } | null;
   reveal: Reveal | null;
   ranking: RankingRow[];
   /** the award levels revealed so far (whatever the screen), lowest first; empty until the first is revealed */
@@ -139,7 +157,16 @@ interface SnapshotBase {
   panels: PanelInfo[];
 }
 
-export interface DisplaySnapshot extends SnapshotBase {
+/**
+ * `votes` on the display's, the audience's and the host's snapshot: how many audience votes the
+ * contest has stored. A vote does not move `version` (it never takes the judges' lock); a page
+ * keeps the snapshot with the highest (version, votes), compared in that order.
+ */
+interface VoteCounter {
+  votes: number;
+}
+
+export interface DisplaySnapshot extends SnapshotBase, VoteCounter {
   role: 'display';
   presenters: PresenterInfo[];
   board: Board;
@@ -148,6 +175,8 @@ export interface DisplaySnapshot extends SnapshotBase {
    * title, presenting and ranking views); null when the admin turned that off
    */
   watch: { code: string } | null;
+  /** the audience vote's entry code, for the projector's scoring view; null when there is none. Never sent to the audience. */
+  entryCode: string | null;
 }
 
 /**
@@ -155,10 +184,12 @@ export interface DisplaySnapshot extends SnapshotBase {
  * already knows. Never more than the display's at the same version: the phone shows what the
  * hall sees on the projector, on a smaller screen.
  */
-export interface AudienceSnapshot extends SnapshotBase {
+export interface AudienceSnapshot extends SnapshotBase, VoteCounter {
   role: 'audience';
   presenters: PresenterInfo[];
   board: Board;
+  /** a vote must carry the entry code shown on the projector */
+  entryCodeRequired: boolean;
 }
 
 export interface JudgePresenter extends PresenterInfo {
@@ -199,6 +230,8 @@ export interface HostTurn {
   revealCount: number;
   /** revealed, and the sheets in force differ from those the projector showed: reveal again */
   correctionPending: boolean;
+  /** audience votes that count for this presenter (one per voter) */
+  votes: number;
 }
 
 export interface HostSheet {
@@ -252,7 +285,7 @@ export type HostAction =
   | { type: 'clock:pause' | 'clock:resume' | 'awards:reveal-next' }
   | { type: 'screen:show'; screen: Screen };
 
-export interface HostSnapshot extends SnapshotBase {
+export interface HostSnapshot extends SnapshotBase, VoteCounter {
   role: 'host';
   turnsVersion: number;
   /**

@@ -1,6 +1,6 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { Key, Reason } from '../schemas/common.schema.ts';
-import type { SheetReceipt, Snapshot } from './snapshots.ts';
+import type { SheetReceipt, Snapshot, VoteReceipt } from './snapshots.ts';
 import { PROTOCOL_VERSION, SCREENS, type AckErrorCode, type Role } from './vocabulary.ts';
 
 /**
@@ -22,6 +22,7 @@ import { PROTOCOL_VERSION, SCREENS, type AckErrorCode, type Role } from './vocab
 const DecimalValue = Type.Union([Type.Number(), Type.String({ pattern: '^-?\\d{1,9}(\\.\\d{1,9})?$' })]);
 const Items = Type.Record(Key, DecimalValue, { maxProperties: 50, additionalProperties: false });
 const SubmissionId = Type.String({ pattern: '^[A-Za-z0-9_-]{8,64}$', description: 'client-generated, unique per sheet; a retry sends the same one' });
+const VoteId = Type.String({ pattern: '^[A-Za-z0-9_-]{8,64}$', description: 'client-generated, unique per vote; a retry sends the same one' });
 const TurnsVersion = Type.Integer({ minimum: 0, description: 'the turnsVersion of the snapshot the command was made against' });
 
 const strict = { additionalProperties: false } as const;
@@ -45,6 +46,8 @@ export const PayloadSchemas = {
     strict,
   ),
   'awards:reveal-next': Type.Object({ turnsVersion: TurnsVersion }, strict),
+  /** an audience vote on a presenter being scored; entryCode when the projector shows one */
+  'vote:cast': Type.Object({ presenter: Key, value: DecimalValue, voteId: VoteId, entryCode: Type.Optional(Type.String({ maxLength: 32 })) }, strict),
 } satisfies Record<string, TSchema>;
 
 export type CommandEvent = keyof typeof PayloadSchemas;
@@ -67,6 +70,7 @@ export const EVENT_ROLES: Record<CommandEvent, ReadonlyArray<Role>> = {
   'sheet:enter': ['host'],
   'screen:show': ['host'],
   'awards:reveal-next': ['host'],
+  'vote:cast': ['audience'],
 };
 
 // ---------------------------------------------------------------- acknowledgements
@@ -100,6 +104,7 @@ export interface ClientToServerEvents {
   'sheet:enter': Command<'sheet:enter', SheetReceipt>;
   'screen:show': Command<'screen:show'>;
   'awards:reveal-next': Command<'awards:reveal-next'>;
+  'vote:cast': Command<'vote:cast', VoteReceipt>;
 }
 
 export interface ServerToClientEvents {
@@ -120,13 +125,19 @@ export interface SocketData {
   watchCode: string | null;
   /** the revocation sequence number from just before the grant was last read (server/auth/link-revocations.ts) */
   grantCheckedAt: number;
+  /** an audience socket's voter id in its contest (a digest of the phone's secret); null without one, and for the other roles */
+  voter?: string | null;
+  /** the client's address (behind TRUST_PROXY, the first of X-Forwarded-For): votes are rate-limited per address */
+  address?: string;
 }
 
 /**
  * Handshake: `io(url, { auth: { token, protocol: PROTOCOL_VERSION } })` (`protocol` may be left
  * out; a client that sends another version is refused); a watcher in the hall joins with the
  * contest's public code instead of a token, `auth: { watch: code, protocol }`, as the `audience`
- * role. A refused handshake's error message is one of these.
+ * role, with `voter` (the secret the watch page got from POST /api/watch/:code/voter and keeps in
+ * local storage) in case the browser did not keep the httpOnly cookie `leitai_voter`. A refused
+ * handshake's error message is one of these.
  */
 export const HANDSHAKE_ERRORS = {
   unauthorized: 'unauthorized: unknown or revoked token',

@@ -34,6 +34,7 @@ export const AUDIT_ACTIONS = [
   'judge:reissue-link',
   'watch:reissue-code',
   'watch:qr',
+  'vote:entry-code',
   'turn:start',
   'turn:open-scoring',
   'turn:close',
@@ -69,6 +70,10 @@ export type AckErrorCode =
   | 'correction_pending' // the ranking or the awards while a revealed turn has a correction not revealed again
   | 'db_unavailable' // not saved: the database did not answer; send the same submission again
   | 'rate_limited' // this connection sent too many events; nothing was done, send it again in a moment
+  | 'voting_closed' // the audience vote on this presenter is not open (their turn is not in scoring), or the contest has none
+  | 'voter_cap' // the contest already has as many voters as the server takes (AUDIENCE_VOTER_CAP)
+  | 'entry_code' // the vote needs the entry code shown on the projector, and it was missing or wrong
+  | 'no_voter' // the phone has no voter id yet: the watch page asks for one (POST /api/watch/:code/voter) and reconnects
   | 'internal';
 
 /** Every code an answer can carry: the socket's (AckErrorCode) and a few that exist only over HTTP. */

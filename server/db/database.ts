@@ -146,7 +146,24 @@ export interface WatchCodesTable {
   code: string;
   /** the projector shows the QR of /watch/<code> on its title, presenting and ranking views */
   show_qr: ColumnType<boolean, boolean | undefined, boolean>;
+  /** the audience vote's optional entry code (shown only on the projector); null: none */
+  entry_code: ColumnType<string | null, string | null | undefined, string | null>;
   updated_at: Timestamp;
+}
+
+/** every audience vote a phone cast (append-only); the last of a voter for a presenter counts */
+export interface AudienceVotesTable {
+  /** bigint identity; pg and PGlite return it as text */
+  id: Generated<string>;
+  contest_id: string;
+  presenter_key: string;
+  /** the anonymous voter id as exported: a digest of the phone's secret, never the secret */
+  voter: string;
+  /** decimal text */
+  value: string;
+  /** the phone's id for this vote: a retry with the same id stores nothing */
+  vote_id: string;
+  created_at: Timestamp;
 }
 
 export interface Database {
@@ -164,6 +181,7 @@ export interface Database {
   audit_log: AuditLogTable;
   contest_live: ContestLiveTable;
   watch_codes: WatchCodesTable;
+  audience_votes: AudienceVotesTable;
 }
 
 export type ScoreSheetRow = Selectable<ScoreSheetsTable>;

@@ -8,6 +8,8 @@ type Db = Kysely<Database> | Transaction<Database>;
 export interface WatchSettings {
   code: string;
   showQr: boolean;
+  /** the audience vote's entry code, shown only on the projector; null: none */
+  entryCode: string | null;
 }
 
 export async function insertWatchCode(db: Db, contestId: string, code: string): Promise<void> {
@@ -15,8 +17,8 @@ export async function insertWatchCode(db: Db, contestId: string, code: string): 
 }
 
 export async function findWatchSettings(db: Db, contestId: string): Promise<WatchSettings | null> {
-  const row = await db.selectFrom('watch_codes').select(['code', 'show_qr']).where('contest_id', '=', contestId).executeTakeFirst();
-  return row ? { code: row.code, showQr: row.show_qr } : null;
+  const row = await db.selectFrom('watch_codes').select(['code', 'show_qr', 'entry_code']).where('contest_id', '=', contestId).executeTakeFirst();
+  return row ? { code: row.code, showQr: row.show_qr, entryCode: row.entry_code } : null;
 }
 
 /** The contest a watch code opens, or null (an old code after a reissue opens none). */

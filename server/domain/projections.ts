@@ -1,6 +1,7 @@
 import type { AudienceSnapshot, Board, ClockInfo, ContestInfo, CriterionInfo, DisplaySnapshot, HostJudge, HostSnapshot, JudgeSnapshot, PanelInfo, PresenterInfo, RankingRow, Reveal } from '../contracts/snapshots.ts';
 import { PROTOCOL_VERSION } from '../contracts/vocabulary.ts';
-import { panelDrops, seatExclusion, type ContestDefinition, type Criterion, type Panel, type Sheet } from './contest.ts';
+import { audiencePanel, judgePanels, panelDrops, seatExclusion, type ContestDefinition, type Criterion, type Panel, type Sheet } from './contest.ts';
+import { VoteTally } from './vote-tally.ts';
 import { correctionPending, expectedJudges, type LiveState, type TurnState } from './live.ts';
 import { allowedHostActions } from './live/decide.ts';
 import { computeResults, type PresenterResult } from './scoring.ts';
@@ -21,9 +22,13 @@ export interface LiveView {
   /** every stored sheet, superseded ones too: a reveal shows the sheets as they were at the reveal */
   sheetsById: ReadonlyMap<string, StoredSheet>;
   /** the audience page's public code and whether the projector shows its QR (null: the contest has none) */
-  watch: { code: string; showQr: boolean } | null;
+  watch: { code: string; showQr: boolean; entryCode?: string | null } | null;
+  /** the audience votes that count (absent: none, as in a contest without an audience panel) */
+  votes?: VoteTally;
   now: number;
 }
+
+const NO_VOTES = new VoteTally();
 
 const asSheet = (s: StoredSheet): Sheet => ({ presenter: s.presenter, judge: s.judge, items: s.items });
 
@@ -78,8 +83,10 @@ function board(view: LiveView): Board {
       if (sheet) revealedSheets.push(sheet);
     }
   }
-  const results = computeResults(contest, revealedSheets.map(asSheet));
   const revealedSet = new Set(revealedKeys);
+  // a revealed turn's votes are fixed: no vote is stored once its turn left scoring (audience-votes.repository.ts)
+  const votes = view.votes ?? NO_VOTES;
+  const results = computeResults(contest, revealedSheets.map(asSheet), votes.counted(revealedSet));
   const awards = awardLevels(contest, results, state.awardsShown);
   // An award is on the board only once the host has announced it: before the end, ranks among the
   // presenters revealed so far would hand out provisional awards in public.
@@ -111,6 +118,7 @@ function board(view: LiveView): Board {
           })),
           // the projector says why a seat has no total rather than leaving a gap
           unscored: seats.flatMap((judge, i) => (scored.has(judge) ? [] : [{ seat: i + 1, reason: seatExclusion(presenter, judge) ?? ('missing' as const) }])),
+          votes: panel.votes,
         };
       }),
       final: result.rounded,
@@ -121,7 +129,7 @@ function board(view: LiveView): Board {
 
   const progress =
     current && turn && (turn.phase === 'scoring' || turn.phase === 'closed')
-      ? contest.rules.panels.map((panel) => {
+      ? judgePanels(contest.rules).map((panel) => {
           const expected = expectedJudges(contest, current).filter((j) => contest.judges.find((x) => x.key === j)!.panel === panel.key);
           const submitted = expected.filter((j) => view.inForce.get(current)?.has(j)).length;
           return { panel: panel.key, submitted, expected: expected.length };
@@ -134,6 +142,7 @@ function board(view: LiveView): Board {
     currentPhase: turn?.phase ?? null,
     clock: turn ? clockInfo(contest, turn) : null,
     progress,
+    votes: current && turn && audiencePanel(contest.rules) && (turn.phase === 'scoring' || turn.phase === 'closed') ? { presenter: current, count: votes.countFor(current) } : null,
     reveal,
     ranking,
     awards,
@@ -152,13 +161,14 @@ function awardLevels(contest: ContestDefinition, results: PresenterResult[], sho
 
 export function displaySnapshot(view: LiveView): DisplaySnapshot {
   const watch = view.watch?.showQr ? { code: view.watch.code } : null;
-  return { ...base(view), role: 'display', presenters: presenterInfos(view.contest), board: board(view), watch };
+  const entryCode = audiencePanel(view.contest.rules) ? (view.watch?.entryCode ?? null) : null;
+  return { ...base(view), role: 'display', votes: (view.votes ?? NO_VOTES).rows, presenters: presenterInfos(view.contest), board: board(view), watch, entryCode };
 }
 
-/** The audience's: the display's, less the watch code (derived from it, so it can never hold more). */
+/** The audience's: the display's, less the watch code and the vote's entry code (derived from it, so it can never hold more). */
 export function audienceSnapshot(display: DisplaySnapshot): AudienceSnapshot {
-  const { role: _role, watch: _watch, ...shown } = display;
-  return { ...shown, role: 'audience' };
+  const { role: _role, watch: _watch, entryCode, ...shown } = display;
+  return { ...shown, role: 'audience', entryCodeRequired: entryCode !== null };
 }
 
 export function judgeSnapshot(view: LiveView, judgeKey: string): JudgeSnapshot {
@@ -200,10 +210,12 @@ const NOT_SEEN: JudgePresence = { connected: false, lastSeenAt: null, seatMoves:
 export function hostSnapshot(view: LiveView, presence: ReadonlyMap<string, JudgePresence>): HostSnapshot {
   const { contest, state } = view;
   const inForce = contest.presenters.flatMap((p) => [...(view.inForce.get(p.key)?.values() ?? [])]);
-  const results = computeResults(contest, inForce.map(asSheet));
+  const votes = view.votes ?? NO_VOTES;
+  const results = computeResults(contest, inForce.map(asSheet), votes.counted());
   return {
     ...base(view),
     role: 'host',
+    votes: votes.rows,
     turnsVersion: state.turnsVersion,
     allowed: allowedHostActions(contest, state, view.inForce),
     presenters: presenterInfos(contest).map((info) => {
@@ -220,6 +232,7 @@ export function hostSnapshot(view: LiveView, presence: ReadonlyMap<string, Judge
         reopened: Object.entries(turn.reopened).map(([judge, reason]) => ({ judge, reason })),
         revealCount: turn.revealed?.count ?? 0,
         correctionPending: correctionPending(turn, view.inForce.get(p.key)),
+        votes: votes.countFor(p.key),
       };
     }),
     sheets: inForce.map((s) => ({

@@ -3,7 +3,7 @@ import { contestFromDocument } from '../contest-file/contest-file.ts';
 import type { DatabaseHandle } from '../db/connection.ts';
 import { AppError } from '../errors.ts';
 import { chooseLinkBase } from '../link-base.ts';
-import type { ContestDetailAnswer, ContestListAnswer, CreatedContestAnswer, LinksAnswer, LotsAnswer, ReissuedLinkAnswer, WatchAnswer } from '../contracts/admin-api.ts';
+import type { AudienceSettingsAnswer, ContestDetailAnswer, ContestListAnswer, CreatedContestAnswer, LinksAnswer, LotsAnswer, ReissuedLinkAnswer, WatchAnswer } from '../contracts/admin-api.ts';
 import type { LiveContests } from '../services/live-contests.service.ts';
 import {
   contestDetail,
@@ -16,8 +16,9 @@ import {
   reissueJudgeLink,
   updateContest,
 } from '../services/contests.service.ts';
-import { reissueWatchCode, showWatchQr } from '../services/watch.service.ts';
+import { reissueWatchCode, setVoteEntryCode, showWatchQr } from '../services/watch.service.ts';
 import type { AdminGuard } from './admin-auth.ts';
+import { normaliseEntryCode } from '../services/audience-votes.service.ts';
 import { ROUTES, type RouteTypes } from './route-schemas.ts';
 
 export interface ContestRoutesDeps {
@@ -64,10 +65,10 @@ export async function contestRoutes(app: FastifyInstance, deps: ContestRoutesDep
   // are stored as imported sheets, so it is locked like any contest with scores.
   app.post<RouteTypes<typeof ROUTES.createContest>>('/api/contests', { schema: ROUTES.createContest }, async (request, reply) => {
     const contest = contestFromDocument(request.body);
-    if (contest.sheets.length > 0 && request.query.withScores !== 'true') {
+    if ((contest.sheets.length > 0 || contest.votes.length > 0) && request.query.withScores !== 'true') {
       throw new AppError(
         'invalid_input',
-        'scores: a new contest starts without scores; remove the "scores" list, or send ?withScores=true to import an archive with its scores (for npm run recount and the results pages)',
+        'scores: a new contest starts without scores; remove the "scores" and "audienceVotes" lists, or send ?withScores=true to import an archive with its scores (for npm run recount and the results pages)',
       );
     }
     const id = await createContest(db.db, deps.linkSecret, contest, 'admin');
@@ -127,6 +128,14 @@ export async function contestRoutes(app: FastifyInstance, deps: ContestRoutesDep
     const { id } = request.params;
     await live.exclusive(id, () => showWatchQr(db.db, id, request.body.showQr));
     return watchAnswer(request, id);
+  });
+
+  // Through the queue too: the projector's next snapshot shows the new entry code.
+  app.put<RouteTypes<typeof ROUTES.audienceSettings>>('/api/contests/:id/audience', { schema: ROUTES.audienceSettings }, async (request): Promise<AudienceSettingsAnswer> => {
+    const { id } = request.params;
+    const entryCode = request.body.entryCode === null ? null : normaliseEntryCode(request.body.entryCode);
+    await live.exclusive(id, () => setVoteEntryCode(db.db, id, entryCode));
+    return { ok: true, entryCode };
   });
 
   app.post<RouteTypes<typeof ROUTES.judge>>('/api/contests/:id/judges/:judge/reissue', { schema: ROUTES.judge }, async (request): Promise<ReissuedLinkAnswer> => {

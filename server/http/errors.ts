@@ -20,6 +20,10 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   not_finished: 409,
   correction_pending: 409,
   rate_limited: 429,
+  voting_closed: 409,
+  voter_cap: 409,
+  entry_code: 403,
+  no_voter: 400,
   db_unavailable: 503,
   internal: 500,
 };

@@ -1,5 +1,5 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
-import { AdminLoginSchema, WatchSettingsSchema } from '../contracts/admin-api.ts';
+import { AdminLoginSchema, AudienceSettingsSchema, WatchSettingsSchema } from '../contracts/admin-api.ts';
 import { TEMPLATE_FILES } from '../import/templates.ts';
 import { KEY_PATTERN } from '../schemas/common.schema.ts';
 
@@ -48,6 +48,8 @@ export const ROUTES = {
   createContest: { querystring: CreateContestQuery },
   contest: { params: ContestParams },
   watchSettings: { params: ContestParams, body: WatchSettingsSchema },
+  audienceSettings: { params: ContestParams, body: AudienceSettingsSchema },
+  voter: { params: Type.Object({ code: Type.String({ pattern: '^[a-z0-9]{4,16}$', refusal: 'no watch code like this (scan the QR code on the projector again)' }) }), body: Type.Union([Type.Object({ voter: Type.Optional(Type.String({ maxLength: 64 })) }), Type.Null()]) },
   judge: { params: JudgeParams },
   audit: { params: ContestParams, querystring: AuditQuery },
   import: { params: ImportParams, querystring: ImportQuery },

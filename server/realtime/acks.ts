@@ -22,6 +22,10 @@ const ACK_CODE: Record<ErrorCode, AckErrorCode> = {
   db_unavailable: 'db_unavailable',
   conflict: 'invalid_transition',
   rate_limited: 'rate_limited',
+  voting_closed: 'voting_closed',
+  voter_cap: 'voter_cap',
+  entry_code: 'entry_code',
+  no_voter: 'no_voter',
   internal: 'internal',
 };
 

@@ -56,8 +56,11 @@ export class Broadcaster {
     return displaySnapshot(view);
   }
 
-  /** Broadcast soon; 'host' when only the host's view changed (a judge came or went). */
-  schedule(contestId: string, scope: 'all' | 'host' = 'all'): void {
+  /**
+   * Broadcast soon; 'host' when only the host's view changed (a judge came or went); 'votes' when
+   * only audience votes came in: the judges see nothing of votes and are not sent anything.
+   */
+  schedule(contestId: string, scope: 'all' | 'host' | 'votes' = 'all'): void {
     const key = `${scope}:${contestId}`;
     if (this.#pending.has(key)) return;
     this.#pending.add(key);
@@ -67,14 +70,19 @@ export class Broadcaster {
     });
   }
 
-  async #send(contestId: string, scope: 'all' | 'host'): Promise<void> {
+  async #send(contestId: string, scope: 'all' | 'host' | 'votes'): Promise<void> {
     const view = await this.#live.view(contestId);
     this.#io.to(rooms.hosts(contestId)).emit('state:snapshot', hostSnapshot(view, this.#presence.of(contestId)));
     if (scope === 'host') return;
     this.#io.to(rooms.displays(contestId)).emit('state:snapshot', displaySnapshot(view));
+    if (scope === 'votes') return this.#audienceChanged(contestId);
     for (const judge of view.contest.judges) {
       this.#io.to(rooms.judge(contestId, judge.key)).emit('state:snapshot', judgeSnapshot(view, judge.key));
     }
+    this.#audienceChanged(contestId);
+  }
+
+  #audienceChanged(contestId: string): void {
     if (this.#hasAudience(contestId)) this.#audience.changed(contestId);
     else this.#audience.forget(contestId);
   }

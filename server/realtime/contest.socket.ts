@@ -7,6 +7,9 @@ import { AppError } from '../errors.ts';
 import type { Snapshot } from '../contracts/snapshots.ts';
 import { type AckResult, type CommandEvent, EVENT_ROLES, type Payload, PayloadSchemas } from '../contracts/socket.ts';
 import type { LiveContests } from '../services/live-contests.service.ts';
+import type { AudienceVotes } from '../services/audience-votes.service.ts';
+import type { VoteReceipt } from '../contracts/snapshots.ts';
+import type { VoteLimits } from './vote-limits.ts';
 import { ackError } from './acks.ts';
 import { EVENT_LIMITS, EventBudget } from './event-budget.ts';
 import type { LeitaiSocket } from './handshake.ts';
@@ -45,7 +48,7 @@ function exactItems(items: Record<string, number | string>): Record<string, Exac
 type CommandRequest = { actor: Actor; command: LiveCommand; turnsVersion?: number; submissionId?: string };
 
 /** From a validated payload to the domain's command, with the actor the socket's role makes it. */
-function commandRequest(socket: LeitaiSocket, event: Exclude<CommandEvent, 'contest:sync'>, payload: Payload<CommandEvent>): CommandRequest {
+function commandRequest(socket: LeitaiSocket, event: Exclude<CommandEvent, 'contest:sync' | 'vote:cast'>, payload: Payload<CommandEvent>): CommandRequest {
   const host: Actor = { role: 'host' };
   const p = payload as Record<string, unknown> & { turnsVersion?: number };
   switch (event) {
@@ -84,6 +87,8 @@ function commandRequest(socket: LeitaiSocket, event: Exclude<CommandEvent, 'cont
 
 export interface ContestSocketDeps {
   live: LiveContests;
+  votes: AudienceVotes;
+  voteLimits: VoteLimits;
   snapshotFor(socket: LeitaiSocket): Promise<Snapshot>;
   /** true (the refusal sent, then the socket closed) when its link was revoked */
   closeIfRevoked(socket: LeitaiSocket, refusal: () => void): Promise<boolean>;
@@ -93,6 +98,16 @@ export interface ContestSocketDeps {
 const RATE_LIMITED = ackError(
   new AppError('rate_limited', `too many messages from this connection (at most ${EVENT_LIMITS.perSecond} a second); nothing was done, wait a moment and send it again`),
 );
+
+/** An audience vote: its own path, never the contest's command queue (audience-votes.service.ts). */
+async function castVote(socket: LeitaiSocket, payload: Payload<'vote:cast'>, deps: ContestSocketDeps): Promise<VoteReceipt> {
+  const voter = socket.data.voter;
+  if (!voter) throw new AppError('no_voter', 'this phone has no voter id: the watch page gets one from POST /api/watch/:code/voter, then reconnects');
+  const value = typeof payload.value === 'number' ? Exact.tryFromJsonNumber(payload.value) : Exact.tryParse(payload.value);
+  if (value === null) throw new AppError('out_of_range', `the vote ${String(payload.value)} is not an exact decimal`);
+  await deps.voteLimits.take(voter, socket.data.address ?? socket.handshake.address);
+  return deps.votes.cast(socket.data.contestId, voter, { presenter: payload.presenter, value, voteId: payload.voteId, entryCode: payload.entryCode });
+}
 
 export function registerContestEvents(socket: LeitaiSocket, deps: ContestSocketDeps): void {
   const budget = new EventBudget();
@@ -121,6 +136,7 @@ export function registerContestEvents(socket: LeitaiSocket, deps: ContestSocketD
         if (await deps.closeIfRevoked(socket, () => reply(ackError(new AppError('unauthorized', LINK_REVOKED))))) return;
         const valid = validPayload(event, payload);
         if (event === 'contest:sync') return reply({ ok: true, snapshot: await deps.snapshotFor(socket) } as AckResult<object>);
+        if (event === 'vote:cast') return reply({ ok: true, ...(await castVote(socket, valid as Payload<'vote:cast'>, deps)) });
         const { actor, command, turnsVersion, submissionId } = commandRequest(socket, event, valid);
         const result = await deps.live.execute(socket.data.contestId, actor, command, { turnsVersion, submissionId, linkTokenHash: socket.data.tokenHash });
         reply({ ok: true, ...result });

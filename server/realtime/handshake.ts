@@ -4,6 +4,8 @@ import { hashToken } from '../auth/tokens.ts';
 import { findAccessGrant } from '../db/access-tokens.repository.ts';
 import { findContestByWatchCode } from '../db/watch-codes.repository.ts';
 import { WATCH_CODE_PATTERN } from '../services/watch.service.ts';
+import { voterIdOf } from '../services/audience-votes.service.ts';
+import { voterSecretOf } from '../http/voter-cookie.ts';
 import type { FailedAttempts } from '../auth/failed-attempts.ts';
 import type { LinkRevocations } from '../auth/link-revocations.ts';
 import type { Database } from '../db/database.ts';
@@ -60,7 +62,10 @@ export function handshakeAuth({ db, revocations, failures, trustProxy, log }: Ha
           log(`refused a socket handshake from ${address}: unknown watch code`);
           return next(new Error(HANDSHAKE_ERRORS.unknownWatchCode));
         }
-        socket.data = { contestId, role: 'audience', judgeKey: null, tokenHash: '', watchCode: code, grantCheckedAt };
+        // the phone's voter secret: the httpOnly cookie, else what the page kept in local storage
+        const secret = voterSecretOf(socket.handshake.headers.cookie, socket.handshake.auth?.voter);
+        const voter = secret === null ? null : voterIdOf(contestId, secret);
+        socket.data = { contestId, role: 'audience', judgeKey: null, tokenHash: '', watchCode: code, grantCheckedAt, voter, address };
         return next();
       }
       const tokenHash = typeof token === 'string' && /^[A-Za-z0-9_-]{16,64}$/.test(token) ? hashToken(token) : null;

@@ -7,6 +7,8 @@ import type { Database } from '../db/database.ts';
 import type { ConnectionGuard } from '../http/connection-guard.ts';
 import type { ClientToServerEvents, InterServerEvents, ServerToClientEvents, SocketData } from '../contracts/socket.ts';
 import type { LiveContests } from '../services/live-contests.service.ts';
+import type { AudienceVotes } from '../services/audience-votes.service.ts';
+import { VoteLimits } from './vote-limits.ts';
 import { Broadcaster } from './broadcaster.ts';
 import { registerContestEvents } from './contest.socket.ts';
 import { handshakeAuth, type LeitaiSocket } from './handshake.ts';
@@ -15,6 +17,7 @@ import { rooms } from './rooms.ts';
 export interface RealtimeDeps {
   db: Kysely<Database>;
   live: LiveContests;
+  votes: AudienceVotes;
   /** told of each authenticated connection, whose WebSocket is then never closed as waiting */
   connections: Pick<ConnectionGuard, 'live'>;
   /** behind a reverse proxy (TRUST_PROXY) */
@@ -34,7 +37,7 @@ export interface SocketServer {
   watchCodeRevoked(contestId: string): void;
 }
 
-export function attachSocketServer(app: FastifyInstance, { db, live, connections, trustProxy }: RealtimeDeps): SocketServer {
+export function attachSocketServer(app: FastifyInstance, { db, live, votes, connections, trustProxy }: RealtimeDeps): SocketServer {
   const io = new Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>(app.server, {
     serveClient: false,
     // the largest legitimate message is a sheet of a few hundred bytes
@@ -46,6 +49,9 @@ export function attachSocketServer(app: FastifyInstance, { db, live, connections
   });
   const broadcaster = new Broadcaster(io, live);
   live.onChange((contestId) => broadcaster.schedule(contestId));
+  // vote counts go to the projector, the host and the audience, never to the judges
+  votes.onChange((contestId) => broadcaster.schedule(contestId, 'votes'));
+  const voteLimits = new VoteLimits();
   const revocations = new LinkRevocations(db);
   /** judge room → the socket holding that judge's seat in this process */
   const seated = new Map<string, LeitaiSocket>();
@@ -67,7 +73,7 @@ export function attachSocketServer(app: FastifyInstance, { db, live, connections
     const { contestId, role, judgeKey } = socket.data;
     // engine.io types its session id as private; it is the `sid` of every request of the session
     connections.live(socket.conn, (socket.conn as unknown as { id: string }).id);
-    registerContestEvents(socket, { live, snapshotFor: (s) => broadcaster.snapshotFor(s), closeIfRevoked, log: app.log });
+    registerContestEvents(socket, { live, votes, voteLimits, snapshotFor: (s) => broadcaster.snapshotFor(s), closeIfRevoked, log: app.log });
     const seat = role === 'judge' ? rooms.judge(contestId, judgeKey!) : null;
     const room = { host: rooms.hosts, display: rooms.displays, audience: rooms.audience, judge: rooms.judges }[role](contestId);
     await socket.join(seat ? [seat, room] : [room]);

@@ -21,6 +21,7 @@ import {
 import type { Database } from '../db/database.ts';
 import { findLiveState, findLiveStateForUpdate, listLiveStates, saveLiveState } from '../db/live-state.repository.ts';
 import { findSheetsInForce, insertSheet } from '../db/score-sheets.repository.ts';
+import { findCountedVotes, insertImportedVotes } from '../db/audience-votes.repository.ts';
 import { findWatchSettings, insertWatchCode } from '../db/watch-codes.repository.ts';
 import { contestProgress, drawRefusal, drawRunningOrder, editVerdict } from '../domain/contest-status.ts';
 import type { ContestDefinition } from '../domain/contest.ts';
@@ -60,7 +61,7 @@ function newContestId(): string {
 export async function createContest(
   db: Kysely<Database>,
   linkSecret: string,
-  { definition, sheets }: ContestWithScores,
+  { definition, sheets, votes }: ContestWithScores,
   actor: 'admin' | 'system',
   auditDetail: Record<string, unknown> = {},
 ): Promise<string> {
@@ -77,11 +78,12 @@ export async function createContest(
     for (const [i, sheet] of sheets.entries()) {
       await insertSheet(trx, id, `import-${i}`, { ...sheet, enteredBy: 'import', supersedesId: null, reason: null });
     }
+    await insertImportedVotes(trx, id, votes);
     await appendAudit(trx, {
       contestId: id,
       actorRole: actor,
       action: 'contest:create',
-      detail: { title: definition.title, presenters: definition.presenters.length, judges: definition.judges.length, sheets: sheets.length, ...auditDetail },
+      detail: { title: definition.title, presenters: definition.presenters.length, judges: definition.judges.length, sheets: sheets.length, ...(votes.length > 0 ? { audienceVotes: votes.length } : {}), ...auditDetail },
     });
   });
   return id;
@@ -159,7 +161,7 @@ export async function contestDetail(db: Db, id: string): Promise<{ file: Contest
 /** The contest as a file with its sheets in force (an export another server can import, or `npm run recount` read), or null. */
 export async function contestExport(db: Db, id: string): Promise<ContestFile | null> {
   const definition = await findContest(db, id);
-  return definition && toContestFile(definition, await findSheetsInForce(db, id));
+  return definition && toContestFile(definition, await findSheetsInForce(db, id), await findCountedVotes(db, id));
 }
 
 /**
@@ -239,7 +241,8 @@ export async function updateContest(
   /** the revision the edit was made on; null: whatever is stored now (a script) */
   expectedRevision: string | null = null,
 ): Promise<{ removedJudges: string[] }> {
-  const { definition: after, sheets } = contestFromDocument(document);
+  const { definition: after, sheets, votes } = contestFromDocument(document);
+  if (votes.length > 0) throw new AppError('invalid_contest_file', 'audienceVotes: editing a contest takes its rules and people, not votes; remove the "audienceVotes" list');
   if (sheets.length > 0) throw new AppError('invalid_contest_file', 'scores: editing a contest takes its rules and people, not scores; remove the "scores" list');
   return db.transaction().execute(async (trx) => {
     const locked = await lockForEdit(trx, id);

@@ -7,7 +7,7 @@ import { LINK_REVOKED } from '../auth/link-revocations.ts';
 import { grantInForce } from '../db/access-tokens.repository.ts';
 import { findLiveState, insertLiveState, lockLiveState, saveLiveState } from '../db/live-state.repository.ts';
 import { findContestSheets, findSheetBySubmission, insertSheet } from '../db/score-sheets.repository.ts';
-import { withAbsentJudge, type ContestDefinition } from '../domain/contest.ts';
+import { audiencePanel, withAbsentJudge, type ContestDefinition } from '../domain/contest.ts';
 import type { Exact } from '../domain/exact.ts';
 import { initialLiveState, type LiveState } from '../domain/live.ts';
 import type { Actor, LiveCommand } from '../domain/live/commands.ts';
@@ -15,6 +15,8 @@ import { decide, needsTurnsVersion } from '../domain/live/decide.ts';
 import { byPresenterAndJudge, sheetsInForce, type SheetsInForce, type StoredSheet } from '../domain/sheets.ts';
 import type { LiveView } from '../domain/projections.ts';
 import { findWatchSettings, type WatchSettings } from '../db/watch-codes.repository.ts';
+import { countVoteRows, findCountedVotes, voteCounts } from '../db/audience-votes.repository.ts';
+import { VoteTally } from '../domain/vote-tally.ts';
 import { AppError, isAppError, isDatabaseUnavailable } from '../errors.ts';
 import type { SheetReceipt } from '../contracts/snapshots.ts';
 
@@ -48,6 +50,8 @@ export interface LiveContest {
   bySubmission: Map<string, StoredSheet>;
   /** the audience page's code and whether the projector shows its QR (null: a contest without a code) */
   watch: WatchSettings | null;
+  /** the audience votes that count; votes are stored by AudienceVotes (audience-votes.service.ts), never through the command queue */
+  votes: VoteTally;
 }
 
 export interface CommandOptions {
@@ -84,6 +88,9 @@ class MemoryBehind extends Error {}
 interface Run {
   abandoned: boolean;
 }
+
+/** audit actions whose detail carries the presenter's vote counts (turn:close from the host or from the last sheet) */
+const VOTE_COUNTED_AT: readonly string[] = ['turn:close', 'turn:reveal', 'turn:re-reveal'];
 
 const NOT_SAVED = 'not saved: the database is not answering; the same submission can be sent again';
 
@@ -163,7 +170,7 @@ export class LiveContests {
 
   async view(contestId: string): Promise<LiveView> {
     const live = await this.get(contestId);
-    return { id: live.id, contest: live.contest, state: live.state, inForce: live.inForce, sheetsById: live.sheetsById, watch: live.watch, now: this.#now() };
+    return { id: live.id, contest: live.contest, state: live.state, inForce: live.inForce, sheetsById: live.sheetsById, watch: live.watch, votes: live.votes, now: this.#now() };
   }
 
   async #load(contestId: string): Promise<LiveContest> {
@@ -176,7 +183,8 @@ export class LiveContests {
         state = (await findLiveState(this.#db, contestId))!;
       }
       const watch = await findWatchSettings(this.#db, contestId);
-      const live: LiveContest = { id: contestId, contest, state, sheetsById: new Map(), inForce: new Map(), bySubmission: new Map(), watch };
+      const votes = new VoteTally(await findCountedVotes(this.#db, contestId), await countVoteRows(this.#db, contestId));
+      const live: LiveContest = { id: contestId, contest, state, sheetsById: new Map(), inForce: new Map(), bySubmission: new Map(), watch, votes };
       addSheets(live, await findContestSheets(this.#db, contestId));
       return live;
     } catch (error) {
@@ -283,6 +291,8 @@ export class LiveContests {
         if (decision.absence) await insertAbsence(trx, contestId, decision.absence.presenter, decision.absence.judge);
         await saveLiveState(trx, contestId, decision.state);
         for (const event of decision.audit) {
+          // the audit log records the vote's opening and closing, not each vote: the close and the reveal say how many there were
+          const votes = audiencePanel(live.contest.rules) && event.presenter && VOTE_COUNTED_AT.includes(event.action) ? { votes: await voteCounts(trx, contestId, event.presenter) } : {};
           await appendAudit(trx, {
             contestId,
             actorRole: actor.role,
@@ -290,7 +300,7 @@ export class LiveContests {
             action: event.action,
             presenterKey: event.presenter ?? null,
             judgeKey: event.judge ?? null,
-            detail: { ...event.detail, ...(options.submissionId && event.action.startsWith('sheet:') ? { submissionId: options.submissionId } : {}) },
+            detail: { ...event.detail, ...votes, ...(options.submissionId && event.action.startsWith('sheet:') ? { submissionId: options.submissionId } : {}) },
           });
         }
       });

@@ -6,6 +6,7 @@ import { findContest } from '../db/contests.repository.ts';
 import type { AuditEntry, Database } from '../db/database.ts';
 import { findLiveState } from '../db/live-state.repository.ts';
 import { findSheetsInForce } from '../db/score-sheets.repository.ts';
+import { findCountedVotes } from '../db/audience-votes.repository.ts';
 import type { ContestDefinition } from '../domain/contest.ts';
 import { judgeConsistency } from '../domain/judge-consistency.ts';
 import { owedReveals } from '../domain/live.ts';
@@ -32,7 +33,7 @@ export async function contestResults(db: Kysely<Database>, id: string): Promise<
   const state = await findLiveState(db, id);
   const sheets = await findSheetsInForce(db, id);
   const owed = state ? owedReveals(contest, state, byPresenterAndJudge(sheets)) : [];
-  return { contest, table: resultsTable(contest, sheets, new Date(), owed) };
+  return { contest, table: resultsTable(contest, sheets, new Date(), owed, await findCountedVotes(db, id)) };
 }
 
 function auditView(row: AuditEntry): AuditEntryView {

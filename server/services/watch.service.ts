@@ -3,6 +3,7 @@ import { randomCode } from '../auth/tokens.ts';
 import { appendAudit } from '../db/audit.repository.ts';
 import type { Database } from '../db/database.ts';
 import { replaceWatchCode, setWatchQr } from '../db/watch-codes.repository.ts';
+import { setEntryCode } from '../db/audience-votes.repository.ts';
 import { AppError } from '../errors.ts';
 
 /**
@@ -38,5 +39,13 @@ export async function showWatchQr(db: Kysely<Database>, contestId: string, show:
   await db.transaction().execute(async (trx) => {
     if (!(await setWatchQr(trx, contestId, show))) throw new AppError('not_found', `no contest ${contestId}`);
     await appendAudit(trx, { contestId, actorRole: 'admin', action: 'watch:qr', detail: { after: show } });
+  });
+}
+
+/** The audience vote's entry code (null: none); the audit log records the change, as it does the QR's. */
+export async function setVoteEntryCode(db: Kysely<Database>, contestId: string, entryCode: string | null): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    if (!(await setEntryCode(trx, contestId, entryCode))) throw new AppError('not_found', `no contest ${contestId}`);
+    await appendAudit(trx, { contestId, actorRole: 'admin', action: 'vote:entry-code', detail: { after: entryCode } });
   });
 }

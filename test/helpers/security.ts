@@ -33,6 +33,10 @@ const ACK_CODES: Record<AckErrorCode, true> = {
   correction_pending: true,
   db_unavailable: true,
   rate_limited: true,
+  voting_closed: true,
+  voter_cap: true,
+  entry_code: true,
+  no_voter: true,
   internal: true,
 };
 export const ACK_ERROR_CODES = Object.keys(ACK_CODES) as AckErrorCode[];

@@ -21,6 +21,7 @@ const TABLES = [
   'audit_log',
   'contest_live',
   'watch_codes',
+  'audience_votes',
 ] as const satisfies ReadonlyArray<keyof Database>;
 const allTablesListed: Exclude<keyof Database, (typeof TABLES)[number]> extends never ? true : never = true;
 void allTablesListed;

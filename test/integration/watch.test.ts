@@ -40,8 +40,8 @@ async function links(url: string, id: string): Promise<LinksAnswer> {
 
 /** what the display's frame shows, as an audience frame would carry it */
 function asAudience(display: DisplaySnapshot): Omit<AudienceSnapshot, 'serverNow'> {
-  const { role: _role, watch: _watch, serverNow: _now, ...shown } = display;
-  return { ...shown, role: 'audience' };
+  const { role: _role, watch: _watch, entryCode, serverNow: _now, ...shown } = display;
+  return { ...shown, role: 'audience', entryCodeRequired: entryCode !== null };
 }
 
 describeEachDatabase('the audience socket', (ctx) => {

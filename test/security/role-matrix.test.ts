@@ -63,6 +63,7 @@ const MAY_SEND: Record<CommandEvent, readonly LinkRole[]> = {
   'sheet:enter': ['host'],
   'screen:show': ['host'],
   'awards:reveal-next': ['host'],
+  'vote:cast': ['audience'],
 };
 
 /** A well-formed payload for each command against this file's contest, so only the caller's role can stop it. */
@@ -82,6 +83,7 @@ const SAMPLE_PAYLOAD: Record<CommandEvent, (turnsVersion: number) => Record<stri
   'sheet:enter': () => ({ presenter: 'p1', judge: 'e2', items: itemsFor('p1', 'e2'), submissionId: submissionId() }),
   'screen:show': (turnsVersion) => ({ screen: 'ranking', turnsVersion }),
   'awards:reveal-next': (turnsVersion) => ({ turnsVersion }),
+  'vote:cast': () => ({ presenter: 'p1', value: 5, voteId: submissionId() }),
 };
 
 function socketOutcome(event: CommandEvent, role: Role): SocketOutcome | 'no row in MAY_SEND' {
@@ -116,6 +118,8 @@ type AdminRoute =
   | 'POST /api/contests/:id/judges/:judge/reissue'
   | 'POST /api/contests/:id/watch/reissue'
   | 'PUT /api/contests/:id/watch'
+  | 'PUT /api/contests/:id/audience'
+  | 'POST /api/watch/:code/voter'
   | 'POST /api/contests/:id/import/:kind'
   | 'GET /api/templates/:file'
   | 'HEAD /api/templates/:file'
@@ -176,6 +180,9 @@ const ADMIN_POLICY: Record<AdminRoute, Record<Role, HttpOutcome>> = {
   // on the draft: the audience row of this file watches the main contest with its code
   'POST /api/contests/:id/watch/reissue': ONLY_ADMIN(200),
   'PUT /api/contests/:id/watch': ONLY_ADMIN(200),
+  'PUT /api/contests/:id/audience': ONLY_ADMIN(200),
+  // public: any phone with the watch code gets a voter id (no link, no admin token needed or used)
+  'POST /api/watch/:code/voter': Object.fromEntries(ROLES.map((role) => [role, { allowed: 200 }])) as Record<Role, HttpOutcome>,
   // a dry run: the preview of a one-row CSV
   'POST /api/contests/:id/import/:kind': ONLY_ADMIN(200),
   'GET /api/templates/:file': ONLY_ADMIN(200),
@@ -199,6 +206,7 @@ const ON_DRAFT: readonly AdminRoute[] = [
   'POST /api/contests/:id/import/:kind',
   'POST /api/contests/:id/watch/reissue',
   'PUT /api/contests/:id/watch',
+  'PUT /api/contests/:id/audience',
 ];
 
 const HTTP_ROWS = (Object.keys(ADMIN_POLICY) as AdminRoute[]).flatMap((route) =>
@@ -358,7 +366,7 @@ describeEachDatabase('the role matrix: every command and admin route with every 
   function sampleRequest(route: AdminRoute, role: Role): { path: string; headers: Record<string, string>; body?: string | Buffer } {
     const [method, template] = route.split(' ') as [string, string];
     const id = ON_DRAFT.includes(route) ? draft.id : contest.id;
-    const path = template.replace(':id', id).replace(':judge', 'e3').replace(':kind', 'presenters').replace(':file', 'presenters.csv');
+    const path = template.replace(':id', id).replace(':code', new URL(contest.watchUrl).pathname.split('/').pop()!).replace(':judge', 'e3').replace(':kind', 'presenters').replace(':file', 'presenters.csv');
     const token = tokens[role];
     const headers: Record<string, string> = token === null ? {} : COOKIE_ROLES.includes(role) ? { cookie: `${ADMIN_COOKIE}=${token}` } : { authorization: `Bearer ${token}` };
     const json = { 'content-type': 'application/json' };
@@ -371,6 +379,8 @@ describeEachDatabase('the role matrix: every command and admin route with every 
         return { path, headers: { ...headers, ...json }, body: draftFile };
       case 'PUT /api/contests/:id/watch':
         return { path, headers: { ...headers, ...json }, body: JSON.stringify({ showQr: true }) };
+      case 'PUT /api/contests/:id/audience':
+        return { path, headers: { ...headers, ...json }, body: JSON.stringify({ entryCode: null }) };
       case 'POST /api/contests/:id/import/:kind':
         return { path: `${path}?dryRun=true`, headers: { ...headers, 'content-type': 'application/octet-stream' }, body: Buffer.from('出场顺序,姓名,单位\n1,周书记,东街道\n', 'utf8') };
       default:

@@ -26,6 +26,10 @@ const zh: Record<RefusalCode, string> = {
   db_unavailable: '数据库暂时无响应，未保存。请稍后重试。',
   internal: '服务器内部错误，未执行。请重试；仍不成功请联系工作人员。',
   rate_limited: '操作过于频繁，服务器暂不受理。请稍候几秒再试。',
+  voting_closed: '现在不能为这位选手投票：评分尚未开始或已经结束。',
+  voter_cap: '本场投票人数已满，无法再接受新的投票。',
+  entry_code: '投票码不对：请输入大屏上显示的投票码。',
+  no_voter: '投票身份尚未建立，请刷新页面后再投。',
   timeout: '服务器没有回应。操作可能已执行，也可能没有：请看画面是否已更新，再决定是否重试。',
 };
 
@@ -46,6 +50,10 @@ const en: Record<RefusalCode, string> = {
   db_unavailable: 'The database did not answer; nothing was saved. Try again shortly.',
   internal: 'Internal server error; nothing was done. Try again; if it keeps failing, tell the organisers.',
   rate_limited: 'Too many requests: the server is not taking more for now. Wait a few seconds and try again.',
+  voting_closed: 'Voting on this presenter is not open: scoring has not started or is over.',
+  voter_cap: 'This contest has as many voters as it can take; no new voters are accepted.',
+  entry_code: 'Wrong voting code: enter the code shown on the projector.',
+  no_voter: 'This phone has no voter id yet: reload the page and vote again.',
   timeout: 'No answer from the server. It may or may not have been done: check whether the screen changed before trying again.',
 };
 

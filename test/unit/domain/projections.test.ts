@@ -93,6 +93,7 @@ describe('the display', () => {
             { seat: 4, total: '77.5', dropped: null, corrected: false },
           ],
           unscored: [],
+          votes: null,
         },
         {
           panel: 'eval',
@@ -103,6 +104,7 @@ describe('the display', () => {
             { seat: 3, total: '95.5', dropped: null, corrected: false },
           ],
           unscored: [],
+          votes: null,
         },
       ],
       final: '81.38', // 0.7 × 78.75 + 0.3 × 87.5 = 81.375, half up

@@ -1,0 +1,157 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { ContestFile } from '../../server/contest-file/contest-file.schema.ts';
+import type { DisplaySnapshot, HostSnapshot, JudgeSnapshot } from '../../server/contracts/snapshots.ts';
+import { startTestServer, type RunningTestServer } from '../helpers/app.ts';
+import { adminFetch, createContestOverApi, hostDo, SMALL_CONTEST, tokenOf, waitFor } from '../helpers/contest-driver.ts';
+import { describeEachDatabase } from '../helpers/databases.ts';
+import { openVoter, voteId, withAudiencePanel, type Voter } from '../helpers/voters.ts';
+
+/**
+ * The audience vote (大众评审) over real sockets: a phone gets a voter id, votes while its
+ * presenter's turn is in scoring, may change its vote (the last one counts), and a vote is
+ * acknowledged only once stored; the close of a turn is exact even while votes pour in.
+ */
+
+const codeOf = (watchUrl: string): string => new URL(watchUrl).pathname.replace(/^\/watch\//, '');
+
+async function exported(url: string, id: string): Promise<ContestFile> {
+  return (await (await adminFetch(url, `/api/contests/${id}/export`)).json()) as ContestFile;
+}
+
+describeEachDatabase('the audience vote', (ctx) => {
+  let server: RunningTestServer;
+  beforeAll(async () => {
+    server = await startTestServer(ctx.handle, { env: { AUDIENCE_VOTER_CAP: '400' } });
+  });
+  afterAll(() => server.close());
+
+  it('a phone votes while the turn is in scoring, changes its vote, and a retry of the same vote id stores nothing', async () => {
+    const run = await createContestOverApi(server.url, withAudiencePanel(SMALL_CONTEST));
+    const host = await server.connect<HostSnapshot>(tokenOf(run.hostUrl));
+    const judge = await server.connect<JudgeSnapshot>(tokenOf(run.judges[0]!.url));
+    const judgeFrames: JudgeSnapshot[] = [];
+    judge.socket.on('state:snapshot', (s) => judgeFrames.push(s as JudgeSnapshot));
+    const phone = await openVoter(server.url, codeOf(run.watchUrl));
+    const storageOnly = await openVoter(server.url, codeOf(run.watchUrl), 'storage');
+    const noId = await openVoter(server.url, codeOf(run.watchUrl), 'none');
+    try {
+      expect(await phone.vote('p1', 8)).toMatchObject({ ok: false, error: { code: 'voting_closed' } });
+      await hostDo(host, 'turn:start', { presenter: 'p1' });
+      expect(await phone.vote('p1', 8)).toMatchObject({ ok: false, error: { code: 'voting_closed' } });
+      await hostDo(host, 'turn:open-scoring', { presenter: 'p1' });
+
+      const id = voteId();
+      const first = await phone.vote('p1', 8, id);
+      expect(first).toMatchObject({ ok: true, presenter: 'p1', value: '8', duplicate: false });
+      expect(await phone.vote('p1', 8, id)).toMatchObject({ ok: true, value: '8', duplicate: true });
+      expect(await phone.vote('p1', 9, id)).toMatchObject({ ok: false, error: { code: 'submission_conflict' } });
+      expect(await phone.vote('p1', 6)).toMatchObject({ ok: true, value: '6', duplicate: false });
+      expect(await storageOnly.vote('p1', '10')).toMatchObject({ ok: true, value: '10' });
+      expect(await noId.vote('p1', 5)).toMatchObject({ ok: false, error: { code: 'no_voter' } });
+      expect(await phone.vote('p1', 11)).toMatchObject({ ok: false, error: { code: 'out_of_range' } });
+      expect(await phone.vote('p1', 7.5)).toMatchObject({ ok: false, error: { code: 'out_of_range' } });
+      expect(await phone.vote('p2', 7)).toMatchObject({ ok: false, error: { code: 'voting_closed' } });
+      expect(await phone.vote('p9', 7)).toMatchObject({ ok: false, error: { code: 'not_found' } });
+
+      // two phones count: the first phone's last vote (6), not its first (8)
+      await waitFor(() => host.snapshot().turns.find((t) => t.presenter === 'p1')!.votes === 2);
+      await waitFor(() => phone.latest().board.votes?.count === 2);
+      expect(phone.latest().board.votes).toEqual({ presenter: 'p1', count: 2 });
+      await hostDo(host, 'turn:close', { presenter: 'p1' });
+      expect(await phone.vote('p1', 3)).toMatchObject({ ok: false, error: { code: 'voting_closed' } });
+      // a retry of a vote stored before the close still answers as the first time
+      expect(await phone.vote('p1', 8, id)).toMatchObject({ ok: true, duplicate: true });
+
+      const file = await exported(server.url, run.id);
+      expect(file.audienceVotes!.map((v) => v.value).sort()).toEqual([10, 6]);
+      expect(new Set(file.audienceVotes!.map((v) => v.voter)).size).toBe(2);
+      // the exported voter id is not the phone's secret
+      expect(JSON.stringify(file)).not.toContain(phone.secret);
+      // the judges heard nothing of the votes
+      expect(JSON.stringify(judgeFrames)).not.toMatch(/"votes"/);
+      const audit = (await (await adminFetch(server.url, `/api/contests/${run.id}/audit`)).json()) as { entries: Array<{ action: string; detail: Record<string, unknown> }> };
+      expect(audit.entries.find((e) => e.action === 'turn:close')!.detail).toMatchObject({ votes: { cast: 3, counted: 2 } });
+      expect(audit.entries.some((e) => e.action.startsWith('vote:cast'))).toBe(false);
+    } finally {
+      for (const s of [host.socket, judge.socket, phone.socket, storageOnly.socket, noId.socket]) s.disconnect();
+    }
+  });
+
+  it('an entry code shown on the projector keeps out votes without it', async () => {
+    const run = await createContestOverApi(server.url, withAudiencePanel(SMALL_CONTEST));
+    const host = await server.connect<HostSnapshot>(tokenOf(run.hostUrl));
+    const display = await server.connect<DisplaySnapshot>(tokenOf(run.displayUrl));
+    const set = await adminFetch(server.url, `/api/contests/${run.id}/audience`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ entryCode: 'hall7' }) });
+    expect(await set.json()).toEqual({ ok: true, entryCode: 'HALL7' });
+    await waitFor(() => display.snapshot().entryCode === 'HALL7');
+    const phone = await openVoter(server.url, codeOf(run.watchUrl));
+    try {
+      expect(phone.latest()).toMatchObject({ entryCodeRequired: true });
+      expect(JSON.stringify(phone.frames)).not.toContain('HALL7');
+      await hostDo(host, 'turn:start', { presenter: 'p1' });
+      await hostDo(host, 'turn:open-scoring', { presenter: 'p1' });
+      expect(await phone.vote('p1', 7)).toMatchObject({ ok: false, error: { code: 'entry_code' } });
+      expect(await phone.vote('p1', 7, voteId(), 'HALL8')).toMatchObject({ ok: false, error: { code: 'entry_code' } });
+      expect(await phone.vote('p1', 7, voteId(), ' hall7 ')).toMatchObject({ ok: true });
+      const bad = await adminFetch(server.url, `/api/contests/${run.id}/audience`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ entryCode: 'a b' }) });
+      expect(bad.status).toBe(400);
+    } finally {
+      for (const s of [host.socket, display.socket, phone.socket]) s.disconnect();
+    }
+  });
+
+  it('a contest without an audience panel takes no votes', async () => {
+    const run = await createContestOverApi(server.url);
+    const host = await server.connect<HostSnapshot>(tokenOf(run.hostUrl));
+    const phone = await openVoter(server.url, codeOf(run.watchUrl));
+    try {
+      await hostDo(host, 'turn:start', { presenter: 'p1' });
+      await hostDo(host, 'turn:open-scoring', { presenter: 'p1' });
+      expect(await phone.vote('p1', 7)).toMatchObject({ ok: false, error: { code: 'voting_closed' } });
+      expect(phone.latest().board.votes).toBeNull();
+    } finally {
+      for (const s of [host.socket, phone.socket]) s.disconnect();
+    }
+  });
+
+  it('race: a flood of votes while the host closes — every vote acknowledged ok is counted, and no other', async () => {
+    const run = await createContestOverApi(server.url, withAudiencePanel(SMALL_CONTEST));
+    const host = await server.connect<HostSnapshot>(tokenOf(run.hostUrl));
+    const code = codeOf(run.watchUrl);
+    for (const [round, presenter] of ['p1', 'p2', 'p3', 'p4', 'p5'].entries()) {
+      const phones: Voter[] = await Promise.all(Array.from({ length: 30 }, (_, i) => openVoter(server.url, code, i % 3 === 0 ? 'storage' : 'cookie')));
+      try {
+        await hostDo(host, 'turn:start', { presenter });
+        await hostDo(host, 'turn:open-scoring', { presenter });
+        // each phone votes again and again (changing its mind) until it is refused as closed
+        const lastOk = new Map<string, number>();
+        let okCount = 0;
+        const flood = phones.map(async (phone, i) => {
+          for (let n = 0; n < 15; n++) {
+            const value = ((i + n + round) % 10) + 1;
+            const answer = await phone.vote(presenter, value);
+            if (answer.ok) {
+              lastOk.set(phone.secret, value);
+              okCount++;
+            } else if (answer.error.code === 'voting_closed') return;
+            else if (answer.error.code !== 'rate_limited') throw new Error(`unexpected refusal ${answer.error.code}: ${answer.error.message}`);
+          }
+        });
+        // the host closes while the flood is on, a little later each round
+        await new Promise((r) => setTimeout(r, 5 + round * 12));
+        await hostDo(host, 'turn:close', { presenter });
+        await Promise.all(flood);
+
+        const counted = (await exported(server.url, run.id)).audienceVotes?.filter((v) => v.presenter === presenter) ?? [];
+        expect(counted.length, `round ${round}: counted votes = phones with a vote acknowledged`).toBe(lastOk.size);
+        expect(counted.map((v) => v.value).sort(), `round ${round}: each phone's last acknowledged vote counts`).toEqual([...lastOk.values()].sort());
+        const audit = (await (await adminFetch(server.url, `/api/contests/${run.id}/audit?presenter=${presenter}`)).json()) as { entries: Array<{ action: string; detail: { votes?: { cast: number } } }> };
+        expect(audit.entries.find((e) => e.action === 'turn:close')!.detail.votes!.cast, `round ${round}: rows stored = votes acknowledged`).toBe(okCount);
+        await waitFor(() => host.snapshot().turns.find((t) => t.presenter === presenter)!.votes === lastOk.size);
+        await hostDo(host, 'turn:reveal', { presenter });
+      } finally {
+        for (const phone of phones) phone.socket.disconnect();
+      }
+    }
+  });
+});

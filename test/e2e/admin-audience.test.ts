@@ -97,6 +97,10 @@ test('the results table shows the audience panel: votes counted, dropped low/hig
   const file = JSON.parse(readFileSync(new URL('../fixtures/demo-scored.json', import.meta.url), 'utf8'));
   file.rules.panels[0].weight = 0.6;
   file.rules.panels.push({ key: 'public', name: '大众评审', kind: 'audience', weight: 0.1, scale: { min: 1, max: 10, step: 1 }, trimPercent: 10 });
+  // and a hall's votes: 12 to 52 phones per presenter, the first presenter none
+  file.audienceVotes = file.presenters.flatMap((p: { key: string }, i: number) =>
+    Array.from({ length: i === 0 ? 0 : 12 + ((i * 17) % 41) }, (_, v) => ({ presenter: p.key, voter: `v${v}`, value: 1 + ((i * 7 + v * 3) % 10) })),
+  );
   const created = await api<CreatedContestAnswer>('/contests?withScores=true', { method: 'POST', json: file });
   const answer = await api<ResultsAnswer>(`/contests/${created.id}/results`);
 
@@ -109,6 +113,7 @@ test('the results table shows the audience panel: votes counted, dropped low/hig
   expect(head).toContain('去掉 低/高');
   expect(head).toContain('大众评审得分');
 
+  expect(answer.results.rows.some((r) => r.panels[2]!.votes!.trimmed.low > 0)).toBe(true);
   const rows = page.getByTestId('results-row');
   expect(await rows.count()).toBe(answer.results.rows.length);
   for (const [i, row] of answer.results.rows.entries()) {

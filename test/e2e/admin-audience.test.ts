@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import type { ContestDetailAnswer, ContestListAnswer, CreatedContestAnswer, ResultsAnswer } from '../../server/contracts/admin-api.ts';
+import type { ContestDetailAnswer, ContestListAnswer, CreatedContestAnswer, LinksAnswer, ResultsAnswer } from '../../server/contracts/admin-api.ts';
 import { startServer, type ServerProcess } from '../helpers/server-process.ts';
 import { adminPage, launchBrowser } from './browser.ts';
 import { capture } from './capture.ts';
@@ -11,7 +11,8 @@ import { capture } from './capture.ts';
 /**
  * An organiser turns on the audience vote (大众评审) for the demo final from the rules editor:
  * adds the panel, gives it 10 % (the main panel gives up 10 points), is told next to the field
- * when a number is wrong, saves; the judges tab never offers the panel to a judge. Then the
+ * when a number is wrong, saves; the judges tab never offers the panel to a judge; the Links tab
+ * sets the vote's entry code (投票码). Then the
  * results table shows the audience panel as its own column group: votes counted, dropped
  * low/high and its score, the numbers the results API answers.
  */
@@ -90,6 +91,20 @@ test('the organiser adds a 10 % audience vote to the demo’s rules and saves it
   await page.getByTestId('tab-judges').click();
   const choices = await page.getByTestId('judges-table').locator('select').first().locator('option').allTextContents();
   expect(choices).toEqual(['主评委', '测评打分']);
+
+  // the vote's entry code (投票码), a live setting beside the watch link: saved at once
+  await page.getByTestId('tab-links').click();
+  await page.getByTestId('vote-code-panel').waitFor();
+  expect(await page.getByTestId('vote-code-now').textContent()).toContain('未设置');
+  await page.getByTestId('vote-code-input').fill('88');
+  await page.getByTestId('vote-code-set').click();
+  expect(await page.getByTestId('vote-code-problem').textContent()).toBe('请填写 3 到 12 位英文字母或数字，如 8866');
+  await page.getByTestId('vote-code-input').fill('8866');
+  await page.getByTestId('vote-code-set').click();
+  await expect.poll(() => page.getByTestId('vote-code-now').textContent()).toContain('8866');
+  expect((await api<LinksAnswer>(`/contests/${demoId}/links`)).voteEntryCode).toBe('8866');
+  await page.getByTestId('vote-code-panel').scrollIntoViewIfNeeded();
+  await capture(page, 'admin-audience-vote-code');
 }, 60_000);
 
 test('the results table shows the audience panel: votes counted, dropped low/high, score', async () => {

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import jsQR from 'jsqr';
 import type { Browser } from 'playwright-core';
 import { PNG } from 'pngjs';
@@ -6,6 +7,8 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { HostSnapshot, JudgeSnapshot, Snapshot } from '../../server/contracts/snapshots.ts';
 import type { AckResult, ClientToServerEvents, ServerToClientEvents } from '../../server/contracts/socket.ts';
 import { PROTOCOL_VERSION } from '../../server/contracts/vocabulary.ts';
+import { createContestOverApi } from '../helpers/contest-driver.ts';
+import { withAudiencePanel } from '../helpers/voters.ts';
 import { launchBrowser, phonePage, screenshot, startDemoServer, type DemoServer } from './browser.ts';
 
 /**
@@ -14,6 +17,8 @@ import { launchBrowser, phonePage, screenshot, startDemoServer, type DemoServer 
  */
 
 type Sock = Socket<ServerToClientEvents, ClientToServerEvents>;
+/** what the page's Animation objects are read for (the test has no DOM types) */
+type Animating = { playState: string; effect: { getTiming(): { iterations: number } } | null };
 
 function connect<S extends Snapshot>(url: string, link: string): { socket: Sock; latest: () => S | null } {
   const token = new URLSearchParams(new URL(link).hash.slice(1)).get('token');
@@ -33,6 +38,39 @@ async function until<T>(read: () => T | null | undefined | false, timeoutMs = 10
     if (Date.now() > deadline) throw new Error('timed out');
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+/** The host console as a script: its socket, the first presenter, and the turn commands on that presenter. */
+async function hostOf(link: string) {
+  const host = connect<HostSnapshot>(demo.server.url, link);
+  sockets.push(host.socket);
+  const presenter = (await until(() => host.latest())).presenters[0]!;
+  const command = async (event: 'turn:start' | 'turn:open-scoring' | 'turn:reveal') => {
+    const answer = (await (host.socket.emitWithAck as (e: string, p: unknown) => Promise<AckResult<{ version: number }>>)(event, {
+      presenter: presenter.key,
+      turnsVersion: host.latest()!.turnsVersion,
+    })) as AckResult<{ version: number }>;
+    if (!answer.ok) throw new Error(`${event}: ${answer.error.message}`);
+    await until(() => host.latest()!.version >= answer.version);
+  };
+  return { host, presenter, command };
+}
+
+/** Every judge's phone sends a sheet for the presenter once its turn is in scoring. */
+async function everyJudgeScores(links: string[], presenter: string, tag: string): Promise<void> {
+  const judges = links.map((link) => connect<JudgeSnapshot>(demo.server.url, link));
+  sockets.push(...judges.map((j) => j.socket));
+  await Promise.all(
+    judges.map(async (judge, i) => {
+      const snapshot = await until(() => judge.latest()?.presenters.find((p) => p.key === presenter)?.phase === 'scoring' && judge.latest());
+      // a judge recused (回避) from this presenter has nothing to send
+      if (!snapshot.presenters.find((p) => p.key === presenter)!.canSubmit) return;
+      // every criterion at its maximum, or at one step, both on the rubric
+      const items = Object.fromEntries(snapshot.criteria.map((c) => [c.key, i % 2 === 0 ? c.max : c.step]));
+      const answer = (await (judge.socket.emitWithAck as (e: string, p: unknown) => Promise<AckResult>)('sheet:submit', { presenter, items, submissionId: `${tag}-${i}-0000` })) as AckResult;
+      if (!answer.ok) throw new Error(`sheet:submit: ${answer.error.message}`);
+    }),
+  );
 }
 
 let demo: DemoServer;
@@ -66,18 +104,7 @@ test('a phone scans the projector’s QR, opens the audience page, and sees a tu
   await expect.poll(() => page.getByTestId('watch-title').textContent()).toMatch(/\S/);
   await screenshot(page, 'watch-phone-waiting');
 
-  const host = connect<HostSnapshot>(demo.server.url, demo.links.host);
-  sockets.push(host.socket);
-  const first = await until(() => host.latest());
-  const presenter = first.presenters[0]!;
-  const command = async (event: 'turn:start' | 'turn:open-scoring' | 'turn:reveal') => {
-    const answer = (await (host.socket.emitWithAck as (e: string, p: unknown) => Promise<AckResult<{ version: number }>>)(event, {
-      presenter: presenter.key,
-      turnsVersion: host.latest()!.turnsVersion,
-    })) as AckResult<{ version: number }>;
-    if (!answer.ok) throw new Error(`${event}: ${answer.error.message}`);
-    await until(() => host.latest()!.version >= answer.version);
-  };
+  const { host, presenter, command } = await hostOf(demo.links.host);
 
   await command('turn:start');
   await expect.poll(() => page.getByTestId('watch-stage').textContent()).toContain(presenter.name);
@@ -85,19 +112,7 @@ test('a phone scans the projector’s QR, opens the audience page, and sees a tu
   await screenshot(page, 'watch-phone-presenting');
 
   await command('turn:open-scoring');
-  const judges = Object.values(demo.links.judges).map((link) => connect<JudgeSnapshot>(demo.server.url, link));
-  sockets.push(...judges.map((j) => j.socket));
-  await Promise.all(
-    judges.map(async (judge, i) => {
-      const snapshot = await until(() => judge.latest()?.presenters.find((p) => p.key === presenter.key)?.phase === 'scoring' && judge.latest());
-      // a judge recused (回避) from this presenter has nothing to send
-      if (!snapshot.presenters.find((p) => p.key === presenter.key)!.canSubmit) return;
-      // every criterion at its maximum, or at one step, both on the rubric
-      const items = Object.fromEntries(snapshot.criteria.map((c) => [c.key, i % 2 === 0 ? c.max : c.step]));
-      const answer = (await (judge.socket.emitWithAck as (e: string, p: unknown) => Promise<AckResult>)('sheet:submit', { presenter: presenter.key, items, submissionId: `watch-e2e-${i}-0000` })) as AckResult;
-      if (!answer.ok) throw new Error(`sheet:submit: ${answer.error.message}`);
-    }),
-  );
+  await everyJudgeScores(Object.values(demo.links.judges), presenter.key, 'watch-e2e');
   await expect.poll(() => page.getByTestId('watch-progress').textContent()).toMatch(/(\d+) \/ \1/);
   await until(() => host.latest()!.turns.find((t) => t.presenter === presenter.key)!.phase === 'closed');
   await command('turn:reveal');
@@ -117,3 +132,68 @@ test('a phone scans the projector’s QR, opens the audience page, and sees a tu
   await context.close();
   await display.close();
 }, 90_000);
+
+test('with a 10 % audience panel, a phone scans the QR, votes, changes its vote, and sees its vote counted in the reveal', async () => {
+  const demoFile = JSON.parse(readFileSync(new URL('../../contests/demo-wangcheng-2023.json', import.meta.url), 'utf8'));
+  const contest = await createContestOverApi(demo.server.url, withAudiencePanel(demoFile));
+  const display = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
+  await display.goto(contest.displayUrl);
+  const qr = display.getByTestId('watch-qr-code');
+  await qr.locator('svg').waitFor();
+  const png = PNG.sync.read(await qr.screenshot());
+  const address = jsQR(new Uint8ClampedArray(png.data), png.width, png.height)!.data;
+  expect(address).toBe(contest.watchUrl);
+
+  const { context, page } = await phonePage(browser);
+  await page.goto(address);
+  await expect.poll(() => page.getByTestId('watch-title').textContent()).toMatch(/\S/);
+
+  const { host, presenter, command } = await hostOf(contest.hostUrl);
+  await command('turn:start');
+  await command('turn:open-scoring');
+
+  // the phone votes 8, then changes its mind to 9: the last one counts
+  const vote = page.getByTestId('watch-vote');
+  await vote.waitFor();
+  await vote.getByTestId('watch-vote-choice').filter({ hasText: /^8$/ }).click();
+  await expect.poll(() => page.getByTestId('watch-vote-status').textContent()).toBe('已投 8 分，可修改');
+  await vote.getByTestId('watch-vote-choice').filter({ hasText: /^9$/ }).click();
+  await expect.poll(() => page.getByTestId('watch-vote-status').textContent()).toBe('已投 9 分，可修改');
+  await expect.poll(() => page.getByTestId('watch-vote-count').textContent()).toContain('已有 1 人投票');
+  await screenshot(page, 'vote-phone-voted');
+  // the projector counts it live
+  await expect.poll(() => display.getByTestId('vote-count').textContent()).toBe('1 人已投');
+  await screenshot(display, 'vote-display-scoring-1920');
+  const width = await page.evaluate('document.scrollingElement.scrollWidth');
+  expect(width, 'nothing wider than the phone').toBeLessThanOrEqual(360);
+
+  await everyJudgeScores(contest.judges.map((j) => j.url), presenter.key, 'vote-e2e');
+  await until(() => host.latest()!.turns.find((t) => t.presenter === presenter.key)!.phase === 'closed');
+  await expect.poll(() => page.getByTestId('watch-vote-status').textContent()).toBe('投票已结束，您投了 9 分');
+  await command('turn:reveal');
+
+  const shown = host.latest()!.board.reveal!;
+  const audience = shown.panels.find((p) => p.panel === 'public')!;
+  // one vote of 9 on a 1–10 scale: 90 of the rubric's 100
+  expect(audience).toMatchObject({ score: '90.00', votes: { counted: 1, trimmed: { low: 0, high: 0 }, kept: 1 } });
+  await expect.poll(() => page.getByTestId('watch-final').textContent()).toBe(shown.final);
+  await expect.poll(() => page.getByTestId('watch-reveal-votes').textContent()).toBe('计入 1 票，去掉最高、最低各 0 票');
+  await screenshot(page, 'vote-phone-reveal');
+  await expect.poll(() => display.getByTestId('reveal-votes').textContent()).toBe('计入 1 票 · 去掉最高、最低各 0 票');
+  // once the staged reveal has played
+  const settled = () =>
+    display.waitForFunction(
+      () => (globalThis as unknown as { document: { getAnimations(): Animating[] } }).document.getAnimations().every((a) => a.playState !== 'running' || a.effect?.getTiming().iterations === Infinity),
+      null,
+      { timeout: 15_000 },
+    );
+  await settled();
+  await screenshot(display, 'vote-display-reveal-1920');
+  for (const [w, h] of [[1280, 720], [1024, 768]] as const) {
+    await display.setViewportSize({ width: w, height: h });
+    await settled();
+    await screenshot(display, `vote-display-reveal-${w}`);
+  }
+  await context.close();
+  await display.close();
+}, 120_000);

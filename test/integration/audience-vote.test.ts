@@ -1,8 +1,11 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { ContestFile } from '../../server/contest-file/contest-file.schema.ts';
 import type { DisplaySnapshot, HostSnapshot, JudgeSnapshot } from '../../server/contracts/snapshots.ts';
 import { startTestServer, type RunningTestServer } from '../helpers/app.ts';
-import { adminFetch, createContestOverApi, hostDo, SMALL_CONTEST, tokenOf, waitFor } from '../helpers/contest-driver.ts';
+import { adminFetch, createContestOverApi, hostDo, recountFile, SMALL_CONTEST, submit, tokenOf, waitFor } from '../helpers/contest-driver.ts';
 import { describeEachDatabase } from '../helpers/databases.ts';
 import { openVoter, voteId, withAudiencePanel, type Voter } from '../helpers/voters.ts';
 
@@ -13,6 +16,14 @@ import { openVoter, voteId, withAudiencePanel, type Voter } from '../helpers/vot
  */
 
 const codeOf = (watchUrl: string): string => new URL(watchUrl).pathname.replace(/^\/watch\//, '');
+
+const DEMO = JSON.parse(readFileSync(new URL('../../contests/demo-wangcheng-2023.json', import.meta.url), 'utf8'));
+
+/** A judge's sheet for the demo rubric (topic 20, measures 30, results 30, delivery 20, steps of 0.5), varied and deterministic. */
+function demoItems(presenter: string, judge: string): Record<string, string> {
+  const seed = [...`${presenter}/${judge}`].reduce((h, c) => (h * 31 + c.charCodeAt(0)) % 9973, 11);
+  return { topic: String(14 + (seed % 12) / 2), measures: String(20 + ((seed >> 2) % 20) / 2), results: String(20 + ((seed >> 4) % 20) / 2), delivery: String(14 + ((seed >> 1) % 12) / 2) };
+}
 
 async function exported(url: string, id: string): Promise<ContestFile> {
   return (await (await adminFetch(url, `/api/contests/${id}/export`)).json()) as ContestFile;
@@ -154,4 +165,74 @@ describeEachDatabase('the audience vote', (ctx) => {
       }
     }
   });
+
+  it('300 phones and the 22-judge demo in one contest: the projector’s and the phones’ numbers are the recount of the export', async () => {
+    const run = await createContestOverApi(server.url, withAudiencePanel(DEMO));
+    const code = codeOf(run.watchUrl);
+    const host = await server.connect<HostSnapshot>(tokenOf(run.hostUrl));
+    const display = await server.connect<DisplaySnapshot>(tokenOf(run.displayUrl));
+    const displayFrames: DisplaySnapshot[] = [display.snapshot()];
+    display.socket.on('state:snapshot', (f) => displayFrames.push(f as DisplaySnapshot));
+    const judges = await Promise.all(run.judges.map(async (j) => ({ key: j.key, conn: await server.connect<JudgeSnapshot>(tokenOf(j.url)) })));
+    const phones: Voter[] = [];
+    for (let i = 0; i < 300; i += 50) phones.push(...(await Promise.all(Array.from({ length: 50 }, (_, k) => openVoter(server.url, code, (i + k) % 4 === 0 ? 'storage' : 'cookie')))));
+    const presenters = ['p01', 'p02', 'p03'];
+    try {
+      for (const [round, presenter] of presenters.entries()) {
+        await hostDo(host, 'turn:start', { presenter });
+        // before the opening: refused, nothing stored
+        const early = await Promise.all(phones.slice(0, 20).map((p) => p.vote(presenter, 5)));
+        expect(early.every((a) => !a.ok && a.error.code === 'voting_closed')).toBe(true);
+        await hostDo(host, 'turn:open-scoring', { presenter });
+
+        const firstIds = phones.map(() => voteId());
+        const first = await Promise.all(phones.map((p, i) => p.vote(presenter, ((i * 7 + round) % 10) + 1, firstIds[i])));
+        expect(first.filter((a) => !a.ok)).toEqual([]);
+        // 100 phones change their minds; 50 resend their first vote (a lost answer): answered as the first time
+        const changed = await Promise.all(phones.slice(0, 100).map((p, i) => p.vote(presenter, ((i * 3 + round) % 10) + 1)));
+        expect(changed.filter((a) => !a.ok)).toEqual([]);
+        const retried = await Promise.all(phones.slice(200, 250).map((p, i) => p.vote(presenter, ((((200 + i) * 7 + round) % 10) + 1), firstIds[200 + i])));
+        expect(retried.every((a) => a.ok && a.duplicate)).toBe(true);
+
+        // the judges' sheets; the last one closes the turn
+        for (const { key, conn } of judges) {
+          const mine = conn.snapshot().presenters.find((p) => p.key === presenter)!;
+          if (mine.recused || mine.absent) continue;
+          expect(await submit(conn, presenter, demoItems(presenter, key))).toMatchObject({ ok: true });
+        }
+        await waitFor(() => host.snapshot().turns.find((t) => t.presenter === presenter)!.phase === 'closed');
+        const late = await Promise.all(phones.slice(0, 20).map((p) => p.vote(presenter, 10)));
+        expect(late.every((a) => !a.ok && a.error.code === 'voting_closed')).toBe(true);
+        expect(host.snapshot().turns.find((t) => t.presenter === presenter)!.votes).toBe(300);
+        await hostDo(host, 'turn:reveal', { presenter });
+      }
+      const final = host.snapshot().version;
+      await waitFor(() => displayFrames.at(-1)!.version === final && phones[0]!.latest().version === final, 10_000);
+
+      const file = await exported(server.url, run.id);
+      expect(file.audienceVotes).toHaveLength(900);
+      const dir = mkdtempSync(join(tmpdir(), 'leitai-votes-'));
+      writeFileSync(join(dir, 'export.json'), JSON.stringify(file));
+      type Counted = { presenter: string; rank: number | null; final: string | null; panels: Array<{ panel: string; score: string | null; votes?: { counted: number; trimmed: { low: number; high: number } } }> };
+      const { results } = await recountFile<Counted>(join(dir, 'export.json'));
+      for (const presenter of presenters) {
+        const counted = results.find((r) => r.presenter === presenter)!;
+        const audience = counted.panels.find((p) => p.panel === 'public')!;
+        // 300 votes at 10 %: 30 dropped from each end
+        expect(audience.votes).toMatchObject({ counted: 300, trimmed: { low: 30, high: 30 } });
+        const onProjector = displayFrames.findLast((f) => f.board.reveal?.presenter === presenter)!.board.reveal!;
+        expect(onProjector.final).toBe(counted.final);
+        expect(onProjector.panels.map((p) => [p.panel, p.score])).toEqual(counted.panels.map((p) => [p.panel, p.score]));
+        expect(onProjector.panels.find((p) => p.panel === 'public')!.votes).toMatchObject({ counted: 300, trimmed: { low: 30, high: 30 }, kept: 240 });
+      }
+      // the phones are sent the latest state a few times a second: the last reveal is the projector's
+      expect(phones[150]!.latest().board.reveal).toEqual(displayFrames.at(-1)!.board.reveal);
+      // the ranking on the projector and on the phones is the recount's, among the revealed
+      const recounted = presenters.map((p) => [p, results.find((r) => r.presenter === p)!.final]);
+      expect(displayFrames.at(-1)!.board.ranking.map((r) => [r.presenter, r.final])).toEqual(expect.arrayContaining(recounted));
+      expect(phones[299]!.latest().board.ranking).toEqual(displayFrames.at(-1)!.board.ranking);
+    } finally {
+      for (const s of [host.socket, display.socket, ...judges.map((j) => j.conn.socket), ...phones.map((p) => p.socket)]) s.disconnect();
+    }
+  }, 120_000);
 });

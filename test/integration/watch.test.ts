@@ -6,6 +6,7 @@ import { PROTOCOL_VERSION } from '../../server/contracts/vocabulary.ts';
 import { startTestServer, type ClientSocket, type RunningTestServer } from '../helpers/app.ts';
 import { ack, adminFetch, createContestOverApi, hostDo, itemsFor, SMALL_CONTEST, submit, tokenOf, waitFor, type CreatedContest } from '../helpers/contest-driver.ts';
 import { describeEachDatabase } from '../helpers/databases.ts';
+import { openVoter, withAudiencePanel } from '../helpers/voters.ts';
 
 /**
  * The audience page's socket (/watch/<code>): a watcher joins with the contest's public code and
@@ -139,19 +140,23 @@ describeEachDatabase('the audience socket', (ctx) => {
     contest = { ...contest, watchUrl: answer.watchUrl };
   });
 
-  it('secrecy: through a whole contest, every frame a watcher receives is what the display showed at that version', async () => {
-    const run = await createContestOverApi(server.url)
+  it('secrecy: through a whole contest with an audience vote, every frame a watcher receives is what the display showed at that version and vote count', async () => {
+    const run = await createContestOverApi(server.url, withAudiencePanel(SMALL_CONTEST));
     const host = await server.connect<HostSnapshot>(tokenOf(run.hostUrl));
     const display = await server.connect<DisplaySnapshot>(tokenOf(run.displayUrl));
     const displayFrames: DisplaySnapshot[] = [display.snapshot()];
     display.socket.on('state:snapshot', (s) => displayFrames.push(s as DisplaySnapshot));
     const watcher = await openWatcher(server.url, codeOf(run.watchUrl));
+    const phones = await Promise.all(Array.from({ length: 5 }, () => openVoter(server.url, codeOf(run.watchUrl))));
     const judges: Record<string, { socket: ClientSocket; snapshot: () => JudgeSnapshot }> = {};
     for (const j of run.judges) judges[j.key] = await server.connect<JudgeSnapshot>(tokenOf(j.url));
     try {
       for (const presenter of ['p1', 'p2', 'p3', 'p4']) {
         await hostDo(host, 'turn:start', { presenter });
         await hostDo(host, 'turn:open-scoring', { presenter });
+        // the hall votes (and changes its mind) while the judges score
+        for (const [i, phone] of phones.entries()) expect(await phone.vote(presenter, ((i + presenter.length) % 10) + 1)).toMatchObject({ ok: true });
+        expect(await phones[0]!.vote(presenter, 10)).toMatchObject({ ok: true });
         const expected = Object.keys(judges).filter((key) => !(presenter === 'p2' && key === 'e3'));
         for (const key of expected) expect(await submit(judges[key]!, presenter, itemsFor(presenter, key))).toMatchObject({ ok: true });
         await waitFor(() => host.snapshot().turns.find((t) => t.presenter === presenter)!.phase === 'closed');
@@ -163,21 +168,24 @@ describeEachDatabase('the audience socket', (ctx) => {
       const final = host.snapshot().version;
       await waitFor(() => watcher.latest().version === final && displayFrames.at(-1)!.version === final);
 
-      const displayAt = new Map(displayFrames.map((f) => [f.version, f]));
+      // votes do not move the version: a frame is known by its version and vote count
+      const displayAt = new Map(displayFrames.map((f) => [`${f.version}/${f.votes}`, f]));
       for (const frame of watcher.frames) {
-        const shown = displayAt.get(frame.version);
-        expect(shown, `the display had no frame at version ${frame.version}`).toBeDefined();
+        const shown = displayAt.get(`${frame.version}/${frame.votes}`);
+        expect(shown, `the display had no frame at version ${frame.version} with ${frame.votes} votes`).toBeDefined();
         const { serverNow: _now, ...audience } = frame;
         expect(audience).toEqual(asAudience(shown!));
       }
       // versions never go backwards, and the reveal, the ranking and the awards all reached the hall
-      const versions = watcher.frames.map((f) => f.version);
-      expect(versions).toEqual([...versions].sort((a, b) => a - b));
+      const order = watcher.frames.map((f) => f.version * 1e6 + f.votes);
+      expect(order).toEqual([...order].sort((a, b) => a - b));
+      expect(watcher.frames.some((f) => f.board.votes !== null && f.board.votes.count > 0)).toBe(true);
       expect(watcher.frames.some((f) => f.board.reveal?.presenter === 'p4')).toBe(true);
+      expect(watcher.latest().votes).toBe(24);
       expect(watcher.latest().board).toMatchObject({ screen: 'awards' });
       expect(watcher.latest().board.awards.length).toBe(3);
     } finally {
-      for (const s of [host.socket, display.socket, watcher.socket, ...Object.values(judges).map((j) => j.socket)]) s.disconnect();
+      for (const s of [host.socket, display.socket, watcher.socket, ...phones.map((p) => p.socket), ...Object.values(judges).map((j) => j.socket)]) s.disconnect();
     }
   });
 

@@ -22,6 +22,12 @@ function reloadForNewVersion(): boolean {
   return true;
 }
 
+/** `votes`: the audience vote counter of the display's, host's and audience's snapshots */
+const votesOf = (s: Snapshot): number => ('votes' in s ? s.votes : 0);
+
+/** a snapshot older than the one shown: (version, votes) compared in that order */
+const isOlder = (a: Snapshot, b: Snapshot): boolean => a.version < b.version || (a.version === b.version && votesOf(a) < votesOf(b));
+
 type Ack<E extends CommandEvent> = Parameters<ClientToServerEvents[E]>[1];
 type AckValue<E extends CommandEvent> = Parameters<Ack<E>>[0];
 
@@ -35,8 +41,8 @@ export function watchCodeFromLocation(): string | null {
   return /^\/watch\/([A-Za-z0-9]{4,16})\/?$/.exec(location.pathname)?.[1] ?? null;
 }
 
-/** what a page joins with: a link's token, or (the audience) the contest's public watch code */
-export type Credential = string | { watch: string };
+/** what a page joins with: a link's token, or (the audience) the contest's public watch code, with the phone's voter secret when it has one */
+export type Credential = string | { watch: string; voter?: string | null };
 
 export class Connection<S extends Snapshot> {
   status = $state<ConnectionStatus>('connecting');
@@ -51,7 +57,7 @@ export class Connection<S extends Snapshot> {
   readonly #socket: Socket<ServerToClientEvents, ClientToServerEvents>;
 
   constructor(credential: Credential) {
-    const auth = typeof credential === 'string' ? { token: credential } : { watch: credential.watch };
+    const auth = typeof credential === 'string' ? { token: credential } : { watch: credential.watch, ...(credential.voter ? { voter: credential.voter } : {}) };
     this.#socket = io({ auth: { ...auth, protocol: PROTOCOL_VERSION }, transports: ['websocket', 'polling'], reconnectionDelayMax: 3000 });
     this.#socket.on('connect', () => {
       this.#fresh = false;
@@ -90,8 +96,9 @@ export class Connection<S extends Snapshot> {
   #accept(snapshot: S): void {
     this.#fresh = true;
     // After a reconnect the server's first snapshot may carry the same version as ours; take it
-    // anyway (it is the server's current truth). Only an older one is ignored.
-    if (this.snapshot && snapshot.version < this.snapshot.version) return;
+    // anyway (it is the server's current truth). Only an older one is ignored: a lower version, or
+    // at the same version fewer audience votes (votes do not move the version, docs/protocol.md).
+    if (this.snapshot && isOlder(snapshot, this.snapshot)) return;
     this.clockOffsetMs = snapshot.serverNow - Date.now();
     this.snapshot = snapshot;
   }

@@ -138,6 +138,8 @@ export interface LinksAnswer {
   watchUrl: string;
   /** the projector shows the audience page's QR and address on its title, presenting and ranking views */
   watchQr: boolean;
+  /** the audience vote's entry code (投票码) the projector shows, null: none (PUT /contests/:id/audience sets it) */
+  voteEntryCode: string | null;
   judges: JudgeLink[];
   linkBase: LinkBase;
 }

@@ -1,3 +1,4 @@
+import type { PanelInfo } from './snapshots.ts';
 import type { EnteredBy } from './vocabulary.ts';
 
 /**
@@ -23,11 +24,24 @@ export interface ResultsJudgeCell {
   items: Record<string, string> | null;
 }
 
+/** How the audience panel's votes for one presenter were counted (domain/scoring.ts VoteCount). */
+export interface ResultsVoteCount {
+  /** votes that count: the last one of each voter */
+  counted: number;
+  /** dropped from each end: floor(counted × trimPercent / 100) lowest and as many highest */
+  trimmed: { low: number; high: number };
+  /** counted minus both trimmed ends: the votes averaged */
+  kept: number;
+}
+
 export interface ResultsPanelCell {
   panel: string;
-  /** the panel's score rounded to the contest's places, null while nobody of the panel scored */
+  /** the panel's score rounded to the contest's places, null while nobody of the panel scored (the audience panel always has one: 0 without votes) */
   score: string | null;
+  /** [] for the audience panel */
   judges: ResultsJudgeCell[];
+  /** the audience panel's count; null for a judges' panel */
+  votes: ResultsVoteCount | null;
 }
 
 export interface ResultsRow {
@@ -52,13 +66,26 @@ export interface ResultsTable {
   /** ISO time the table was computed */
   generatedAt: string;
   criteria: Array<{ key: string; name: string; max: string; step: string }>;
-  panels: Array<{ key: string; name: string; weight: string; dropHighest: number; dropLowest: number; judges: Array<{ key: string; name: string }> }>;
+  panels: ResultsPanel[];
   rows: ResultsRow[];
   /**
    * presenters (keys, running order) whose corrected score the host has not revealed again: the
    * projector still shows their old numbers, so this table and the hall disagree until the re-reveal
    */
   owedReveals: string[];
+}
+
+export interface ResultsPanel {
+  key: string;
+  name: string;
+  weight: string;
+  dropHighest: number;
+  dropLowest: number;
+  /** no judges on the audience panel (大众评审): its columns are the votes counted and trimmed */
+  judges: Array<{ key: string; name: string }>;
+  kind: PanelInfo['kind'];
+  /** the audience panel's vote scale (exact decimal text) and trim share; null for a judges' panel */
+  audience: PanelInfo['audience'];
 }
 
 export interface JudgeConsistency {

@@ -11,6 +11,9 @@ import { computeResults } from './scoring.ts';
  * is erratic a large mean absolute deviation; and the dropped counts say how often the trimming
  * took them out. Nothing is normalised and no result changes: this is a report.
  *
+ * Judges only: the audience vote (大众评审) has no judges, so it never appears here, and its votes
+ * are not needed (a judge is compared with their own panel's score, which votes never change).
+ *
  * Exact to the end and rounded once to 2 places by Exact.toFixed (四舍五入, halves away from zero,
  * so −0.125 shows as "-0.13", the mirror of 0.125 → "0.13"). Signed means a minus sign when
  * negative and no sign otherwise, so every value stays a plain decimal string.

@@ -1,6 +1,6 @@
 import type { AudienceSnapshot, Board, ClockInfo, ContestInfo, CriterionInfo, DisplaySnapshot, HostJudge, HostSnapshot, JudgeSnapshot, PanelInfo, PresenterInfo, RankingRow, Reveal } from '../contracts/snapshots.ts';
 import { PROTOCOL_VERSION } from '../contracts/vocabulary.ts';
-import { audiencePanel, judgePanels, panelDrops, seatExclusion, type ContestDefinition, type Criterion, type Sheet } from './contest.ts';
+import { audiencePanel, judgePanels, panelDrops, seatExclusion, type ContestDefinition, type Criterion, type Panel, type Sheet } from './contest.ts';
 import { VoteTally } from './vote-tally.ts';
 import { correctionPending, expectedJudges, type LiveState, type TurnState } from './live.ts';
 import { allowedHostActions } from './live/decide.ts';
@@ -40,6 +40,10 @@ export function itemsText(contest: ContestDefinition, s: Pick<Sheet, 'items'>): 
 /** a criterion as the pages show it: its bounds as exact decimal text */
 export const criterionInfo = (c: Criterion): CriterionInfo => ({ key: c.key, name: c.name, max: c.max.toString(), step: c.step.toString() });
 
+/** The audience panel's scale and trim share as text (for the pages, the rules editor and the results table); null for a judges' panel. */
+export const audienceInfo = (p: Panel): PanelInfo['audience'] =>
+  p.kind === 'audience' ? { min: p.scale.min.toString(), max: p.scale.max.toString(), step: p.scale.step.toString(), trimPercent: p.trimPercent } : null;
+
 function base(view: LiveView) {
   const { contest } = view;
   const info: ContestInfo = { id: view.id, title: contest.title, decimals: contest.rules.decimals, timeLimitSeconds: contest.rules.timeLimitSeconds };
@@ -51,7 +55,7 @@ function base(view: LiveView) {
     ...panelDrops(p),
     judgeCount: contest.judges.filter((j) => j.panel === p.key).length,
     kind: p.kind,
-    audience: p.kind === 'audience' ? { min: p.scale.min.toString(), max: p.scale.max.toString(), step: p.scale.step.toString(), trimPercent: p.trimPercent } : null,
+    audience: audienceInfo(p),
   }));
   return { protocol: PROTOCOL_VERSION, version: view.state.version, serverNow: view.now, contest: info, criteria, panels };
 }

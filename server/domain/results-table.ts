@@ -1,6 +1,6 @@
 import type { ResultsJudgeCell, ResultsRow, ResultsTable } from '../contracts/reports.ts';
 import { groupBy, inRunningOrder, panelDrops, seatExclusion, type ContestDefinition, type Vote } from './contest.ts';
-import { criterionInfo, itemsText } from './projections.ts';
+import { audienceInfo, criterionInfo, itemsText } from './projections.ts';
 import { computeResults } from './scoring.ts';
 import { isCorrection, type StoredSheet } from './sheets.ts';
 
@@ -20,9 +20,16 @@ export type TableSheet = Pick<StoredSheet, 'presenter' | 'judge' | 'items' | 'en
 
 /**
  * `sheets`: the sheets in force. `owedReveals`: the presenters whose correction the projector has
- * not shown yet (domain/live.ts owedReveals). `votes`: the audience votes that count.
+ * not shown yet (domain/live.ts owedReveals). `votes`: the counted audience votes (the last one of
+ * each voter per presenter), scored as the audience panel's column when the rules have one.
  */
-export function resultsTable(contest: ContestDefinition, sheets: readonly TableSheet[], generatedAt: Date, owedReveals: readonly string[] = [], votes: readonly Vote[] = []): ResultsTable {
+export function resultsTable(
+  contest: ContestDefinition,
+  sheets: readonly TableSheet[],
+  generatedAt: Date,
+  owedReveals: readonly string[] = [],
+  votes: readonly Vote[] = [],
+): ResultsTable {
   const { rules } = contest;
   const running = inRunningOrder(contest.presenters);
   // the number drawn or typed (a withdrawal leaves a gap the sheets must show), else the place in the list
@@ -45,6 +52,7 @@ export function resultsTable(contest: ContestDefinition, sheets: readonly TableS
         return {
           panel: panel.key,
           score: panelResult.rounded,
+          votes: panelResult.votes,
           judges: judgesOf(panel.key).map((judge): ResultsJudgeCell => {
             const excluded = seatExclusion(presenter, judge.key);
             // the core's view of this judge's sheet: present only when it counted (expected, submitted)
@@ -81,6 +89,8 @@ export function resultsTable(contest: ContestDefinition, sheets: readonly TableS
       weight: p.weight.toString(),
       ...panelDrops(p),
       judges: judgesOf(p.key).map((j) => ({ key: j.key, name: j.name })),
+      kind: p.kind,
+      audience: audienceInfo(p),
     })),
     rows,
     owedReveals: [...owedReveals],

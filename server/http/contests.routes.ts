@@ -106,7 +106,7 @@ export async function contestRoutes(app: FastifyInstance, deps: ContestRoutesDep
     const base = linkBase(request);
     const links = await contestLinks(db.db, deps.linkSecret, base.url, request.params.id);
     if (!links) throw new AppError('not_found', `no contest ${request.params.id}`);
-    return { ok: true, hostUrl: links.host, displayUrl: links.display, watchUrl: links.watch, watchQr: links.watchQr, judges: links.judges, linkBase: base };
+    return { ok: true, hostUrl: links.host, displayUrl: links.display, watchUrl: links.watch, watchQr: links.watchQr, voteEntryCode: links.voteEntryCode, judges: links.judges, linkBase: base };
   });
 
   const watchAnswer = async (request: FastifyRequest, id: string): Promise<WatchAnswer> => {

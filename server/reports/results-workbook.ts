@@ -1,5 +1,5 @@
 import ExcelJS from 'exceljs';
-import type { ResultsJudgeCell, ResultsTable } from '../contracts/reports.ts';
+import type { ResultsJudgeCell, ResultsPanel, ResultsPanelCell, ResultsTable } from '../contracts/reports.ts';
 import type { Rules } from '../domain/contest.ts';
 import { Exact } from '../domain/exact.ts';
 import { beijingTime } from './beijing-time.ts';
@@ -9,7 +9,8 @@ import { beijingTime } from './beijing-time.ts';
  * results route answers with, so the spreadsheet, the admin page and `npm run recount` show the same
  * digits. Nothing here computes a score.
  *
- *   成绩汇总  the table: 序号, 出场顺序, 单位, 姓名, 题目, every judge's total grouped by panel, each
+ *   成绩汇总  the table: 序号, 出场顺序, 单位, 姓名, 题目, every judge's total grouped by panel (the
+ *             audience panel's group: votes counted, dropped lowest, dropped highest), each
  *             panel's score, 最后得分, 名次, 奖项; dropped totals struck through in grey with a note
  *             saying which extreme; 回避 for a recused judge, 缺席 for one marked absent, — for a
  *             missing sheet; a warning under the table while a correction is not revealed again
@@ -46,6 +47,15 @@ const RECUSED_TEXT = '回避';
 const ABSENT_TEXT = '缺席';
 const MISSING_TEXT = '—';
 export const ENTERED_BY_TEXT = { judge: '评委', host: '主持人代录', import: '导入' } as const;
+
+/** the audience panel's columns in 成绩汇总, where a judges' panel has one per judge */
+const AUDIENCE_HEADS = ['计票数', '去掉最低（票）', '去掉最高（票）'] as const;
+
+/** how many columns a panel's group takes in 成绩汇总 */
+const groupWidth = (p: ResultsPanel): number => (p.kind === 'audience' ? AUDIENCE_HEADS.length : p.judges.length);
+
+/** the audience panel's counts for one presenter, in AUDIENCE_HEADS' order */
+const voteCounts = (cell: ResultsPanelCell): number[] => (cell.votes ? [cell.votes.counted, cell.votes.trimmed.low, cell.votes.trimmed.high] : [0, 0, 0]);
 
 /** "0.7" → "70%" (weights are exact decimals, so ×100 is too) */
 function percent(weight: string): string {
@@ -145,7 +155,7 @@ function summarySheet(workbook: ExcelJS.Workbook, table: ResultsTable): void {
   });
 
   const fixed = ['序号', '出场顺序', '单位', '姓名', '题目'];
-  const judgeColumns = table.panels.reduce((n, p) => n + p.judges.length, 0);
+  const judgeColumns = table.panels.reduce((n, p) => n + groupWidth(p), 0);
   const firstJudge = fixed.length + 1;
   const firstPanelScore = firstJudge + judgeColumns;
   const finalColumn = firstPanelScore + table.panels.length;
@@ -180,10 +190,11 @@ function summarySheet(workbook: ExcelJS.Workbook, table: ResultsTable): void {
   fixed.forEach((text, i) => spanning(i + 1, text));
   let column = firstJudge;
   for (const panel of table.panels) {
-    if (panel.judges.length === 0) continue;
-    ws.mergeCells(2, column, 2, column + panel.judges.length - 1);
+    if (groupWidth(panel) === 0) continue;
+    ws.mergeCells(2, column, 2, column + groupWidth(panel) - 1);
     ws.getCell(2, column).value = `${panel.name}（${percent(panel.weight)}）`;
-    for (const judge of panel.judges) ws.getCell(3, column++).value = judge.name;
+    const heads = panel.kind === 'audience' ? AUDIENCE_HEADS : panel.judges.map((j) => j.name);
+    for (const head of heads) ws.getCell(3, column++).value = head;
   }
   if (table.panels.length > 1) ws.mergeCells(2, firstPanelScore, 2, finalColumn - 1);
   ws.getCell(2, firstPanelScore).value = '评委组得分';
@@ -208,7 +219,11 @@ function summarySheet(workbook: ExcelJS.Workbook, table: ResultsTable): void {
     text(4, row.name);
     text(5, row.topic, { vertical: 'middle', wrapText: true });
     let c = firstJudge;
-    for (const panel of row.panels) for (const judge of panel.judges) writeJudgeCell(r.getCell(c++), judge);
+    row.panels.forEach((panel, p) => {
+      if (table.panels[p]!.kind === 'audience') {
+        for (const count of voteCounts(panel)) text(c++, count);
+      } else for (const judge of panel.judges) writeJudgeCell(r.getCell(c++), judge);
+    });
     row.panels.forEach((panel, p) => {
       const cell = r.getCell(firstPanelScore + p);
       cell.border = THIN;
@@ -338,6 +353,20 @@ function detailSheet(workbook: ExcelJS.Workbook, table: ResultsTable): void {
 
 // ------------------------------------------------------------------------------------ 说明
 
+/** the audience panel's rule in words (DESIGN.md "Audience"), for 说明 */
+function audienceRule(p: ResultsPanel, scale: NonNullable<ResultsPanel['audience']>, table: ResultsTable): [string, string] {
+  const full = table.criteria.reduce((sum, c) => sum.add(Exact.parse(c.max)), Exact.ZERO).toString();
+  const trim =
+    scale.trimPercent > 0
+      ? `去掉最高、最低各 ${scale.trimPercent}% 的票（票数 × ${scale.trimPercent}% 向下取整，各端去掉这么多票）后取平均`
+      : '取全部票的平均';
+  return [
+    `大众评审：${p.name}`,
+    `权重 ${percent(p.weight)}，现场观众手机投票，每部手机对每位选手一票（以截止前最后一次为准），分值 ${scale.min}–${scale.max}、步长 ${scale.step}；` +
+      `${trim}，再换算为满分：平均票 ÷ ${scale.max} × ${full}；无人投票时得 0 分。“计票数”为计入的票数，“去掉最低/最高”为两端去掉的票数`,
+  ];
+}
+
 const NOTES_SHEET = '说明';
 
 function notesSheet(workbook: ExcelJS.Workbook, table: ResultsTable, rules: WorkbookRules): void {
@@ -349,13 +378,13 @@ function notesSheet(workbook: ExcelJS.Workbook, table: ResultsTable, rules: Work
   const lines: Array<[string, string]> = [
     ...(warning ? [['注意', warning] as [string, string]] : []),
     ['比赛', table.title],
-    ...table.panels.map((p): [string, string] => [
+    ...table.panels.map((p): [string, string] => (p.kind === 'audience' && p.audience ? audienceRule(p, p.audience, table) : [
       `评委组：${p.name}`,
       `权重 ${percent(p.weight)}，评委 ${p.judges.length} 名` +
         (p.dropHighest + p.dropLowest > 0
           ? `；去掉 ${p.dropHighest} 个最高分、${p.dropLowest} 个最低分后取平均（有效评分不多于 ${p.dropHighest + p.dropLowest} 个时不去掉）`
           : '；取全部评分的平均'),
-    ]),
+    ])),
     ...table.criteria.map((c): [string, string] => [`评分项：${c.name}`, `满分 ${c.max} 分，最小单位 ${c.step} 分`]),
     ['评委总分', '各评分项之和；回避或缺席的评委不计入'],
     ['最后得分', `Σ 评委组权重 × 评委组得分，全程精确计算，最后四舍五入保留 ${table.decimals} 位小数`],

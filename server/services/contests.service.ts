@@ -46,6 +46,8 @@ export interface ContestLinks {
   /** the audience page (/watch/<code>), and whether the projector shows its QR */
   watch: string;
   watchQr: boolean;
+  /** the audience vote's entry code, null: none */
+  voteEntryCode: string | null;
 }
 
 function newContestId(): string {
@@ -106,6 +108,7 @@ export async function contestLinks(db: Kysely<Database>, linkSecret: string, bas
     })),
     watch: watch ? watchUrl(baseUrl, watch.code) : '',
     watchQr: watch?.showQr ?? false,
+    voteEntryCode: watch?.entryCode ?? null,
   };
 }
 

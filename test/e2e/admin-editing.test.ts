@@ -8,7 +8,7 @@ import type { ContestDetailAnswer, ContestListAnswer, CreatedContestAnswer, Link
 import type { HostSnapshot } from '../../server/contracts/snapshots.ts';
 import type { AckResult } from '../../server/contracts/socket.ts';
 import { startServer, type ServerProcess } from '../helpers/server-process.ts';
-import { launchBrowser } from './browser.ts';
+import { adminPage, launchBrowser } from './browser.ts';
 import { capture } from './capture.ts';
 import { expectFitsEverySize } from './layout.ts';
 
@@ -64,15 +64,9 @@ beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'leitai-e2e-admin-editing-'));
   server = await startServer({ DATA_DIR: dataDir, LOAD_DEMO: 'true', ADMIN_TOKEN });
   browser = await launchBrowser();
-  const context = await browser.newContext({ viewport: { width: 1366, height: 900 }, locale: 'zh-CN' });
-  page = await context.newPage();
+  page = await adminPage(browser, server.url, ADMIN_TOKEN);
   const list = await api<ContestListAnswer>('/contests');
   demoId = list.contests[0]!.id;
-  // log in through the form, as an organiser does
-  await page.goto(`${server.url}/admin`);
-  await page.getByTestId('login-token').fill(ADMIN_TOKEN);
-  await page.getByTestId('login-submit').click();
-  await page.getByTestId('contest-list').waitFor();
 }, 60_000);
 
 afterAll(async () => {

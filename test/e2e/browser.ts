@@ -82,6 +82,17 @@ export async function startDemoServer(env: Record<string, string> = {}): Promise
   };
 }
 
+/** An organiser's desktop page (1366 × 900), logged in through the form as an organiser does, showing the contest list. */
+export async function adminPage(browser: Browser, baseUrl: string, adminToken: string): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1366, height: 900 }, locale: 'zh-CN' });
+  const page = await context.newPage();
+  await page.goto(`${baseUrl}/admin`);
+  await page.getByTestId('login-token').fill(adminToken);
+  await page.getByTestId('login-submit').click();
+  await page.getByTestId('contest-list').waitFor();
+  return page;
+}
+
 /** A phone-sized page (360 × 740, touch) as judges use. */
 export async function phonePage(browser: Browser): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext({ viewport: { width: 360, height: 740 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: 'zh-CN' });

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type RunningTestServer } from '../helpers/app.ts';
 import { adminFetch, createContestOverApi, SMALL_CONTEST } from '../helpers/contest-driver.ts';
 import { describeEachDatabase } from '../helpers/databases.ts';
@@ -86,6 +86,52 @@ describeEachDatabase('the admin routes’ schemas', (ctx) => {
       expect(answer.body, path).toEqual({ ok: false, error: { code, message: expect.stringMatching(named) } });
     }
     expect(await stored()).toEqual(before);
+  });
+
+  describe('the audience vote (大众评审) in a contest’s rules', () => {
+    const AUDIENCE = { key: 'public', name: '大众评审', kind: 'audience', weight: 0.1, scale: { min: 1, max: 10, step: 1 }, trimPercent: 10 };
+    /** the small contest with a 10 % audience panel (主评委 60 %), changed by `change` */
+    const withAudience = (change: (file: typeof SMALL_CONTEST) => void = () => {}) => {
+      const file = structuredClone(SMALL_CONTEST);
+      file.rules.panels[0].weight = 0.6;
+      file.rules.panels.push(structuredClone(AUDIENCE));
+      change(file);
+      return json(file);
+    };
+
+    it('refuses each bad field of the audience panel 400, naming it, and stores nothing', async () => {
+      const before = await stored();
+      for (const [body, named] of [
+        [withAudience((f) => (f.rules.panels[2].scale.step = 0)), /^rules\.panels\[2\]\.scale\.step: audience panel public: the step must be above 0, got 0$/],
+        [withAudience((f) => (f.rules.panels[2].scale.max = 9.5)), /^rules\.panels\[2\]\.scale\.max: .*9\.5 is not a whole number of steps of 1$/],
+        [withAudience((f) => (f.rules.panels[2].scale.max = 1)), /^rules\.panels\[2\]\.scale\.max: .*the highest vote 1 must be above the lowest 1$/],
+        [withAudience((f) => (f.rules.panels[2].trimPercent = 30)), /^rules\.panels\[2\]\.trimPercent: .*25/],
+        [withAudience((f) => delete f.rules.panels[2].scale), /^rules\.panels\[2\]\.scale: the audience panel public needs a vote scale/],
+        [withAudience((f) => (f.rules.panels[2].dropHighest = 1)), /^rules\.panels\[2\]\.dropHighest: panel public is the audience panel; it trims with trimPercent/],
+        [withAudience((f) => (f.rules.panels[1].trimPercent = 10)), /^rules\.panels\[1\]\.trimPercent: panel eval is a judges' panel/],
+        [withAudience((f) => (f.judges[0].panel = 'public')), /^judges\[0\]\.panel: judge m1: panel public is the audience panel, which has no judges$/],
+        [withAudience((f) => f.rules.panels.push({ ...AUDIENCE, key: 'online', weight: 0 })), /^rules\.panels\[3\]\.(kind|weight): /],
+        [withAudience((f) => (f.rules.panels[2].weight = 0.2)), /^rules\.panels: the panel weights sum to 1\.1, they must sum to exactly 1$/],
+      ] as const) {
+        const answer = await send('PUT', `/api/contests/${id}`, body);
+        expect(answer.status, body.text).toBe(400);
+        expect(answer.body, body.text).toEqual({ ok: false, error: { code: 'invalid_contest_file', message: expect.stringMatching(named) } });
+      }
+      expect(await stored()).toEqual(before);
+    });
+
+    it('stores a well-formed audience panel and answers it back as it was sent; the tie-break may name it', async () => {
+      const body = withAudience((f) => (f.rules.tieBreak = ['main', 'public']));
+      const saved = await send('PUT', `/api/contests/${id}`, body);
+      expect(saved.status).toBe(200);
+      const detail = (await (await adminFetch(server.url, `/api/contests/${id}`)).json()) as { file: typeof SMALL_CONTEST };
+      expect(detail.file.rules.panels[2]).toEqual(AUDIENCE);
+      expect(detail.file.rules.tieBreak).toEqual(['main', 'public']);
+      // and back to judges only: nothing of the audience panel is left
+      expect((await send('PUT', `/api/contests/${id}`, json(SMALL_CONTEST))).status).toBe(200);
+      const after = (await (await adminFetch(server.url, `/api/contests/${id}`)).json()) as { file: typeof SMALL_CONTEST };
+      expect(after.file.rules.panels).toEqual(SMALL_CONTEST.rules.panels.map((p: object) => ({ dropHighest: 0, dropLowest: 0, ...p })));
+    });
   });
 
   it('lets a well-formed request through', async () => {

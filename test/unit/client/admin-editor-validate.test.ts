@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { readContestFile } from '../../../server/contest-file/contest-file.ts';
 import type { ContestFile } from '../../../server/contest-file/contest-file.schema.ts';
 import { KEY_PATTERN } from '../../../server/schemas/common.schema.ts';
-import { blankDraft, fromContestFile, nextKey, toContestFile, type ContestDraft } from '../../../client/src/admin/editor/draft.ts';
+import { audiencePanelDraft, blankDraft, fromContestFile, judgesPanelDraft, nextKey, toContestFile, type ContestDraft } from '../../../client/src/admin/editor/draft.ts';
 import { describePath } from '../../../client/src/admin/editor/validate-messages.ts';
 import { problemsByPath, validate, validateDraft } from '../../../client/src/admin/editor/validate.ts';
 
@@ -42,7 +42,7 @@ describe('the contest editor validation', () => {
 
   it('adds weights exactly: 10 panels of 10 % sum to 100 % (0.1 added ten times in floats does not)', () => {
     const draft = demoDraft((d) => {
-      d.panels = Array.from({ length: 10 }, (_, i) => ({ key: `g${i}`, name: `组${i}`, weightPercent: '10', dropHighest: '0', dropLowest: '0' }));
+      d.panels = Array.from({ length: 10 }, (_, i) => judgesPanelDraft(`g${i}`, `组${i}`, '10'));
       d.judges = d.judges.map((j, i) => ({ ...j, panel: `g${i % 10}` }));
       d.tieBreak = [];
       d.presenters.forEach((p) => (p.recused = []));
@@ -145,5 +145,71 @@ describe('the contest editor validation', () => {
   it('numbers new rows after the keys in use', () => {
     expect(nextKey('p', ['p01', 'p02', 'p04'], 2)).toBe('p03');
     expect(nextKey('j', [])).toBe('j1');
+  });
+});
+
+describe('the audience vote (大众评审) in the rules editor', () => {
+  /** the demo with a 10 % audience panel: the main panel gives up 10 points */
+  const withAudience = (change: (draft: ContestDraft) => void = () => {}) =>
+    demoDraft((d) => {
+      d.panels[0]!.weightPercent = '60';
+      d.panels.push({ ...audiencePanelDraft('public', '大众评审'), weightPercent: '10' });
+      change(d);
+    });
+
+  it('writes the panel the way the server reads it, and the server agrees with the numbers', () => {
+    const draft = withAudience((d) => d.tieBreak.push('public'));
+    expect(validateDraft(draft)).toEqual([]);
+    const file = toContestFile(draft);
+    expect(file.rules.panels[2]).toEqual({ key: 'public', name: '大众评审', kind: 'audience', weight: 0.1, scale: { min: 1, max: 10, step: 1 }, trimPercent: 10 });
+    const { definition } = readContestFile(JSON.stringify(file));
+    expect(definition.rules.panels.map((p) => [p.kind, p.weight.toString()])).toEqual([['judges', '0.6'], ['judges', '0.3'], ['audience', '0.1']]);
+    expect(definition.rules.tieBreak).toEqual(['main', 'public']);
+    // and back: the draft of the saved file is the draft that was saved
+    expect(fromContestFile(file)).toEqual(draft);
+  });
+
+  it('leaves a contest without an audience panel as it was (no kind, no scale written)', () => {
+    const file = toContestFile(demoDraft());
+    expect(file.rules.panels.every((p) => !('kind' in p) && !('scale' in p) && !('trimPercent' in p))).toBe(true);
+  });
+
+  it('counts its weight with the panels: the sum must still be exactly 100 %', () => {
+    const problems = validateDraft(demoDraft((d) => d.panels.push({ ...audiencePanelDraft('public', '大众评审'), weightPercent: '10' })));
+    expect(problems).toEqual([{ path: 'rules.panels', message: '各评委组权重合计 110%，必须正好是 100%' }]);
+  });
+
+  it('names each bad field of the scale and the trim, in Chinese', () => {
+    const at = 'rules.panels[2]';
+    const check = (change: (p: ContestDraft['panels'][number]) => void) => validateDraft(withAudience((d) => change(d.panels[2]!)));
+    expect(check((p) => (p.scaleMin = ''))).toEqual([{ path: `${at}.scale.min`, message: '不能为空' }]);
+    expect(check((p) => (p.scaleMax = '一百'))).toEqual([{ path: `${at}.scale.max`, message: '请填写数字，如 18.5' }]);
+    expect(check((p) => (p.scaleStep = '0'))).toEqual([{ path: `${at}.scale.step`, message: '必须大于 0' }]);
+    expect(check((p) => (p.scaleMax = '1'))).toEqual([{ path: `${at}.scale.max`, message: '最高分必须大于最低分 1' }]);
+    expect(check((p) => (p.scaleStep = '2'))).toEqual([{ path: `${at}.scale.min`, message: '1 不是步长 2 的整数倍' }]);
+    expect(check((p) => ((p.scaleMin = '0'), (p.scaleStep = '0.05')))).toEqual([{ path: `${at}.scale.step`, message: '0 到 10、步长 0.05 超过 100 档，请加大步长' }]);
+    expect(check((p) => (p.trimPercent = '26'))).toEqual([{ path: `${at}.trimPercent`, message: '请填写 0 到 25 的整数（最高、最低两端各去掉百分之几的票）' }]);
+    expect(check((p) => (p.trimPercent = '5.5'))).toEqual([{ path: `${at}.trimPercent`, message: '请填写 0 到 25 的整数（最高、最低两端各去掉百分之几的票）' }]);
+    // a scale from 0 in half steps is fine, and an empty trim means 0
+    expect(check((p) => ((p.scaleMin = '0'), (p.scaleMax = '5'), (p.scaleStep = '0.5'), (p.trimPercent = '')))).toEqual([]);
+    expect(describePath(`${at}.scale.max`)).toBe('评委组 第 3 行 · 投票分值 最高');
+    expect(describePath(`${at}.trimPercent`, 'en')).toBe('Panels row 3 · trim percent');
+  });
+
+  it('refuses a second audience panel, a judge seated on it, and a contest of votes only', () => {
+    const two = withAudience((d) => {
+      d.panels[1]!.weightPercent = '25';
+      d.panels.push({ ...audiencePanelDraft('public2', '网络投票'), weightPercent: '5' });
+    });
+    expect(validateDraft(two)).toEqual([{ path: 'rules.panels[3].kind', message: '大众评审只能有一个' }]);
+    const seated = withAudience((d) => (d.judges[0]!.panel = 'public'));
+    expect(validateDraft(seated)).toEqual([{ path: 'judges[0].panel', message: '大众评审由观众投票，没有评委：请为这位评委选择其他评委组' }]);
+    const votesOnly = demoDraft((d) => {
+      d.panels = [{ ...audiencePanelDraft('public', '大众评审'), weightPercent: '100' }];
+      d.judges = [];
+      d.tieBreak = [];
+      d.presenters.forEach((p) => ((p.recused = []), (p.absent = [])));
+    });
+    expect(validateDraft(votesOnly)).toEqual([{ path: 'rules.panels', message: '除大众评审外，至少要有 1 个评委组' }]);
   });
 });

@@ -5,12 +5,15 @@ import {
   cellOf,
   cellState,
   hasAnyScore,
+  isAudience,
   itemsInOrder,
   judgeSheets,
+  panelColumns,
   panelScoreOf,
   panelSheets,
   splitRows,
   tableMarks,
+  votesOf,
 } from '../../../client/src/admin/results/results-model.ts';
 import type { ResultsJudgeCell, ResultsRow, ResultsTable } from '../../../server/contracts/reports.ts';
 
@@ -32,8 +35,8 @@ function row(presenter: string, index: number, order: number, rank: number | nul
     unit: `unit-${presenter}`,
     topic: '',
     panels: [
-      { panel: 'main', score: main.some((c) => c.total) ? '80.00' : null, judges: main },
-      { panel: 'eval', score: evalCells.some((c) => c.total) ? '70.50' : null, judges: evalCells },
+      { panel: 'main', score: main.some((c) => c.total) ? '80.00' : null, judges: main, votes: null },
+      { panel: 'eval', score: evalCells.some((c) => c.total) ? '70.50' : null, judges: evalCells, votes: null },
     ],
     final: rank === null ? null : '77.15',
     rank,
@@ -51,8 +54,8 @@ const TABLE: ResultsTable = {
     { key: 'b', name: 'B', max: '10', step: '1' },
   ],
   panels: [
-    { key: 'main', name: '主评委', weight: '0.7', dropHighest: 1, dropLowest: 1, judges: [{ key: 'm1', name: 'M1' }, { key: 'm2', name: 'M2' }, { key: 'm3', name: 'M3' }] },
-    { key: 'eval', name: '测评', weight: '0.3', dropHighest: 0, dropLowest: 0, judges: [{ key: 'e1', name: 'E1' }, { key: 'e2', name: 'E2' }] },
+    { key: 'main', name: '主评委', weight: '0.7', dropHighest: 1, dropLowest: 1, judges: [{ key: 'm1', name: 'M1' }, { key: 'm2', name: 'M2' }, { key: 'm3', name: 'M3' }], kind: 'judges', audience: null },
+    { key: 'eval', name: '测评', weight: '0.3', dropHighest: 0, dropLowest: 0, judges: [{ key: 'e1', name: 'E1' }, { key: 'e2', name: 'E2' }], kind: 'judges', audience: null },
   ],
   rows: [
     row('p2', 1, 2, 1, [cell('m1', '90', { dropped: 'highest' }), cell('m2', '80', { enteredBy: 'host' }), cell('m3', '70', { dropped: 'lowest', corrected: true })], [cell('e1', '71'), cell('e2', '70')]),
@@ -150,5 +153,34 @@ describe('results model', () => {
     expect(itemsInOrder(TABLE, cell('m1', '90.50', { items: { b: '7', a: '83.50' } }))).toEqual(['83.50', '7']);
     expect(itemsInOrder(TABLE, cell('m1', '90', { items: { a: '90' } }))).toEqual(['90', null]);
     expect(itemsInOrder(TABLE, null)).toEqual([null, null]);
+  });
+});
+
+describe('results model with an audience vote (大众评审)', () => {
+  const votes = { counted: 41, trimmed: { low: 4, high: 4 }, kept: 33 };
+  /** TABLE with a 10 % audience panel: no judges, a vote count per row */
+  const withVotes = (counted: (row: ResultsRow) => typeof votes | null): ResultsTable => ({
+    ...TABLE,
+    panels: [...TABLE.panels, { key: 'public', name: '大众评审', weight: '0.1', dropHighest: 0, dropLowest: 0, judges: [], kind: 'audience', audience: { min: '1', max: '10', step: '1', trimPercent: 10 } }],
+    rows: TABLE.rows.map((row) => ({ ...row, panels: [...row.panels, { panel: 'public', score: '6.50', judges: [], votes: counted(row) }] })),
+  });
+
+  it('gives the audience panel two count columns and no judges’ sheet to sign', () => {
+    const table = withVotes(() => votes);
+    const audience = table.panels[2]!;
+    expect(isAudience(audience)).toBe(true);
+    expect(table.panels.map(panelColumns)).toEqual([3, 2, 2]);
+    expect(votesOf(table.rows[0]!, 'public')).toEqual(votes);
+    expect(votesOf(table.rows[0]!, 'main')).toBeNull();
+    expect(panelScoreOf(table.rows[0]!, 'public')).toBe('6.50');
+    expect(panelSheets(table).map((s) => s.panel.key)).toEqual(['main', 'eval']);
+    expect(judgeSheets(table)).toHaveLength(5);
+  });
+
+  it('counts votes as scores being in: a table with votes and no sheets is not empty', () => {
+    const empty = { ...TABLE, rows: TABLE.rows.map((row) => ({ ...row, panels: row.panels.map((p) => ({ ...p, judges: p.judges.map((c) => ({ ...c, total: null })) })) })) };
+    expect(hasAnyScore(empty)).toBe(false);
+    const votedOnly = withVotes((row) => (row.presenter === 'p1' ? votes : { counted: 0, trimmed: { low: 0, high: 0 }, kept: 0 }));
+    expect(hasAnyScore({ ...votedOnly, rows: votedOnly.rows.map((row, i) => ({ ...row, panels: [...empty.rows[i]!.panels, row.panels[2]!] })) })).toBe(true);
   });
 });

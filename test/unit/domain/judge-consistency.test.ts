@@ -124,4 +124,29 @@ describe('judge consistency', () => {
       deviations: [],
     });
   });
+
+  it('ignores the audience vote: adding a 10 % audience panel changes no judge’s figures', () => {
+    const withAudience: ContestDefinition = {
+      ...c,
+      rules: {
+        ...c.rules,
+        panels: [
+          { ...c.rules.panels[0]!, weight: x('0.9') } as ContestDefinition['rules']['panels'][number],
+          { kind: 'audience', key: 'public', name: '大众评审', weight: x('0.1'), scale: { min: x(1), max: x(10), step: x(1) }, trimPercent: 10 },
+        ],
+      },
+    };
+    const again = judgeConsistency(
+      withAudience,
+      sheets({
+        p1: { m1: 80, m2: 84, m3: 82, m4: 90, m5: 70 },
+        p2: { m1: 70, m2: 74, m3: 72, m4: 95, m5: 60 },
+        p3: { m1: 59, m2: 63, m4: 50, m5: 70 },
+        p4: { m1: 90, m3: 90, m4: 85, m5: 70 },
+      }),
+    );
+    expect(again).toEqual(result);
+    expect(again.map((r) => r.panel)).not.toContain('public');
+  });
 });
+

@@ -17,11 +17,51 @@ export interface CriterionDraft {
 export interface PanelDraft {
   key: string;
   name: string;
+  /** 'audience': the audience vote (大众评审), scored by the hall's votes and never by judges; at most one */
+  kind: 'judges' | 'audience';
   /** "70" for a weight of 0.7 */
   weightPercent: string;
+  /** a judges' panel's trimming ("0" on the audience panel, which trims by trimPercent) */
   dropHighest: string;
   dropLowest: string;
+  /** the audience panel's vote scale and the share of votes dropped from each end; "" on a judges' panel */
+  scaleMin: string;
+  scaleMax: string;
+  scaleStep: string;
+  trimPercent: string;
 }
+
+/** A judges' panel as "添加评委组" adds it: the audience fields empty. */
+export const judgesPanelDraft = (key: string, name = '', weightPercent = ''): PanelDraft => ({
+  key,
+  name,
+  kind: 'judges',
+  weightPercent,
+  dropHighest: '0',
+  dropLowest: '0',
+  scaleMin: '',
+  scaleMax: '',
+  scaleStep: '',
+  trimPercent: '',
+});
+
+/**
+ * The audience panel as "添加大众评审" adds it: votes 1–10 in whole steps, the top and bottom 10 %
+ * of the votes dropped (a brigade of friends moves the score less), the weight left for the
+ * organiser to type (the judges' panels must give it up).
+ */
+export const audiencePanelDraft = (key: string, name: string): PanelDraft => ({
+  key,
+  name,
+  kind: 'audience',
+  weightPercent: '',
+  dropHighest: '0',
+  dropLowest: '0',
+  scaleMin: '1',
+  scaleMax: '10',
+  scaleStep: '1',
+  trimPercent: '10',
+});
 
 export interface AwardDraft {
   name: string;
@@ -69,7 +109,7 @@ export function blankDraft(title = ''): ContestDraft {
   return {
     title,
     criteria: [{ key: 'content', name: '内容', max: '100', step: '0.5' }],
-    panels: [{ key: 'judges', name: '评委', weightPercent: '100', dropHighest: '0', dropLowest: '0' }],
+    panels: [judgesPanelDraft('judges', '评委', '100')],
     decimals: '2',
     tieBreak: [],
     timeMinutes: '',
@@ -89,9 +129,14 @@ export function fromContestFile(file: ContestFile): ContestDraft {
     panels: rules.panels.map((p) => ({
       key: p.key,
       name: p.name,
+      kind: p.kind ?? 'judges',
       weightPercent: weightToPercent(p.weight) ?? String(p.weight),
       dropHighest: String(p.dropHighest ?? 0),
       dropLowest: String(p.dropLowest ?? 0),
+      scaleMin: p.scale ? decimalText(p.scale.min) : '',
+      scaleMax: p.scale ? decimalText(p.scale.max) : '',
+      scaleStep: p.scale ? decimalText(p.scale.step) : '',
+      trimPercent: p.kind === 'audience' ? String(p.trimPercent ?? 0) : '',
     })),
     decimals: String(rules.decimals ?? 2),
     tieBreak: [...(rules.tieBreak ?? [])],
@@ -147,6 +192,11 @@ export function toContestFile(draft: ContestDraft): ContestFile {
       panels: draft.panels.map((p) => {
         const weight = percentToWeight(p.weightPercent);
         if (!weight) throw new RangeError(`not a percent: ${p.weightPercent}`);
+        if (p.kind === 'audience') {
+          // as the server writes it back (contest-file.ts panelEntry): the kind's own fields only
+          const scale = { min: decimal(p.scaleMin), max: decimal(p.scaleMax), step: decimal(p.scaleStep) };
+          return { key: p.key, name: p.name.trim(), kind: 'audience' as const, weight: jsonNumber(weight), scale, trimPercent: whole(p.trimPercent, 0) };
+        }
         return { key: p.key, name: p.name.trim(), weight: jsonNumber(weight), dropHighest: whole(p.dropHighest, 0), dropLowest: whole(p.dropLowest, 0) };
       }),
       decimals: whole(draft.decimals, 2),

@@ -38,6 +38,13 @@ const zh = {
   orderPartial: '有的选手填了出场顺序，有的没填：请全部填写，或全部留空',
   recusedUnknown: '回避评委“{key}”不在评委名单中',
   recusedWholePanel: '回避了“{panel}”组的全部评委，该组将无法给这位选手打分',
+  audienceOnlyOne: '大众评审只能有一个',
+  audienceNoJudges: '大众评审由观众投票，没有评委：请为这位评委选择其他评委组',
+  judgePanelRequired: '除大众评审外，至少要有 1 个评委组',
+  scaleMaxOverMin: '最高分必须大于最低分 {min}',
+  scaleOffStep: '{value} 不是步长 {step} 的整数倍',
+  scaleChoices: '{min} 到 {max}、步长 {step} 超过 100 档，请加大步长',
+  trimRange: '请填写 0 到 25 的整数（最高、最低两端各去掉百分之几的票）',
 } as const;
 
 export type ValidateKey = keyof typeof zh;
@@ -75,6 +82,13 @@ const en: Record<ValidateKey, string> = {
   orderPartial: 'Some presenters have a running order and others do not: fill in all, or none',
   recusedUnknown: 'Recused judge "{key}" is not in the list of judges',
   recusedWholePanel: 'Recused from every judge of "{panel}": that panel could not score this presenter',
+  audienceOnlyOne: 'A contest has at most one audience vote',
+  audienceNoJudges: 'The audience vote has no judges: choose another panel for this judge',
+  judgePanelRequired: 'Besides the audience vote, at least 1 panel of judges',
+  scaleMaxOverMin: 'The highest vote must be above the lowest, {min}',
+  scaleOffStep: '{value} is not a whole number of steps of {step}',
+  scaleChoices: '{min} to {max} in steps of {step} is more than 100 choices; use a larger step',
+  trimRange: 'A whole number from 0 to 25 (the percent of votes dropped at each end)',
 };
 
 export const VALIDATE_MESSAGES: Record<Lang, Record<ValidateKey, string>> = { zh, en };
@@ -105,6 +119,11 @@ const PLACES = {
     order: '出场顺序',
     recused: '回避评委',
     panel: '评委组',
+    kind: '类型',
+    scale: '投票分值',
+    trimPercent: '两端去掉比例',
+    min: '最低',
+    scaleMax: '最高',
   },
   en: {
     title: 'Title',
@@ -130,6 +149,11 @@ const PLACES = {
     order: 'running order',
     recused: 'recused judges',
     panel: 'panel',
+    kind: 'kind',
+    scale: 'vote scale',
+    trimPercent: 'trim percent',
+    min: 'lowest',
+    scaleMax: 'highest',
   },
 } as const;
 
@@ -137,11 +161,15 @@ const PLACES = {
 export function describePath(path: string, lang: Lang = 'zh'): string {
   const words: Record<string, string> = PLACES[lang];
   const parts: string[] = [];
+  let previous = '';
   for (const segment of path.replace(/^rules\./, '').split('.')) {
     const m = /^(\w+)(?:\[(\d+)\])?$/.exec(segment);
     if (!m) continue;
     const [, name, index] = m;
-    parts.push(words[name!] ?? name!);
+    // a vote scale's max is its highest vote, not a criterion's full marks (满分)
+    const word = previous === 'scale' && name === 'max' ? 'scaleMax' : name!;
+    previous = name!;
+    parts.push(words[word] ?? name!);
     if (index !== undefined) parts.push(words.row!.replace('{n}', String(Number(index) + 1)));
   }
   return parts.join(lang === 'zh' ? ' ' : ' ').replace(/ (第 \d+ 行|row \d+) /, ' $1 · ');

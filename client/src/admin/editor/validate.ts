@@ -47,12 +47,12 @@ export function validateDraft(draft: ContestDraft, lang: Lang = 'zh'): Problem[]
     });
   };
 
-  /** a decimal above 0 that a JSON number can carry exactly, or null (with its problem added) */
-  const positiveDecimal = (path: string, text: string): Exact | null => {
+  /** a decimal (above 0 unless zeroAllowed) that a JSON number can carry exactly, or null (with its problem added) */
+  const positiveDecimal = (path: string, text: string, zeroAllowed = false): Exact | null => {
     if (text.trim() === '') return add(path, 'required'), null;
     const value = parseDecimal(text);
     if (!value) return add(path, 'notDecimal'), null;
-    if (value.cmp(Exact.ZERO) <= 0) return add(path, 'positive'), null;
+    if (!zeroAllowed && value.cmp(Exact.ZERO) <= 0) return add(path, 'positive'), null;
     if (significantDigits(value) > 15) return add(path, 'tooManyDigits'), null;
     return value;
   };
@@ -61,6 +61,24 @@ export function validateDraft(draft: ContestDraft, lang: Lang = 'zh'): Problem[]
     if (text.trim() === '') return; // empty means 0
     const value = parseWhole(text);
     if (value === null || value > 1000) add(path, 'dropRange');
+  };
+
+  /**
+   * The audience panel's own fields, as the server reads them (contest-file.ts readPanel): votes
+   * are whole steps from min to max (min may be 0), at most 100 choices; trimPercent 0 to 25.
+   */
+  const audience = (at: string, p: ContestDraft['panels'][number]) => {
+    const min = positiveDecimal(`${at}.scale.min`, p.scaleMin, true);
+    const max = positiveDecimal(`${at}.scale.max`, p.scaleMax);
+    const step = positiveDecimal(`${at}.scale.step`, p.scaleStep);
+    if (min && max && max.cmp(min) <= 0) add(`${at}.scale.max`, 'scaleMaxOverMin', { min: min.toString() });
+    else if (min && max && step) {
+      if (!min.isMultipleOf(step)) add(`${at}.scale.min`, 'scaleOffStep', { value: min.toString(), step: step.toString() });
+      else if (!max.isMultipleOf(step)) add(`${at}.scale.max`, 'scaleOffStep', { value: max.toString(), step: step.toString() });
+      else if (max.sub(min).div(step).cmp(Exact.of(100)) > 0) add(`${at}.scale.step`, 'scaleChoices', { min: min.toString(), max: max.toString(), step: step.toString() });
+    }
+    const trim = p.trimPercent.trim() === '' ? 0 : parseWhole(p.trimPercent);
+    if (trim === null || trim > 25) add(`${at}.trimPercent`, 'trimRange');
   };
 
   // ---- title
@@ -91,16 +109,25 @@ export function validateDraft(draft: ContestDraft, lang: Lang = 'zh'): Problem[]
     if (percent && percent.cmp(HUNDRED) > 0) add(`${at}.weight`, 'weightRange');
     else if (percent && significantDigits(percent.div(HUNDRED)) > 15) add(`${at}.weight`, 'tooManyDigits');
     weightSum = percent && weightSum ? weightSum.add(percent) : null;
-    count(`${at}.dropHighest`, p.dropHighest);
-    count(`${at}.dropLowest`, p.dropLowest);
+    if (p.kind === 'audience') audience(at, p);
+    else {
+      count(`${at}.dropHighest`, p.dropHighest);
+      count(`${at}.dropLowest`, p.dropLowest);
+    }
   });
   const sum = weightSum as Exact | null;
   if (sum && draft.panels.length > 0 && !sum.eq(HUNDRED)) add('rules.panels', 'weightSum', { sum: sum.toString() });
+  const audienceAt = draft.panels.findIndex((p) => p.kind === 'audience');
+  draft.panels.forEach((p, i) => {
+    if (p.kind === 'audience' && i > audienceAt) add(`rules.panels[${i}].kind`, 'audienceOnlyOne');
+  });
+  if (draft.panels.length > 0 && draft.panels.every((p) => p.kind === 'audience')) add('rules.panels', 'judgePanelRequired');
 
   // ---- decimals, tie-break, time limit
   const decimals = parseWhole(draft.decimals);
   if (decimals === null || decimals > 4) add('rules.decimals', 'decimalsRange');
   const panelKeys = new Set(draft.panels.map((p) => p.key));
+  const audienceKeys = new Set(draft.panels.filter((p) => p.kind === 'audience').map((p) => p.key));
   const seenTie = new Set<string>();
   draft.tieBreak.forEach((key, i) => {
     if (!panelKeys.has(key)) add(`rules.tieBreak[${i}]`, 'tieBreakUnknown', { key });
@@ -131,6 +158,7 @@ export function validateDraft(draft: ContestDraft, lang: Lang = 'zh'): Problem[]
     name(`judges[${i}].name`, j.name);
     if (j.panel === '') add(`judges[${i}].panel`, 'required');
     else if (!panelKeys.has(j.panel)) add(`judges[${i}].panel`, 'unknownPanel');
+    else if (audienceKeys.has(j.panel)) add(`judges[${i}].panel`, 'audienceNoJudges');
   });
   const judgeKeys = new Set(draft.judges.map((j) => j.key));
 

@@ -1,3 +1,4 @@
+import type { ResultsPanel } from '../../../../server/contracts/reports.ts';
 import { messages } from '../../lib/i18n.ts';
 
 /** The results page and the printed sign-off sheets, in Chinese (default) and English (?lang=en). */
@@ -15,6 +16,13 @@ export const t = messages({
     trimNone: '取全部评分的平均',
     trimNote: '（评分人数不多于去掉的个数时不去分）',
     rulesFinal: '最后得分 = Σ 权重 × 各组得分，四舍五入保留 {decimals} 位小数。',
+    audienceRule: '观众手机投票（{min}–{max} 分，每人每位选手以最后一票为准），{trim}，平均票 ÷ {max} × 满分合计；无人投票为 0 分',
+    audienceTrim: '两端各去掉 {percent}% 的票（向下取整）后取平均',
+    audienceTrimNone: '取全部票的平均',
+    colVotes: '计票',
+    colVotesTrimmed: '去掉 低/高',
+    votesTrimmedTitle: '去掉最低 {low} 票、最高 {high} 票，{kept} 票取平均',
+    legendVotes: '计票 = 计入的观众票数；去掉 低/高 = 两端去掉的票数',
     noScores: '这场比赛还没有任何评分。评委提交评分后，成绩会出现在这里。',
     noPresenters: '这场比赛还没有选手。',
     colIndex: '序号',
@@ -97,6 +105,13 @@ export const t = messages({
     trimNone: 'average of all scores',
     trimNote: ' (nothing is dropped when too few judges scored)',
     rulesFinal: 'Final = Σ weight × panel score, rounded half-up to {decimals} places.',
+    audienceRule: 'the hall votes on phones ({min}–{max}, a voter\'s last vote per presenter counts), {trim}, mean vote ÷ {max} × the maximum total; no votes give 0',
+    audienceTrim: '{percent} % of the votes dropped at each end (rounded down), the rest averaged',
+    audienceTrimNone: 'all votes averaged',
+    colVotes: 'Votes',
+    colVotesTrimmed: 'Dropped low/high',
+    votesTrimmedTitle: '{low} lowest and {high} highest dropped, {kept} averaged',
+    legendVotes: 'Votes = audience votes counted; dropped low/high = votes dropped at each end',
     noScores: 'No scores yet. Results appear here once judges submit their sheets.',
     noPresenters: 'This contest has no presenters yet.',
     colIndex: 'No.',
@@ -168,8 +183,12 @@ export const t = messages({
   },
 });
 
-/** the trimming rule of a panel, in words */
-export function trimRule(panel: { dropHighest: number; dropLowest: number }): string {
+/** the trimming rule of a panel, in words (the audience panel: how its votes become a score) */
+export function trimRule(panel: ResultsPanel): string {
+  if (panel.audience) {
+    const { min, max, trimPercent } = panel.audience;
+    return t('audienceRule', { min, max, trim: trimPercent > 0 ? t('audienceTrim', { percent: trimPercent }) : t('audienceTrimNone') });
+  }
   const { dropHighest: high, dropLowest: low } = panel;
   if (high > 0 && low > 0) return t('trimBoth', { high, low });
   if (high > 0) return t('trimHigh', { high });

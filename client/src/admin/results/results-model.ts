@@ -1,11 +1,9 @@
-import type { ResultsJudgeCell, ResultsRow, ResultsTable } from '../../../../server/contracts/reports.ts';
+import type { ResultsJudgeCell, ResultsPanel, ResultsRow, ResultsTable, ResultsVoteCount } from '../../../../server/contracts/reports.ts';
 
 /**
  * The results table reshaped for the results page and the printed sign-off sheets. Pure: no DOM,
  * no i18n, no arithmetic on scores (every number stays the server's decimal string).
  */
-
-export type ResultsPanel = ResultsTable['panels'][number];
 
 /** one judge's cell for one presenter, found by key (null when the server sent none) */
 export function cellOf(row: ResultsRow, panel: string, judge: string): ResultsJudgeCell | null {
@@ -16,6 +14,17 @@ export function cellOf(row: ResultsRow, panel: string, judge: string): ResultsJu
 export function panelScoreOf(row: ResultsRow, panel: string): string | null {
   return row.panels.find((p) => p.panel === panel)?.score ?? null;
 }
+
+/** the audience panel's count for a presenter (null for a judges' panel) */
+export function votesOf(row: ResultsRow, panel: string): ResultsVoteCount | null {
+  return row.panels.find((p) => p.panel === panel)?.votes ?? null;
+}
+
+/** the audience panel (大众评审): its columns are votes counted, dropped (low/high) and its score, not judges */
+export const isAudience = (panel: ResultsPanel): boolean => panel.kind === 'audience';
+
+/** the audience panel's two count columns before its score, a judges' panel's judges */
+export const panelColumns = (panel: ResultsPanel): number => (isAudience(panel) ? 2 : panel.judges.length);
 
 /** how a judge's cell reads */
 export type CellState = 'recused' | 'absent' | 'missing' | 'dropped-highest' | 'dropped-lowest' | 'kept';
@@ -31,7 +40,7 @@ export function cellState(cell: ResultsJudgeCell | null): CellState {
 
 /** at least one sheet is in: otherwise the pages say "no scores yet" */
 export function hasAnyScore(table: ResultsTable): boolean {
-  return table.rows.some((row) => row.panels.some((p) => p.judges.some((c) => c.total !== null)));
+  return table.rows.some((row) => row.panels.some((p) => p.judges.some((c) => c.total !== null) || (p.votes?.counted ?? 0) > 0));
 }
 
 /** which marks appear anywhere in the table, so the legend explains only what is there */
@@ -83,8 +92,9 @@ export interface PanelSheet {
   rows: PanelSheetRow[];
 }
 
+/** one per judges' panel: the audience panel has no judges to sign (its counts are on the summary) */
 export function panelSheets(table: ResultsTable): PanelSheet[] {
-  return table.panels.map((panel) => ({
+  return table.panels.filter((panel) => !isAudience(panel)).map((panel) => ({
     panel,
     rows: table.rows.map((row) => ({
       row,

@@ -1,5 +1,5 @@
 import type { Server } from 'socket.io';
-import { audienceSnapshot, displaySnapshot, hostSnapshot, judgeSnapshot } from '../domain/projections.ts';
+import { audienceSnapshot, displaySnapshot, hostSnapshot, judgeSnapshot, JudgeProjections, shownKey } from '../domain/projections.ts';
 import type { Snapshot } from '../contracts/snapshots.ts';
 import type { ClientToServerEvents, InterServerEvents, ServerToClientEvents, SocketData } from '../contracts/socket.ts';
 import type { LiveContests } from '../services/live-contests.service.ts';
@@ -13,11 +13,21 @@ type Io = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, 
 /** at most this many sends a second to a contest's audience room */
 const AUDIENCE_SENDS_PER_SECOND = 4;
 
+/** what was last sent to a contest's rooms, as keys of what they show (projections.ts: shownKey, JudgeProjections.viewKey) */
+interface Sent {
+  display: string | null;
+  audience: string | null;
+  judges: Map<string, string>;
+}
+
 /**
  * Sends every client of a contest its role's snapshot after a committed change. Changes that come
- * in a burst (22 judges submitting at once) are coalesced into one broadcast per tick. The
- * audience (any number of phones in the hall) gets one emit to its room per send, which Socket.IO
- * encodes once for all of them, paced to a few a second with the latest state always last.
+ * in a burst (22 judges submitting at once) are coalesced into one broadcast per tick. Each role's
+ * snapshot is built once per change, and a room is sent nothing when what it shows did not change:
+ * another judge's sheet changes a judge's snapshot only in `version` (and `serverNow`), which the
+ * pages need no message for (docs/protocol.md §4). The audience (any number of phones in the hall)
+ * gets one emit to its room per send, which Socket.IO encodes once for all of them, paced to a few
+ * a second with the latest state always last.
  */
 export class Broadcaster {
   readonly #io: Io;
@@ -26,6 +36,7 @@ export class Broadcaster {
   /** which judges' phones are connected, and since when not (the host console shows it) */
   readonly #presence = new JudgePresences();
   readonly #audience: AudiencePacer;
+  readonly #sent = new Map<string, Sent>();
 
   constructor(io: Io, live: LiveContests) {
     this.#io = io;
@@ -67,13 +78,33 @@ export class Broadcaster {
     });
   }
 
+  #sentTo(contestId: string): Sent {
+    let sent = this.#sent.get(contestId);
+    if (!sent) this.#sent.set(contestId, (sent = { display: null, audience: null, judges: new Map() }));
+    return sent;
+  }
+
   async #send(contestId: string, scope: 'all' | 'host'): Promise<void> {
     const view = await this.#live.view(contestId);
-    this.#io.to(rooms.hosts(contestId)).emit('state:snapshot', hostSnapshot(view, this.#presence.of(contestId)));
-    if (scope === 'host') return;
-    this.#io.to(rooms.displays(contestId)).emit('state:snapshot', displaySnapshot(view));
+    const presence = this.#presence.of(contestId);
+    if (scope === 'host') {
+      this.#io.to(rooms.hosts(contestId)).emit('state:snapshot', hostSnapshot(view, presence));
+      return;
+    }
+    const display = displaySnapshot(view);
+    this.#io.to(rooms.hosts(contestId)).emit('state:snapshot', hostSnapshot(view, presence, display.board));
+    const sent = this.#sentTo(contestId);
+    const shown = shownKey(display);
+    if (shown !== sent.display) {
+      sent.display = shown;
+      this.#io.to(rooms.displays(contestId)).emit('state:snapshot', display);
+    }
+    const judges = new JudgeProjections(view);
     for (const judge of view.contest.judges) {
-      this.#io.to(rooms.judge(contestId, judge.key)).emit('state:snapshot', judgeSnapshot(view, judge.key));
+      const key = judges.viewKey(judge.key);
+      if (sent.judges.get(judge.key) === key) continue;
+      sent.judges.set(judge.key, key);
+      this.#io.to(rooms.judge(contestId, judge.key)).emit('state:snapshot', judges.snapshot(judge.key));
     }
     if (this.#hasAudience(contestId)) this.#audience.changed(contestId);
     else this.#audience.forget(contestId);
@@ -86,6 +117,11 @@ export class Broadcaster {
   async #sendAudience(contestId: string): Promise<void> {
     if (!this.#hasAudience(contestId)) return;
     const view = await this.#live.view(contestId);
-    this.#io.to(rooms.audience(contestId)).emit('state:snapshot', audienceSnapshot(displaySnapshot(view)));
+    const audience = audienceSnapshot(displaySnapshot(view));
+    const sent = this.#sentTo(contestId);
+    const shown = shownKey(audience);
+    if (shown === sent.audience) return;
+    sent.audience = shown;
+    this.#io.to(rooms.audience(contestId)).emit('state:snapshot', audience);
   }
 }

@@ -313,7 +313,12 @@ export class LiveContests {
         return;
       }
       const batch = [entry];
-      const ran = this.#serialised(contestId, (run) => {
+      const ran = this.#serialised(contestId, async (run) => {
+        // Sheets read from the network in this turn of the event loop join it too. On PGlite a
+        // commit never leaves the event loop (its statements and the data folder's fsync run on this
+        // thread), so the sheets sent meanwhile are all read in the turn after it, and this is where
+        // they meet.
+        await new Promise((resolve) => setImmediate(resolve));
         // its turn has come: it is closed from now on
         if (this.#openBatches.get(contestId) === batch) this.#openBatches.delete(contestId);
         return this.#untilCurrent(contestId, () => this.#applyBatch(contestId, batch, run));

@@ -6,7 +6,7 @@ import type { LiveContests } from '../services/live-contests.service.ts';
 import type { LeitaiSocket } from './handshake.ts';
 import { AudiencePacer } from './audience-pacer.ts';
 import { JudgePresences } from './presence.ts';
-import { rooms } from './rooms.ts';
+import { AUDIENCE_SHARDS, rooms } from './rooms.ts';
 
 type Io = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 
@@ -37,6 +37,10 @@ export class Broadcaster {
   readonly #presence = new JudgePresences();
   readonly #audience: AudiencePacer;
   readonly #sent = new Map<string, Sent>();
+  /** per contest, the audience send under way */
+  readonly #audienceSends = new Map<string, Promise<void>>();
+  /** per contest, the audience send waiting for the one under way */
+  readonly #audienceWaiting = new Map<string, Promise<void>>();
 
   constructor(io: Io, live: LiveContests) {
     this.#io = io;
@@ -114,14 +118,36 @@ export class Broadcaster {
     return (this.#io.sockets.adapter.rooms.get(rooms.audience(contestId))?.size ?? 0) > 0;
   }
 
-  async #sendAudience(contestId: string): Promise<void> {
-    if (!this.#hasAudience(contestId)) return;
-    const view = await this.#live.view(contestId);
-    const audience = audienceSnapshot(displaySnapshot(view));
-    const sent = this.#sentTo(contestId);
-    const shown = shownKey(audience);
-    if (shown === sent.audience) return;
-    sent.audience = shown;
-    this.#io.to(rooms.audience(contestId)).emit('state:snapshot', audience);
+  /**
+   * One send to the hall, a slice of the audience room per turn of the event loop: writing one
+   * snapshot to 10,000 sockets in one go held the loop for a second on the bench's crowd (judges'
+   * acks waited behind it). Sends of a contest run one after the other, so every phone gets them in
+   * order, and at most one waits behind the one under way: on a slow machine the sends to a big hall
+   * take longer than the pacer's interval, and would otherwise pile up behind each other.
+   */
+  #sendAudience(contestId: string): Promise<void> {
+    // a send already waiting behind the one under way reads the state when it starts: it will carry this change too
+    const waiting = this.#audienceWaiting.get(contestId);
+    if (waiting) return waiting;
+    const previous = this.#audienceSends.get(contestId) ?? Promise.resolve();
+    const sending = previous.then(async () => {
+      this.#audienceWaiting.delete(contestId);
+      if (!this.#hasAudience(contestId)) return;
+      const view = await this.#live.view(contestId);
+      const audience = audienceSnapshot(displaySnapshot(view));
+      const sent = this.#sentTo(contestId);
+      const shown = shownKey(audience);
+      if (shown === sent.audience) return;
+      sent.audience = shown;
+      for (let shard = 0; shard < AUDIENCE_SHARDS; shard++) {
+        if (shard > 0) await new Promise((resolve) => setImmediate(resolve));
+        this.#io.to(rooms.audienceShard(contestId, shard)).emit('state:snapshot', audience);
+      }
+    });
+    this.#audienceWaiting.set(contestId, sending);
+    const settled = sending.catch(() => undefined);
+    this.#audienceSends.set(contestId, settled);
+    void settled.then(() => this.#audienceSends.get(contestId) === settled && this.#audienceSends.delete(contestId));
+    return sending;
   }
 }

@@ -181,7 +181,7 @@ describeEachDatabase('the audience socket', (ctx) => {
     }
   });
 
-  it('coalescing: a burst of 22 sheets makes far fewer audience frames than changes, the last one the final state', async () => {
+  it('coalescing: a burst of 22 sheets makes far fewer audience frames than changes, the last one the final state, for every phone of the hall', async () => {
     const judgeList = Array.from({ length: 22 }, (_, i) => ({ key: `j${i + 1}`, name: `评委${i + 1}`, panel: i < 7 ? 'main' : 'eval' }));
     const file = { ...SMALL_CONTEST, judges: judgeList, presenters: SMALL_CONTEST.presenters.map((p: { recused?: string[] }) => ({ ...p, recused: [] })) };
     const run = (await createContestOverApi(server.url, file))
@@ -189,7 +189,9 @@ describeEachDatabase('the audience socket', (ctx) => {
     const judges = await Promise.all(run.judges.map((j) => server.connect<JudgeSnapshot>(tokenOf(j.url))));
     await hostDo(host, 'turn:start', { presenter: 'p1' });
     await hostDo(host, 'turn:open-scoring', { presenter: 'p1' });
-    const watcher = await openWatcher(server.url, codeOf(run.watchUrl));
+    // enough phones to fill every slice of the audience room (a send goes out a slice per event-loop turn)
+    const watchers = await Promise.all(Array.from({ length: 96 }, () => openWatcher(server.url, codeOf(run.watchUrl))));
+    const watcher = watchers[0]!;
     try {
       const before = watcher.frames.length;
       const startVersion = host.snapshot().version;
@@ -205,10 +207,14 @@ describeEachDatabase('the audience socket', (ctx) => {
       expect(burst.length).toBeLessThan(changes / 2);
       expect(watcher.latest().version).toBe(final.snapshot.version);
       expect(watcher.latest().board.currentPhase).toBe('closed');
-      const versions = watcher.frames.map((f) => f.version);
-      expect(versions).toEqual([...versions].sort((a, b) => a - b));
+      for (const phone of watchers) {
+        await waitFor(() => phone.latest().version === final.snapshot.version);
+        expect(phone.latest()).toEqual(watcher.latest());
+        const versions = phone.frames.map((f) => f.version);
+        expect(versions).toEqual([...versions].sort((a, b) => a - b));
+      }
     } finally {
-      for (const s of [host.socket, watcher.socket, ...judges.map((j) => j.socket)]) s.disconnect();
+      for (const s of [host.socket, ...watchers.map((w) => w.socket), ...judges.map((j) => j.socket)]) s.disconnect();
     }
   });
 

@@ -10,17 +10,27 @@ import { freePort } from '../test/helpers/server-process.ts';
 
 export const ROOT = new URL('../', import.meta.url).pathname;
 
+/** what bench/loop-monitor.ts reports of a server process */
+export interface ServerMetrics {
+  rss: number;
+  /** event-loop delay since the last report, ms */
+  loopP99Ms: number;
+  loopMaxMs: number;
+}
+
 export interface ChildServer {
   url: string;
   /** what the process printed so far (stdout and stderr) */
   output(): string;
+  /** its RSS now and its event-loop delay since the last call */
+  metrics(): Promise<ServerMetrics>;
   stop(): Promise<void>;
 }
 
 /** Runs `node [nodeArgs] --import tsx <script>` until it prints a line with "is ready". */
 export async function startChild(script: string, env: Record<string, string>, nodeArgs: string[] = []): Promise<ChildServer> {
   const port = await freePort();
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', script], {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', '--import', `${ROOT}bench/loop-monitor.ts`, script], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -40,6 +50,17 @@ export async function startChild(script: string, env: Record<string, string>, no
   return {
     url: `http://127.0.0.1:${port}`,
     output: () => out,
+    async metrics() {
+      const from = out.length;
+      child.kill('SIGUSR2');
+      const deadline = Date.now() + 30_000;
+      for (;;) {
+        const line = /bench-metrics (\{.*\})\n/.exec(out.slice(from));
+        if (line) return JSON.parse(line[1]!) as ServerMetrics;
+        if (Date.now() > deadline) throw new Error(`${script} did not report its metrics`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    },
     async stop() {
       if (child.exitCode === null) child.kill('SIGTERM');
       await exited;

@@ -8,7 +8,7 @@
  *   npm run bench -- --db=postgres     on Postgres (BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/postgres;
  *                                      the harness creates and drops leitai_bench_* databases there)
  *   npm run bench -- --cpu-prof        also write Leitai's CPU profile to bench/results/
- *   npm run bench -- --only=burst      only the venue bursts (or --only=sustained)
+ *   npm run bench -- --only=burst      only the venue bursts (or --only=sustained, --only=crowd)
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -17,6 +17,7 @@ import { figures, ROOT, type Figures } from './harness.ts';
 import { startTarget, type DatabaseChoice, type Target } from './targets.ts';
 import { ACK_P99_LIMIT_MS, highestPassing, sustained, type SustainedStep } from './sustained.ts';
 import { venueBurst, type BurstConfig } from './venue-burst.ts';
+import { crowd, type CrowdStep } from './crowd.ts';
 
 const args = new Set(process.argv.slice(2));
 const quick = args.has('--quick');
@@ -26,7 +27,7 @@ const leitaiNodeArgs = args.has('--cpu-prof') ? ['--cpu-prof', `--cpu-prof-dir=$
 
 const only = [...args].find((a) => a.startsWith('--only='))?.slice('--only='.length) ?? null;
 const rounds = quick ? 3 : 5;
-const configs: BurstConfig[] = only === 'sustained' ? [] : [
+const configs: BurstConfig[] = only === 'sustained' || only === 'crowd' ? [] : [
   { judges: 30, displays: 5, audience: 0, rounds },
   { judges: 200, displays: 5, audience: 0, rounds },
   ...(quick
@@ -55,6 +56,9 @@ const started = Date.now();
 const rows: Row[] = [];
 const notes: string[] = [];
 let climb: Record<'baseline' | 'leitai', SustainedStep[]> | null = null;
+let crowdSteps: Record<'baseline' | 'leitai', CrowdStep[]> | null = null;
+// audience phones on one process, step by step; --quick only with --only=crowd, and smaller
+const crowdSizes = quick ? [500, 1000] : [1000, 2500, 5000, 10000];
 // sheets a second over 20 contests × 20 judges; the sustained climb is left out of --quick
 const rates = [5, 10, 20, 40, 80, 160, 320, 640, 1280];
 const targets: Target[] = [];
@@ -77,9 +81,13 @@ try {
       if (failed || missed) notes.push(`${scenario}: ${name} ${failed} sheets refused or unanswered, ${missed} updates never seen`);
     }
   }
-  if (!quick && only !== 'burst') {
+  if (!quick && (only === null || only === 'sustained')) {
     log(`sustained: 20 contests × 20 judges, rising rate`);
     climb = await sustained(targets, rates, 4, log);
+  }
+  if (only === 'crowd' || (!quick && only === null)) {
+    log(`crowd: one contest, 30 judges, audience ${crowdSizes.join(', ')}`);
+    crowdSteps = await crowd(targets, crowdSizes, log);
   }
 } finally {
   for (const target of targets.reverse()) await target.stop();
@@ -105,6 +113,20 @@ if (climb) {
   const [baseline, leitai] = [highestPassing(climb.baseline), highestPassing(climb.leitai)];
   console.log(`sustained, 20 contests × 20 judges: highest sheets/s with ack p99 < ${ACK_P99_LIMIT_MS} ms and none failed (steps ${rates.join(', ')}): baseline ${baseline}, Leitai ${leitai}, ratio ${baseline ? ratio(leitai, baseline) : '—'}`);
 }
+if (crowdSteps) {
+  console.log(`crowd, one contest, 30 judges in 1 s: per step, baseline | Leitai: KB RSS per phone, event-loop delay p99/max ms, ack p99 ms, audience update p50/p99 ms`);
+  const side = (s?: CrowdStep) =>
+    s ? `${pad(s.rssPerConnectionKb ?? '—', 6)} ${pad(s.loopP99Ms, 7)}/${pad(s.loopMaxMs, 7)} ${pad(s.ack.p99.toFixed(1), 8)} ${pad(s.audienceUpdate.p50.toFixed(1), 8)}/${pad(s.audienceUpdate.p99.toFixed(1), 8)}${s.failed || s.missed ? ` (${s.failed} sheets failed, ${s.missed} updates missed)` : ''}` : '(none)';
+  for (const [i, size] of crowdSizes.entries()) console.log(`  ${pad(size, 6)} phones   ${side(crowdSteps.baseline[i])}   |   ${side(crowdSteps.leitai[i])}`);
+  const top = crowdSteps.leitai.at(-1);
+  if (top) {
+    const misses = [
+      top.loopP99Ms >= 50 ? `event-loop delay p99 ${top.loopP99Ms} ms (target < 50, ${(top.loopP99Ms / 50).toFixed(1)}×)` : null,
+      top.rssPerConnectionKb !== null && top.rssPerConnectionKb >= 60 ? `${top.rssPerConnectionKb} KB per phone (target < 60)` : null,
+    ].filter((m) => m !== null);
+    console.log(`crowd target at ${top.audience} phones (event-loop delay p99 < 50 ms, < 60 KB RSS per phone): ${misses.length ? `missed: ${misses.join('; ')}` : 'met'}`);
+  }
+}
 for (const note of notes) console.log(`note: ${note}`);
 
 mkdirSync(resultsDir, { recursive: true });
@@ -119,6 +141,7 @@ writeFileSync(
       quick,
       machine: { cpus: cpus().length, node: process.version, loadavgBefore: loadBefore, loadavgAfter: loadavg() },
       rows,
+      crowd: crowdSteps && { sizes: crowdSizes, steps: crowdSteps },
       sustained: climb && { rates, ackP99LimitMs: ACK_P99_LIMIT_MS, highest: { baseline: highestPassing(climb.baseline), leitai: highestPassing(climb.leitai) }, steps: climb },
       notes,
     },

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { buildPgliteTemplate, copyPgliteTemplate } from '../test/helpers/pglite-template.ts';
-import { closeAll, connectAll, startChild, type ChildServer, type Client } from './harness.ts';
+import { closeAll, connectAll, startChild, type ChildServer, type Client, type ServerMetrics } from './harness.ts';
 
 export type TargetName = 'baseline' | 'leitai';
 
@@ -30,6 +30,8 @@ export interface Target {
   /** a contest with this many judges and turns presenters; a sheet's items for it */
   venue(judges: number, turns: number): Promise<Venue>;
   items: Record<string, string>;
+  /** the server process's RSS and event-loop delay since the last call (bench/loop-monitor.ts) */
+  metrics(): Promise<ServerMetrics>;
   stop(): Promise<void>;
 }
 
@@ -69,7 +71,7 @@ export async function startTarget(name: TargetName, database: DatabaseChoice, no
     await child.stop();
     await db.drop();
   };
-  return { name, url: child.url, items: ITEMS, venue: name === 'leitai' ? (j, t) => leitaiVenue(child, j, t) : async (j) => baselineVenue(j), stop };
+  return { name, url: child.url, items: ITEMS, metrics: () => child.metrics(), venue: name === 'leitai' ? (j, t) => leitaiVenue(child, j, t) : async (j) => baselineVenue(j), stop };
 }
 
 function baselineVenue(judges: number): Venue {

@@ -1,6 +1,6 @@
-import type { Kysely, Transaction } from 'kysely';
+import type { Insertable, Kysely, Transaction } from 'kysely';
 import type { ActorRole, AuditAction } from '../contracts/vocabulary.ts';
-import type { AuditEntry, Database } from './database.ts';
+import type { AuditEntry, AuditLogTable, Database } from './database.ts';
 
 /** The audit log: append-only, one row per action, written in the same transaction as the action. */
 
@@ -16,19 +16,21 @@ export interface AuditRecord {
   detail?: Record<string, unknown>;
 }
 
+/** the row that records an action */
+export function auditRow(r: AuditRecord): Insertable<AuditLogTable> {
+  return {
+    contest_id: r.contestId,
+    actor_role: r.actorRole,
+    actor_key: r.actorKey ?? null,
+    action: r.action,
+    presenter_key: r.presenterKey ?? null,
+    judge_key: r.judgeKey ?? null,
+    detail: JSON.stringify(r.detail ?? {}),
+  };
+}
+
 export async function appendAudit(db: Db, r: AuditRecord): Promise<void> {
-  await db
-    .insertInto('audit_log')
-    .values({
-      contest_id: r.contestId,
-      actor_role: r.actorRole,
-      actor_key: r.actorKey ?? null,
-      action: r.action,
-      presenter_key: r.presenterKey ?? null,
-      judge_key: r.judgeKey ?? null,
-      detail: JSON.stringify(r.detail ?? {}),
-    })
-    .execute();
+  await db.insertInto('audit_log').values(auditRow(r)).execute();
 }
 
 export interface AuditFilter {

@@ -155,11 +155,11 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
     unlock();
     throw error;
   }
-  let afterCommit: (() => void) | undefined;
+  let afterCommit: (() => Promise<void>) | undefined;
   if (dataDir !== undefined && options.durable !== false) {
     const sync = new DataDirSync(dataDir);
     sync.flush();
-    afterCommit = () => sync.flush();
+    afterCommit = () => sync.flushSoon();
   }
   // The handle owns this instance, so db.destroy() (and close()) closes it.
   const db = new Kysely<Database>({ dialect: new PGliteDialect({ pglite, closeOnDestroy: true, afterCommit }) });

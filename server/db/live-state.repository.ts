@@ -40,12 +40,11 @@ export async function insertLiveState(db: Db, contestId: string, state: LiveStat
     .execute();
 }
 
+/** the columns that store a new live state */
+export const liveStateColumns = (state: LiveState) => ({ version: state.version, state: JSON.stringify(state), updated_at: new Date() });
+
 export async function saveLiveState(trx: Transaction<Database>, contestId: string, state: LiveState): Promise<void> {
-  await trx
-    .updateTable('contest_live')
-    .set({ version: state.version, state: JSON.stringify(state), updated_at: new Date() })
-    .where('contest_id', '=', contestId)
-    .execute();
+  await trx.updateTable('contest_live').set(liveStateColumns(state)).where('contest_id', '=', contestId).execute();
 }
 
 /** The stored version of every contest that has a live state: one small query (the cluster's check for missed news). */

@@ -42,11 +42,13 @@ export interface PGliteDialectConfig {
    */
   closeOnDestroy?: boolean;
   /**
-   * Called after every commit (and every write outside a transaction) while the connection is
-   * still held, so the caller's promise resolves only after it: connection.ts flushes the data
-   * folder to disk here, which is what lets "acknowledged" mean "survives a power cut".
+   * Called after every commit (and every write outside a transaction); the caller's promise
+   * resolves only after it (after the promise it returns, if any): connection.ts flushes the data
+   * folder to disk here, which is what lets "acknowledged" mean "survives a power cut". When it
+   * returns a promise (a flush shared by the commits made while it waits), a transaction hands the
+   * connection on before waiting for it, so other transactions can commit into the same flush.
    */
-  afterCommit?: () => void;
+  afterCommit?: () => void | Promise<void>;
 }
 
 export class PGliteDialect implements Dialect {
@@ -95,13 +97,11 @@ class Mutex {
 
 class PGliteDriver implements Driver {
   readonly #config: PGliteDialectConfig;
-  readonly #connection: PGliteConnection;
   readonly #mutex = new Mutex();
   #destroyed = false;
 
   constructor(config: PGliteDialectConfig) {
     this.#config = config;
-    this.#connection = new PGliteConnection(config.pglite, config.afterCommit ?? (() => undefined));
   }
 
   async init(): Promise<void> {
@@ -115,11 +115,12 @@ class PGliteDriver implements Driver {
       this.#mutex.unlock();
       throw new Error('PGlite driver has been destroyed');
     }
-    return this.#connection;
+    // one object per holder: a holder that handed the lock on early (commitTransaction) is told apart
+    return new PGliteConnection(this.#config.pglite, this.#config.afterCommit ?? (() => undefined));
   }
 
-  async releaseConnection(): Promise<void> {
-    this.#mutex.unlock();
+  async releaseConnection(connection: DatabaseConnection): Promise<void> {
+    if (!(connection as PGliteConnection).handedOn) this.#mutex.unlock();
   }
 
   async beginTransaction(connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
@@ -140,7 +141,13 @@ class PGliteDriver implements Driver {
     c.inTransaction = false;
     const result = await c.raw('commit');
     if (result.command === 'ROLLBACK') throw new AbortedTransactionError();
-    c.afterCommit();
+    const flushed = c.afterCommit();
+    if (flushed) {
+      // committed: the next transaction may run (and commit into the same flush) while this one waits for it
+      c.handedOn = true;
+      this.#mutex.unlock();
+      await flushed;
+    }
   }
 
   async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
@@ -180,10 +187,12 @@ function quoteIdent(name: string): string {
 
 class PGliteConnection implements DatabaseConnection {
   readonly #pglite: PGlite;
-  readonly afterCommit: () => void;
+  readonly afterCommit: () => void | Promise<void>;
   inTransaction = false;
+  /** the lock was handed on after the commit, before the flush: releasing this connection releases nothing */
+  handedOn = false;
 
-  constructor(pglite: PGlite, afterCommit: () => void) {
+  constructor(pglite: PGlite, afterCommit: () => void | Promise<void>) {
     this.#pglite = pglite;
     this.afterCommit = afterCommit;
   }
@@ -198,7 +207,7 @@ class PGliteConnection implements DatabaseConnection {
     // (PGlite reports affectedRows 0 for SELECT and DDL, where Kysely expects undefined).
     const changes = result.command === 'INSERT' || result.command === 'UPDATE' || result.command === 'DELETE' || result.command === 'MERGE';
     // a statement outside a transaction commits by itself; anything but a read may have written
-    if (!this.inTransaction && result.command !== 'SELECT') this.afterCommit();
+    if (!this.inTransaction && result.command !== 'SELECT') await this.afterCommit();
     return {
       rows: result.rows,
       numAffectedRows: changes ? BigInt(result.affectedRows ?? result.rowCount ?? 0) : undefined,

@@ -1,8 +1,8 @@
-import type { Kysely, Transaction } from 'kysely';
+import type { Insertable, Kysely, Transaction } from 'kysely';
 import { Exact } from '../domain/exact.ts';
 import { sheetTotal } from '../domain/scoring.ts';
 import { sheetsInForce, type SheetToStore, type StoredSheet } from '../domain/sheets.ts';
-import type { Database, ScoreSheetRow } from './database.ts';
+import type { Database, ScoreSheetRow, ScoreSheetsTable } from './database.ts';
 
 /**
  * Score sheets, append-only: a correction is a new row that supersedes the one before it (which
@@ -12,7 +12,7 @@ import type { Database, ScoreSheetRow } from './database.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
-function storedSheet(row: ScoreSheetRow): StoredSheet {
+export function storedSheet(row: ScoreSheetRow): StoredSheet {
   return {
     id: String(row.id),
     presenter: row.presenter_key,
@@ -27,22 +27,23 @@ function storedSheet(row: ScoreSheetRow): StoredSheet {
   };
 }
 
+/** the row that stores a sheet */
+export function sheetRow(contestId: string, submissionId: string, sheet: SheetToStore): Insertable<ScoreSheetsTable> {
+  return {
+    contest_id: contestId,
+    presenter_key: sheet.presenter,
+    judge_key: sheet.judge,
+    submission_id: submissionId,
+    items: JSON.stringify(Object.fromEntries(Object.entries(sheet.items).map(([k, v]) => [k, v.toString()]))),
+    total: sheetTotal(sheet.items).toString(),
+    supersedes_id: sheet.supersedesId,
+    entered_by: sheet.enteredBy,
+    reason: sheet.reason,
+  };
+}
+
 export async function insertSheet(trx: Db, contestId: string, submissionId: string, sheet: SheetToStore): Promise<StoredSheet> {
-  const row = await trx
-    .insertInto('score_sheets')
-    .values({
-      contest_id: contestId,
-      presenter_key: sheet.presenter,
-      judge_key: sheet.judge,
-      submission_id: submissionId,
-      items: JSON.stringify(Object.fromEntries(Object.entries(sheet.items).map(([k, v]) => [k, v.toString()]))),
-      total: sheetTotal(sheet.items).toString(),
-      supersedes_id: sheet.supersedesId,
-      entered_by: sheet.enteredBy,
-      reason: sheet.reason,
-    })
-    .returningAll()
-    .executeTakeFirstOrThrow();
+  const row = await trx.insertInto('score_sheets').values(sheetRow(contestId, submissionId, sheet)).returningAll().executeTakeFirstOrThrow();
   return storedSheet(row);
 }
 

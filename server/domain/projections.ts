@@ -1,6 +1,6 @@
-import type { AudienceSnapshot, Board, ClockInfo, ContestInfo, CriterionInfo, DisplaySnapshot, HostJudge, HostSnapshot, JudgeSnapshot, PanelInfo, PresenterInfo, RankingRow, Reveal } from '../contracts/snapshots.ts';
+import type { AudienceSnapshot, Board, ClockInfo, ContestInfo, CriterionInfo, DisplaySnapshot, HostJudge, HostSheet, HostSnapshot, JudgeSnapshot, PanelInfo, PresenterInfo, RankingRow, Reveal } from '../contracts/snapshots.ts';
 import { PROTOCOL_VERSION } from '../contracts/vocabulary.ts';
-import { audiencePanel, judgePanels, panelDrops, seatExclusion, type ContestDefinition, type Criterion, type Panel, type Sheet } from './contest.ts';
+import { audiencePanel, judgePanels, panelDrops, seatExclusion, type ContestDefinition, type Criterion, type Judge, type Panel, type Presenter, type Sheet } from './contest.ts';
 import { VoteTally } from './vote-tally.ts';
 import { correctionPending, expectedJudges, type LiveState, type TurnState } from './live.ts';
 import { allowedHostActions } from './live/decide.ts';
@@ -171,35 +171,82 @@ export function audienceSnapshot(display: DisplaySnapshot): AudienceSnapshot {
   return { ...shown, role: 'audience', entryCodeRequired: entryCode !== null };
 }
 
+/** What a display or audience snapshot shows: equal keys, equal snapshots but for `version` and `serverNow` (the clock is in the board). */
+export function shownKey(snapshot: DisplaySnapshot | AudienceSnapshot): string {
+  const { version: _version, serverNow: _serverNow, ...shown } = snapshot;
+  return JSON.stringify(shown);
+}
+
 export function judgeSnapshot(view: LiveView, judgeKey: string): JudgeSnapshot {
-  const { contest, state } = view;
-  const judge = contest.judges.find((j) => j.key === judgeKey)!;
-  const own = contest.presenters.flatMap((p) => {
-    const s = view.inForce.get(p.key)?.get(judgeKey);
-    return s ? [s] : [];
-  });
-  return {
-    ...base(view),
-    role: 'judge',
-    judge: { key: judge.key, name: judge.name, panel: judge.panel },
-    current: state.current,
-    presenters: presenterInfos(contest).map((info) => {
-      const p = contest.presenters.find((x) => x.key === info.key)!;
-      const turn = state.turns[p.key]!;
-      const excluded = seatExclusion(p, judgeKey);
-      const has = view.inForce.get(p.key)?.has(judgeKey) ?? false;
+  return new JudgeProjections(view).snapshot(judgeKey);
+}
+
+/** numbers a contest definition (an object, replaced whenever the definition changes) for judgeViewKey */
+const definitionIds = new WeakMap<ContestDefinition, number>();
+let nextDefinitionId = 0;
+function definitionId(contest: ContestDefinition): number {
+  let id = definitionIds.get(contest);
+  if (id === undefined) definitionIds.set(contest, (id = nextDefinitionId++));
+  return id;
+}
+
+/**
+ * Every judge's snapshot of one state of the contest, from parts shared by all judges (the
+ * contest's header, the presenters, their turns' phases), computed once, and each judge's own
+ * (their seats, their sheets), which cost one pass over the presenters per judge. `viewKey` says
+ * what a judge sees without building it: another judge's sheet changes a judge's snapshot only in
+ * `version` (and `serverNow`), so the broadcaster sends nothing then.
+ */
+export class JudgeProjections {
+  readonly #view: LiveView;
+  readonly #base: ReturnType<typeof base>;
+  readonly #presenters: Array<{ info: PresenterInfo; presenter: Presenter; turn: TurnState }>;
+  readonly #judges: Map<string, Judge>;
+  /** what every judge's key shares: the definition (by identity), the presenter on stage, every turn's phase */
+  readonly #sharedKey: string;
+
+  constructor(view: LiveView) {
+    const { contest, state } = view;
+    this.#view = view;
+    this.#base = base(view);
+    this.#presenters = presenterInfos(contest).map((info, i) => ({ info, presenter: contest.presenters[i]!, turn: state.turns[info.key]! }));
+    this.#judges = new Map(contest.judges.map((j) => [j.key, j]));
+    this.#sharedKey = JSON.stringify([definitionId(contest), state.current, this.#presenters.map((p) => p.turn.phase)]);
+  }
+
+  /** Equal keys, equal snapshots but for `version` and `serverNow`: a sheet in force is never changed (a correction is a new sheet). */
+  viewKey(judgeKey: string): string {
+    const own = this.#presenters.map(({ info, turn }) => [this.#view.inForce.get(info.key)?.get(judgeKey)?.id ?? null, Object.hasOwn(turn.reopened, judgeKey) ? turn.reopened[judgeKey]! : null]);
+    return `${this.#sharedKey}${JSON.stringify([judgeKey, own])}`;
+  }
+
+  snapshot(judgeKey: string): JudgeSnapshot {
+    const { contest, state, inForce } = this.#view;
+    const judge = this.#judges.get(judgeKey)!;
+    const own: StoredSheet[] = [];
+    const presenters = this.#presenters.map(({ info, presenter, turn }) => {
+      const sheet = inForce.get(info.key)?.get(judgeKey);
+      if (sheet) own.push(sheet);
+      const excluded = seatExclusion(presenter, judgeKey);
       const reopenReason = Object.hasOwn(turn.reopened, judgeKey) ? turn.reopened[judgeKey]! : null;
       return {
         ...info,
         phase: turn.phase,
         recused: excluded === 'recused',
         absent: excluded === 'absent',
-        canSubmit: excluded === null && (has ? reopenReason !== null : turn.phase === 'scoring'),
+        canSubmit: excluded === null && (sheet ? reopenReason !== null : turn.phase === 'scoring'),
         reopenReason,
       };
-    }),
-    sheets: own.map((s) => ({ presenter: s.presenter, items: itemsText(contest, s), total: s.total.toString(), at: s.createdAt, enteredBy: s.enteredBy, corrected: isCorrection(s) })),
-  };
+    });
+    return {
+      ...this.#base,
+      role: 'judge',
+      judge: { key: judge.key, name: judge.name, panel: judge.panel },
+      current: state.current,
+      presenters,
+      sheets: own.map((s) => ({ presenter: s.presenter, items: itemsText(contest, s), total: s.total.toString(), at: s.createdAt, enteredBy: s.enteredBy, corrected: isCorrection(s) })),
+    };
+  }
 }
 
 /** how a judge's phone is doing, as the realtime layer tracks it */
@@ -207,7 +254,21 @@ export type JudgePresence = Pick<HostJudge, 'connected' | 'lastSeenAt' | 'seatMo
 
 const NOT_SEEN: JudgePresence = { connected: false, lastSeenAt: null, seatMoves: 0, seatMovedAt: null };
 
-export function hostSnapshot(view: LiveView, presence: ReadonlyMap<string, JudgePresence>): HostSnapshot {
+/** a stored sheet as the host sees it, made once per sheet and definition: a host snapshot after each change lists every sheet in force */
+const hostSheets = new WeakMap<ContestDefinition, WeakMap<StoredSheet, HostSheet>>();
+function hostSheet(contest: ContestDefinition, s: StoredSheet): HostSheet {
+  let sheets = hostSheets.get(contest);
+  if (!sheets) hostSheets.set(contest, (sheets = new WeakMap()));
+  let row = sheets.get(s);
+  if (!row) {
+    row = { id: s.id, presenter: s.presenter, judge: s.judge, items: itemsText(contest, s), total: s.total.toString(), at: s.createdAt, enteredBy: s.enteredBy, corrected: isCorrection(s) };
+    sheets.set(s, row);
+  }
+  return row;
+}
+
+/** `shownBoard`: the display's board of the same view, when it has been built already */
+export function hostSnapshot(view: LiveView, presence: ReadonlyMap<string, JudgePresence>, shownBoard: Board = board(view)): HostSnapshot {
   const { contest, state } = view;
   const inForce = contest.presenters.flatMap((p) => [...(view.inForce.get(p.key)?.values() ?? [])]);
   const votes = view.votes ?? NO_VOTES;
@@ -235,16 +296,7 @@ export function hostSnapshot(view: LiveView, presence: ReadonlyMap<string, Judge
         votes: votes.countFor(p.key),
       };
     }),
-    sheets: inForce.map((s) => ({
-      id: s.id,
-      presenter: s.presenter,
-      judge: s.judge,
-      items: itemsText(contest, s),
-      total: s.total.toString(),
-      at: s.createdAt,
-      enteredBy: s.enteredBy,
-      corrected: isCorrection(s),
-    })),
+    sheets: inForce.map((s) => hostSheet(contest, s)),
     results: results.map((r) => ({
       presenter: r.presenter,
       rank: r.rank,
@@ -253,7 +305,7 @@ export function hostSnapshot(view: LiveView, presence: ReadonlyMap<string, Judge
       complete: r.complete,
       panels: r.panels.map((p) => ({ panel: p.panel, score: p.rounded, submitted: p.scores.length, expected: p.expected })),
     })),
-    board: board(view),
+    board: shownBoard,
     awardLevels: contest.rules.awards.map((a) => a.name),
     awardsShown: state.awardsShown,
   };

@@ -65,3 +65,10 @@ export function byPresenterAndJudge(inForce: readonly StoredSheet[]): Map<string
 
 /** The sheet replaced an earlier one (the host reopened it): the pages mark it 已更正. An imported sheet never does. */
 export const isCorrection = (s: Pick<StoredSheet, 'supersedesId' | 'enteredBy'>): boolean => s.supersedesId !== null && s.enteredBy !== 'import';
+
+/** The sheets in force once `sheet` is stored: it replaces the pair's sheet in force (the one it supersedes, as decided), the maps given are left as they were. */
+export function withSheetInForce(inForce: SheetsInForce, sheet: StoredSheet): SheetsInForce {
+  const byJudge = new Map(inForce.get(sheet.presenter));
+  byJudge.set(sheet.judge, sheet);
+  return new Map(inForce).set(sheet.presenter, byJudge);
+}

@@ -1,23 +1,33 @@
 import type { Server } from 'socket.io';
-import { audienceSnapshot, displaySnapshot, hostSnapshot, judgeSnapshot } from '../domain/projections.ts';
+import { audienceSnapshot, displaySnapshot, hostSnapshot, judgeSnapshot, JudgeProjections, shownKey } from '../domain/projections.ts';
 import type { Snapshot } from '../contracts/snapshots.ts';
 import type { ClientToServerEvents, InterServerEvents, ServerToClientEvents, SocketData } from '../contracts/socket.ts';
 import type { LiveContests } from '../services/live-contests.service.ts';
 import type { LeitaiSocket } from './handshake.ts';
 import { AudiencePacer } from './audience-pacer.ts';
 import { JudgePresences } from './presence.ts';
-import { rooms } from './rooms.ts';
+import { AUDIENCE_SHARDS, rooms } from './rooms.ts';
 
 type Io = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 
 /** at most this many sends a second to a contest's audience room */
 const AUDIENCE_SENDS_PER_SECOND = 4;
 
+/** what was last sent to a contest's rooms, as keys of what they show (projections.ts: shownKey, JudgeProjections.viewKey) */
+interface Sent {
+  display: string | null;
+  audience: string | null;
+  judges: Map<string, string>;
+}
+
 /**
  * Sends every client of a contest its role's snapshot after a committed change. Changes that come
- * in a burst (22 judges submitting at once) are coalesced into one broadcast per tick. The
- * audience (any number of phones in the hall) gets one emit to its room per send, which Socket.IO
- * encodes once for all of them, paced to a few a second with the latest state always last.
+ * in a burst (22 judges submitting at once) are coalesced into one broadcast per tick. Each role's
+ * snapshot is built once per change, and a room is sent nothing when what it shows did not change:
+ * another judge's sheet changes a judge's snapshot only in `version` (and `serverNow`), which the
+ * pages need no message for (docs/protocol.md §4). The audience (any number of phones in the hall)
+ * gets one emit to its room per send, which Socket.IO encodes once for all of them, paced to a few
+ * a second with the latest state always last.
  */
 export class Broadcaster {
   readonly #io: Io;
@@ -26,6 +36,11 @@ export class Broadcaster {
   /** which judges' phones are connected, and since when not (the host console shows it) */
   readonly #presence: JudgePresences;
   readonly #audience: AudiencePacer;
+  readonly #sent = new Map<string, Sent>();
+  /** per contest, the audience send under way */
+  readonly #audienceSends = new Map<string, Promise<void>>();
+  /** per contest, the audience send waiting for the one under way */
+  readonly #audienceWaiting = new Map<string, Promise<void>>();
 
   constructor(io: Io, live: LiveContests, presence: JudgePresences = new JudgePresences()) {
     this.#io = io;
@@ -71,18 +86,38 @@ export class Broadcaster {
     });
   }
 
+  #sentTo(contestId: string): Sent {
+    let sent = this.#sent.get(contestId);
+    if (!sent) this.#sent.set(contestId, (sent = { display: null, audience: null, judges: new Map() }));
+    return sent;
+  }
+
   /**
    * Emits go to this process's own sockets only (`io.local`): with several processes on one
    * Postgres each sends its own pages their snapshots (server/realtime/cluster.ts).
    */
   async #send(contestId: string, scope: 'all' | 'host' | 'votes'): Promise<void> {
     const view = await this.#live.view(contestId);
-    this.#io.local.to(rooms.hosts(contestId)).emit('state:snapshot', hostSnapshot(view, this.#presence.of(contestId)));
-    if (scope === 'host') return;
-    this.#io.local.to(rooms.displays(contestId)).emit('state:snapshot', displaySnapshot(view));
+    const presence = this.#presence.of(contestId);
+    if (scope === 'host') {
+      this.#io.local.to(rooms.hosts(contestId)).emit('state:snapshot', hostSnapshot(view, presence));
+      return;
+    }
+    const display = displaySnapshot(view);
+    this.#io.local.to(rooms.hosts(contestId)).emit('state:snapshot', hostSnapshot(view, presence, display.board));
+    const sent = this.#sentTo(contestId);
+    const shown = shownKey(display);
+    if (shown !== sent.display) {
+      sent.display = shown;
+      this.#io.local.to(rooms.displays(contestId)).emit('state:snapshot', display);
+    }
     if (scope === 'votes') return this.#audienceChanged(contestId);
+    const judges = new JudgeProjections(view);
     for (const judge of view.contest.judges) {
-      this.#io.local.to(rooms.judge(contestId, judge.key)).emit('state:snapshot', judgeSnapshot(view, judge.key));
+      const key = judges.viewKey(judge.key);
+      if (sent.judges.get(judge.key) === key) continue;
+      sent.judges.set(judge.key, key);
+      this.#io.local.to(rooms.judge(contestId, judge.key)).emit('state:snapshot', judges.snapshot(judge.key));
     }
     this.#audienceChanged(contestId);
   }
@@ -96,9 +131,36 @@ export class Broadcaster {
     return (this.#io.sockets.adapter.rooms.get(rooms.audience(contestId))?.size ?? 0) > 0;
   }
 
-  async #sendAudience(contestId: string): Promise<void> {
-    if (!this.#hasAudience(contestId)) return;
-    const view = await this.#live.view(contestId);
-    this.#io.local.to(rooms.audience(contestId)).emit('state:snapshot', audienceSnapshot(displaySnapshot(view)));
+  /**
+   * One send to the hall, a slice of the audience room per turn of the event loop: writing one
+   * snapshot to 10,000 sockets in one go held the loop for a second on the bench's crowd (judges'
+   * acks waited behind it). Sends of a contest run one after the other, so every phone gets them in
+   * order, and at most one waits behind the one under way: on a slow machine the sends to a big hall
+   * take longer than the pacer's interval, and would otherwise pile up behind each other.
+   */
+  #sendAudience(contestId: string): Promise<void> {
+    // a send already waiting behind the one under way reads the state when it starts: it will carry this change too
+    const waiting = this.#audienceWaiting.get(contestId);
+    if (waiting) return waiting;
+    const previous = this.#audienceSends.get(contestId) ?? Promise.resolve();
+    const sending = previous.then(async () => {
+      this.#audienceWaiting.delete(contestId);
+      if (!this.#hasAudience(contestId)) return;
+      const view = await this.#live.view(contestId);
+      const audience = audienceSnapshot(displaySnapshot(view));
+      const sent = this.#sentTo(contestId);
+      const shown = shownKey(audience);
+      if (shown === sent.audience) return;
+      sent.audience = shown;
+      for (let shard = 0; shard < AUDIENCE_SHARDS; shard++) {
+        if (shard > 0) await new Promise((resolve) => setImmediate(resolve));
+        this.#io.local.to(rooms.audienceShard(contestId, shard)).emit('state:snapshot', audience);
+      }
+    });
+    this.#audienceWaiting.set(contestId, sending);
+    const settled = sending.catch(() => undefined);
+    this.#audienceSends.set(contestId, settled);
+    void settled.then(() => this.#audienceSends.get(contestId) === settled && this.#audienceSends.delete(contestId));
+    return sending;
   }
 }

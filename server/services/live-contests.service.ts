@@ -1,5 +1,5 @@
-import type { Kysely } from 'kysely';
-import { appendAudit } from '../db/audit.repository.ts';
+import type { Kysely, Transaction } from 'kysely';
+import { appendAudit, type AuditRecord } from '../db/audit.repository.ts';
 import { DEFAULT_DATABASE_TIMEOUT_MS } from '../config.ts';
 import { findContest, insertAbsence } from '../db/contests.repository.ts';
 import type { Database } from '../db/database.ts';
@@ -7,16 +7,18 @@ import { LINK_REVOKED } from '../auth/link-revocations.ts';
 import { grantInForce } from '../db/access-tokens.repository.ts';
 import { findLiveState, findLiveVersion, insertLiveState, lockLiveState, saveLiveState } from '../db/live-state.repository.ts';
 import { findContestSheets, findSheetBySubmission, insertSheet } from '../db/score-sheets.repository.ts';
+import { lockForSheets, storeSheets } from '../db/sheet-batches.repository.ts';
 import { audiencePanel, withAbsentJudge, type ContestDefinition } from '../domain/contest.ts';
 import type { Exact } from '../domain/exact.ts';
 import { initialLiveState, type LiveState } from '../domain/live.ts';
-import type { Actor, LiveCommand } from '../domain/live/commands.ts';
+import type { Actor, AuditEvent, LiveCommand, Refusal } from '../domain/live/commands.ts';
 import { decide, needsTurnsVersion } from '../domain/live/decide.ts';
-import { byPresenterAndJudge, sheetsInForce, type SheetsInForce, type StoredSheet } from '../domain/sheets.ts';
+import { sheetTotal } from '../domain/scoring.ts';
+import { byPresenterAndJudge, sheetsInForce, withSheetInForce, type SheetsInForce, type SheetToStore, type StoredSheet } from '../domain/sheets.ts';
 import type { LiveView } from '../domain/projections.ts';
 import { findWatchSettings, type WatchSettings } from '../db/watch-codes.repository.ts';
 import { countVoteRows, findCountedVotes, voteCounts } from '../db/audience-votes.repository.ts';
-import { VoteTally } from '../domain/vote-tally.ts';
+import { VoteTally, type StoredVote } from '../domain/vote-tally.ts';
 import { AppError, isAppError, isDatabaseUnavailable } from '../errors.ts';
 import type { SheetReceipt } from '../contracts/snapshots.ts';
 
@@ -31,6 +33,13 @@ import type { SheetReceipt } from '../contracts/snapshots.ts';
  * contest is then marked "behind": the next command reloads it before deciding anything, and
  * until one does, a catch-up reload is tried in the background; a reload that finds the database
  * answering tells the listener, so every client gets the stored truth without asking.
+ *
+ * Group commit: judges' sheets that arrive while the contest's queue is busy (a commit in flight)
+ * wait together in one batch at the end of the queue, decided one after the other in arrival order
+ * and stored in one transaction of two statements; each is acknowledged only after that commit. A
+ * sheet the rules or a revoked link refuse is answered alone and the others go on. A host command
+ * or a definition change arriving meanwhile closes the batch: what arrives after it waits behind it,
+ * so the queue's order stays the order of arrival.
  *
  * Every command (and definition change) in a contest's queue has a deadline (DATABASE_TIMEOUT_MS):
  * past it, the caller is answered `db_unavailable` and the queue moves on. On Postgres the pg
@@ -72,12 +81,62 @@ export type CommandResult = { version: number } | SheetReceipt;
  */
 export type ChangeOrigin = 'command' | 'definition' | 'reload' | 'elsewhere';
 
+/** newly committed sheets: each one replaces its pair's sheet in force (the state machine decided it supersedes it) */
 function addSheets(live: LiveContest, sheets: readonly StoredSheet[]): void {
   for (const sheet of sheets) {
     live.sheetsById.set(sheet.id, sheet);
     live.bySubmission.set(sheet.submissionId, sheet);
+    live.inForce = withSheetInForce(live.inForce, sheet);
   }
-  live.inForce = byPresenterAndJudge(sheetsInForce(live.sheetsById.values()));
+}
+
+type JudgeSheet = { actor: Extract<Actor, { role: 'judge' }>; command: Extract<LiveCommand, { type: 'sheet:submit' }>; options: CommandOptions & { submissionId: string } };
+
+/** A judge's sheet waiting in a batch (group commit), answered once the batch's transaction has committed. */
+interface BatchedSheet extends JudgeSheet {
+  resolve: (result: CommandResult) => void;
+  reject: (error: unknown) => void;
+}
+
+type Outcome = { ok: true; result: CommandResult } | { ok: false; error: AppError };
+
+/** at most this many sheets in one transaction: one batch is one INSERT of this many rows */
+const MAX_BATCH = 250;
+
+/** a later sheet of the same judge for the same presenter, or the same submission again, waits for the next batch: it is decided on what the one before stored */
+const clashes = (a: JudgeSheet, b: JudgeSheet) =>
+  a.options.submissionId === b.options.submissionId || (a.command.presenter === b.command.presenter && a.command.judge === b.command.judge);
+
+/** the sheet as decided, standing in for the stored one while the rest of its batch is decided */
+const provisional = (sheet: SheetToStore, submissionId: string, now: number): StoredSheet => ({ ...sheet, id: `batch:${submissionId}`, total: sheetTotal(sheet.items), submissionId, createdAt: now });
+
+function auditRecords(contestId: string, actor: Actor, events: readonly AuditEvent[], submissionId: string | undefined): AuditRecord[] {
+  return events.map((event) => ({
+    contestId,
+    actorRole: actor.role,
+    actorKey: actor.role === 'judge' ? actor.judge : null,
+    action: event.action,
+    presenterKey: event.presenter ?? null,
+    judgeKey: event.judge ?? null,
+    detail: { ...event.detail, ...(submissionId && event.action.startsWith('sheet:') ? { submissionId } : {}) },
+  }));
+}
+
+/**
+ * What a command's transaction does about the audience vote when it closes or reveals a turn: the
+ * audit log records the vote's opening and closing, not each vote, so the close and the reveal
+ * (from the host, or the close by a turn's last sheet) say how many votes were cast and counted;
+ * and the counted votes are read from the database, because with several server processes some
+ * were stored (and counted in memory) by another one, and what this process reveals must be the
+ * stored truth. Read under the live-state row's lock: no vote of a closed turn commits after it.
+ */
+async function votesAtClose(trx: Transaction<Database>, contestId: string, contest: ContestDefinition, records: AuditRecord[]): Promise<{ records: AuditRecord[]; counted: StoredVote[] }> {
+  const closing = (r: AuditRecord) => r.presenterKey !== null && VOTE_COUNTED_AT.includes(r.action);
+  if (!audiencePanel(contest.rules) || !records.some(closing)) return { records, counted: [] };
+  return {
+    records: await Promise.all(records.map(async (r) => (closing(r) ? { ...r, detail: { ...r.detail, votes: await voteCounts(trx, contestId, r.presenterKey!) } } : r))),
+    counted: await findCountedVotes(trx, contestId),
+  };
 }
 
 const sameItems = (a: Record<string, Exact>, b: Record<string, Exact>) =>
@@ -116,6 +175,8 @@ export class LiveContests {
   readonly #listeners: Array<(contestId: string, origin: ChangeOrigin) => void> = [];
   /** contests with a reload for another process's change queued and not yet started: the newest version heard of (null: reload whatever the version) */
   readonly #elsewhere = new Map<string, number | null>();
+  /** per contest, the batch of judges' sheets at the end of its queue that later sheets may still join */
+  readonly #openBatches = new Map<string, BatchedSheet[]>();
 
   /** `timeoutMs`: each command's deadline (DATABASE_TIMEOUT_MS) */
   constructor(db: Kysely<Database>, now: () => number = Date.now, timeoutMs: number = DEFAULT_DATABASE_TIMEOUT_MS) {
@@ -220,10 +281,17 @@ export class LiveContests {
         state = (await findLiveState(this.#db, contestId))!;
       }
       const watch = await findWatchSettings(this.#db, contestId);
-      const votes = new VoteTally(await findCountedVotes(this.#db, contestId), await countVoteRows(this.#db, contestId));
-      const live: LiveContest = { id: contestId, contest, state, sheetsById: new Map(), inForce: new Map(), bySubmission: new Map(), watch, votes };
-      addSheets(live, await findContestSheets(this.#db, contestId));
-      return live;
+      const sheets = await findContestSheets(this.#db, contestId);
+      return {
+        id: contestId,
+        contest,
+        state,
+        sheetsById: new Map(sheets.map((s) => [s.id, s])),
+        inForce: byPresenterAndJudge(sheetsInForce(sheets)),
+        bySubmission: new Map(sheets.map((s) => [s.submissionId, s])),
+        watch,
+        votes: new VoteTally(await findCountedVotes(this.#db, contestId), await countVoteRows(this.#db, contestId)),
+      };
     } catch (error) {
       throw this.#asAppError(error);
     }
@@ -231,6 +299,8 @@ export class LiveContests {
 
   /** Commands on one contest run one at a time, in arrival order, each within its deadline. */
   #serialised<T>(contestId: string, work: (run: Run) => Promise<T>): Promise<T> {
+    // whatever is queued now comes after the open batch: nothing that arrives later may join it
+    this.#openBatches.delete(contestId);
     this.#queued.set(contestId, (this.#queued.get(contestId) ?? 0) + 1);
     const previous = this.#queues.get(contestId) ?? Promise.resolve();
     const start = () => this.#withDeadline(contestId, work);
@@ -277,21 +347,151 @@ export class LiveContests {
    * rejects with an AppError saying why nothing was done.
    */
   execute(contestId: string, actor: Actor, command: LiveCommand, options: CommandOptions = {}): Promise<CommandResult> {
-    return this.#serialised(contestId, async (run) => {
-      // A try may find memory behind the database; the next decides on a fresh reload. With several
-      // server processes taking commands for one contest at once (a burst of judges spread over
-      // them), another may commit between that reload and this one's lock, again and again: up to
-      // MAX_TRIES, within the command's deadline.
-      for (let attempt = 1; ; attempt++) {
-        try {
-          return await this.#apply(contestId, actor, command, options, run);
-        } catch (error) {
-          if (!(error instanceof MemoryBehind)) throw error;
-          this.#markBehind(contestId);
-          if (attempt === MAX_TRIES) throw new AppError('stale_version', 'the contest changed in another server process; try again');
-        }
+    const { submissionId } = options;
+    if (command.type === 'sheet:submit' && actor.role === 'judge' && submissionId) return this.#batched(contestId, { actor, command, options: { ...options, submissionId } });
+    return this.#serialised(contestId, (run) => this.#untilCurrent(contestId, () => this.#apply(contestId, actor, command, options, run)));
+  }
+
+  /**
+   * A try may find memory behind the database; the next decides on a fresh reload. With several
+   * server processes taking commands for one contest at once (a burst of judges spread over them),
+   * another may commit between that reload and this one's lock, again and again: up to MAX_TRIES,
+   * within the command's deadline.
+   */
+  async #untilCurrent<T>(contestId: string, attempt: () => Promise<T>): Promise<T> {
+    for (let tries = 1; ; tries++) {
+      try {
+        return await attempt();
+      } catch (error) {
+        if (!(error instanceof MemoryBehind)) throw error;
+        this.#markBehind(contestId);
+        if (tries === MAX_TRIES) throw new AppError('stale_version', 'the contest changed in another server process; try again');
       }
+    }
+  }
+
+  /** A judge's sheet joins the open batch at the end of the contest's queue, or starts one there. */
+  #batched(contestId: string, sheet: JudgeSheet): Promise<CommandResult> {
+    return new Promise((resolve, reject) => {
+      const entry: BatchedSheet = { ...sheet, resolve, reject };
+      const open = this.#openBatches.get(contestId);
+      if (open && open.length < MAX_BATCH && !open.some((other) => clashes(other, entry))) {
+        open.push(entry);
+        return;
+      }
+      const batch = [entry];
+      const ran = this.#serialised(contestId, async (run) => {
+        // Sheets read from the network in this turn of the event loop join it too. On PGlite a
+        // commit never leaves the event loop (its statements and the data folder's fsync run on this
+        // thread), so the sheets sent meanwhile are all read in the turn after it, and this is where
+        // they meet.
+        await new Promise((resolve) => setImmediate(resolve));
+        // its turn has come: it is closed from now on
+        if (this.#openBatches.get(contestId) === batch) this.#openBatches.delete(contestId);
+        return this.#untilCurrent(contestId, () => this.#applyBatch(contestId, batch, run));
+      });
+      this.#openBatches.set(contestId, batch);
+      ran.then(
+        (outcomes) => outcomes.forEach((outcome, i) => (outcome.ok ? batch[i]!.resolve(outcome.result) : batch[i]!.reject(outcome.error))),
+        (error: unknown) => batch.forEach((e) => e.reject(error)),
+      );
     });
+  }
+
+  /**
+   * Decides a batch's sheets one after the other, each on the state the ones before it leave, and
+   * stores those accepted in one transaction. Resolves with each sheet's answer once committed;
+   * rejects (every sheet of the batch) when the transaction did not commit.
+   */
+  async #applyBatch(contestId: string, batch: readonly BatchedSheet[], run: Run): Promise<Outcome[]> {
+    const live = await this.#current(contestId, run);
+    const now = this.#now();
+    const outcomes: Outcome[] = [];
+    const fresh: number[] = [];
+    batch.forEach(({ command, options }, i) => {
+      const seen = live.bySubmission.get(options.submissionId);
+      if (!seen) return void fresh.push(i);
+      // A retry: answer as the first time, store nothing. The same id for another sheet is a client bug.
+      outcomes[i] =
+        seen.presenter === command.presenter && seen.judge === command.judge && sameItems(seen.items, command.items)
+          ? { ok: true, result: receipt(seen, true, live.state.version) }
+          : { ok: false, error: new AppError('submission_conflict', `submission ${options.submissionId} was already used for a different sheet; nothing was stored`) };
+    });
+    let decided = this.#decideBatch(live, batch, fresh, now);
+    for (const { index, refusal } of decided.refused) {
+      // A sheet refused here may be one the database stored without our hearing of it (the reply
+      // to its COMMIT was lost): look its id up before refusing.
+      if (await this.#storedSubmission(contestId, batch[index]!.options.submissionId)) throw new MemoryBehind();
+      // or one decided on a copy another server process has moved past (a turn it opened): decide again on a reload
+      await this.#unlessMovedElsewhere(contestId, live);
+      outcomes[index] = { ok: false, error: new AppError(refusal.code, refusal.message) };
+    }
+    if (decided.accepted.length === 0) return outcomes;
+
+    let stored: StoredSheet[] = [];
+    let countedAtClose: StoredVote[] = [];
+    try {
+      await this.#db.transaction().execute(async (trx) => {
+        const hashes = [...new Set(decided.accepted.flatMap((i) => batch[i]!.options.linkTokenHash ?? []))];
+        const lock = await lockForSheets(trx, contestId, hashes);
+        if (lock.version !== live.state.version) throw new MemoryBehind();
+        // a link may have been revoked since its socket's last check, by this process or another:
+        // its sheet is refused, and the others are decided again without it
+        const revoked = decided.accepted.filter((i) => batch[i]!.options.linkTokenHash !== undefined && !lock.granted.has(batch[i]!.options.linkTokenHash!));
+        if (revoked.length > 0) {
+          for (const i of revoked) outcomes[i] = { ok: false, error: new AppError('unauthorized', LINK_REVOKED) };
+          decided = this.#decideBatch(live, batch, decided.accepted.filter((i) => !revoked.includes(i)), now);
+          for (const { index, refusal } of decided.refused) outcomes[index] = { ok: false, error: new AppError(refusal.code, refusal.message) };
+          if (decided.accepted.length === 0) return;
+        }
+        const sheets = decided.accepted.map((i, k) => ({ submissionId: batch[i]!.options.submissionId, sheet: decided.sheets[k]! }));
+        const atClose = await votesAtClose(trx, contestId, live.contest, decided.accepted.flatMap((i, k) => auditRecords(contestId, batch[i]!.actor, decided.audit[k]!, batch[i]!.options.submissionId)));
+        const audit = atClose.records;
+        countedAtClose = atClose.counted;
+        stored = await storeSheets(trx, contestId, decided.state, sheets, audit);
+      });
+    } catch (error) {
+      // a refusal decided inside the transaction rolled it back: nothing is unknown
+      if (error instanceof MemoryBehind || isAppError(error)) throw error;
+      // The connection may have died after the COMMIT went out: the sheets may be stored.
+      this.#markBehind(contestId);
+      throw this.#asAppError(error);
+    }
+    // Past the deadline the callers have their answer already, and the contest is reloaded instead.
+    if (run.abandoned) throw new AppError('db_unavailable', NOT_SAVED);
+    if (stored.length === 0) return outcomes;
+
+    // Committed: now, and only now, the contest in memory moves on and listeners hear of it.
+    live.state = decided.state;
+    addSheets(live, stored);
+    for (const vote of countedAtClose) live.votes.add(vote);
+    this.#notify(contestId);
+    decided.accepted.forEach((i, k) => (outcomes[i] = { ok: true, result: receipt(stored[k]!, false, live.state.version) }));
+    return outcomes;
+  }
+
+  /** The sheets at `indexes` of a batch, decided in order, each on the state the accepted ones before it leave. Pure. */
+  #decideBatch(live: LiveContest, batch: readonly BatchedSheet[], indexes: readonly number[], now: number) {
+    let state = live.state;
+    let inForce = live.inForce;
+    const accepted: number[] = [];
+    const sheets: SheetToStore[] = [];
+    const audit: AuditEvent[][] = [];
+    const refused: Array<{ index: number; refusal: Refusal }> = [];
+    for (const index of indexes) {
+      const { actor, command, options } = batch[index]!;
+      const decision = decide(live.contest, state, inForce, actor, command, now);
+      if (!decision.ok) {
+        refused.push({ index, refusal: decision });
+        continue;
+      }
+      accepted.push(index);
+      sheets.push(decision.sheet!);
+      audit.push(decision.audit);
+      state = decision.state;
+      inForce = withSheetInForce(inForce, provisional(decision.sheet!, options.submissionId, now));
+    }
+    return { state, accepted, sheets, audit, refused };
   }
 
   async #apply(contestId: string, actor: Actor, command: LiveCommand, options: CommandOptions, run: Run): Promise<CommandResult> {
@@ -325,6 +525,7 @@ export class LiveContests {
     }
 
     let stored: StoredSheet | null = null;
+    let countedAtClose: StoredVote[] = [];
     try {
       await this.#db.transaction().execute(async (trx) => {
         const version = await lockLiveState(trx, contestId);
@@ -336,19 +537,9 @@ export class LiveContests {
         }
         if (decision.absence) await insertAbsence(trx, contestId, decision.absence.presenter, decision.absence.judge);
         await saveLiveState(trx, contestId, decision.state);
-        for (const event of decision.audit) {
-          // the audit log records the vote's opening and closing, not each vote: the close and the reveal say how many there were
-          const votes = audiencePanel(live.contest.rules) && event.presenter && VOTE_COUNTED_AT.includes(event.action) ? { votes: await voteCounts(trx, contestId, event.presenter) } : {};
-          await appendAudit(trx, {
-            contestId,
-            actorRole: actor.role,
-            actorKey: actor.role === 'judge' ? actor.judge : null,
-            action: event.action,
-            presenterKey: event.presenter ?? null,
-            judgeKey: event.judge ?? null,
-            detail: { ...event.detail, ...votes, ...(options.submissionId && event.action.startsWith('sheet:') ? { submissionId: options.submissionId } : {}) },
-          });
-        }
+        const atClose = await votesAtClose(trx, contestId, live.contest, auditRecords(contestId, actor, decision.audit, options.submissionId));
+        for (const record of atClose.records) await appendAudit(trx, record);
+        countedAtClose = atClose.counted;
       });
     } catch (error) {
       // a refusal decided inside the transaction rolled it back: nothing is unknown
@@ -363,6 +554,7 @@ export class LiveContests {
     // Committed: now, and only now, the contest in memory moves on and listeners hear of it.
     live.state = decision.state;
     if (stored) addSheets(live, [stored]);
+    for (const vote of countedAtClose) live.votes.add(vote);
     if (decision.absence) live.contest = withAbsentJudge(live.contest, decision.absence.presenter, decision.absence.judge);
     this.#notify(contestId);
     return stored ? receipt(stored, false, live.state.version) : { version: live.state.version };

@@ -28,7 +28,8 @@ import { startServer, type ServerProcess } from '../helpers/server-process.ts';
 
 /** DATABASE_TIMEOUT_MS of the server under test: short, so a frozen database costs seconds here */
 const TIMEOUT_MS = 2000;
-const SHEET_INSERT = /^insert into "score_sheets"/;
+/** the statement that stores a batch of judges' sheets (with the live state and the audit rows), or one sheet */
+const SHEET_INSERT = /^(with .*\) )?insert into "score_sheets"/s;
 const COMMIT = /^commit$/i;
 
 describe.runIf(databaseKinds().includes('postgres'))('when Postgres falters [postgres]', () => {
@@ -105,11 +106,14 @@ describe.runIf(databaseKinds().includes('postgres'))('when Postgres falters [pos
   }
 
   it('a connection cut or a backend terminated in the middle of sheets\' transactions: the server stays up, those sheets are answered db_unavailable, and sent again each lands exactly once', async () => {
-    // Each round every judge submits at once; the faults hit transactions in the middle of the burst.
+    // Each round every judge submits at once; the faults hit transactions in the middle of the
+    // burst. Sheets are stored in batches (group commit), so a burst may be one transaction or
+    // several: the first fault hits the burst's first, a second one the next transaction, of the
+    // burst or of the sheets sent again.
     const rounds = [
-      { presenter: 'p1', fault: 'cut', at: [1, 4] },
-      { presenter: 'p2', fault: 'terminate', at: [2] },
-      { presenter: 'p3', fault: 'cut', at: [0, 3] },
+      { presenter: 'p1', fault: 'cut', at: [0, 1] },
+      { presenter: 'p2', fault: 'terminate', at: [0] },
+      { presenter: 'p3', fault: 'cut', at: [0, 1] },
     ] as const;
     for (const round of rounds) {
       await hostDo(host, 'turn:start', { presenter: round.presenter });
@@ -128,14 +132,14 @@ describe.runIf(databaseKinds().includes('postgres'))('when Postgres falters [pos
       });
       const answers = await Promise.all(expected.map((key) => sheet(key, round.presenter, ids.get(key)!)));
       expectServerUp();
-      await Promise.all(faults);
       for (const answer of answers) {
         expect(answer).not.toBe('no answer');
         expect(answer !== 'no answer' && (answer.ok || answer.error.code === 'db_unavailable'), JSON.stringify(answer)).toBe(true);
       }
-      expect(answers.filter((a) => a !== 'no answer' && !a.ok).length).toBeGreaterThanOrEqual(round.at.length);
+      expect(answers.filter((a) => a !== 'no answer' && !a.ok).length).toBeGreaterThanOrEqual(1);
 
-      for (const key of expected) await deliver(key, round.presenter, ids.get(key)!);
+      await Promise.all(expected.map((key) => deliver(key, round.presenter, ids.get(key)!)));
+      await Promise.all(faults);
       for (const key of expected) expect(await rowsOf(ids.get(key)!), key).toHaveLength(1);
       await waitFor(() => host.snapshot().turns.find((t) => t.presenter === round.presenter)!.phase === 'closed');
       expect(host.snapshot().sheets.filter((s) => s.presenter === round.presenter)).toHaveLength(expected.length);

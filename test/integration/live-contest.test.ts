@@ -1,6 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sql } from 'kysely';
 import { io as connectSocket } from 'socket.io-client';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { HostSnapshot, JudgeSnapshot, SheetReceipt } from '../../server/contracts/snapshots.ts';
@@ -266,6 +267,60 @@ describeEachDatabase('a live contest over Socket.IO', (ctx) => {
     const scoring = displayFrames.filter((f) => f.board.current === 'p1' && f.board.currentPhase === 'scoring');
     expect(scoring.length).toBeGreaterThan(0);
     for (const frame of scoring) expect([frame.board.reveal, frame.board.ranking]).toEqual([null, []]);
+  });
+
+  it('sends a judge nothing when another judge’s sheet comes in (only the version moved), and the judge whose sheet it is their stored sheet', async () => {
+    const { display, judges, judgeFrames, displayFrames } = await contestAt(server, p1Presenting, p1ScoringOpen);
+    await waitFor(() => judges.m2!.snapshot().presenters[0]!.canSubmit);
+    const m2Before = judgeFrames.m2!.length;
+    const displayBefore = displayFrames.length;
+    const receipt = await submit(judges.m1!, 'p1', itemsFor('p1', 'm1'));
+    expect(receipt).toMatchObject({ ok: true });
+    // one broadcast sends the display and m1 their frames; m2's would have gone out with them
+    await waitFor(() => display.snapshot().board.progress.some((p) => p.panel === 'main' && p.submitted === 1));
+    await waitFor(() => judges.m1!.snapshot().sheets.some((s) => s.presenter === 'p1'));
+    expect(displayFrames.length).toBe(displayBefore + 1);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(judgeFrames.m2!.length).toBe(m2Before);
+    // m2 still sees p1 open, at the version before m1's sheet: nothing it shows has changed
+    expect(judges.m2!.snapshot().presenters[0]).toMatchObject({ canSubmit: true, phase: 'scoring' });
+
+    expect(await submit(judges.m2!, 'p1', itemsFor('p1', 'm2'))).toMatchObject({ ok: true });
+    await waitFor(() => judgeFrames.m2!.length === m2Before + 1);
+    expect(judges.m2!.snapshot().sheets.map((s) => s.presenter)).toEqual(['p1']);
+  });
+
+  it('stores sheets sent at once in fewer transactions than sheets, acknowledges each only once committed, and one refused sheet fails none of the others', async () => {
+    const { judges } = await contestAt(server, p1Presenting, p1ScoringOpen);
+    await waitFor(() => Object.values(judges).every((j) => j.snapshot().presenters[0]!.canSubmit));
+    const keys = Object.keys(judges);
+    const ids = new Map(keys.map((key) => [key, submissionId()]));
+    const storedAtAck = new Map<string, Promise<number>>();
+    const rowsOf = (id: string) => ctx.db.selectFrom('score_sheets').select('id').where('submission_id', '=', id).execute();
+    const answers = await Promise.all(
+      keys.map(async (key) => {
+        // m3's sheet is over the maximum: refused by the rules, in the middle of the others
+        const items = key === 'm3' ? { content: '61', delivery: '30' } : itemsFor('p1', key);
+        const answer = await submit(judges[key]!, 'p1', items, ids.get(key));
+        // looked up the moment the ack arrives: an ack before the COMMIT would find no row
+        if (answer.ok) storedAtAck.set(key, rowsOf(ids.get(key)!).then((rows) => rows.length));
+        return [key, answer] as const;
+      }),
+    );
+    for (const [key, answer] of answers) {
+      if (key === 'm3') expect(answer).toMatchObject({ ok: false, error: { code: 'out_of_range' } });
+      else expect(answer, key).toMatchObject({ ok: true, judge: key, duplicate: false });
+    }
+    for (const [key, rows] of storedAtAck) expect(await rows, key).toBe(1);
+    expect(await rowsOf(ids.get('m3')!)).toHaveLength(0);
+    // now() is the transaction's start: sheets of one transaction share it to the microsecond
+    const { transactions } = await ctx.db
+      .selectFrom('score_sheets')
+      .select(({ fn }) => fn.count<string>(sql`distinct created_at`).as('transactions'))
+      .where('submission_id', 'in', [...ids.values()])
+      .executeTakeFirstOrThrow();
+    expect(Number(transactions)).toBeGreaterThanOrEqual(1);
+    expect(Number(transactions)).toBeLessThan(keys.length - 1);
   });
 });
 

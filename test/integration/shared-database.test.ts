@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs';
 import { expect, it } from 'vitest';
 import { readContestFile } from '../../server/contest-file/contest-file.ts';
 import { Exact } from '../../server/domain/exact.ts';
+import { displaySnapshot } from '../../server/domain/projections.ts';
 import type { Actor } from '../../server/domain/live/commands.ts';
+import { AudienceVotes } from '../../server/services/audience-votes.service.ts';
 import { createContest } from '../../server/services/contests.service.ts';
 import { LiveContests, type ChangeOrigin } from '../../server/services/live-contests.service.ts';
 import { describeEachDatabase } from '../helpers/databases.ts';
@@ -16,6 +18,14 @@ import { describeEachDatabase } from '../helpers/databases.ts';
 const FILE = readFileSync(new URL('../fixtures/small-contest.json', import.meta.url), 'utf8');
 const HOST: Actor = { role: 'host' };
 const items = { content: Exact.parse('50'), delivery: Exact.parse('30.5') };
+
+/** the small contest with a 10 % audience vote (大众评审) */
+function withAudienceVote(file: string): string {
+  const contest = JSON.parse(file);
+  contest.rules.panels[0].weight = 0.6;
+  contest.rules.panels.push({ key: 'public', name: '大众评审', kind: 'audience', weight: 0.1, scale: { min: 1, max: 10, step: 1 }, trimPercent: 0 });
+  return JSON.stringify(contest);
+}
 
 describeEachDatabase('two processes’ live contests on one database', (ctx) => {
   const setUp = async () => {
@@ -72,5 +82,36 @@ describeEachDatabase('two processes’ live contests on one database', (ctx) => 
     await a.execute(id, HOST, { type: 'turn:start', presenter: 'p1' }, { turnsVersion: 0 });
     await a.exclusive(id, async () => 'renamed');
     expect(told).toEqual(['command', 'definition']);
+  });
+
+  it('reveals the audience score from every stored vote, also those another process took and counted in its own memory', async () => {
+    const db = ctx.db;
+    const id = await createContest(db, 'link-secret-for-tests', readContestFile(withAudienceVote(FILE)), 'system');
+    const [a, b] = [new LiveContests(db), new LiveContests(db)];
+    await Promise.all([a.get(id), b.get(id)]);
+    await a.execute(id, HOST, { type: 'turn:start', presenter: 'p1' }, { turnsVersion: 0 });
+    await a.execute(id, HOST, { type: 'turn:open-scoring', presenter: 'p1' }, { turnsVersion: (await a.view(id)).state.turnsVersion });
+    // six judges score on A, and B hears of it (as the cluster's news makes it reload)
+    for (const judge of ['m1', 'm2', 'm3', 'm4', 'e1', 'e2']) {
+      await a.execute(id, { role: 'judge', judge }, { type: 'sheet:submit', presenter: 'p1', judge, items }, { submissionId: `sheet-${judge}-00000` });
+    }
+    b.changedElsewhere(id, (await a.view(id)).state.version);
+    await expect.poll(async () => (await b.view(id)).inForce.get('p1')?.size).toBe(6);
+
+    // then phones on process A vote 10, 8 and 6, phones on B vote 1 and 2: votes move no version,
+    // so each process's memory counts its own phones' votes only
+    const [onA, onB] = [new AudienceVotes(db, a, 100), new AudienceVotes(db, b, 100)];
+    await Promise.all([
+      ...[10, 8, 6].map((v, i) => onA.cast(id, `voter-a-${i}`, { presenter: 'p1', value: Exact.of(v), voteId: `vote-a-${i}-0000` })),
+      ...[1, 2].map((v, i) => onB.cast(id, `voter-b-${i}`, { presenter: 'p1', value: Exact.of(v), voteId: `vote-b-${i}-0000` })),
+    ]);
+    expect((await b.view(id)).votes!.countFor('p1')).toBe(2);
+
+    // the last judge's phone is on B: its sheet closes the turn there, and the host reveals there
+    await b.execute(id, { role: 'judge', judge: 'e3' }, { type: 'sheet:submit', presenter: 'p1', judge: 'e3', items }, { submissionId: 'sheet-e3-00000' });
+    await b.execute(id, HOST, { type: 'turn:reveal', presenter: 'p1' }, { turnsVersion: (await b.view(id)).state.turnsVersion });
+    const audience = displaySnapshot(await b.view(id)).board.reveal!.panels.find((p) => p.panel === 'public')!;
+    // (10 + 8 + 6 + 1 + 2) / 5 = 5.4 of 10, on the rubric's 100 points: 54
+    expect(audience).toMatchObject({ score: '54.00', votes: { counted: 5 } });
   });
 });

@@ -11,6 +11,7 @@ import { TEST_ADMIN_TOKEN } from '../helpers/app.ts';
 import { createContestOverApi } from '../helpers/contest-driver.ts';
 import { withAudiencePanel } from '../helpers/voters.ts';
 import { launchBrowser, phonePage, screenshot, startDemoServer, type DemoServer } from './browser.ts';
+import { midWordBreaks } from './layout.ts';
 
 /**
  * Scan to watch: the projector shows the audience page's QR; a phone (360 × 740) decodes it from
@@ -206,6 +207,8 @@ test('with a 10 % audience panel, a phone scans the QR, votes, changes its vote,
     await display.setViewportSize({ width: w, height: h });
     await settled();
     await screenshot(display, `vote-display-reveal-${w}`);
+    // the final's formula (three panels) wraps between its terms or words, never inside a name
+    expect(await midWordBreaks(display, '.formula'), `${w}×${h}`).toEqual([]);
   }
   await context.close();
   await display.close();

@@ -1,8 +1,9 @@
 import { io as connectSocket } from 'socket.io-client';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { LinksAnswer, WatchAnswer } from '../../server/contracts/admin-api.ts';
-import type { AudienceSnapshot, DisplaySnapshot, HostSnapshot, JudgeSnapshot } from '../../server/contracts/snapshots.ts';
+import type { AudiencePatch, AudienceSnapshot, DisplaySnapshot, HostSnapshot, JudgeSnapshot } from '../../server/contracts/snapshots.ts';
 import { PROTOCOL_VERSION } from '../../server/contracts/vocabulary.ts';
+import { applyPatch } from '../../server/domain/audience-patch.ts';
 import { startTestServer, type ClientSocket, type RunningTestServer } from '../helpers/app.ts';
 import { ack, adminFetch, createContestOverApi, hostDo, itemsFor, SMALL_CONTEST, submit, tokenOf, waitFor, type CreatedContest } from '../helpers/contest-driver.ts';
 import { describeEachDatabase } from '../helpers/databases.ts';
@@ -16,20 +17,53 @@ import { openVoter, withAudiencePanel } from '../helpers/voters.ts';
 
 interface Watcher {
   socket: ClientSocket;
+  /** every state the phone showed, in order: whole snapshots taken and snapshots rebuilt from patches */
   frames: AudienceSnapshot[];
   latest: () => AudienceSnapshot;
+  /** the patches received (a dropped one included) */
+  patches: AudiencePatch[];
+  /** how often a gap made it ask contest:sync */
+  resyncs: () => number;
 }
 
-function openWatcher(url: string, code: string): Promise<Watcher> {
+/**
+ * A phone on the audience page, doing what the page's Connection does (client/src/lib/
+ * connection.svelte.ts): keep the newest snapshot, rebuild one from each patch with the same
+ * applyPatch, and on a gap ask contest:sync, keeping what it shows until the answer. `drop` loses
+ * the patches it says, as a flaky network would.
+ */
+function openWatcher(url: string, code: string, drop: (patch: AudiencePatch, index: number) => boolean = () => false): Promise<Watcher> {
   const socket: ClientSocket = connectSocket(url, { auth: { watch: code, protocol: PROTOCOL_VERSION }, transports: ['websocket'], reconnection: false, forceNew: true });
   const frames: AudienceSnapshot[] = [];
-  socket.on('state:snapshot', (s) => frames.push(s as AudienceSnapshot));
+  const patches: AudiencePatch[] = [];
+  let resyncs = 0;
+  let resyncing = false;
+  const held = (): AudienceSnapshot | null => frames.at(-1) ?? null;
+  const accept = (s: AudienceSnapshot): void => {
+    const shown = held();
+    if (shown && (s.version < shown.version || (s.version === shown.version && s.votes < shown.votes))) return;
+    frames.push(s);
+  };
+  socket.on('state:snapshot', (s) => accept(s as AudienceSnapshot));
+  socket.on('state:patch', (patch: AudiencePatch) => {
+    patches.push(patch);
+    if (drop(patch, patches.length - 1)) return;
+    const step = applyPatch(held(), patch);
+    if (step.kind === 'apply') accept(step.snapshot);
+    else if (step.kind === 'resync' && !resyncing) {
+      resyncs++;
+      resyncing = true;
+      void ack<{ snapshot: AudienceSnapshot }>(socket, 'contest:sync', {})
+        .then((answer) => answer.ok && accept(answer.snapshot))
+        .finally(() => (resyncing = false));
+    }
+  });
   return new Promise((resolve, reject) => {
     socket.once('connect_error', (error) => {
       socket.disconnect();
       reject(error);
     });
-    socket.once('state:snapshot', () => resolve({ socket, frames, latest: () => frames.at(-1)! }));
+    socket.once('state:snapshot', () => resolve({ socket, frames, latest: () => frames.at(-1)!, patches, resyncs: () => resyncs }));
   });
 }
 
@@ -225,6 +259,71 @@ describeEachDatabase('the audience socket', (ctx) => {
       }
     } finally {
       for (const s of [host.socket, ...watchers.map((w) => w.socket), ...judges.map((j) => j.socket)]) s.disconnect();
+    }
+  });
+
+  it('during scoring a sheet reaches the hall as a patch of what changed, smaller than the whole snapshot, and the phone rebuilds the display’s frame', async () => {
+    const run = await createContestOverApi(server.url);
+    const host = await server.connect<HostSnapshot>(tokenOf(run.hostUrl));
+    const display = await server.connect<DisplaySnapshot>(tokenOf(run.displayUrl));
+    const judges = await Promise.all(run.judges.map((j) => server.connect<JudgeSnapshot>(tokenOf(j.url))));
+    const watcher = await openWatcher(server.url, codeOf(run.watchUrl));
+    try {
+      await hostDo(host, 'turn:start', { presenter: 'p1' });
+      await hostDo(host, 'turn:open-scoring', { presenter: 'p1' });
+      await waitFor(() => watcher.latest().board.currentPhase === 'scoring');
+      // a quiet spell, so the sheet's change goes out on its own
+      await new Promise((r) => setTimeout(r, 400));
+      const patchesBefore = watcher.patches.length;
+      const receipt = await submit(judges[0]!, 'p1', itemsFor('p1', run.judges[0]!.key));
+      expect(receipt).toMatchObject({ ok: true });
+      await waitFor(() => watcher.patches.length > patchesBefore && watcher.latest().version >= (receipt as { version: number }).version);
+      const patch = watcher.patches.at(-1)!;
+      const rebuilt = watcher.latest();
+      expect(rebuilt.version).toBe(patch.version);
+      // the progress count moved on the board; the presenters, panels and criteria were not sent again
+      expect(Object.keys(patch.set)).toEqual(['board']);
+      expect(JSON.stringify(patch).length).toBeLessThan(JSON.stringify(rebuilt).length / 2);
+      await waitFor(() => display.snapshot().version >= rebuilt.version);
+      const { serverNow: _now, ...shown } = rebuilt;
+      expect(shown).toEqual(asAudience(display.snapshot()));
+      expect(watcher.resyncs()).toBe(0);
+    } finally {
+      for (const s of [host.socket, display.socket, watcher.socket, ...judges.map((j) => j.socket)]) s.disconnect();
+    }
+  });
+
+  it('a phone that missed a patch asks for the state again and ends showing what the display shows', async () => {
+    const run = await createContestOverApi(server.url);
+    const host = await server.connect<HostSnapshot>(tokenOf(run.hostUrl));
+    const display = await server.connect<DisplaySnapshot>(tokenOf(run.displayUrl));
+    const judges = await Promise.all(run.judges.map((j) => server.connect<JudgeSnapshot>(tokenOf(j.url))));
+    const code = codeOf(run.watchUrl);
+    // one phone loses the second patch it is sent; the other gets them all
+    const flaky = await openWatcher(server.url, code, (_patch, index) => index === 1);
+    const steady = await openWatcher(server.url, code);
+    try {
+      await hostDo(host, 'turn:start', { presenter: 'p1' });
+      await hostDo(host, 'turn:open-scoring', { presenter: 'p1' });
+      for (const [i, judge] of judges.entries()) {
+        expect(await submit(judge, 'p1', itemsFor('p1', run.judges[i]!.key))).toMatchObject({ ok: true });
+        // apart, so each sheet is its own send
+        await new Promise((r) => setTimeout(r, 300));
+      }
+      await hostDo(host, 'turn:reveal', { presenter: 'p1' });
+      const final = host.snapshot().version;
+      await waitFor(() => display.snapshot().version === final && flaky.latest().version === final && steady.latest().version === final);
+      expect(flaky.patches.length).toBeGreaterThan(2);
+      expect(flaky.resyncs()).toBeGreaterThanOrEqual(1);
+      expect(steady.resyncs()).toBe(0);
+      const { serverNow: _now, ...shown } = flaky.latest();
+      expect(shown).toEqual(asAudience(display.snapshot()));
+      expect(flaky.latest().board.reveal?.presenter).toBe('p1');
+      // it never showed an older state, before or after the gap
+      const order = flaky.frames.map((f) => f.version * 1e6 + f.votes);
+      expect(order).toEqual([...order].sort((a, b) => a - b));
+    } finally {
+      for (const s of [host.socket, display.socket, flaky.socket, steady.socket, ...judges.map((j) => j.socket)]) s.disconnect();
     }
   });
 

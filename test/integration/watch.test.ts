@@ -3,8 +3,8 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { LinksAnswer, WatchAnswer } from '../../server/contracts/admin-api.ts';
 import type { AudiencePatch, AudienceSnapshot, DisplaySnapshot, HostSnapshot, JudgeSnapshot } from '../../server/contracts/snapshots.ts';
 import { PROTOCOL_VERSION } from '../../server/contracts/vocabulary.ts';
-import { applyPatch } from '../../server/domain/audience-patch.ts';
 import { startTestServer, type ClientSocket, type RunningTestServer } from '../helpers/app.ts';
+import { followAudience, type AudienceFollower } from '../helpers/audience-follower.ts';
 import { ack, adminFetch, createContestOverApi, hostDo, itemsFor, SMALL_CONTEST, submit, tokenOf, waitFor, type CreatedContest } from '../helpers/contest-driver.ts';
 import { describeEachDatabase } from '../helpers/databases.ts';
 import { openVoter, withAudiencePanel } from '../helpers/voters.ts';
@@ -15,55 +15,20 @@ import { openVoter, withAudiencePanel } from '../helpers/voters.ts';
  * anything the projector did not show at the same version.
  */
 
-interface Watcher {
+interface Watcher extends AudienceFollower {
   socket: ClientSocket;
-  /** every state the phone showed, in order: whole snapshots taken and snapshots rebuilt from patches */
-  frames: AudienceSnapshot[];
-  latest: () => AudienceSnapshot;
-  /** the patches received (a dropped one included) */
-  patches: AudiencePatch[];
-  /** how often a gap made it ask contest:sync */
-  resyncs: () => number;
 }
 
-/**
- * A phone on the audience page, doing what the page's Connection does (client/src/lib/
- * connection.svelte.ts): keep the newest snapshot, rebuild one from each patch with the same
- * applyPatch, and on a gap ask contest:sync, keeping what it shows until the answer. `drop` loses
- * the patches it says, as a flaky network would.
- */
-function openWatcher(url: string, code: string, drop: (patch: AudiencePatch, index: number) => boolean = () => false): Promise<Watcher> {
+/** a phone on the audience page (test/helpers/audience-follower.ts), once its first snapshot is in; `drop` loses the patches it says */
+function openWatcher(url: string, code: string, drop?: (patch: AudiencePatch, index: number) => boolean): Promise<Watcher> {
   const socket: ClientSocket = connectSocket(url, { auth: { watch: code, protocol: PROTOCOL_VERSION }, transports: ['websocket'], reconnection: false, forceNew: true });
-  const frames: AudienceSnapshot[] = [];
-  const patches: AudiencePatch[] = [];
-  let resyncs = 0;
-  let resyncing = false;
-  const held = (): AudienceSnapshot | null => frames.at(-1) ?? null;
-  const accept = (s: AudienceSnapshot): void => {
-    const shown = held();
-    if (shown && (s.version < shown.version || (s.version === shown.version && s.votes < shown.votes))) return;
-    frames.push(s);
-  };
-  socket.on('state:snapshot', (s) => accept(s as AudienceSnapshot));
-  socket.on('state:patch', (patch: AudiencePatch) => {
-    patches.push(patch);
-    if (drop(patch, patches.length - 1)) return;
-    const step = applyPatch(held(), patch);
-    if (step.kind === 'apply') accept(step.snapshot);
-    else if (step.kind === 'resync' && !resyncing) {
-      resyncs++;
-      resyncing = true;
-      void ack<{ snapshot: AudienceSnapshot }>(socket, 'contest:sync', {})
-        .then((answer) => answer.ok && accept(answer.snapshot))
-        .finally(() => (resyncing = false));
-    }
-  });
+  const follower = followAudience(socket, drop);
   return new Promise((resolve, reject) => {
     socket.once('connect_error', (error) => {
       socket.disconnect();
       reject(error);
     });
-    socket.once('state:snapshot', () => resolve({ socket, frames, latest: () => frames.at(-1)!, patches, resyncs: () => resyncs }));
+    socket.once('state:snapshot', () => resolve({ socket, ...follower }));
   });
 }
 
@@ -211,6 +176,12 @@ describeEachDatabase('the audience socket', (ctx) => {
         expect(shown, `the display had no frame at or before version ${frame.version} with ${frame.votes} votes`).toBeDefined();
         const { serverNow: _now, ...audience } = frame;
         expect(audience).toEqual(asAudience(shown!));
+      }
+      // and every patch, the ones a phone would have ignored included, carried only what the display showed
+      expect(watcher.patches.length).toBeGreaterThan(0);
+      for (const patch of watcher.patches) {
+        const shown = asAudience(shownAt(patch.version, patch.votes)!) as Record<string, unknown>;
+        for (const [field, value] of Object.entries(patch.set)) expect(value, `${field} at version ${patch.version}`).toEqual(shown[field]);
       }
       // versions never go backwards, and the reveal, the ranking and the awards all reached the hall
       const order = watcher.frames.map((f) => f.version * 1e6 + f.votes);

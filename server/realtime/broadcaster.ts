@@ -30,7 +30,8 @@ interface Sent {
  * another judge's sheet changes a judge's snapshot only in `version` (and `serverNow`), which the
  * pages need no message for (docs/protocol.md §4). The audience (any number of phones in the hall)
  * gets one emit to its room per send, which Socket.IO encodes once for all of them, paced to a few
- * a second with the latest state always last.
+ * a second with the latest state always last; after the first, a send is a patch of what changed
+ * since the previous one (server/domain/audience-patch.ts).
  */
 export class Broadcaster {
   readonly #io: Io;

@@ -281,6 +281,7 @@ describeEachDatabase('the audience socket', (ctx) => {
         // apart, so each sheet is its own send
         await new Promise((r) => setTimeout(r, 300));
       }
+      await waitFor(() => host.snapshot().turns.find((t) => t.presenter === 'p1')!.phase === 'closed');
       await hostDo(host, 'turn:reveal', { presenter: 'p1' });
       const final = host.snapshot().version;
       await waitFor(() => display.snapshot().version === final && flaky.latest().version === final && steady.latest().version === final);

@@ -174,8 +174,10 @@ describeEachDatabase('the audience socket', (ctx) => {
       for (const frame of watcher.frames) {
         const shown = shownAt(frame.version, frame.votes);
         expect(shown, `the display had no frame at or before version ${frame.version} with ${frame.votes} votes`).toBeDefined();
-        const { serverNow: _now, ...audience } = frame;
-        expect(audience).toEqual(asAudience(shown!));
+        // the version itself may be newer: a change the projector shows nothing of moves it without a display frame
+        const { serverNow: _now, version: _version, ...audience } = frame;
+        const { version: _shownVersion, ...expected } = asAudience(shown!);
+        expect(audience).toEqual(expected);
       }
       // and every patch, the ones a phone would have ignored included, carried only what the display showed
       expect(watcher.patches.length).toBeGreaterThan(0);

@@ -68,7 +68,7 @@ export async function startChild(script: string, env: Record<string, string>, no
   };
 }
 
-/** A connection and the (version, arrival) of every snapshot it received. */
+/** A connection and the (version, arrival) of every snapshot or patch it received. */
 export interface Client {
   socket: Socket;
   arrivals: Array<[version: number, at: number]>;
@@ -77,7 +77,10 @@ export interface Client {
 function connectOne(url: string, auth: Record<string, unknown>, record: boolean): Promise<Client> {
   const socket = io(url, { auth, transports: ['websocket'], forceNew: true, reconnection: false, timeout: 60_000 });
   const client: Client = { socket, arrivals: [] };
-  if (record) socket.on('state:snapshot', (s: { version: number }) => client.arrivals.push([s.version, performance.now()]));
+  if (record) {
+    // the audience's updates after the first are patches (docs/protocol.md §3), which carry the version too
+    for (const event of ['state:snapshot', 'state:patch']) socket.on(event, (s: { version: number }) => client.arrivals.push([s.version, performance.now()]));
+  }
   return new Promise((resolve, reject) => {
     socket.once('connect', () => resolve(client));
     socket.once('connect_error', (error) => reject(new Error(`connect ${JSON.stringify(auth)}: ${error.message}`)));

@@ -192,6 +192,21 @@ export interface AudienceSnapshot extends SnapshotBase, VoteCounter {
   entryCodeRequired: boolean;
 }
 
+/**
+ * `state:patch`, to the audience only: the change from the audience snapshot the server last sent
+ * (`from`, its version and vote counter) to its next one. `set` holds the top-level fields whose
+ * JSON changed, whole; the others are as in `from`. A phone holding exactly `from` applies it
+ * (server/domain/audience-patch.ts: applyPatch); one holding anything else ignores it when it is
+ * not newer, else asks `contest:sync` (docs/protocol.md §3).
+ */
+export interface AudiencePatch {
+  from: { version: number; votes: number };
+  version: number;
+  votes: number;
+  serverNow: number;
+  set: Partial<Omit<AudienceSnapshot, 'version' | 'votes' | 'serverNow'>>;
+}
+
 export interface JudgePresenter extends PresenterInfo {
   phase: TurnPhase;
   /** this judge is recused (回避) from this presenter */

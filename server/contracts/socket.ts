@@ -1,6 +1,6 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { Key, Reason } from '../schemas/common.schema.ts';
-import type { HostJudge, SheetReceipt, Snapshot, VoteReceipt } from './snapshots.ts';
+import type { AudiencePatch, HostJudge, SheetReceipt, Snapshot, VoteReceipt } from './snapshots.ts';
 import { PROTOCOL_VERSION, SCREENS, type AckErrorCode, type Role } from './vocabulary.ts';
 
 /**
@@ -109,6 +109,8 @@ export interface ClientToServerEvents {
 
 export interface ServerToClientEvents {
   'state:snapshot': (snapshot: Snapshot) => void;
+  /** to the audience only: what changed since the last audience snapshot sent (snapshots.ts AudiencePatch) */
+  'state:patch': (patch: AudiencePatch) => void;
   /** a judge's link was opened on another device, which now holds the seat; this one is disconnected */
   'session:replaced': () => void;
 }

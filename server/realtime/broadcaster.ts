@@ -1,6 +1,7 @@
 import type { Server } from 'socket.io';
 import { audienceSnapshot, displaySnapshot, hostSnapshot, judgeSnapshot, JudgeProjections, shownKey } from '../domain/projections.ts';
-import type { Snapshot } from '../contracts/snapshots.ts';
+import { audiencePatch } from '../domain/audience-patch.ts';
+import type { AudienceSnapshot, Snapshot } from '../contracts/snapshots.ts';
 import type { ClientToServerEvents, InterServerEvents, ServerToClientEvents, SocketData } from '../contracts/socket.ts';
 import type { LiveContests } from '../services/live-contests.service.ts';
 import type { LeitaiSocket } from './handshake.ts';
@@ -17,6 +18,8 @@ const AUDIENCE_SENDS_PER_SECOND = 4;
 interface Sent {
   display: string | null;
   audience: string | null;
+  /** the audience snapshot last sent (its key is `audience`): the next send is a patch from it; null: the next is whole */
+  audienceSnapshot: AudienceSnapshot | null;
   judges: Map<string, string>;
 }
 
@@ -27,7 +30,8 @@ interface Sent {
  * another judge's sheet changes a judge's snapshot only in `version` (and `serverNow`), which the
  * pages need no message for (docs/protocol.md §4). The audience (any number of phones in the hall)
  * gets one emit to its room per send, which Socket.IO encodes once for all of them, paced to a few
- * a second with the latest state always last.
+ * a second with the latest state always last; after the first, a send is a patch of what changed
+ * since the previous one (server/domain/audience-patch.ts).
  */
 export class Broadcaster {
   readonly #io: Io;
@@ -68,7 +72,7 @@ export class Broadcaster {
     const view = await this.#live.view(socket.data.contestId);
     if (socket.data.role === 'host') return hostSnapshot(view, this.#presence.of(socket.data.contestId));
     if (socket.data.role === 'judge') return judgeSnapshot(view, socket.data.judgeKey!);
-    if (socket.data.role === 'audience') return audienceSnapshot(displaySnapshot(view));
+    if (socket.data.role === 'audience') return this.#audienceJoin(socket.data.contestId, audienceSnapshot(displaySnapshot(view)));
     return displaySnapshot(view);
   }
 
@@ -88,7 +92,7 @@ export class Broadcaster {
 
   #sentTo(contestId: string): Sent {
     let sent = this.#sent.get(contestId);
-    if (!sent) this.#sent.set(contestId, (sent = { display: null, audience: null, judges: new Map() }));
+    if (!sent) this.#sent.set(contestId, (sent = { display: null, audience: null, audienceSnapshot: null, judges: new Map() }));
     return sent;
   }
 
@@ -123,8 +127,23 @@ export class Broadcaster {
   }
 
   #audienceChanged(contestId: string): void {
-    if (this.#hasAudience(contestId)) this.#audience.changed(contestId);
-    else this.#audience.forget(contestId);
+    if (this.#hasAudience(contestId)) return this.#audience.changed(contestId);
+    this.#audience.forget(contestId);
+    // nobody holds it any more: the next hall gets a whole snapshot first
+    const sent = this.#sent.get(contestId);
+    if (sent) sent.audience = sent.audienceSnapshot = null;
+  }
+
+  /**
+   * A phone joining or asking `contest:sync` is given the audience snapshot last sent when it shows
+   * the same (only the version moved, on a change the projector does not show): it then holds
+   * exactly the next patch's `from` and applies it, where a snapshot of the newer version would
+   * make every phone that joined since the last send ask again (docs/protocol.md §3).
+   */
+  #audienceJoin(contestId: string, current: AudienceSnapshot): AudienceSnapshot {
+    const sent = this.#sent.get(contestId);
+    if (!sent?.audienceSnapshot || sent.audience !== shownKey(current)) return current;
+    return { ...sent.audienceSnapshot, serverNow: current.serverNow };
   }
 
   #hasAudience(contestId: string): boolean {
@@ -151,10 +170,17 @@ export class Broadcaster {
       const sent = this.#sentTo(contestId);
       const shown = shownKey(audience);
       if (shown === sent.audience) return;
+      // the change only, from the snapshot last sent: a phone holding it rebuilds this one (a
+      // phone that does not asks for the whole, docs/protocol.md §3)
+      const last = sent.audienceSnapshot;
       sent.audience = shown;
+      sent.audienceSnapshot = audience;
+      const patch = last && audiencePatch(last, audience);
       for (let shard = 0; shard < AUDIENCE_SHARDS; shard++) {
         if (shard > 0) await new Promise((resolve) => setImmediate(resolve));
-        this.#io.local.to(rooms.audienceShard(contestId, shard)).emit('state:snapshot', audience);
+        const slice = this.#io.local.to(rooms.audienceShard(contestId, shard));
+        if (patch) slice.emit('state:patch', patch);
+        else slice.emit('state:snapshot', audience);
       }
     });
     this.#audienceWaiting.set(contestId, sending);

@@ -3,6 +3,7 @@ import { io as connectSocket } from 'socket.io-client';
 import type { AudienceSnapshot, VoteReceipt } from '../../server/contracts/snapshots.ts';
 import { PROTOCOL_VERSION } from '../../server/contracts/vocabulary.ts';
 import type { ClientSocket } from './app.ts';
+import { followAudience } from './audience-follower.ts';
 import { ack, type Ack } from './contest-driver.ts';
 
 /**
@@ -16,6 +17,7 @@ export interface Voter {
   socket: ClientSocket;
   /** the secret the server handed out (the cookie's value) */
   secret: string;
+  /** what the phone showed (whole snapshots and ones rebuilt from patches, test/helpers/audience-follower.ts) */
   frames: AudienceSnapshot[];
   latest(): AudienceSnapshot;
   /** casts a vote; `voteId` defaults to a fresh one */
@@ -43,8 +45,7 @@ export async function openVoter(url: string, code: string, via: 'cookie' | 'stor
     reconnection: false,
     forceNew: true,
   });
-  const frames: AudienceSnapshot[] = [];
-  socket.on('state:snapshot', (s) => frames.push(s as AudienceSnapshot));
+  const follower = followAudience(socket);
   await new Promise<void>((resolve, reject) => {
     socket.once('connect_error', reject);
     socket.once('state:snapshot', () => resolve());
@@ -52,8 +53,8 @@ export async function openVoter(url: string, code: string, via: 'cookie' | 'stor
   return {
     socket,
     secret,
-    frames,
-    latest: () => frames.at(-1)!,
+    frames: follower.frames,
+    latest: follower.latest,
     vote: (presenter, value, id = voteId(), entryCode) => ack<VoteReceipt>(socket, 'vote:cast', { presenter, value, voteId: id, ...(entryCode === undefined ? {} : { entryCode }) }),
   };
 }

@@ -1,9 +1,10 @@
 import { io as connectSocket } from 'socket.io-client';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { LinksAnswer, WatchAnswer } from '../../server/contracts/admin-api.ts';
-import type { AudienceSnapshot, DisplaySnapshot, HostSnapshot, JudgeSnapshot } from '../../server/contracts/snapshots.ts';
+import type { AudiencePatch, AudienceSnapshot, DisplaySnapshot, HostSnapshot, JudgeSnapshot } from '../../server/contracts/snapshots.ts';
 import { PROTOCOL_VERSION } from '../../server/contracts/vocabulary.ts';
 import { startTestServer, type ClientSocket, type RunningTestServer } from '../helpers/app.ts';
+import { followAudience, type AudienceFollower } from '../helpers/audience-follower.ts';
 import { ack, adminFetch, createContestOverApi, hostDo, itemsFor, SMALL_CONTEST, submit, tokenOf, waitFor, type CreatedContest } from '../helpers/contest-driver.ts';
 import { describeEachDatabase } from '../helpers/databases.ts';
 import { openVoter, withAudiencePanel } from '../helpers/voters.ts';
@@ -14,22 +15,20 @@ import { openVoter, withAudiencePanel } from '../helpers/voters.ts';
  * anything the projector did not show at the same version.
  */
 
-interface Watcher {
+interface Watcher extends AudienceFollower {
   socket: ClientSocket;
-  frames: AudienceSnapshot[];
-  latest: () => AudienceSnapshot;
 }
 
-function openWatcher(url: string, code: string): Promise<Watcher> {
+/** a phone on the audience page (test/helpers/audience-follower.ts), once its first snapshot is in; `drop` loses the patches it says */
+function openWatcher(url: string, code: string, drop?: (patch: AudiencePatch, index: number) => boolean): Promise<Watcher> {
   const socket: ClientSocket = connectSocket(url, { auth: { watch: code, protocol: PROTOCOL_VERSION }, transports: ['websocket'], reconnection: false, forceNew: true });
-  const frames: AudienceSnapshot[] = [];
-  socket.on('state:snapshot', (s) => frames.push(s as AudienceSnapshot));
+  const follower = followAudience(socket, drop);
   return new Promise((resolve, reject) => {
     socket.once('connect_error', (error) => {
       socket.disconnect();
       reject(error);
     });
-    socket.once('state:snapshot', () => resolve({ socket, frames, latest: () => frames.at(-1)! }));
+    socket.once('state:snapshot', () => resolve({ socket, ...follower }));
   });
 }
 
@@ -175,8 +174,16 @@ describeEachDatabase('the audience socket', (ctx) => {
       for (const frame of watcher.frames) {
         const shown = shownAt(frame.version, frame.votes);
         expect(shown, `the display had no frame at or before version ${frame.version} with ${frame.votes} votes`).toBeDefined();
-        const { serverNow: _now, ...audience } = frame;
-        expect(audience).toEqual(asAudience(shown!));
+        // the version itself may be newer: a change the projector shows nothing of moves it without a display frame
+        const { serverNow: _now, version: _version, ...audience } = frame;
+        const { version: _shownVersion, ...expected } = asAudience(shown!);
+        expect(audience).toEqual(expected);
+      }
+      // and every patch, the ones a phone would have ignored included, carried only what the display showed
+      expect(watcher.patches.length).toBeGreaterThan(0);
+      for (const patch of watcher.patches) {
+        const shown = asAudience(shownAt(patch.version, patch.votes)!) as Record<string, unknown>;
+        for (const [field, value] of Object.entries(patch.set)) expect(value, `${field} at version ${patch.version}`).toEqual(shown[field]);
       }
       // versions never go backwards, and the reveal, the ranking and the awards all reached the hall
       const order = watcher.frames.map((f) => f.version * 1e6 + f.votes);
@@ -225,6 +232,72 @@ describeEachDatabase('the audience socket', (ctx) => {
       }
     } finally {
       for (const s of [host.socket, ...watchers.map((w) => w.socket), ...judges.map((j) => j.socket)]) s.disconnect();
+    }
+  });
+
+  it('during scoring a sheet reaches the hall as a patch of what changed, smaller than the whole snapshot, and the phone rebuilds the display’s frame', async () => {
+    const run = await createContestOverApi(server.url);
+    const host = await server.connect<HostSnapshot>(tokenOf(run.hostUrl));
+    const display = await server.connect<DisplaySnapshot>(tokenOf(run.displayUrl));
+    const judges = await Promise.all(run.judges.map((j) => server.connect<JudgeSnapshot>(tokenOf(j.url))));
+    const watcher = await openWatcher(server.url, codeOf(run.watchUrl));
+    try {
+      await hostDo(host, 'turn:start', { presenter: 'p1' });
+      await hostDo(host, 'turn:open-scoring', { presenter: 'p1' });
+      await waitFor(() => watcher.latest().board.currentPhase === 'scoring');
+      // a quiet spell, so the sheet's change goes out on its own
+      await new Promise((r) => setTimeout(r, 400));
+      const patchesBefore = watcher.patches.length;
+      const receipt = await submit(judges[0]!, 'p1', itemsFor('p1', run.judges[0]!.key));
+      expect(receipt).toMatchObject({ ok: true });
+      await waitFor(() => watcher.patches.length > patchesBefore && watcher.latest().version >= (receipt as { version: number }).version);
+      const patch = watcher.patches.at(-1)!;
+      const rebuilt = watcher.latest();
+      expect(rebuilt.version).toBe(patch.version);
+      // the progress count moved on the board; the presenters, panels and criteria were not sent again
+      expect(Object.keys(patch.set)).toEqual(['board']);
+      expect(JSON.stringify(patch).length).toBeLessThan(JSON.stringify(rebuilt).length / 2);
+      await waitFor(() => display.snapshot().version >= rebuilt.version);
+      const { serverNow: _now, ...shown } = rebuilt;
+      expect(shown).toEqual(asAudience(display.snapshot()));
+      expect(watcher.resyncs()).toBe(0);
+    } finally {
+      for (const s of [host.socket, display.socket, watcher.socket, ...judges.map((j) => j.socket)]) s.disconnect();
+    }
+  });
+
+  it('a phone that missed a patch asks for the state again and ends showing what the display shows', async () => {
+    const run = await createContestOverApi(server.url);
+    const host = await server.connect<HostSnapshot>(tokenOf(run.hostUrl));
+    const display = await server.connect<DisplaySnapshot>(tokenOf(run.displayUrl));
+    const judges = await Promise.all(run.judges.map((j) => server.connect<JudgeSnapshot>(tokenOf(j.url))));
+    const code = codeOf(run.watchUrl);
+    // one phone loses the second patch it is sent; the other gets them all
+    const flaky = await openWatcher(server.url, code, (_patch, index) => index === 1);
+    const steady = await openWatcher(server.url, code);
+    try {
+      await hostDo(host, 'turn:start', { presenter: 'p1' });
+      await hostDo(host, 'turn:open-scoring', { presenter: 'p1' });
+      for (const [i, judge] of judges.entries()) {
+        expect(await submit(judge, 'p1', itemsFor('p1', run.judges[i]!.key))).toMatchObject({ ok: true });
+        // apart, so each sheet is its own send
+        await new Promise((r) => setTimeout(r, 300));
+      }
+      await waitFor(() => host.snapshot().turns.find((t) => t.presenter === 'p1')!.phase === 'closed');
+      await hostDo(host, 'turn:reveal', { presenter: 'p1' });
+      const final = host.snapshot().version;
+      await waitFor(() => display.snapshot().version === final && flaky.latest().version === final && steady.latest().version === final);
+      expect(flaky.patches.length).toBeGreaterThan(2);
+      expect(flaky.resyncs()).toBeGreaterThanOrEqual(1);
+      expect(steady.resyncs()).toBe(0);
+      const { serverNow: _now, ...shown } = flaky.latest();
+      expect(shown).toEqual(asAudience(display.snapshot()));
+      expect(flaky.latest().board.reveal?.presenter).toBe('p1');
+      // it never showed an older state, before or after the gap
+      const order = flaky.frames.map((f) => f.version * 1e6 + f.votes);
+      expect(order).toEqual([...order].sort((a, b) => a - b));
+    } finally {
+      for (const s of [host.socket, display.socket, flaky.socket, steady.socket, ...judges.map((j) => j.socket)]) s.disconnect();
     }
   });
 

@@ -537,7 +537,7 @@ const MALFORMED_FRAMES: MalformedFrame[] = [
   { what: 'the reserved event name "disconnect"', frames: ['2["disconnect","forged"]'], expect: 'dropped' },
   { what: 'the event name "error" (an EventEmitter without a listener would throw)', frames: ['2["error",{"boom":true}]'], expect: 'ignored' },
   { what: 'prototype names as event names', frames: ['2["__proto__",{}]', '2["constructor",{}]', '2["hasOwnProperty",{}]', '2["toString"]'], expect: 'ignored' },
-  { what: 'server-to-client event names sent to the server', frames: ['2["state:snapshot",{}]', '2["session:replaced"]'], expect: 'ignored' },
+  { what: 'server-to-client event names sent to the server', frames: ['2["state:snapshot",{}]', '2["state:patch",{}]', '2["session:replaced"]'], expect: 'ignored' },
   { what: 'an event with no payload at all', frames: ['2["turn:start"]', '2["contest:sync"]'], expect: 'ignored' },
   { what: 'extra arguments after a valid-looking payload', frames: ['2["turn:start",{"presenter":"p2","turnsVersion":0},1,2,3]'], expect: 'ignored' },
   { what: 'a second CONNECT on a connected namespace', frames: ['0{"token":"AAAAAAAAAAAAAAAAAAAAAA"}'], expect: 'dropped' },

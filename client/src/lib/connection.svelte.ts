@@ -1,11 +1,13 @@
 import { io, type Socket } from 'socket.io-client';
-import type { Snapshot } from '../../../server/contracts/snapshots.ts';
+import type { AudiencePatch, Snapshot } from '../../../server/contracts/snapshots.ts';
+import { applyPatch } from '../../../server/domain/audience-patch.ts';
 import type { AckResult, ClientToServerEvents, CommandEvent, Payload, ServerToClientEvents } from '../../../server/contracts/socket.ts';
 import { PROTOCOL_VERSION } from '../../../server/contracts/vocabulary.ts';
 
 /**
  * The one owner of the socket. Holds the latest snapshot the server sent for this client's role
- * (never merged: a snapshot replaces the previous one when its version is higher), the connection
+ * (never merged: a snapshot replaces the previous one when its version is higher; the audience's
+ * `state:patch` makes a new one from exactly the snapshot it was built against), the connection
  * status, and the offset between this device's clock and the server's (for the talk clock).
  */
 
@@ -55,6 +57,8 @@ export class Connection<S extends Snapshot> {
   stale = $derived(this.status !== 'online' || this.snapshot === null || !this.#fresh);
 
   readonly #socket: Socket<ServerToClientEvents, ClientToServerEvents>;
+  /** a contest:sync asked for by a patch's gap is under way: the patches meanwhile wait for its answer */
+  #resyncing = false;
 
   constructor(credential: Credential) {
     const auth = typeof credential === 'string' ? { token: credential } : { watch: credential.watch, ...(credential.voter ? { voter: credential.voter } : {}) };
@@ -87,6 +91,7 @@ export class Connection<S extends Snapshot> {
       if (!this.#socket.active) this.#retrySoon();
     });
     this.#socket.on('state:snapshot', (snapshot) => this.#accept(snapshot as S));
+    this.#socket.on('state:patch', (patch) => this.#patch(patch));
     this.#socket.on('session:replaced', () => {
       this.status = 'replaced';
       this.#socket.disconnect();
@@ -101,6 +106,18 @@ export class Connection<S extends Snapshot> {
     if (this.snapshot && isOlder(snapshot, this.snapshot)) return;
     this.clockOffsetMs = snapshot.serverNow - Date.now();
     this.snapshot = snapshot;
+  }
+
+  /** the audience's update: applied over exactly the snapshot it was built from, else a resync on a gap */
+  #patch(patch: AudiencePatch): void {
+    const held: Snapshot | null = this.snapshot;
+    const step = applyPatch(held?.role === 'audience' ? held : null, patch);
+    if (step.kind === 'apply') this.#accept(step.snapshot as S);
+    // what is shown stays until the answer: never an older state, and never a patch over the wrong one
+    else if (step.kind === 'resync' && !this.#resyncing) {
+      this.#resyncing = true;
+      void this.#resync().finally(() => (this.#resyncing = false));
+    }
   }
 
   /** server time now, in epoch ms */

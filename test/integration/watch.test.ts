@@ -156,6 +156,8 @@ describeEachDatabase('the audience socket', (ctx) => {
         // the hall votes (and changes its mind) while the judges score
         for (const [i, phone] of phones.entries()) expect(await phone.vote(presenter, ((i + presenter.length) % 10) + 1)).toMatchObject({ ok: true });
         expect(await phones[0]!.vote(presenter, 10)).toMatchObject({ ok: true });
+        // the hall sees the count while the turn is open (sends are paced, a few a second: wait for one)
+        await waitFor(() => watcher.latest().board.votes?.count === phones.length);
         const expected = Object.keys(judges).filter((key) => !(presenter === 'p2' && key === 'e3'));
         for (const key of expected) expect(await submit(judges[key]!, presenter, itemsFor(presenter, key))).toMatchObject({ ok: true });
         await waitFor(() => host.snapshot().turns.find((t) => t.presenter === presenter)!.phase === 'closed');

@@ -53,11 +53,15 @@ function present(env: Env, name: string): string | null {
   return value ? value : null;
 }
 
-function port(env: Env): number {
-  const raw = present(env, 'PORT');
-  if (raw === null) return 3000;
+/**
+ * A setting that is a whole number in [min, max], `fallback` when unset; `what` names it in the
+ * refusal ("a port number", "a whole number of milliseconds").
+ */
+function wholeNumber(env: Env, name: string, fallback: number, min: number, max: number, what = 'a whole number'): number {
+  const raw = present(env, name);
+  if (raw === null) return fallback;
   const n = Number(raw);
-  if (!/^\d+$/.test(raw) || n < 1 || n > 65535) throw new ConfigError(`PORT must be a port number from 1 to 65535, got "${raw}"`);
+  if (!/^\d+$/.test(raw) || n < min || n > max) throw new ConfigError(`${name} must be ${what} from ${min} to ${max}, got "${raw}"`);
   return n;
 }
 
@@ -114,40 +118,16 @@ function logLevel(env: Env): Config['logLevel'] {
 /** DATABASE_TIMEOUT_MS when unset */
 export const DEFAULT_DATABASE_TIMEOUT_MS = 5_000;
 
-function databaseTimeoutMs(env: Env): number {
-  const raw = present(env, 'DATABASE_TIMEOUT_MS');
-  if (raw === null) return DEFAULT_DATABASE_TIMEOUT_MS;
-  const n = Number(raw);
-  if (!/^\d+$/.test(raw) || n < 500 || n > 60_000) throw new ConfigError(`DATABASE_TIMEOUT_MS must be a whole number of milliseconds from 500 to 60000, got "${raw}"`);
-  return n;
-}
-
 /** DATABASE_POOL_SIZE when unset */
 export const DEFAULT_DATABASE_POOL_SIZE = 10;
-
-function databasePoolSize(env: Env): number {
-  const raw = present(env, 'DATABASE_POOL_SIZE');
-  if (raw === null) return DEFAULT_DATABASE_POOL_SIZE;
-  const n = Number(raw);
-  if (!/^\d+$/.test(raw) || n < 2 || n > 200) throw new ConfigError(`DATABASE_POOL_SIZE must be a whole number from 2 to 200, got "${raw}"`);
-  return n;
-}
 
 /** AUDIENCE_VOTER_CAP when unset: a large hall, with room for a live stream's viewers */
 const DEFAULT_AUDIENCE_VOTER_CAP = 5_000;
 
-function audienceVoterCap(env: Env): number {
-  const raw = present(env, 'AUDIENCE_VOTER_CAP');
-  if (raw === null) return DEFAULT_AUDIENCE_VOTER_CAP;
-  const n = Number(raw);
-  if (!/^\d+$/.test(raw) || n < 1 || n > 1_000_000) throw new ConfigError(`AUDIENCE_VOTER_CAP must be a whole number of voters from 1 to 1000000, got "${raw}"`);
-  return n;
-}
-
 export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): Config {
   const url = databaseUrl(env);
   return Object.freeze({
-    port: port(env),
+    port: wholeNumber(env, 'PORT', 3000, 1, 65535, 'a port number'),
     host: present(env, 'HOST') ?? '0.0.0.0',
     databaseUrl: url,
     dataDir: resolve(cwd, present(env, 'DATA_DIR') ?? 'data'),
@@ -156,9 +136,9 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     loadDemo: flag(env, 'LOAD_DEMO', true),
     trustProxy: flag(env, 'TRUST_PROXY', false),
     logLevel: logLevel(env),
-    databaseTimeoutMs: databaseTimeoutMs(env),
-    databasePoolSize: databasePoolSize(env),
+    databaseTimeoutMs: wholeNumber(env, 'DATABASE_TIMEOUT_MS', DEFAULT_DATABASE_TIMEOUT_MS, 500, 60_000, 'a whole number of milliseconds'),
+    databasePoolSize: wholeNumber(env, 'DATABASE_POOL_SIZE', DEFAULT_DATABASE_POOL_SIZE, 2, 200),
     cluster: flag(env, 'CLUSTER', true) && url !== null,
-    audienceVoterCap: audienceVoterCap(env),
+    audienceVoterCap: wholeNumber(env, 'AUDIENCE_VOTER_CAP', DEFAULT_AUDIENCE_VOTER_CAP, 1, 1_000_000, 'a whole number of voters'),
   });
 }

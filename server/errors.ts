@@ -42,3 +42,14 @@ export function isDatabaseUnavailable(error: unknown): boolean {
     /Connection terminated|timeout exceeded when trying to connect|Query read timeout|Client has encountered a connection error|is not currently accepting connections|PGlite is closed/i.test(message)
   );
 }
+
+/**
+ * What a client is told of a failure while storing what it sent: an AppError as it is, the
+ * database's absence as db_unavailable (with `notSaved`, which says what to send again), anything
+ * else as internal, with no database or stack detail (the socket layer logs `cause`).
+ */
+export function asStoringError(error: unknown, notSaved: string): AppError {
+  if (isAppError(error)) return error;
+  if (isDatabaseUnavailable(error)) return new AppError('db_unavailable', notSaved);
+  return new AppError('internal', 'internal error; the server log has the details', { cause: (error as Error)?.stack ?? String(error) });
+}

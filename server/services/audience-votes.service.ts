@@ -5,7 +5,7 @@ import { findVotesById, insertVotesWhileOpen, type InsertedVote, type NewVote } 
 import type { Database } from '../db/database.ts';
 import { audiencePanel, voteValueProblem } from '../domain/contest.ts';
 import type { Exact } from '../domain/exact.ts';
-import { AppError, isAppError, isDatabaseUnavailable } from '../errors.ts';
+import { AppError, asStoringError } from '../errors.ts';
 import type { LiveContests } from './live-contests.service.ts';
 
 /**
@@ -98,7 +98,7 @@ export class AudienceVotes {
     try {
       return (await findVotesById(this.#db, contestId, [voteId])).length > 0;
     } catch (error) {
-      throw asAppError(error);
+      throw asStoringError(error, NOT_SAVED);
     }
   }
 
@@ -140,7 +140,7 @@ export class AudienceVotes {
       const others = batch.filter((p) => !storedIds.has(p.vote.voteId)).map((p) => p.vote.voteId);
       earlier = await findVotesById(this.#db, contestId, others);
     } catch (error) {
-      for (const p of batch) p.reject(asAppError(error));
+      for (const p of batch) p.reject(asStoringError(error, NOT_SAVED));
       return;
     }
     // Committed: the tally in memory moves on, then the phones are answered.
@@ -162,10 +162,4 @@ export class AudienceVotes {
     }
     if (stored.length > 0) for (const listener of this.#listeners) listener(contestId);
   }
-}
-
-function asAppError(error: unknown): AppError {
-  if (isAppError(error)) return error;
-  if (isDatabaseUnavailable(error)) return new AppError('db_unavailable', NOT_SAVED);
-  return new AppError('internal', 'internal error; the server log has the details', { cause: (error as Error)?.stack ?? String(error) });
 }

@@ -19,7 +19,7 @@ import type { LiveView } from '../domain/projections.ts';
 import { findWatchSettings, type WatchSettings } from '../db/watch-codes.repository.ts';
 import { countVoteRows, findCountedVotes, voteCounts } from '../db/audience-votes.repository.ts';
 import { VoteTally, type StoredVote } from '../domain/vote-tally.ts';
-import { AppError, isAppError, isDatabaseUnavailable } from '../errors.ts';
+import { AppError, asStoringError, isAppError, isDatabaseUnavailable } from '../errors.ts';
 import type { SheetReceipt } from '../contracts/snapshots.ts';
 
 /**
@@ -293,7 +293,7 @@ export class LiveContests {
         votes: new VoteTally(await findCountedVotes(this.#db, contestId), await countVoteRows(this.#db, contestId)),
       };
     } catch (error) {
-      throw this.#asAppError(error);
+      throw asStoringError(error, NOT_SAVED);
     }
   }
 
@@ -332,14 +332,6 @@ export class LiveContests {
     } finally {
       clearTimeout(timer);
     }
-  }
-
-  /** What the caller is told of a failure: an AppError as it is, the database's absence as db_unavailable, anything else as internal. */
-  #asAppError(error: unknown): AppError {
-    if (isAppError(error)) return error;
-    if (isDatabaseUnavailable(error)) return new AppError('db_unavailable', NOT_SAVED);
-    // the client gets no database or stack detail; the socket layer logs `cause`
-    return new AppError('internal', 'internal error; the server log has the details', { cause: (error as Error)?.stack ?? String(error) });
   }
 
   /**
@@ -455,7 +447,7 @@ export class LiveContests {
       if (error instanceof MemoryBehind || isAppError(error)) throw error;
       // The connection may have died after the COMMIT went out: the sheets may be stored.
       this.#markBehind(contestId);
-      throw this.#asAppError(error);
+      throw asStoringError(error, NOT_SAVED);
     }
     // Past the deadline the callers have their answer already, and the contest is reloaded instead.
     if (run.abandoned) throw new AppError('db_unavailable', NOT_SAVED);
@@ -546,7 +538,7 @@ export class LiveContests {
       if (error instanceof MemoryBehind || isAppError(error)) throw error;
       // The connection may have died after the COMMIT went out: the change may be stored.
       this.#markBehind(contestId);
-      throw this.#asAppError(error);
+      throw asStoringError(error, NOT_SAVED);
     }
     // Past the deadline the caller has its answer already, and the contest is reloaded instead.
     if (run.abandoned) throw new AppError('db_unavailable', NOT_SAVED);
@@ -575,7 +567,7 @@ export class LiveContests {
     try {
       return (await findSheetBySubmission(this.#db, contestId, submissionId)) !== null;
     } catch (error) {
-      throw this.#asAppError(error);
+      throw asStoringError(error, NOT_SAVED);
     }
   }
 

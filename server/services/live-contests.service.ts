@@ -135,7 +135,9 @@ async function votesAtClose(trx: Transaction<Database>, contestId: string, conte
   if (!audiencePanel(contest.rules) || !records.some(closing)) return { records, counted: [] };
   return {
     records: await Promise.all(records.map(async (r) => (closing(r) ? { ...r, detail: { ...r.detail, votes: await voteCounts(trx, contestId, r.presenterKey!) } } : r))),
-    counted: await findCountedVotes(trx, contestId),
+    // at the close only: after it no vote of the turn is stored, and a process that reveals later has
+    // heard of the close (and reloaded) or finds the stored version moved (and reloads)
+    counted: records.some((r) => r.action === 'turn:close') ? await findCountedVotes(trx, contestId) : [],
   };
 }
 

@@ -212,7 +212,8 @@ describe('the judge page', () => {
     expect(await page.locator('header').innerText()).toContain('望城区2023年度');
     expect(await page.locator('header').innerText()).toContain('评委：市委办公厅党建处评委 · 主评委');
     expect(await page.getByRole('heading', { level: 1 }).innerText()).toContain('望城区2023年度');
-    // the title takes two lines at 360 px: they break between words
+    // the title takes two lines at 360 px (in the page's own font, once loaded): they break between words
+    await expect.poll(() => page.evaluate(`document.fonts.check('700 16px "Noto Sans SC"', '望城区年度街镇和区直单位基层党建书记工程决赛“”')`), { timeout: 10_000 }).toBe(true);
     expect(await midWordBreaks(page, '[data-testid=judge-title]')).toEqual([]);
     await page.getByText('比赛尚未开始').waitFor();
     await look(page, 'judge-not-started');

@@ -114,7 +114,8 @@ globalThis.__layoutProblems = (rootSelector, options = {}) => {
 };
 
 // Where the text of `selector` wraps to a new line inside a word (as the browser's own
-// Intl.Segmenter cuts Chinese into words): one "before|after" per such break, [] when none.
+// Intl.Segmenter cuts Chinese into words), or leaves a quotation mark or bracket apart from its
+// word: one "before|after" per such break, [] when none.
 globalThis.__midWordBreaks = (selector) => {
   const el = document.querySelector(selector);
   if (!el) return [`no element ${selector}`];
@@ -136,7 +137,9 @@ globalThis.__midWordBreaks = (selector) => {
   let previous = null;
   tops.forEach((top, i) => {
     if (top === null) return;
-    if (previous !== null && top > previous + 2 && !starts.has(i)) breaks.push(`${text.slice(Math.max(0, i - 4), i)}|${text.slice(i, i + 4)}`);
+    // a line may not end with opening punctuation nor start with closing punctuation (避头尾)
+    const badEdge = /[“‘《〈「『（【〔([]/.test(text[i - 1] ?? '') || /[”’》〉」』）】〕)\]，。、！？：；%]/.test(text[i]);
+    if (previous !== null && top > previous + 2 && (!starts.has(i) || badEdge)) breaks.push(`${text.slice(Math.max(0, i - 4), i)}|${text.slice(i, i + 4)}`);
     previous = top;
   });
   return breaks;

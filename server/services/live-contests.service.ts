@@ -189,6 +189,8 @@ const VOTE_COUNTED_AT: readonly string[] = ['turn:close', 'turn:reveal', 'turn:r
 
 const NOT_SAVED = 'not saved: the database is not answering; the same submission can be sent again';
 
+const votedOn = (presenter: string) => new AppError('invalid_transition', `cannot undo presenter ${presenter}: audience votes have already arrived for this turn`);
+
 export class LiveContests {
   readonly #db: Kysely<Database>;
   readonly #now: () => number;
@@ -595,9 +597,7 @@ export class LiveContests {
     }
 
     // like a turn with sheets, a turn the audience has voted on cannot be undone: its votes would count at a later opening
-    if (command.type === 'turn:reset' && live.votes.countFor(command.presenter) > 0) {
-      throw new AppError('invalid_transition', `cannot undo presenter ${command.presenter}: audience votes have already arrived for this turn`);
-    }
+    if (command.type === 'turn:reset' && live.votes.countFor(command.presenter) > 0) throw votedOn(command.presenter);
     const now = this.#now();
     const decision = decide(live.contest, live.state, live.inForce, actor, command, now);
     if (!decision.ok) {
@@ -616,6 +616,8 @@ export class LiveContests {
         if (version !== live.state.version) throw new MemoryBehind();
         // the link may have been revoked since the socket's last check, by this process or another
         if (options.linkTokenHash !== undefined && !(await grantInForce(trx, options.linkTokenHash))) throw new AppError('unauthorized', LINK_REVOKED);
+        // votes another server process took, not read here yet: counted under the lock, which a vote statement waits for
+        if (command.type === 'turn:reset' && audiencePanel(live.contest.rules) && (await voteCounts(trx, contestId, command.presenter)).cast > 0) throw votedOn(command.presenter);
         if (decision.sheet) {
           stored = await insertSheet(trx, contestId, options.submissionId!, decision.sheet);
         }

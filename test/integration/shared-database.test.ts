@@ -109,13 +109,19 @@ describeEachDatabase('two processes’ live contests on one database', (ctx) => 
     expect(told).toEqual(['command', 'definition']);
   });
 
-  it('reveals the audience score from every stored vote, also those another process took and counted in its own memory', async () => {
+  /** a contest with an audience vote held by A and B, p1's turn opened on A (B has not heard of it) */
+  const votingOnA = async () => {
     const db = ctx.db;
     const id = await createContest(db, 'link-secret-for-tests', readContestFile(withAudienceVote(FILE)), 'system');
     const [a, b] = [new LiveContests(db), new LiveContests(db)];
     await Promise.all([a.get(id), b.get(id)]);
     await a.execute(id, HOST, { type: 'turn:start', presenter: 'p1' }, { turnsVersion: 0 });
     await a.execute(id, HOST, { type: 'turn:open-scoring', presenter: 'p1' }, { turnsVersion: (await a.view(id)).state.turnsVersion });
+    return { db, id, a, b };
+  };
+
+  it('reveals the audience score from every stored vote, also those another process took and counted in its own memory', async () => {
+    const { db, id, a, b } = await votingOnA();
     // six judges score on A, and B hears of it (as the cluster's news makes it reload)
     for (const judge of ['m1', 'm2', 'm3', 'm4', 'e1', 'e2']) {
       await a.execute(id, { role: 'judge', judge }, { type: 'sheet:submit', presenter: 'p1', judge, items }, { submissionId: `sheet-${judge}-00000` });
@@ -138,6 +144,16 @@ describeEachDatabase('two processes’ live contests on one database', (ctx) => 
     const audience = displaySnapshot(await b.view(id)).board.reveal!.panels.find((p) => p.panel === 'public')!;
     // (10 + 8 + 6 + 1 + 2) / 5 = 5.4 of 10, on the rubric's 100 points: 54
     expect(audience).toMatchObject({ score: '54.00', votes: { counted: 5 } });
+  });
+
+  it('refuses to undo a turn that phones on another process voted on, before any news of their votes', async () => {
+    const { db, id, a, b } = await votingOnA();
+    b.changedElsewhere(id, (await a.view(id)).state.version);
+    await expect.poll(async () => (await b.view(id)).state.turns['p1']!.phase).toBe('scoring');
+    await new AudienceVotes(db, b, 100).cast(id, 'voter-b', { presenter: 'p1', value: Exact.of(6), voteId: 'vote-b-0-0000' });
+    expect((await a.view(id)).votes!.countFor('p1')).toBe(0);
+    await expect(a.execute(id, HOST, { type: 'turn:reset', presenter: 'p1' }, { turnsVersion: (await a.view(id)).state.turnsVersion })).rejects.toMatchObject({ code: 'invalid_transition' });
+    expect((await a.view(id)).state.turns['p1']!.phase).toBe('scoring');
   });
 
   it('on news of another process’s commands reads only what they changed, in one or two statements, and then shows what a fresh load shows', async () => {

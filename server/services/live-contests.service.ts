@@ -82,11 +82,11 @@ export type CommandResult = { version: number } | SheetReceipt;
  */
 export type ChangeOrigin = 'command' | 'definition' | 'reload' | 'elsewhere';
 
-/** the id of the last sheet held (sheets are held in the order stored), '0' for none */
+/** the highest id of the sheets held, '0' for none (ids are bigints as text) */
 function lastSheetId(live: LiveContest): string {
-  let last = '0';
-  for (const id of live.sheetsById.keys()) last = id;
-  return last;
+  let last = 0n;
+  for (const id of live.sheetsById.keys()) if (BigInt(id) > last) last = BigInt(id);
+  return String(last);
 }
 
 /**

@@ -92,6 +92,48 @@ export async function findCountedVotes(db: Db, contestId: string): Promise<Store
     .sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
 }
 
+/**
+ * One statement: the counted votes of the given presenters (the last row of each voter) and how
+ * many vote rows the contest holds. What a server process reads when another one stored votes
+ * (the turns in scoring), or when turns moved elsewhere (their votes at the close).
+ */
+export async function findVotesOf(db: Db, contestId: string, presenters: readonly string[]): Promise<{ votes: StoredVote[]; rows: number }> {
+  const counted =
+    presenters.length === 0
+      ? sql`'[]'::json`
+      : sql`(select coalesce(json_agg(json_build_array(c.id::text, c.presenter_key, c.voter, c.value::text) order by c.id), '[]'::json)
+          from (select distinct on (presenter_key, voter) id, presenter_key, voter, value from audience_votes
+                where contest_id = ${contestId} and presenter_key in (${sql.join(presenters.map((p) => sql`${p}`))})
+                order by presenter_key, voter, id desc) c)`;
+  const result = await sql<{ votes: Array<[string, string, string, string]>; rows: string | number }>`
+    select ${counted} as votes, (select count(*) from audience_votes where contest_id = ${contestId}) as rows
+  `.execute(db);
+  const row = result.rows[0]!;
+  return { votes: row.votes.map(([id, presenter, voter, value]) => ({ id, presenter, voter, value: Exact.parse(value) })), rows: Number(row.rows) };
+}
+
+/**
+ * The voter cap, decided one vote statement at a time per contest across server processes: the
+ * caller's transaction holds this lock until it ends, and reads the voters after taking it (a
+ * statement that started before would not see the voters the one before it added).
+ */
+export async function lockVoters(trx: Transaction<Database>, contestId: string): Promise<void> {
+  await sql`select pg_advisory_xact_lock(hashtext(${`leitai:voters:${contestId}`}))`.execute(trx);
+}
+
+/** How many different voters the contest has, and which of the given ones are among them. */
+export async function findVoters(db: Db, contestId: string, voters: readonly string[]): Promise<{ count: number; known: Set<string> }> {
+  const known =
+    voters.length === 0
+      ? sql`'[]'::json`
+      : sql`(select coalesce(json_agg(distinct voter), '[]'::json) from audience_votes where contest_id = ${contestId} and voter in (${sql.join(voters.map((v) => sql`${v}`))}))`;
+  const result = await sql<{ count: string | number; known: string[] }>`
+    select (select count(distinct voter) from audience_votes where contest_id = ${contestId}) as count, ${known} as known
+  `.execute(db);
+  const row = result.rows[0]!;
+  return { count: Number(row.count), known: new Set(row.known) };
+}
+
 /** How many vote rows the contest has stored (changed votes included). */
 export async function countVoteRows(db: Db, contestId: string): Promise<number> {
   const row = await db.selectFrom('audience_votes').select((eb) => eb.fn.countAll<string>().as('n')).where('contest_id', '=', contestId).executeTakeFirstOrThrow();

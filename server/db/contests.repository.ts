@@ -1,7 +1,10 @@
-import type { Kysely, Selectable, Transaction } from 'kysely';
+import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import { inRunningOrder, type ContestDefinition, type Judge, type Panel } from '../domain/contest.ts';
 import { Exact } from '../domain/exact.ts';
-import type { Database, PanelsTable } from './database.ts';
+import type { LiveState } from '../domain/live.ts';
+import type { StoredSheet } from '../domain/sheets.ts';
+import type { Database, PanelsTable, ScoreSheetRow } from './database.ts';
+import { storedSheet } from './score-sheets.repository.ts';
 
 /** Contests and their rules, panels, criteria, presenters, judges, recusals and absences. The caller owns the transaction. */
 
@@ -253,4 +256,41 @@ export async function listContests(db: Db): Promise<ContestSummary[]> {
 export async function countSheets(db: Db, id: string): Promise<number> {
   const row = await db.selectFrom('score_sheets').select((eb) => eb.fn.countAll<string>().as('n')).where('contest_id', '=', id).executeTakeFirstOrThrow();
   return Number(row.n);
+}
+
+/** What a live contest's rows hold beyond a copy in memory: see findLiveChanges. */
+export interface LiveChanges {
+  state: LiveState;
+  /** the sheets stored after the one given, in the order stored */
+  sheets: StoredSheet[];
+  /** every absence (缺席) of the contest: [presenter, judge] */
+  absences: Array<[string, string]>;
+}
+
+/**
+ * One statement, so one snapshot: the live state, the sheets stored after `afterSheetId` and the
+ * absences. Sheets of one contest are stored only under its live-state row's lock
+ * (lockLiveState, lockForSheets), which is held until the commit: their ids are handed out in the
+ * order they commit, so the sheets after the last one a process holds are exactly those it has
+ * not seen, and the state read with them is the one they lead to. Null: no contest or no state.
+ */
+export async function findLiveChanges(db: Db, contestId: string, afterSheetId: string): Promise<LiveChanges | null> {
+  const result = await sql<{ state: LiveState | null; sheets: Array<Omit<ScoreSheetRow, 'created_at'> & { created_at: string }>; absences: Array<[string, string]> }>`
+    select
+      (select state from contest_live where contest_id = ${contestId}) as state,
+      (select coalesce(json_agg(json_build_object(
+          'id', s.id::text, 'presenter_key', s.presenter_key, 'judge_key', s.judge_key, 'submission_id', s.submission_id,
+          'items', s.items, 'total', s.total::text, 'supersedes_id', s.supersedes_id::text, 'entered_by', s.entered_by,
+          'reason', s.reason, 'created_at', floor(extract(epoch from s.created_at) * 1000)::bigint::text, 'contest_id', s.contest_id
+        ) order by s.id), '[]'::json)
+        from score_sheets s where s.contest_id = ${contestId} and s.id > cast(${afterSheetId} as bigint)) as sheets,
+      (select coalesce(json_agg(json_build_array(a.presenter_key, a.judge_key)), '[]'::json) from absences a where a.contest_id = ${contestId}) as absences
+  `.execute(db);
+  const row = result.rows[0];
+  if (!row?.state) return null;
+  return {
+    state: row.state,
+    sheets: row.sheets.map((r) => storedSheet({ ...r, created_at: new Date(Number(r.created_at)) })),
+    absences: row.absences,
+  };
 }

@@ -69,6 +69,8 @@ export const isCorrection = (s: Pick<StoredSheet, 'supersedesId' | 'enteredBy'>)
 /** The sheets in force once `sheet` is stored: it replaces the pair's sheet in force (the one it supersedes, as decided), the maps given are left as they were. */
 export function withSheetInForce(inForce: SheetsInForce, sheet: StoredSheet): SheetsInForce {
   const byJudge = new Map(inForce.get(sheet.presenter));
+  // last, where a load from the database puts it (in the order stored), so a copy kept up to date equals a fresh one
+  byJudge.delete(sheet.judge);
   byJudge.set(sheet.judge, sheet);
   return new Map(inForce).set(sheet.presenter, byJudge);
 }

@@ -24,6 +24,8 @@ export class VoteTally {
   readonly #voters = new Set<string>();
   /** stored rows a reload did not read one by one: the votes later ones replaced */
   readonly #extraRows: number;
+  /** the most rows the database was seen to hold (a count read by another path than the rows themselves) */
+  #seenRows = 0;
 
   constructor(votes: Iterable<StoredVote> = [], rows = 0) {
     for (const vote of votes) this.add(vote);
@@ -43,9 +45,32 @@ export class VoteTally {
     return true;
   }
 
-  /** how many vote rows are stored for the contest (changed votes included) */
+  /**
+   * how many vote rows are stored for the contest (changed votes included), as far as this tally
+   * knows: never more than the database holds, and never less than it was seen to hold
+   */
   get rows(): number {
-    return this.#ids.size + this.#extraRows;
+    return Math.max(this.#ids.size + this.#extraRows, this.#seenRows);
+  }
+
+  /** the database was seen to hold `rows` vote rows of the contest (a count, read while other processes store votes) */
+  seenRows(rows: number): void {
+    this.#seenRows = Math.max(this.#seenRows, rows);
+  }
+
+  /**
+   * Takes over what an older tally of the same contest knew and this one (read from the database
+   * since) may not: votes stored after this one's read. A vote this one has a later row for was
+   * replaced, and is among this one's rows already: it is left out, so no row counts twice.
+   */
+  absorb(older: VoteTally): void {
+    for (const [presenter, byVoter] of older.#byPresenter) {
+      for (const vote of byVoter.values()) {
+        const mine = this.voteOf(presenter, vote.voter);
+        if (!mine || later(vote.id, mine.id)) this.add(vote);
+      }
+    }
+    this.seenRows(older.rows);
   }
 
   /** how many different voters have voted in the contest (the voter cap counts these) */

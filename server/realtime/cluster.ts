@@ -6,6 +6,7 @@ import type { Server } from 'socket.io';
 import type { ClientToServerEvents, InterServerEvents, ServerToClientEvents, SocketData } from '../contracts/socket.ts';
 import type { Database } from '../db/database.ts';
 import { listLiveVersions } from '../db/live-state.repository.ts';
+import type { AudienceVotes } from '../services/audience-votes.service.ts';
 import type { ChangeOrigin, LiveContests } from '../services/live-contests.service.ts';
 import type { JudgePresences, PresenceReport } from './presence.ts';
 
@@ -13,6 +14,9 @@ type Io = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, 
 
 /** how often the stored versions are compared with memory, for news a process missed */
 const GAP_CHECK_MS = 2_000;
+
+/** at most one "votes stored" message per contest this often: the other processes' counts are this late, and read the database at most this often per sending process */
+const VOTES_NEWS_MS = 250;
 
 /** how often each process reports its judges' phones; three missed reports and it counts as gone */
 const PRESENCE_REPORT_MS = 5_000;
@@ -29,24 +33,35 @@ export interface ClusterOptions {
   databaseUrl: string;
   /** DATABASE_TIMEOUT_MS: the adapter's statements and connections get the same time-outs as the app's */
   timeoutMs: number;
+  /** the audience votes: this process's are announced to the others, theirs read from the database */
+  votes: AudienceVotes;
   /** the judges' phones: this process's own are reported to the others, theirs are merged in */
   presence: JudgePresences;
   /** the host consoles of a contest are to be sent a new snapshot (another process's phones came or went) */
   hostsChanged: (contestId: string) => void;
   warn: (detail: object, message: string) => void;
+  info: (message: string) => void;
 }
 
 export interface Cluster {
   close(): Promise<void>;
 }
 
+/** what the cluster log says of how contests were caught up with other processes' changes */
+type CatchUps = ReturnType<LiveContests['catchUps']>;
+const catchUpsText = ({ changes, changeQueries, whole }: CatchUps) =>
+  `caught up ${changes} times by reading the changes (${changeQueries} queries, ${changes > 0 ? (changeQueries / changes).toFixed(1) : '0'} a time), ${whole} times by loading the contest whole`;
+
 /**
  * Several server processes on one Postgres, behind a load balancer. Each process keeps the
  * contests its own sockets use in memory, decides commands on them, and sends its own sockets
  * their snapshots (the broadcaster emits locally). Between processes only one small message goes
  * per change, through @socket.io/postgres-adapter (LISTEN/NOTIFY): "contest X is at version v"
- * (server-side emit `contest:changed`); a process holding X reloads it from the database and sends
- * its own pages the new picture. That costs one NOTIFY per change (coalesced per tick), not one per
+ * (server-side emit `contest:changed`); a process holding X reads from the database what changed
+ * (the live state, the sheets after the last it holds: live-contests.service.ts) and sends its own
+ * pages the new picture. An admin edit's news carries no version: the contest is loaded whole.
+ * Audience votes move no version: a process that stored some says so (`contest:votes`, at most
+ * every VOTES_NEWS_MS per contest) and the others read the open turns' counted votes. That costs one NOTIFY per change (coalesced per tick), not one per
  * room (200 judges' rooms) nor thousands of audience snapshots through the database.
  *
  * Commands on one contest are serialised across processes by the row lock each command's
@@ -58,7 +73,7 @@ export interface Cluster {
  * stored versions are compared with memory, and when the adapter opens its LISTEN connection again
  * every contest held is reloaded (an admin edit changes no version).
  */
-export function joinCluster(io: Io, live: LiveContests, { db, databaseUrl, timeoutMs, presence, hostsChanged, warn }: ClusterOptions): Cluster {
+export function joinCluster(io: Io, live: LiveContests, { db, databaseUrl, timeoutMs, votes, presence, hostsChanged, warn, info }: ClusterOptions): Cluster {
   const pool = new pg.Pool({
     connectionString: databaseUrl,
     max: CLUSTER_POOL_SIZE,
@@ -124,6 +139,21 @@ export function joinCluster(io: Io, live: LiveContests, { db, databaseUrl, timeo
     live.changedElsewhere(contestId, version as number | null);
   });
 
+  // ---- audience votes: out at most every VOTES_NEWS_MS per contest, in as a read of the counts
+  const votesNews = new Map<string, NodeJS.Timeout>();
+  votes.onChange((contestId, origin) => {
+    if (origin !== 'here' || votesNews.has(contestId)) return;
+    const timer = setTimeout(() => {
+      votesNews.delete(contestId);
+      io.serverSideEmit('contest:votes', contestId);
+    }, VOTES_NEWS_MS);
+    timer.unref();
+    votesNews.set(contestId, timer);
+  });
+  io.on('contest:votes', (contestId: unknown) => {
+    if (typeof contestId === 'string') votes.changedElsewhere(contestId);
+  });
+
   // ---- judges' phones: on each change here (per tick), and every PRESENCE_REPORT_MS all of them
   const processId = randomBytes(8).toString('hex');
   const presenceChanged = new Set<string>();
@@ -171,10 +201,23 @@ export function joinCluster(io: Io, live: LiveContests, { db, databaseUrl, timeo
   const gapTimer = setInterval(() => void checkVersions(), GAP_CHECK_MS);
   gapTimer.unref();
 
+  // ---- what catching up costs, in the log once a minute when it moved
+  let logged = live.catchUps();
+  const logCatchUps = () => {
+    const now = live.catchUps();
+    if (now.changes !== logged.changes || now.whole !== logged.whole) info(`cluster: ${catchUpsText(now)} since the start`);
+    logged = now;
+  };
+  const catchUpsTimer = setInterval(logCatchUps, 60_000);
+  catchUpsTimer.unref();
+
   return {
     async close() {
       clearInterval(gapTimer);
       clearInterval(presenceTimer);
+      clearInterval(catchUpsTimer);
+      for (const timer of votesNews.values()) clearTimeout(timer);
+      logCatchUps();
       // tells the other processes this one is gone, then ends the LISTEN connection
       io.of('/').adapter.close();
       await new Promise((resolve) => setTimeout(resolve, 100));

@@ -54,7 +54,15 @@ export function attachSocketServer(app: FastifyInstance, { db, live, votes, conn
   const presence = new JudgePresences();
   const broadcaster = new Broadcaster(io, live, presence);
   const peers = cluster
-    ? joinCluster(io, live, { ...cluster, db, presence, hostsChanged: (contestId) => broadcaster.schedule(contestId, 'host'), warn: (detail, message) => app.log.warn(detail, message) })
+    ? joinCluster(io, live, {
+        ...cluster,
+        db,
+        votes,
+        presence,
+        hostsChanged: (contestId) => broadcaster.schedule(contestId, 'host'),
+        warn: (detail, message) => app.log.warn(detail, message),
+        info: (message) => app.log.info(message),
+      })
     : null;
   live.onChange((contestId) => broadcaster.schedule(contestId));
   // vote counts go to the projector, the host and the audience, never to the judges

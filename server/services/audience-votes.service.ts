@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { VoteReceipt } from '../contracts/snapshots.ts';
-import { findVotesById, insertVotesWhileOpen, type InsertedVote, type NewVote } from '../db/audience-votes.repository.ts';
+import { findVoters, findVotesById, findVotesOf, insertVotesWhileOpen, lockVoters, type InsertedVote, type NewVote } from '../db/audience-votes.repository.ts';
 import type { Database } from '../db/database.ts';
 import { audiencePanel, voteValueProblem } from '../domain/contest.ts';
 import type { Exact } from '../domain/exact.ts';
@@ -17,7 +17,20 @@ import type { LiveContests } from './live-contests.service.ts';
  * Whether a vote is in time is decided by the database, in the INSERT itself (see
  * insertVotesWhileOpen): a vote acknowledged ok was committed while its presenter's turn was in
  * scoring, and is counted; a vote that would commit after the close is not stored.
+ *
+ * So is the voter cap (AUDIENCE_VOTER_CAP), across server processes: a statement with a voter
+ * this process has not seen before runs in a transaction that takes the contest's voter lock
+ * (one such statement at a time per contest, whichever process runs it) and counts the stored
+ * voters after taking it. Votes of voters already known store in one statement, without it.
+ *
+ * With several server processes, each tells the others when it stored votes (cluster.ts, a few
+ * times a second at most) and each reads the counted votes of the turns in scoring from the
+ * database (changedElsewhere), so every projector, console and phone shows every process's votes
+ * within about a second. Counts only grow: what is read is added to what is held, never put in its place.
  */
+
+/** Why listeners hear of votes: stored by this process, or read after another stored some. */
+export type VotesOrigin = 'here' | 'elsewhere';
 
 export interface CastVote {
   presenter: string;
@@ -52,7 +65,9 @@ export class AudienceVotes {
   readonly #voterCap: number;
   readonly #queued = new Map<string, Pending[]>();
   readonly #inFlight = new Set<string>();
-  readonly #listeners: Array<(contestId: string) => void> = [];
+  readonly #listeners: Array<(contestId: string, origin: VotesOrigin) => void> = [];
+  /** per contest, a read of other processes' votes under way, and whether another was asked for meanwhile */
+  readonly #reading = new Map<string, { again: boolean }>();
 
   constructor(db: Kysely<Database>, live: LiveContests, voterCap: number) {
     this.#db = db;
@@ -60,9 +75,45 @@ export class AudienceVotes {
     this.#voterCap = voterCap;
   }
 
-  /** told after votes of a contest were committed (the broadcaster sends the new counts) */
-  onChange(listener: (contestId: string) => void): void {
+  /** told after votes of a contest were committed here, or read from the database after another process stored some (the broadcaster sends the new counts) */
+  onChange(listener: (contestId: string, origin: VotesOrigin) => void): void {
     this.#listeners.push(listener);
+  }
+
+  #notify(contestId: string, origin: VotesOrigin): void {
+    for (const listener of this.#listeners) listener(contestId, origin);
+  }
+
+  /**
+   * Another server process stored votes of the contest. A contest held here reads the counted
+   * votes of its turns in scoring (one statement), adds them to what it holds, and tells the
+   * listeners when that moved its count. One read at a time per contest: news arriving during one
+   * make one more read after it.
+   */
+  changedElsewhere(contestId: string): void {
+    const reading = this.#reading.get(contestId);
+    if (reading) return void (reading.again = true);
+    const mine = { again: false };
+    this.#reading.set(contestId, mine);
+    void this.#readElsewhere(contestId).finally(() => {
+      this.#reading.delete(contestId);
+      if (mine.again) this.changedElsewhere(contestId);
+    });
+  }
+
+  async #readElsewhere(contestId: string): Promise<void> {
+    const live = await this.#live.held(contestId);
+    if (!live) return;
+    const open = Object.entries(live.state.turns).flatMap(([presenter, turn]) => (turn.phase === 'scoring' ? [presenter] : []));
+    try {
+      const read = await findVotesOf(this.#db, contestId, open);
+      const before = live.votes.rows;
+      const added = read.votes.filter((vote) => live.votes.add(vote)).length;
+      live.votes.seenRows(read.rows);
+      if (added > 0 || live.votes.rows > before) this.#notify(contestId, 'elsewhere');
+    } catch {
+      // the database is not answering: the next news, or the next change of the contest, reads again
+    }
   }
 
   /** Stores a vote; resolves once it is committed (or was already), rejects with an AppError saying why nothing was stored. */
@@ -134,8 +185,20 @@ export class AudienceVotes {
   async #store(contestId: string, batch: Pending[]): Promise<void> {
     let stored: InsertedVote[];
     let earlier: InsertedVote[];
+    const live = await this.#live.get(contestId).catch(() => null);
+    let capped = new Set<Pending>();
     try {
-      stored = await insertVotesWhileOpen(this.#db, contestId, batch.map((p) => p.vote));
+      const newVoters = !live || batch.some((p) => !live.votes.hasVoter(p.vote.voter));
+      if (newVoters) {
+        stored = await this.#db.transaction().execute(async (trx) => {
+          await lockVoters(trx, contestId);
+          const admitted = await this.#withinCap(trx, contestId, batch);
+          capped = new Set(batch.filter((p) => !admitted.has(p)));
+          return insertVotesWhileOpen(trx, contestId, [...admitted].map((p) => p.vote));
+        });
+      } else {
+        stored = await insertVotesWhileOpen(this.#db, contestId, batch.map((p) => p.vote));
+      }
       const storedIds = new Set(stored.map((v) => v.voteId));
       const others = batch.filter((p) => !storedIds.has(p.vote.voteId)).map((p) => p.vote.voteId);
       earlier = await findVotesById(this.#db, contestId, others);
@@ -144,7 +207,6 @@ export class AudienceVotes {
       return;
     }
     // Committed: the tally in memory moves on, then the phones are answered.
-    const live = await this.#live.get(contestId).catch(() => null);
     if (live) for (const v of stored) live.votes.add(v);
     const rows = live?.votes.rows ?? 0;
     const byVoteId = new Map<string, { v: InsertedVote; duplicate: boolean }>();
@@ -152,7 +214,9 @@ export class AudienceVotes {
     for (const v of earlier) byVoteId.set(v.voteId, { v, duplicate: true });
     for (const p of batch) {
       const found = byVoteId.get(p.vote.voteId);
-      if (!found) {
+      if (capped.has(p)) {
+        p.reject(new AppError('voter_cap', `this contest already has as many voters as the server takes (AUDIENCE_VOTER_CAP ${this.#voterCap}); nothing was stored`));
+      } else if (!found) {
         p.reject(new AppError('voting_closed', `voting on presenter ${p.vote.presenter} closed before this vote arrived; it was not stored`));
       } else if (found.v.presenter !== p.vote.presenter || found.v.voter !== p.vote.voter || !found.v.value.eq(p.vote.value)) {
         p.reject(new AppError('submission_conflict', `vote ${p.vote.voteId} was already used for another vote; nothing was stored`));
@@ -160,6 +224,23 @@ export class AudienceVotes {
         p.resolve({ voteId: found.v.voteId, presenter: found.v.presenter, value: found.v.value.toString(), duplicate: found.duplicate, at: found.v.createdAt, votes: rows });
       }
     }
-    if (stored.length > 0) for (const listener of this.#listeners) listener(contestId);
+    if (stored.length > 0) this.#notify(contestId, 'here');
+  }
+
+  /**
+   * The votes of a batch that the voter cap lets in, under the contest's voter lock: those of
+   * voters already stored, and of new ones in the order they came while there is room.
+   */
+  async #withinCap(trx: Transaction<Database>, contestId: string, batch: readonly Pending[]): Promise<Set<Pending>> {
+    const { count, known } = await findVoters(trx, contestId, [...new Set(batch.map((p) => p.vote.voter))]);
+    let room = this.#voterCap - count;
+    const admitted = batch.filter(({ vote: { voter } }) => {
+      if (known.has(voter)) return true;
+      if (room <= 0) return false;
+      room--;
+      known.add(voter);
+      return true;
+    });
+    return new Set(admitted);
   }
 }

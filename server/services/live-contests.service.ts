@@ -1,7 +1,8 @@
+import { isDeepStrictEqual } from 'node:util';
 import type { Kysely, Transaction } from 'kysely';
 import { appendAudit, type AuditRecord } from '../db/audit.repository.ts';
 import { DEFAULT_DATABASE_TIMEOUT_MS } from '../config.ts';
-import { findContest, insertAbsence } from '../db/contests.repository.ts';
+import { findContest, findLiveChanges, insertAbsence, type LiveChanges } from '../db/contests.repository.ts';
 import type { Database } from '../db/database.ts';
 import { LINK_REVOKED } from '../auth/link-revocations.ts';
 import { grantInForce } from '../db/access-tokens.repository.ts';
@@ -17,7 +18,7 @@ import { sheetTotal } from '../domain/scoring.ts';
 import { byPresenterAndJudge, sheetsInForce, withSheetInForce, type SheetsInForce, type SheetToStore, type StoredSheet } from '../domain/sheets.ts';
 import type { LiveView } from '../domain/projections.ts';
 import { findWatchSettings, type WatchSettings } from '../db/watch-codes.repository.ts';
-import { countVoteRows, findCountedVotes, voteCounts } from '../db/audience-votes.repository.ts';
+import { countVoteRows, findCountedVotes, findVotesOf, voteCounts } from '../db/audience-votes.repository.ts';
 import { VoteTally, type StoredVote } from '../domain/vote-tally.ts';
 import { AppError, asStoringError, isAppError, isDatabaseUnavailable } from '../errors.ts';
 import type { SheetReceipt } from '../contracts/snapshots.ts';
@@ -80,6 +81,30 @@ export type CommandResult = { version: number } | SheetReceipt;
  * process's change (server/realtime/cluster.ts passes on all but the last).
  */
 export type ChangeOrigin = 'command' | 'definition' | 'reload' | 'elsewhere';
+
+/** the highest id of the sheets held, '0' for none (ids are bigints as text) */
+function lastSheetId(live: LiveContest): string {
+  let last = 0n;
+  for (const id of live.sheetsById.keys()) if (BigInt(id) > last) last = BigInt(id);
+  return String(last);
+}
+
+/**
+ * The presenters whose audience votes may have changed between two states of the contest: votes
+ * are stored only while a turn is in scoring, and a turn that entered or left scoring in between
+ * is not the same turn in both. The others' votes are as memory holds them.
+ */
+function votesMoved(held: LiveState, next: LiveState): string[] {
+  return Object.keys(next.turns).filter((key) => {
+    const [before, after] = [held.turns[key], next.turns[key]];
+    return before?.phase === 'scoring' || after?.phase === 'scoring' || !isDeepStrictEqual(before, after);
+  });
+}
+
+/** the absences read with a contest's changes that its definition in memory does not have yet */
+function withAbsences(contest: ContestDefinition, absences: LiveChanges['absences']): ContestDefinition {
+  return absences.reduce((c, [presenter, judge]) => (c.presenters.find((p) => p.key === presenter)?.absent.includes(judge) === false ? withAbsentJudge(c, presenter, judge) : c), contest);
+}
 
 /** newly committed sheets: each one replaces its pair's sheet in force (the state machine decided it supersedes it) */
 function addSheets(live: LiveContest, sheets: readonly StoredSheet[]): void {
@@ -164,6 +189,8 @@ const VOTE_COUNTED_AT: readonly string[] = ['turn:close', 'turn:reveal', 'turn:r
 
 const NOT_SAVED = 'not saved: the database is not answering; the same submission can be sent again';
 
+const votedOn = (presenter: string) => new AppError('invalid_transition', `cannot undo presenter ${presenter}: audience votes have already arrived for this turn`);
+
 export class LiveContests {
   readonly #db: Kysely<Database>;
   readonly #now: () => number;
@@ -172,8 +199,14 @@ export class LiveContests {
   readonly #queues = new Map<string, Promise<unknown>>();
   /** how many commands are queued or running, per contest */
   readonly #queued = new Map<string, number>();
-  /** contests whose copy in memory may be behind the database */
-  readonly #behind = new Set<string>();
+  /**
+   * contests whose copy in memory may be behind the database: 'changes' when another process
+   * committed (the rows it added are read), 'whole' when unsure why (the database faltered around
+   * a commit, a command passed its deadline): the contest is loaded again from scratch
+   */
+  readonly #behind = new Map<string, 'changes' | 'whole'>();
+  /** how contests were brought up to date from the database, and with how many queries (the cluster logs it) */
+  readonly #catchUps = { changes: 0, changeQueries: 0, whole: 0 };
   readonly #listeners: Array<(contestId: string, origin: ChangeOrigin) => void> = [];
   /** contests with a reload for another process's change queued and not yet started: the newest version heard of (null: reload whatever the version) */
   readonly #elsewhere = new Map<string, number | null>();
@@ -203,26 +236,84 @@ export class LiveContests {
     return loading;
   }
 
+  /** The contest as held in memory, or undefined when it is not (nothing is loaded). */
+  async held(contestId: string): Promise<LiveContest | undefined> {
+    return this.#loaded.get(contestId)?.catch(() => undefined);
+  }
+
   /**
    * The contest for a command (in its queue): reloaded first when memory may be behind. Until a
    * reload succeeds the old copy stays, so pages can still be shown what was last known.
    */
   async #current(contestId: string, run: Run): Promise<LiveContest> {
-    if (!this.#behind.has(contestId)) return this.get(contestId);
-    const live = await this.#load(contestId);
+    const how = this.#behind.get(contestId);
+    if (!how) return this.get(contestId);
+    const held = how === 'changes' ? await this.#loaded.get(contestId)?.catch(() => undefined) : undefined;
     // a run past its deadline no longer owns the queue: the commands after it may be further on
-    if (run.abandoned) throw new AppError('db_unavailable', NOT_SAVED);
-    this.#loaded.set(contestId, Promise.resolve(live));
+    const live = held ? await this.#readChanges(held, run) : await this.#reload(contestId, run);
     this.#behind.delete(contestId);
     this.#notify(contestId, 'reload');
     return live;
   }
 
-  /** Memory may be behind the database: reload before the next command, and try soon in the background. */
-  #markBehind(contestId: string): void {
-    if (this.#behind.has(contestId)) return;
-    this.#behind.add(contestId);
-    this.#catchUp(contestId, 200);
+  /**
+   * Memory may be behind the database: catch up before the next command, and try soon in the
+   * background. `how`: 'changes' when another process committed since (read what it added), else
+   * the contest is loaded whole.
+   */
+  #markBehind(contestId: string, how: 'changes' | 'whole' = 'whole'): void {
+    const marked = this.#behind.get(contestId);
+    if (marked === 'whole' || marked === how) return;
+    this.#behind.set(contestId, how);
+    if (!marked) this.#catchUp(contestId, 200);
+  }
+
+  /** A contest loaded whole again, in place of the copy held; the votes the copy took since the load's read are kept. */
+  async #reload(contestId: string, run: Run): Promise<LiveContest> {
+    const live = await this.#load(contestId);
+    if (run.abandoned) throw new AppError('db_unavailable', NOT_SAVED);
+    const held = await this.#loaded.get(contestId)?.catch(() => undefined);
+    if (held) live.votes.absorb(held.votes);
+    this.#loaded.set(contestId, Promise.resolve(live));
+    this.#catchUps.whole++;
+    return live;
+  }
+
+  /**
+   * Brings the copy held up to what the database holds by reading only what another process can
+   * have changed by a command: the live state, the sheets stored after the last one held, the
+   * absences (one statement), and the audience votes of the turns that moved (a second one, only
+   * when some did). An admin edit changes the definition; it comes as news without a version, and
+   * the contest is loaded whole (changedElsewhere). Changes the copy in place, all at once.
+   */
+  async #readChanges(live: LiveContest, run: Run): Promise<LiveContest> {
+    let changes: LiveChanges | null;
+    let votes: Awaited<ReturnType<typeof findVotesOf>> | null = null;
+    try {
+      changes = await findLiveChanges(this.#db, live.id, lastSheetId(live));
+      const moved = changes && audiencePanel(live.contest.rules) ? votesMoved(live.state, changes.state) : [];
+      if (moved.length > 0) votes = await findVotesOf(this.#db, live.id, moved);
+    } catch (error) {
+      throw asStoringError(error, NOT_SAVED);
+    }
+    // gone, or not as expected: load it whole (which says not_found when it is gone)
+    if (!changes) return this.#reload(live.id, run);
+    if (run.abandoned) throw new AppError('db_unavailable', NOT_SAVED);
+    live.state = changes.state;
+    addSheets(live, changes.sheets);
+    live.contest = withAbsences(live.contest, changes.absences);
+    if (votes) {
+      for (const vote of votes.votes) live.votes.add(vote);
+      live.votes.seenRows(votes.rows);
+    }
+    this.#catchUps.changes++;
+    this.#catchUps.changeQueries += votes ? 2 : 1;
+    return live;
+  }
+
+  /** How many times contests were caught up with the database: by their changes (and in how many queries), and loaded whole. */
+  catchUps(): Readonly<{ changes: number; changeQueries: number; whole: number }> {
+    return { ...this.#catchUps };
   }
 
   /**
@@ -261,9 +352,10 @@ export class LiveContests {
       const held = await this.#loaded.get(contestId)?.catch(() => undefined);
       // not held any more (an edit here dropped it), or already there (a command here reloaded it)
       if (!held || (newest !== null && held.state.version >= newest)) return;
-      const live = await this.#load(contestId);
-      if (run.abandoned) throw new AppError('db_unavailable', NOT_SAVED);
-      this.#loaded.set(contestId, Promise.resolve(live));
+      // a command's news: what it added; an edit's (no version): the whole contest
+      if (newest === null || this.#behind.get(contestId) === 'whole') await this.#reload(contestId, run);
+      else await this.#readChanges(held, run);
+      this.#behind.delete(contestId);
       this.#notify(contestId, 'elsewhere');
     }).catch(() => this.#markBehind(contestId));
   }
@@ -358,7 +450,7 @@ export class LiveContests {
         return await attempt();
       } catch (error) {
         if (!(error instanceof MemoryBehind)) throw error;
-        this.#markBehind(contestId);
+        this.#markBehind(contestId, 'changes');
         if (tries === MAX_TRIES) throw new AppError('stale_version', 'the contest changed in another server process; try again');
       }
     }
@@ -505,9 +597,7 @@ export class LiveContests {
     }
 
     // like a turn with sheets, a turn the audience has voted on cannot be undone: its votes would count at a later opening
-    if (command.type === 'turn:reset' && live.votes.countFor(command.presenter) > 0) {
-      throw new AppError('invalid_transition', `cannot undo presenter ${command.presenter}: audience votes have already arrived for this turn`);
-    }
+    if (command.type === 'turn:reset' && live.votes.countFor(command.presenter) > 0) throw votedOn(command.presenter);
     const now = this.#now();
     const decision = decide(live.contest, live.state, live.inForce, actor, command, now);
     if (!decision.ok) {
@@ -526,6 +616,8 @@ export class LiveContests {
         if (version !== live.state.version) throw new MemoryBehind();
         // the link may have been revoked since the socket's last check, by this process or another
         if (options.linkTokenHash !== undefined && !(await grantInForce(trx, options.linkTokenHash))) throw new AppError('unauthorized', LINK_REVOKED);
+        // votes another server process took, not read here yet: counted under the lock, which a vote statement waits for
+        if (command.type === 'turn:reset' && audiencePanel(live.contest.rules) && (await voteCounts(trx, contestId, command.presenter)).cast > 0) throw votedOn(command.presenter);
         if (decision.sheet) {
           stored = await insertSheet(trx, contestId, options.submissionId!, decision.sheet);
         }

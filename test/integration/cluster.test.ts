@@ -1,7 +1,10 @@
 import pg from 'pg';
 import { io as connectSocket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DisplaySnapshot, HostSnapshot, SheetReceipt } from '../../server/contracts/snapshots.ts';
+import type { AudienceSnapshot, DisplaySnapshot, HostSnapshot, SheetReceipt } from '../../server/contracts/snapshots.ts';
+import { hostSnapshot } from '../../server/domain/projections.ts';
+import { LiveContests } from '../../server/services/live-contests.service.ts';
+import { openVoter, withAudiencePanel, type Voter } from '../helpers/voters.ts';
 import type { ClientSocket } from '../helpers/app.ts';
 import { TEST_ADMIN_TOKEN } from '../helpers/app.ts';
 import { ack, adminFetch, createContestOverApi, hostDo, itemsFor, SMALL_CONTEST, submissionId, submit, tokenOf, waitFor, type CreatedContest } from '../helpers/contest-driver.ts';
@@ -34,6 +37,14 @@ const BIG_CONTEST = {
 
 const submitted = (s: DisplaySnapshot): number => s.board.progress.reduce((n, p) => n + p.submitted, 0);
 
+/** the most different voters a contest takes on both processes (AUDIENCE_VOTER_CAP) */
+const VOTER_CAP = 12;
+
+const codeOf = (watchUrl: string): string => new URL(watchUrl).pathname.replace(/^\/watch\//, '');
+
+/** What the console shows of the contest, apart from the moment (serverNow) and which process's phones are connected (presence). */
+const consoleView = (s: HostSnapshot) => ({ ...s, serverNow: 0, judges: s.judges.map(({ key, name, panel }) => ({ key, name, panel })) });
+
 describe.skipIf(!postgres)('two server processes on one Postgres (needs TEST_DATABASE_URL: PGlite is one process only)', () => {
   let database: { url: string; drop(): Promise<void> };
   let a: ServerProcess;
@@ -47,7 +58,8 @@ describe.skipIf(!postgres)('two server processes on one Postgres (needs TEST_DAT
 
   beforeAll(async () => {
     database = await createEmptyPostgresDatabase();
-    const env = { DATABASE_URL: database.url, ADMIN_TOKEN: TEST_ADMIN_TOKEN, LOAD_DEMO: 'false' };
+    // LOG_LEVEL info: each process logs at its end how it caught up with the other's changes
+    const env = { DATABASE_URL: database.url, ADMIN_TOKEN: TEST_ADMIN_TOKEN, LOAD_DEMO: 'false', AUDIENCE_VOTER_CAP: String(VOTER_CAP), LOG_LEVEL: 'info' };
     // one after the other: the first migrates the new database
     a = await startServer(env);
     b = await startServer(env);
@@ -55,9 +67,38 @@ describe.skipIf(!postgres)('two server processes on one Postgres (needs TEST_DAT
 
   afterAll(async () => {
     for (const socket of sockets) socket.disconnect();
-    await Promise.all([a?.stop('SIGKILL'), b?.stop('SIGKILL')]);
+    // B ends as it would (A was killed by a test): it logs how it caught up with A's changes
+    await Promise.all([a?.stop('SIGKILL'), b?.stop('SIGTERM')]);
+    for (const line of b?.output().split('\n') ?? []) if (line.includes('cluster: caught up')) console.log(`process B: ${JSON.parse(line).msg}`);
     await database?.drop();
   });
+
+  /** the contest as a process that loads it now from the database holds it (a fresh load), as its console would show it */
+  async function freshConsole(contestId: string): Promise<ReturnType<typeof consoleView>> {
+    const handle = await openDatabase({ databaseUrl: database.url, dataDir: null });
+    try {
+      return consoleView(hostSnapshot(await new LiveContests(handle.db).view(contestId), new Map()));
+    } finally {
+      await handle.close();
+    }
+  }
+
+  async function storedCounts(contestId: string): Promise<{ version: number; votes: number; voters: number }> {
+    const client = new pg.Client({ connectionString: database.url });
+    client.on('error', () => undefined);
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ version: number; votes: string; voters: string }>(
+        `select (select version from contest_live where contest_id = $1) as version,
+                (select count(*) from audience_votes where contest_id = $1) as votes,
+                (select count(distinct voter) from audience_votes where contest_id = $1) as voters`,
+        [contestId],
+      );
+      return { version: rows[0]!.version, votes: Number(rows[0]!.votes), voters: Number(rows[0]!.voters) };
+    } finally {
+      await client.end();
+    }
+  }
 
   it('a judge on process A submits and the projector on process B shows it; a judge on B can score the turn A opened', async () => {
     const contest = await createContestOverApi(a.url);
@@ -149,6 +190,100 @@ describe.skipIf(!postgres)('two server processes on one Postgres (needs TEST_DAT
       await admin.end();
     }
   });
+
+  it('judges on both processes burst and hosts on both act: afterwards the console on each process shows what a fresh load of the contest shows', async () => {
+    const contest: CreatedContest = await createContestOverApi(a.url, withAudiencePanel(BIG_CONTEST));
+    const hosts = [await connect<HostSnapshot>(a, contest.hostUrl), await connect<HostSnapshot>(b, contest.hostUrl)];
+    const judges = await Promise.all(contest.judges.map(async (judge, i) => ({ key: judge.key, ...(await connect(i % 2 === 0 ? a : b, judge.url)) })));
+    const code = codeOf(contest.watchUrl);
+    const phones = await Promise.all(Array.from({ length: 8 }, (_, i) => openVoter(i % 2 === 0 ? a.url : b.url, code)));
+    for (const phone of phones) sockets.push(phone.socket);
+    /** both consoles at the stored version and vote count: each has heard of every change */
+    const settled = async () => {
+      const stored = await storedCounts(contest.id);
+      await waitFor(() => hosts.every((h) => h.snapshot().version === stored.version && h.snapshot().votes === stored.votes), 10_000);
+    };
+    const hostOn = (n: number) => hosts[n % 2]!;
+
+    for (const [n, presenter] of ['p1', 'p2', 'p3'].entries()) {
+      // the turn opened on one process, its sheets and votes from phones on both at once, revealed on the other
+      await hostDo(hostOn(n), 'turn:start', { presenter });
+      await hostDo(hostOn(n), 'turn:open-scoring', { presenter });
+      await settled();
+      // the hall votes first: the last judge's sheet closes the turn, and with it the vote
+      const votes = await Promise.all(phones.map((phone, i) => phone.vote(presenter, 1 + ((i * 3 + n) % 10))));
+      const sheets = await Promise.all(judges.map((j) => submit(j, presenter, itemsFor(presenter, j.key))));
+      const refused = [...votes, ...sheets].filter((r) => !r.ok);
+      expect(refused, JSON.stringify(refused)).toEqual([]);
+      await settled();
+      if (n === 1) {
+        // a correction across processes: reopened on one, sent again from a phone on the other
+        await hostDo(hostOn(n), 'sheet:reopen', { presenter, judge: 'e2', reason: '笔误' });
+        await settled();
+        const e2 = judges.find((j) => j.key === 'e2')!;
+        expect(await submit(e2, presenter, { content: '41', delivery: '30' })).toMatchObject({ ok: true });
+        await settled();
+      }
+      await hostDo(hostOn(n + 1), 'turn:reveal', { presenter });
+    }
+    await settled();
+    const fresh = await freshConsole(contest.id);
+    expect(fresh.sheets).toHaveLength(3 * contest.judges.length);
+    for (const host of hosts) {
+      const synced = await ack<{ snapshot: HostSnapshot }>(host.socket, 'contest:sync', {});
+      expect(synced.ok).toBe(true);
+      expect(consoleView((synced as { snapshot: HostSnapshot }).snapshot)).toEqual(fresh);
+    }
+  }, 120_000);
+
+  it('while a turn is open the projector, the console and the phones on each process count the votes cast on both, and the count never goes back', async () => {
+    const contest = await createContestOverApi(a.url, withAudiencePanel(SMALL_CONTEST));
+    const host = await connect<HostSnapshot>(a, contest.hostUrl);
+    const displays = [await connect<DisplaySnapshot>(a, contest.displayUrl), await connect<DisplaySnapshot>(b, contest.displayUrl)];
+    const counts: number[][] = [[], []];
+    displays.forEach((d, n) => d.socket.on('state:snapshot', (s) => void ((s as DisplaySnapshot).board.votes && counts[n]!.push((s as DisplaySnapshot).board.votes!.count))));
+    await hostDo(host, 'turn:start', { presenter: 'p1' });
+    await hostDo(host, 'turn:open-scoring', { presenter: 'p1' });
+    const code = codeOf(contest.watchUrl);
+    const onA: Voter[] = await Promise.all([0, 1, 2].map(() => openVoter(a.url, code)));
+    const onB: Voter[] = await Promise.all([0, 1, 2, 3].map(() => openVoter(b.url, code)));
+    for (const phone of [...onA, ...onB]) sockets.push(phone.socket);
+    const shown = (s: DisplaySnapshot | AudienceSnapshot) => s.board.votes?.count ?? 0;
+    const everywhere = (n: number) =>
+      displays.every((d) => shown(d.snapshot()) === n) &&
+      host.snapshot().turns.find((t) => t.presenter === 'p1')!.votes === n &&
+      [...onA, ...onB].every((phone) => shown(phone.latest()) === n);
+
+    // phones on A vote: the projector and the phones on B show them
+    expect((await Promise.all(onA.map((phone, i) => phone.vote('p1', 8 + i)))).every((r) => r.ok)).toBe(true);
+    await waitFor(() => everywhere(3), 10_000);
+    // then phones on B: the console and the projector on A show them; a changed vote counts once
+    expect((await Promise.all(onB.map((phone, i) => phone.vote('p1', 2 + i)))).every((r) => r.ok)).toBe(true);
+    expect(await onA[0]!.vote('p1', 1)).toMatchObject({ ok: true });
+    await waitFor(() => everywhere(7), 10_000);
+    for (const seen of counts) expect(seen).toEqual([...seen].sort((x, y) => x - y));
+  }, 60_000);
+
+  it('the voter cap is exact across processes: phones on both voting at once, exactly AUDIENCE_VOTER_CAP voters are taken, and those keep voting', async () => {
+    for (let round = 0; round < 3; round++) {
+      const contest = await createContestOverApi(b.url, withAudiencePanel(SMALL_CONTEST));
+      const host = await connect<HostSnapshot>(b, contest.hostUrl);
+      await hostDo(host, 'turn:start', { presenter: 'p1' });
+      await hostDo(host, 'turn:open-scoring', { presenter: 'p1' });
+      const code = codeOf(contest.watchUrl);
+      const phones = await Promise.all(Array.from({ length: VOTER_CAP + 8 }, (_, i) => openVoter(i % 2 === 0 ? a.url : b.url, code)));
+      for (const phone of phones) sockets.push(phone.socket);
+      const answers = await Promise.all(phones.map((phone) => phone.vote('p1', 5)));
+      const taken = phones.filter((_, i) => answers[i]!.ok);
+      expect(taken, `round ${round}`).toHaveLength(VOTER_CAP);
+      expect(answers.filter((r) => !r.ok).map((r) => !r.ok && r.error.code)).toEqual(Array(8).fill('voter_cap'));
+      // a voter the cap took may change the vote, on whichever process; one it refused is still refused
+      expect(await taken[0]!.vote('p1', 9)).toMatchObject({ ok: true });
+      const refused = phones.find((_, i) => !answers[i]!.ok)!;
+      expect(await refused.vote('p1', 9)).toMatchObject({ ok: false, error: { code: 'voter_cap' } });
+      expect(await storedCounts(contest.id)).toMatchObject({ voters: VOTER_CAP, votes: VOTER_CAP + 1 });
+    }
+  }, 120_000);
 
   it('process A is killed in the middle of a burst of sheets: its phones go on with B and every sheet is stored exactly once', async () => {
     const contest: CreatedContest = await createContestOverApi(a.url, BIG_CONTEST);

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { expect, it } from 'vitest';
 import { readContestFile } from '../../server/contest-file/contest-file.ts';
 import { Exact } from '../../server/domain/exact.ts';
-import { displaySnapshot } from '../../server/domain/projections.ts';
+import type { KyselyPlugin } from 'kysely';
+import { displaySnapshot, hostSnapshot, judgeSnapshot, type LiveView } from '../../server/domain/projections.ts';
 import type { Actor } from '../../server/domain/live/commands.ts';
 import { AudienceVotes } from '../../server/services/audience-votes.service.ts';
 import { createContest } from '../../server/services/contests.service.ts';
@@ -25,6 +26,30 @@ function withAudienceVote(file: string): string {
   contest.rules.panels[0].weight = 0.6;
   contest.rules.panels.push({ key: 'public', name: '大众评审', kind: 'audience', weight: 0.1, scale: { min: 1, max: 10, step: 1 }, trimPercent: 0 });
   return JSON.stringify(contest);
+}
+
+/** Everything a process's pages are shown of a view (clocks aside): the host console, the projector, every judge's phone. */
+function shown(view: LiveView) {
+  const withoutClock = <T extends { serverNow: number }>(s: T) => ({ ...s, serverNow: 0 });
+  return {
+    host: withoutClock(hostSnapshot(view, new Map())),
+    display: withoutClock(displaySnapshot(view)),
+    judges: view.contest.judges.map((j) => withoutClock(judgeSnapshot(view, j.key))),
+  };
+}
+
+/** Counts the statements run through the database it is plugged into (BEGIN and COMMIT are not statements Kysely builds). */
+function statementCounter(): KyselyPlugin & { count: number } {
+  return {
+    count: 0,
+    transformQuery(args) {
+      this.count++;
+      return args.node;
+    },
+    async transformResult(args) {
+      return args.result;
+    },
+  };
 }
 
 describeEachDatabase('two processes’ live contests on one database', (ctx) => {
@@ -84,13 +109,19 @@ describeEachDatabase('two processes’ live contests on one database', (ctx) => 
     expect(told).toEqual(['command', 'definition']);
   });
 
-  it('reveals the audience score from every stored vote, also those another process took and counted in its own memory', async () => {
+  /** a contest with an audience vote held by A and B, p1's turn opened on A (B has not heard of it) */
+  const votingOnA = async () => {
     const db = ctx.db;
     const id = await createContest(db, 'link-secret-for-tests', readContestFile(withAudienceVote(FILE)), 'system');
     const [a, b] = [new LiveContests(db), new LiveContests(db)];
     await Promise.all([a.get(id), b.get(id)]);
     await a.execute(id, HOST, { type: 'turn:start', presenter: 'p1' }, { turnsVersion: 0 });
     await a.execute(id, HOST, { type: 'turn:open-scoring', presenter: 'p1' }, { turnsVersion: (await a.view(id)).state.turnsVersion });
+    return { db, id, a, b };
+  };
+
+  it('reveals the audience score from every stored vote, also those another process took and counted in its own memory', async () => {
+    const { db, id, a, b } = await votingOnA();
     // six judges score on A, and B hears of it (as the cluster's news makes it reload)
     for (const judge of ['m1', 'm2', 'm3', 'm4', 'e1', 'e2']) {
       await a.execute(id, { role: 'judge', judge }, { type: 'sheet:submit', presenter: 'p1', judge, items }, { submissionId: `sheet-${judge}-00000` });
@@ -114,4 +145,74 @@ describeEachDatabase('two processes’ live contests on one database', (ctx) => 
     // (10 + 8 + 6 + 1 + 2) / 5 = 5.4 of 10, on the rubric's 100 points: 54
     expect(audience).toMatchObject({ score: '54.00', votes: { counted: 5 } });
   });
+
+  it('refuses to undo a turn that phones on another process voted on, before any news of their votes', async () => {
+    const { db, id, a, b } = await votingOnA();
+    b.changedElsewhere(id, (await a.view(id)).state.version);
+    await expect.poll(async () => (await b.view(id)).state.turns['p1']!.phase).toBe('scoring');
+    await new AudienceVotes(db, b, 100).cast(id, 'voter-b', { presenter: 'p1', value: Exact.of(6), voteId: 'vote-b-0-0000' });
+    expect((await a.view(id)).votes!.countFor('p1')).toBe(0);
+    await expect(a.execute(id, HOST, { type: 'turn:reset', presenter: 'p1' }, { turnsVersion: (await a.view(id)).state.turnsVersion })).rejects.toMatchObject({ code: 'invalid_transition' });
+    expect((await a.view(id)).state.turns['p1']!.phase).toBe('scoring');
+  });
+
+  it('on news of another process’s commands reads only what they changed, in one or two statements, and then shows what a fresh load shows', async () => {
+    const db = ctx.db;
+    const id = await createContest(db, 'link-secret-for-tests', readContestFile(withAudienceVote(FILE)), 'system');
+    const counter = statementCounter();
+    const [a, b] = [new LiveContests(db), new LiveContests(db.withPlugin(counter))];
+    await Promise.all([a.get(id), b.get(id)]);
+    const onA = new AudienceVotes(db, a, 100);
+    const hostOnA = async (command: Parameters<LiveContests['execute']>[2]) => a.execute(id, HOST, command, { turnsVersion: (await a.view(id)).state.turnsVersion });
+    const sheet = (judge: string, presenter: string, n: number, points = '50') =>
+      a.execute(id, { role: 'judge', judge }, { type: 'sheet:submit', presenter, judge, items: { ...items, content: Exact.parse(points) } }, { submissionId: `sheet-${judge}-${presenter}-${n}-000` });
+    const newsToB = async () => {
+      const before = { statements: counter.count, ...b.catchUps() };
+      b.changedElsewhere(id, (await a.view(id)).state.version);
+      await expect.poll(async () => (await b.view(id)).state.version).toBe((await a.view(id)).state.version);
+      const after = b.catchUps();
+      return { statements: counter.count - before.statements, whole: after.whole - before.whole, changes: after.changes - before.changes };
+    };
+    const fresh = async () => shown(await new LiveContests(db).view(id));
+
+    // p1: scored by six judges (m1's sheet reopened and sent again), e3 excused (缺席), voted on, closed and revealed
+    await hostOnA({ type: 'turn:start', presenter: 'p1' });
+    await hostOnA({ type: 'turn:open-scoring', presenter: 'p1' });
+    for (const judge of ['m1', 'm2', 'm3', 'm4', 'e1', 'e2']) await sheet(judge, 'p1', 1);
+    await Promise.all([7, 9, 4].map((v, i) => onA.cast(id, `voter-${i}`, { presenter: 'p1', value: Exact.of(v), voteId: `vote-p1-${i}-000` })));
+    const first = await newsToB();
+    expect(shown(await b.view(id))).toEqual(await fresh());
+    await hostOnA({ type: 'sheet:reopen', presenter: 'p1', judge: 'm1', reason: '笔误' });
+    await sheet('m1', 'p1', 2, '55');
+    await onA.cast(id, 'voter-0', { presenter: 'p1', value: Exact.of(10), voteId: 'vote-p1-0-001' });
+    await hostOnA({ type: 'judge:excuse', presenter: 'p1', judge: 'e3', reason: '临时离场' });
+    if ((await a.view(id)).state.turns['p1']!.phase === 'scoring') await hostOnA({ type: 'turn:close', presenter: 'p1' });
+    await hostOnA({ type: 'turn:reveal', presenter: 'p1' });
+    // p2: open, two sheets and a vote
+    await hostOnA({ type: 'turn:start', presenter: 'p2' });
+    await hostOnA({ type: 'turn:open-scoring', presenter: 'p2' });
+    await sheet('m1', 'p2', 1);
+    await sheet('e1', 'p2', 1, '40');
+    await onA.cast(id, 'voter-5', { presenter: 'p2', value: Exact.of(3), voteId: 'vote-p2-5-000' });
+    const second = await newsToB();
+    expect(shown(await b.view(id))).toEqual(await fresh());
+    expect((await b.view(id)).contest.presenters.find((p) => p.key === 'p1')!.absent).toEqual(['e3']);
+
+    // a command on B decided on a copy A has moved past: B catches up by the changes too
+    await hostOnA({ type: 'turn:close', presenter: 'p2' });
+    await expect(b.execute(id, { role: 'judge', judge: 'm2' }, { type: 'sheet:submit', presenter: 'p2', judge: 'm2', items }, { submissionId: 'sheet-m2-p2-late-00' })).rejects.toMatchObject({ code: 'turn_not_open' });
+    expect(shown(await b.view(id))).toEqual(await fresh());
+
+    console.log(`news from another process, caught up by changes: ${first.statements} and ${second.statements} statements (a whole load: ${await statementsOfAWholeLoad(db, id)})`);
+    expect([first, second].map((n) => [n.changes, n.whole])).toEqual([[1, 0], [1, 0]]);
+    expect(b.catchUps().whole).toBe(0);
+    expect([first.statements, second.statements].every((n) => n <= 2)).toBe(true);
+  });
 });
+
+/** how many statements loading a contest from scratch takes, for comparison */
+async function statementsOfAWholeLoad(db: Parameters<typeof createContest>[0], id: string): Promise<number> {
+  const counter = statementCounter();
+  await new LiveContests(db.withPlugin(counter)).get(id);
+  return counter.count;
+}

@@ -69,6 +69,9 @@ test('the organiser adds a 10 % audience vote to the demo’s rules and saves it
   const panel = page.getByTestId('audience-panel');
   await expect.poll(() => panel.textContent()).toContain('请填写 0 到 25 的整数');
   expect(await panel.textContent()).toContain('1 不是步长 3 的整数倍');
+  // the list by the save button names the audience panel 大众评审, not a row of the panels' table
+  const listed = await page.getByTestId('problem-list').locator('li').allTextContents();
+  expect(listed).toEqual(['大众评审 · 投票分值 最低：1 不是步长 3 的整数倍', '大众评审 · 两端去掉比例：请填写 0 到 25 的整数（最高、最低两端各去掉百分之几的票）']);
   await capture(page, 'admin-audience-problems');
   await page.getByTestId('audience-trim').fill('10');
   await page.getByTestId('audience-scale-step').fill('1');

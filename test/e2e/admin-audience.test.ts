@@ -154,3 +154,24 @@ test('the results table shows the audience panel: votes counted, dropped low/hig
   expect(await page.getByTestId('print-choose-panel-public').count()).toBe(0);
   await capture(page, 'admin-audience-print');
 }, 60_000);
+
+test('a contest file whose only panel is the audience vote is refused on import, the problem named in Chinese, and nothing is stored', async () => {
+  const before = (await api<ContestListAnswer>('/contests')).contests.length;
+  const demo = JSON.parse(readFileSync(new URL('../../contests/demo-wangcheng-2023.json', import.meta.url), 'utf8'));
+  const votesOnly = {
+    ...demo,
+    rules: { ...demo.rules, panels: [{ key: 'public', name: '大众评审', kind: 'audience', weight: 1, scale: { min: 1, max: 10, step: 1 } }], tieBreak: [] },
+    judges: [],
+    presenters: demo.presenters.map(({ recused: _recused, ...p }: { recused?: string[] }) => p),
+  };
+  await page.goto(`${server.url}/admin`);
+  await page.getByTestId('contest-file-input').setInputFiles({ name: 'votes-only.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(votesOnly)) });
+  const error = page.getByTestId('contest-file-error');
+  await error.waitFor();
+  const details = (await page.getByTestId('contest-file-error-details').textContent())!;
+  expect(details).toContain("the only panel is the audience panel public; a contest needs at least one judges' panel");
+  const said = (await error.textContent())!.replace(details, '').trim();
+  expect(said).toBe('没有导入“votes-only.json”：服务器没有接受：这不是有效的擂台比赛文件，或文件里的规则有误。评委组：除大众评审外，至少要有 1 个评委组。');
+  await capture(page, 'admin-audience-votes-only-refused');
+  expect((await api<ContestListAnswer>('/contests')).contests.length).toBe(before);
+});

@@ -90,6 +90,10 @@ export function contestFromDocument(document: unknown): ContestWithScores {
   if (secondAudience !== -1) {
     throw invalid(`rules.panels[${secondAudience}].kind`, `panel ${rules.panels[secondAudience]!.key} is a second audience panel; a contest has at most one`);
   }
+  // DESIGN.md: the audience vote is added to a jury's scores, and a presenter is complete when the judges have scored
+  if (judgePanels({ panels }).length === 0) {
+    throw invalid('rules.panels', `the only panel is the audience panel ${panels[0]!.key}; a contest needs at least one judges' panel besides the audience vote`);
+  }
   const totalWeight = sum(panels.map((p) => p.weight));
   if (!totalWeight.eq(Exact.ONE)) {
     throw invalid('rules.panels', `the panel weights sum to ${totalWeight}, they must sum to exactly 1`);

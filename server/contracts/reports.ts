@@ -34,6 +34,22 @@ export interface ResultsVoteCount {
   kept: number;
 }
 
+/**
+ * One counted audience vote as the workbook lists it (sheet 大众评审投票): the presenter, the voter
+ * id as the export's `audienceVotes` carries it, the value, and whether the trim dropped it.
+ */
+export interface ResultsVote {
+  presenter: string;
+  /** the presenter's running-order number, as in ResultsRow.order */
+  order: number;
+  name: string;
+  unit: string;
+  voter: string;
+  /** exact digits */
+  value: string;
+  dropped: 'highest' | 'lowest' | null;
+}
+
 export interface ResultsPanelCell {
   panel: string;
   /** the panel's score rounded to the contest's places, null while nobody of the panel scored (the audience panel always has one: 0 without votes) */

@@ -278,7 +278,7 @@ export function hostSnapshot(view: LiveView, presence: ReadonlyMap<string, Judge
     role: 'host',
     votes: votes.rows,
     turnsVersion: state.turnsVersion,
-    allowed: allowedHostActions(contest, state, view.inForce),
+    allowed: allowedHostActions(contest, state, view.inForce, (presenter) => votes.countFor(presenter)),
     presenters: presenterInfos(contest).map((info) => {
       const p = contest.presenters.find((x) => x.key === info.key)!;
       return { ...info, recused: p.recused, absent: p.absent };

@@ -1,7 +1,7 @@
-import type { ResultsJudgeCell, ResultsRow, ResultsTable } from '../contracts/reports.ts';
-import { groupBy, inRunningOrder, panelDrops, seatExclusion, type ContestDefinition, type Vote } from './contest.ts';
+import type { ResultsJudgeCell, ResultsRow, ResultsTable, ResultsVote } from '../contracts/reports.ts';
+import { audiencePanel, groupBy, inRunningOrder, panelDrops, seatExclusion, type ContestDefinition, type Vote } from './contest.ts';
 import { audienceInfo, criterionInfo, itemsText } from './projections.ts';
-import { computeResults } from './scoring.ts';
+import { computeResults, trimmedVotes } from './scoring.ts';
 import { isCorrection, type StoredSheet } from './sheets.ts';
 
 /**
@@ -31,9 +31,7 @@ export function resultsTable(
   votes: readonly Vote[] = [],
 ): ResultsTable {
   const { rules } = contest;
-  const running = inRunningOrder(contest.presenters);
-  // the number drawn or typed (a withdrawal leaves a gap the sheets must show), else the place in the list
-  const presenterByKey = new Map(running.map((p, i) => [p.key, { presenter: p, order: p.order ?? i + 1 }]));
+  const presenterByKey = byRunningOrder(contest);
   const sheetOf = new Map(sheets.map((s) => [`${s.presenter}\u0000${s.judge}`, s]));
   const judgesByPanel = groupBy(contest.judges, (j) => j.panel);
   const judgesOf = (panel: string) => judgesByPanel.get(panel) ?? [];
@@ -95,4 +93,29 @@ export function resultsTable(
     rows,
     owedReveals: [...owedReveals],
   };
+}
+
+/** each presenter with the number drawn or typed (a withdrawal leaves a gap the sheets must show), else the place in the list; in running order */
+function byRunningOrder(contest: ContestDefinition) {
+  return new Map(inRunningOrder(contest.presenters).map((p, i) => [p.key, { presenter: p, order: p.order ?? i + 1 }]));
+}
+
+/**
+ * Every counted audience vote (the last one of each voter per presenter, in the order the export
+ * lists them), presenters in running order and each one's votes from lowest to highest, with the
+ * ones the trim drops marked by the scoring core's own rule (trimmedVotes): what an organiser checks
+ * the audience panel's column against. [] when the rules have no audience panel.
+ */
+export function audienceVoteList(contest: ContestDefinition, votes: readonly Vote[]): ResultsVote[] {
+  const panel = audiencePanel(contest.rules);
+  if (!panel) return [];
+  const byPresenter = groupBy(votes, (v) => v.presenter);
+  return [...byRunningOrder(contest).values()].flatMap(({ presenter, order }) => {
+    const own = byPresenter.get(presenter.key) ?? [];
+    const drops = trimmedVotes(own.map((v) => v.value), panel.trimPercent);
+    return own
+      .map((vote, i) => ({ presenter: presenter.key, order, name: presenter.name, unit: presenter.unit, voter: vote.voter, value: vote.value.toString(), dropped: drops[i]!, exact: vote.value }))
+      .sort((a, b) => a.exact.cmp(b.exact))
+      .map(({ exact: _exact, ...row }) => row);
+  });
 }

@@ -106,9 +106,9 @@ function panelResult(rules: Rules, panel: JudgePanel, judges: readonly string[],
  */
 function audienceResult(rules: Rules, panel: AudiencePanel, values: readonly Exact[]): PanelResult {
   const n = values.length;
-  const t = Math.floor((n * panel.trimPercent) / 100);
-  const ascending = [...values].sort((a, b) => a.cmp(b));
-  const kept = ascending.slice(t, n - t);
+  const drops = trimmedVotes(values, panel.trimPercent);
+  const t = drops.filter((d) => d === 'lowest').length;
+  const kept = values.filter((_, i) => drops[i] === null);
   const fullMarks = sum(rules.criteria.map((c) => c.max));
   const score = kept.length === 0 ? Exact.ZERO : sum(kept).div(Exact.of(kept.length)).div(panel.scale.max).mul(fullMarks);
   return {
@@ -120,6 +120,25 @@ function audienceResult(rules: Rules, panel: AudiencePanel, values: readonly Exa
     score,
     rounded: score.toFixed(rules.decimals),
   };
+}
+
+/**
+ * Which of one presenter's counted votes the trim drops, in the order given: t = floor(n ×
+ * trimPercent / 100) lowest and t highest (one instance per drop). Of equal votes at a boundary the
+ * first given goes as lowest and the last as highest, as with a panel's seats; which one goes does
+ * not change the sum, but the workbook marks each vote, so the choice is fixed here, once.
+ */
+export function trimmedVotes(values: readonly Exact[], trimPercent: number): Array<'lowest' | 'highest' | null> {
+  const n = values.length;
+  const t = Math.floor((n * trimPercent) / 100);
+  // a stable sort: equal votes keep their order
+  const ascending = values.map((value, i) => ({ value, i })).sort((a, b) => a.value.cmp(b.value));
+  const drops: Array<'lowest' | 'highest' | null> = values.map(() => null);
+  ascending.forEach(({ i }, at) => {
+    if (at < t) drops[i] = 'lowest';
+    else if (at >= n - t) drops[i] = 'highest';
+  });
+  return drops;
 }
 
 /**

@@ -27,8 +27,8 @@ export async function resultsRoutes(app: FastifyInstance, deps: ResultsRoutesDep
   });
 
   app.get<RouteTypes<typeof ROUTES.contest>>('/api/contests/:id/results.xlsx', { schema: ROUTES.contest }, async (request, reply) => {
-    const { contest, table } = await contestResults(db.db, request.params.id);
-    const workbook = await resultsWorkbook(table, contest.rules);
+    const { contest, table, votes } = await contestResults(db.db, request.params.id);
+    const workbook = await resultsWorkbook(table, contest.rules, votes);
     return download(reply, XLSX_TYPE, `results-${request.params.id}.xlsx`, `${contest.title}-成绩.xlsx`, workbook);
   });
 

@@ -1,5 +1,5 @@
 import ExcelJS from 'exceljs';
-import type { ResultsJudgeCell, ResultsPanel, ResultsPanelCell, ResultsTable } from '../contracts/reports.ts';
+import type { ResultsJudgeCell, ResultsPanel, ResultsPanelCell, ResultsTable, ResultsVote } from '../contracts/reports.ts';
 import type { Rules } from '../domain/contest.ts';
 import { Exact } from '../domain/exact.ts';
 import { beijingTime } from './beijing-time.ts';
@@ -15,6 +15,9 @@ import { beijingTime } from './beijing-time.ts';
  *             saying which extreme; 回避 for a recused judge, 缺席 for one marked absent, — for a
  *             missing sheet; a warning under the table while a correction is not revealed again
  *   评分明细  one row per presenter × judge: every criterion, the total, 录入方式, 已更正
+ *   大众评审投票  (with an audience panel) one row per counted vote: the presenter, the voter id as
+ *             the export's audienceVotes has it, the value, and 去掉最低/去掉最高 (struck through)
+ *             where the trim dropped it; the marks are the scoring core's (results-table.ts)
  *   说明      the rules the numbers were computed under, the marks used, the time it was made
  *
  * NUMBERS AS NUMBERS, CHECKED. Organisers sort, filter and sum these columns, so scores are numeric
@@ -123,12 +126,15 @@ function writeJudgeCell(cell: ExcelJS.Cell, j: ResultsJudgeCell): void {
   if (notes.length > 0) cell.note = notes.join('；');
 }
 
-export async function resultsWorkbook(table: ResultsTable, rules: WorkbookRules): Promise<Buffer> {
+/** `votes`: every counted audience vote with the trim's marks (results-table.ts audienceVoteList); [] without an audience panel */
+export async function resultsWorkbook(table: ResultsTable, rules: WorkbookRules, votes: readonly ResultsVote[] = []): Promise<Buffer> {
   const workbook = new ExcelJS.Workbook();
   workbook.creator = 'Leitai 擂台';
   workbook.created = new Date(table.generatedAt);
   summarySheet(workbook, table);
   detailSheet(workbook, table);
+  const audience = table.panels.find((p) => p.kind === 'audience');
+  if (audience?.audience) votesSheet(workbook, table, audience.audience, votes);
   notesSheet(workbook, table, rules);
   return Buffer.from(await workbook.xlsx.writeBuffer());
 }
@@ -351,6 +357,53 @@ function detailSheet(workbook: ExcelJS.Workbook, table: ResultsTable): void {
   }
 }
 
+// ------------------------------------------------------------------------------------ 大众评审投票
+
+const VOTES_SHEET = '大众评审投票';
+const VOTE_DROPPED_TEXT = { lowest: '去掉最低', highest: '去掉最高' } as const;
+
+function votesSheet(workbook: ExcelJS.Workbook, table: ResultsTable, scale: NonNullable<ResultsPanel['audience']>, votes: readonly ResultsVote[]): void {
+  const ws = workbook.addWorksheet(VOTES_SHEET, {
+    views: [{ state: 'frozen', ySplit: 2, activeCell: 'A3' }],
+    pageSetup: { paperSize: 9, orientation: 'portrait', fitToPage: true, fitToWidth: 1, fitToHeight: 0, printTitlesRow: '2:2' },
+    headerFooter: { oddFooter: '第 &P 页，共 &N 页' },
+  });
+  const headers = ['出场顺序', '单位', '姓名', '投票人编号', `票值（${scale.min}–${scale.max}）`, '去掉'];
+  ws.columns = [{ width: 8 }, { width: 16 }, { width: 18 }, { width: 30 }, { width: 12 }, { width: 10 }];
+  ws.mergeCells(1, 1, 1, headers.length);
+  ws.getCell(1, 1).value = `${table.title} 大众评审投票`;
+  ws.getCell(1, 1).font = { bold: true, size: 14 };
+  ws.getCell(1, 1).alignment = CENTER;
+  ws.getRow(1).height = 26;
+  headers.forEach((h, i) => styleHeader(Object.assign(ws.getCell(2, i + 1), { value: h })));
+  // organisers filter by presenter or by 去掉
+  ws.autoFilter = { from: { row: 2, column: 1 }, to: { row: 2, column: headers.length } };
+
+  votes.forEach((vote, i) => {
+    const line = ws.getRow(3 + i);
+    [vote.order, vote.unit, vote.name, vote.voter].forEach((v, c) => (line.getCell(c + 1).value = v));
+    const value = line.getCell(5);
+    setDecimal(value, vote.value);
+    if (vote.dropped) {
+      value.font = { strike: true, color: { argb: GREY } };
+      line.getCell(6).value = VOTE_DROPPED_TEXT[vote.dropped];
+    }
+    for (let c = 1; c <= headers.length; c++) {
+      const cell = line.getCell(c);
+      cell.border = THIN;
+      cell.alignment = c === 2 || c === 3 || c === 4 ? { vertical: 'middle' } : { horizontal: 'center', vertical: 'middle' };
+    }
+  });
+
+  const after = 3 + votes.length + 1;
+  ws.mergeCells(after, 1, after, headers.length);
+  ws.getCell(after, 1).value =
+    `注：共 ${votes.length} 票，每部手机对每位选手只计截止前的最后一票；投票人编号与导出的比赛文件（audienceVotes 的 voter）相同。` +
+    `灰色删除线为两端去掉的票（各端去掉 票数 × ${scale.trimPercent}% 向下取整 票；票值相同时先投的先去掉最低、后投的先去掉最高，不影响得分），其余的票取平均。`;
+  ws.getCell(after, 1).alignment = { wrapText: true, vertical: 'top' };
+  ws.getRow(after).height = 45;
+}
+
 // ------------------------------------------------------------------------------------ 说明
 
 /** the audience panel's rule in words (DESIGN.md "Audience"), for 说明 */
@@ -363,7 +416,7 @@ function audienceRule(p: ResultsPanel, scale: NonNullable<ResultsPanel['audience
   return [
     `大众评审：${p.name}`,
     `权重 ${percent(p.weight)}，现场观众手机投票，每部手机对每位选手一票（以截止前最后一次为准），分值 ${scale.min}–${scale.max}、步长 ${scale.step}；` +
-      `${trim}，再换算为满分：平均票 ÷ ${scale.max} × ${full}；无人投票时得 0 分。“计票数”为计入的票数，“去掉最低/最高”为两端去掉的票数`,
+      `${trim}，再换算为满分：平均票 ÷ ${scale.max} × ${full}；无人投票时得 0 分。“计票数”为计入的票数，“去掉最低/最高”为两端去掉的票数；每一票见“${VOTES_SHEET}”表`,
   ];
 }
 

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { AuditEntryView } from '../contracts/admin-api.ts';
-import type { JudgeConsistency, ResultsTable } from '../contracts/reports.ts';
+import type { JudgeConsistency, ResultsTable, ResultsVote } from '../contracts/reports.ts';
 import { listAudit, type AuditFilter } from '../db/audit.repository.ts';
 import { findContest } from '../db/contests.repository.ts';
 import type { AuditEntry, Database } from '../db/database.ts';
@@ -10,7 +10,7 @@ import { findCountedVotes } from '../db/audience-votes.repository.ts';
 import type { ContestDefinition } from '../domain/contest.ts';
 import { judgeConsistency } from '../domain/judge-consistency.ts';
 import { owedReveals } from '../domain/live.ts';
-import { resultsTable } from '../domain/results-table.ts';
+import { audienceVoteList, resultsTable } from '../domain/results-table.ts';
 import { byPresenterAndJudge } from '../domain/sheets.ts';
 import { AppError } from '../errors.ts';
 
@@ -27,13 +27,18 @@ async function contestOrNotFound(db: Kysely<Database>, id: string): Promise<Cont
   return contest;
 }
 
-/** The results, and the presenters whose corrected score the projector has not shown yet (the pages and the workbook warn). */
-export async function contestResults(db: Kysely<Database>, id: string): Promise<{ contest: ContestDefinition; table: ResultsTable }> {
+/**
+ * The results, and the presenters whose corrected score the projector has not shown yet (the pages
+ * and the workbook warn); `votes`: every counted audience vote, marked where the trim dropped it
+ * (the workbook's 大众评审投票 sheet).
+ */
+export async function contestResults(db: Kysely<Database>, id: string): Promise<{ contest: ContestDefinition; table: ResultsTable; votes: ResultsVote[] }> {
   const contest = await contestOrNotFound(db, id);
   const state = await findLiveState(db, id);
   const sheets = await findSheetsInForce(db, id);
   const owed = state ? owedReveals(contest, state, byPresenterAndJudge(sheets)) : [];
-  return { contest, table: resultsTable(contest, sheets, new Date(), owed, await findCountedVotes(db, id)) };
+  const counted = await findCountedVotes(db, id);
+  return { contest, table: resultsTable(contest, sheets, new Date(), owed, counted), votes: audienceVoteList(contest, counted) };
 }
 
 function auditView(row: AuditEntry): AuditEntryView {

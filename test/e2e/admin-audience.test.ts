@@ -69,6 +69,9 @@ test('the organiser adds a 10 % audience vote to the demo’s rules and saves it
   const panel = page.getByTestId('audience-panel');
   await expect.poll(() => panel.textContent()).toContain('请填写 0 到 25 的整数');
   expect(await panel.textContent()).toContain('1 不是步长 3 的整数倍');
+  // the list by the save button names the audience panel 大众评审, not a row of the panels' table
+  const listed = await page.getByTestId('problem-list').locator('li').allTextContents();
+  expect(listed).toEqual(['大众评审 · 投票分值 最低：1 不是步长 3 的整数倍', '大众评审 · 两端去掉比例：请填写 0 到 25 的整数（最高、最低两端各去掉百分之几的票）']);
   await capture(page, 'admin-audience-problems');
   await page.getByTestId('audience-trim').fill('10');
   await page.getByTestId('audience-scale-step').fill('1');
@@ -151,3 +154,24 @@ test('the results table shows the audience panel: votes counted, dropped low/hig
   expect(await page.getByTestId('print-choose-panel-public').count()).toBe(0);
   await capture(page, 'admin-audience-print');
 }, 60_000);
+
+test('a contest file whose only panel is the audience vote is refused on import, the problem named in Chinese, and nothing is stored', async () => {
+  const before = (await api<ContestListAnswer>('/contests')).contests.length;
+  const demo = JSON.parse(readFileSync(new URL('../../contests/demo-wangcheng-2023.json', import.meta.url), 'utf8'));
+  const votesOnly = {
+    ...demo,
+    rules: { ...demo.rules, panels: [{ key: 'public', name: '大众评审', kind: 'audience', weight: 1, scale: { min: 1, max: 10, step: 1 } }], tieBreak: [] },
+    judges: [],
+    presenters: demo.presenters.map(({ recused: _recused, ...p }: { recused?: string[] }) => p),
+  };
+  await page.goto(`${server.url}/admin`);
+  await page.getByTestId('contest-file-input').setInputFiles({ name: 'votes-only.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(votesOnly)) });
+  const error = page.getByTestId('contest-file-error');
+  await error.waitFor();
+  const details = (await page.getByTestId('contest-file-error-details').textContent())!;
+  expect(details).toContain("the only panel is the audience panel public; a contest needs at least one judges' panel");
+  const said = (await error.textContent())!.replace(details, '').trim();
+  expect(said).toBe('没有导入“votes-only.json”：服务器没有接受：这不是有效的擂台比赛文件，或文件里的规则有误。评委组：除大众评审外，至少要有 1 个评委组。');
+  await capture(page, 'admin-audience-votes-only-refused');
+  expect((await api<ContestListAnswer>('/contests')).contests.length).toBe(before);
+});

@@ -137,6 +137,28 @@ describe.sequential('the Links tab’s audience section', () => {
     await display.close();
     await phoneContext.close();
   });
+
+  test('replacing a judge’s link asks first in the same dialog: 取消 (or Escape) keeps the link, 重新生成 replaces it', async () => {
+    const before = await links();
+    const judge = before.judges[0]!;
+    const dialog = admin.getByTestId('reissue-dialog');
+    await admin.getByTestId(`reissue-${judge.key}`).click();
+    await dialog.waitFor();
+    expect(await dialog.textContent()).toContain(`为 ${judge.name} 重新生成链接？`);
+    await screenshot(admin, 'admin-links-reissue-confirm');
+    await dialog.getByRole('button', { name: '取消' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await admin.getByTestId(`reissue-${judge.key}`).click();
+    await dialog.waitFor();
+    await admin.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+    expect((await links()).judges[0]!.url).toBe(judge.url);
+
+    await admin.getByTestId(`reissue-${judge.key}`).click();
+    await admin.getByTestId('reissue-confirm').click();
+    await dialog.waitFor({ state: 'detached' });
+    expect((await links()).judges[0]!.url).not.toBe(judge.url);
+  });
 });
 
 test('the audience page in English (?lang=en): the page’s own words are English, the contest’s names stay as written', async () => {

@@ -181,6 +181,17 @@ test('with a 10 % audience panel, a phone scans the QR, votes, changes its vote,
   const width = await page.evaluate('document.scrollingElement.scrollWidth');
   expect(width, 'nothing wider than the phone').toBeLessThanOrEqual(360);
 
+  // the host console does not offer to undo a turn the audience voted on (the server would refuse it), and says why
+  const hostPage = await browser.newPage({ viewport: { width: 1366, height: 768 } });
+  await hostPage.goto(contest.hostUrl);
+  await expect.poll(() => hostPage.getByTestId('focus-votes').textContent()).toContain('1');
+  await expect.poll(() => hostPage.getByTestId('undo').isDisabled()).toBe(true);
+  expect(await hostPage.getByTestId('undo-blocked').textContent()).toBe('观众已投票，不能撤回');
+  // the judges' panels are listed by seat; the audience panel has no seats (its count is the one above)
+  expect(await hostPage.getByTestId('panel-count').allTextContents()).toEqual(['主评委 0/7', '测评打分 0/14']);
+  await screenshot(hostPage, 'vote-host-undo-blocked');
+  await hostPage.close();
+
   await everyJudgeScores(contest.judges.map((j) => j.url), presenter.key, 'vote-e2e');
   await until(() => host.latest()!.turns.find((t) => t.presenter === presenter.key)!.phase === 'closed');
   await expect.poll(() => page.getByTestId('watch-vote-status').textContent()).toBe('投票已结束，您投了 9 分');

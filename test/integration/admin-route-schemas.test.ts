@@ -112,10 +112,21 @@ describeEachDatabase('the admin routes’ schemas', (ctx) => {
         [withAudience((f) => (f.judges[0].panel = 'public')), /^judges\[0\]\.panel: judge m1: panel public is the audience panel, which has no judges$/],
         [withAudience((f) => f.rules.panels.push({ ...AUDIENCE, key: 'online', weight: 0 })), /^rules\.panels\[3\]\.(kind|weight): /],
         [withAudience((f) => (f.rules.panels[2].weight = 0.2)), /^rules\.panels: the panel weights sum to 1\.1, they must sum to exactly 1$/],
+        [
+          withAudience((f) => {
+            f.rules.panels = [{ ...AUDIENCE, weight: 1 }] as typeof f.rules.panels;
+            f.rules.tieBreak = [];
+            f.judges = [];
+          }),
+          /^rules\.panels: the only panel is the audience panel public; a contest needs at least one judges' panel besides the audience vote$/,
+        ],
       ] as const) {
-        const answer = await send('PUT', `/api/contests/${id}`, body);
-        expect(answer.status, body.text).toBe(400);
-        expect(answer.body, body.text).toEqual({ ok: false, error: { code: 'invalid_contest_file', message: expect.stringMatching(named) } });
+        // saved over the contest, and imported as a new one
+        for (const [method, path] of [['PUT', `/api/contests/${id}`], ['POST', '/api/contests']]) {
+          const answer = await send(method!, path!, body);
+          expect(answer.status, body.text).toBe(400);
+          expect(answer.body, body.text).toEqual({ ok: false, error: { code: 'invalid_contest_file', message: expect.stringMatching(named) } });
+        }
       }
       expect(await stored()).toEqual(before);
     });

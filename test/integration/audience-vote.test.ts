@@ -99,6 +99,10 @@ describeEachDatabase('the audience vote', (ctx) => {
       await hostDo(host, 'turn:open-scoring', { presenter: 'p1' });
       for (const [i, phone] of phones.entries()) expect(await phone.vote('p1', i + 4)).toMatchObject({ ok: true });
       expect(await phones[0]!.vote('p1', 9)).toMatchObject({ ok: true });
+      // the console is told so (it shows undo disabled, with the reason), and the server refuses it
+      await waitFor(() => host.snapshot().turns.find((t) => t.presenter === 'p1')!.votes === 3);
+      expect(host.snapshot().allowed).not.toContainEqual({ type: 'turn:reset', presenter: 'p1' });
+      expect(host.snapshot().allowed).toContainEqual({ type: 'turn:close', presenter: 'p1' });
       const undo = await ack(host.socket, 'turn:reset', { presenter: 'p1', turnsVersion: host.snapshot().turnsVersion });
       expect(undo).toMatchObject({ ok: false, error: { code: 'invalid_transition' } });
       // another server on the same database loads the contest with its votes: 3 counted, 4 rows

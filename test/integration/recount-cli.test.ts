@@ -122,6 +122,13 @@ describe.concurrent('npm run recount refuses an invalid file with exit status 2 
       d.rules.panels.push({ key: 'public', name: '大众评审', kind: 'audience', weight: 0.1, scale: { min: 1, max: 10, step: 1 } });
       d.audienceVotes = [{ presenter: 'p01', voter: 'v1', value: 0 }];
     }, /audienceVotes\[0\]\.value: voter v1, presenter p01: the vote 0 is outside 1–10/],
+    ['a contest whose only panel is the audience', (d) => {
+      d.rules.panels = [{ key: 'public', name: '大众评审', kind: 'audience', weight: 1, scale: { min: 1, max: 10, step: 1 } }];
+      d.rules.tieBreak = [];
+      d.judges = [];
+      d.scores = [];
+      d.presenters.forEach((p: { recused?: string[] }) => delete p.recused);
+    }, /rules\.panels: the only panel is the audience panel public; a contest needs at least one judges' panel/],
     ['a string where a number belongs', (d) => (d.rules.criteria[0].max = '20'), /rules\.criteria\[0\]\.max: expected number/],
   ];
 

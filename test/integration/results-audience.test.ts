@@ -59,6 +59,28 @@ describeEachDatabase('results with the audience vote, from the stored votes', (c
     );
   };
 
+  const workbookOf = async (id: string): Promise<ExcelJS.Workbook> => {
+    const workbook = new ExcelJS.Workbook();
+    await workbook.xlsx.load(await (await get(`/api/contests/${id}/results.xlsx`)).arrayBuffer());
+    return workbook;
+  };
+  /** the workbook's 大众评审投票 sheet, one entry per vote row (the note under the table ends it) */
+  const voteSheet = (workbook: ExcelJS.Workbook) => {
+    const sheet = workbook.getWorksheet('大众评审投票')!;
+    const rows: Array<{ name: string; voter: string; value: number; dropped: string | null; struck: boolean }> = [];
+    for (let r = 3; typeof sheet.getCell(r, 4).value === 'string'; r++) {
+      const value = sheet.getCell(r, 5);
+      rows.push({ name: String(sheet.getCell(r, 3).value), voter: String(sheet.getCell(r, 4).value), value: value.value as number, dropped: (sheet.getCell(r, 6).value as string | null) ?? null, struck: value.font?.strike === true });
+    }
+    return rows;
+  };
+  /** the export's counted votes, as (presenter's name, voter, value), sorted: what the vote sheet must list */
+  const exportedVotes = async (id: string) => {
+    const file = (await (await get(`/api/contests/${id}/export`)).json()) as { presenters: Array<{ key: string; name: string }>; audienceVotes?: Array<{ presenter: string; voter: string; value: number }> };
+    const name = new Map(file.presenters.map((p) => [p.key, p.name]));
+    return (file.audienceVotes ?? []).map((v) => `${name.get(v.presenter)} ${v.voter} ${v.value}`).sort();
+  };
+
   it('counts an imported contest’s votes in the results table and the workbook, as the recount does', async () => {
     const created = await adminFetch(server.url, '/api/contests?withScores=true', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(demoWithVotes()) });
     expect(created.status).toBe(201);
@@ -68,8 +90,7 @@ describeEachDatabase('results with the audience vote, from the stored votes', (c
     expectTableEqualsRecount(table, report);
     expect(report.some((r) => r.panels[2]!.votes!.counted > 20 && r.panels[2]!.votes!.trimmed.low > 1)).toBe(true);
 
-    const workbook = new ExcelJS.Workbook();
-    await workbook.xlsx.load(await (await get(`/api/contests/${id}/results.xlsx`)).arrayBuffer());
+    const workbook = await workbookOf(id);
     const sheet = workbook.getWorksheet('成绩汇总')!;
     const heads = (sheet.getRow(3).values as unknown[]).map((v) => (v == null ? '' : String(v)));
     const counted = heads.indexOf('计票数');
@@ -83,6 +104,25 @@ describeEachDatabase('results with the audience vote, from the stored votes', (c
       ]);
       expect((row.getCell(score).value as number).toFixed(2), r.presenter).toBe(r.panels[2]!.score);
     });
+
+    // every counted vote is in 大众评审投票 as the export carries it, each one the trim dropped marked and struck through
+    const votes = voteSheet(workbook);
+    expect(votes.map((v) => `${v.name} ${v.voter} ${v.value}`).sort()).toEqual(await exportedVotes(id));
+    for (const row of table.rows) {
+      const own = votes.filter((v) => v.name === row.name);
+      const count = row.panels[2]!.votes!;
+      expect(own.length, row.presenter).toBe(count.counted);
+      expect(own.filter((v) => v.dropped === '去掉最低').length, row.presenter).toBe(count.trimmed.low);
+      expect(own.filter((v) => v.dropped === '去掉最高').length, row.presenter).toBe(count.trimmed.high);
+      expect(own.every((v) => v.struck === (v.dropped !== null)), row.presenter).toBe(true);
+      // listed lowest to highest: the dropped lowest at the top, the dropped highest at the bottom
+      expect(own.map((v) => v.value), row.presenter).toEqual(own.map((v) => v.value).sort((a, b) => a - b));
+      expect(own.map((v) => v.dropped ?? 'kept'), row.presenter).toEqual([
+        ...Array(count.trimmed.low).fill('去掉最低'),
+        ...Array(count.kept).fill('kept'),
+        ...Array(count.trimmed.high).fill('去掉最高'),
+      ]);
+    }
   });
 
   it('counts the last vote of each phone cast live, and the results move with a changed vote', async () => {
@@ -107,6 +147,11 @@ describeEachDatabase('results with the audience vote, from the stored votes', (c
       // a phone changes its vote before the close: the table follows
       expect(await phones[2]!.vote('p1', 10)).toMatchObject({ ok: true });
       expect((await results(run.id)).rows.find((r) => r.presenter === 'p1')!.panels[2]!.score).toBe('86.67');
+      // the workbook lists the three phones' last votes under the voter ids the export carries (not the phones' secrets)
+      const votes = voteSheet(await workbookOf(run.id));
+      expect(votes.map((v) => v.value)).toEqual([6, 10, 10]);
+      expect(votes.map((v) => `${v.name} ${v.voter} ${v.value}`).sort()).toEqual(await exportedVotes(run.id));
+      expect(votes.some((v) => phones.some((phone) => v.voter.includes(phone.secret)))).toBe(false);
     } finally {
       for (const s of [host.socket, ...phones.map((p) => p.socket)]) s.disconnect();
     }

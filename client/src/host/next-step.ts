@@ -48,14 +48,19 @@ export interface Secondary {
   resume: boolean;
   /** the waiting presenter that "弃权" would mark as a no-show (turn:skip) */
   skip: string | null;
-  /** undo (turn:reset) of the focused turn; `blocked` when sheets have arrived (the server refuses) */
-  undo: { presenter: string; from: TurnPhase; blocked: boolean } | null;
+  /**
+   * undo (turn:reset) of the focused turn; `blocked` says why the server refuses it: sheets have
+   * arrived, or audience votes have (大众评审: they are stored for good), else null
+   */
+  undo: { presenter: string; from: TurnPhase; blocked: UndoBlock | null } | null;
   /**
    * turn:reveal again on a revealed turn (not while another turn is on stage: it takes the
    * projector); `pending` says whether a correction is not yet on the projector
    */
   reReveal: { presenter: string; pending: Correction } | null;
 }
+
+export type UndoBlock = 'sheets' | 'votes';
 
 /** Is a correction waiting to be shown on the projector, or still waiting for the judge? */
 export type Correction = 'no' | 'yes' | 'reopened';
@@ -225,7 +230,7 @@ export function secondaryActions(ix: SnapshotIndex, focus: string | null, step: 
   const skip = phase === 'waiting' ? focus : step.kind === 'start' && step.next ? step.presenter : null;
   const undo =
     phase === 'presenting' || phase === 'scoring' || phase === 'skipped'
-      ? { presenter: focus, from: phase, blocked: !allows(ix, { type: 'turn:reset', presenter: focus }) }
+      ? { presenter: focus, from: phase, blocked: allows(ix, { type: 'turn:reset', presenter: focus }) ? null : turn.votes > 0 ? ('votes' as const) : ('sheets' as const) }
       : null;
   return {
     pause: phase === 'presenting' && allows(ix, { type: 'clock:pause' }),

@@ -51,8 +51,13 @@ export function needsTurnsVersion(command: LiveCommand): boolean {
 
 const TURN_COMMANDS = ['turn:start', 'turn:open-scoring', 'turn:close', 'turn:reveal', 'turn:skip', 'turn:reset'] as const;
 
-/** The host's turn, clock, screen and award commands that the guards let through now. `now` does not matter to a guard. */
-export function allowedHostActions(contest: ContestDefinition, state: LiveState, sheets: SheetsInForce): HostAction[] {
+/**
+ * The host's turn, clock, screen and award commands that the guards let through now. `now` does not
+ * matter to a guard. `votesFor` counts the audience votes of a presenter: a turn the audience voted
+ * on cannot be undone (the live service refuses it, like a turn with sheets: the votes are stored
+ * for good and would count at a later opening), so its turn:reset is not offered either.
+ */
+export function allowedHostActions(contest: ContestDefinition, state: LiveState, sheets: SheetsInForce, votesFor: (presenter: string) => number = () => 0): HostAction[] {
   const at: Situation = { contest, state, sheets, actor: { role: 'host' }, now: 0 };
   const candidates: HostAction[] = [
     ...contest.presenters.flatMap((p) => TURN_COMMANDS.map((type) => ({ type, presenter: p.key }))),
@@ -61,5 +66,5 @@ export function allowedHostActions(contest: ContestDefinition, state: LiveState,
     ...SCREENS.map((screen) => ({ type: 'screen:show' as const, screen })),
     { type: 'awards:reveal-next' },
   ];
-  return candidates.filter((action) => handlerOf(action.type).guard(at, action) === null);
+  return candidates.filter((action) => handlerOf(action.type).guard(at, action) === null && !(action.type === 'turn:reset' && votesFor(action.presenter) > 0));
 }

@@ -81,6 +81,7 @@ describe('the contest editor validation', () => {
     );
     const byPath = problemsByPath(problems);
     expect(byPath.get('rules.criteria[1].key')).toEqual(['代码“topic”重复了（第 1 行已用）']);
+    expect(describePath('rules.panels[1].weight')).toBe('评委组 第 2 行 · 权重');
     expect(byPath.get('judges[3].key')).toEqual(['只能用英文字母、数字、- 和 _（不能有空格或汉字）']);
     expect(byPath.get('presenters[2].name')).toEqual(['不能为空']);
     expect(byPath.get('rules.panels[0].key')).toEqual(['“constructor”是保留字，请换一个']);
@@ -192,8 +193,22 @@ describe('the audience vote (大众评审) in the rules editor', () => {
     expect(check((p) => (p.trimPercent = '5.5'))).toEqual([{ path: `${at}.trimPercent`, message: '请填写 0 到 25 的整数（最高、最低两端各去掉百分之几的票）' }]);
     // a scale from 0 in half steps is fine, and an empty trim means 0
     expect(check((p) => ((p.scaleMin = '0'), (p.scaleMax = '5'), (p.scaleStep = '0.5'), (p.trimPercent = '')))).toEqual([]);
-    expect(describePath(`${at}.scale.max`)).toBe('评委组 第 3 行 · 投票分值 最高');
-    expect(describePath(`${at}.trimPercent`, 'en')).toBe('Panels row 3 · trim percent');
+  });
+
+  it('names the audience panel 大众评审 in the list of problems, not by a row of the panels’ table (it has its own block)', () => {
+    const draft = withAudience();
+    expect(describePath('rules.panels[2].scale.max', 'zh', draft.panels)).toBe('大众评审 · 投票分值 最高');
+    expect(describePath('rules.panels[2].trimPercent', 'en', draft.panels)).toBe('the audience vote · trim percent');
+    expect(describePath('rules.panels[2].weight', 'zh', draft.panels)).toBe('大众评审 · 权重');
+    // a judges' panel after it (an imported file may list it first) keeps the row the table shows it on
+    const first = demoDraft((d) => {
+      d.panels[0]!.weightPercent = '60';
+      d.panels.unshift({ ...audiencePanelDraft('public', '大众评审'), weightPercent: '10', key: 'main' });
+    });
+    expect(describePath('rules.panels[2].dropHighest', 'zh', first.panels)).toBe('评委组 第 2 行 · 去掉最高分');
+    // and a key used twice names the panel that has it the same way
+    expect(problemsByPath(validateDraft(first)).get('rules.panels[1].key')).toEqual(['代码“main”重复了（大众评审已用）']);
+    expect(problemsByPath(validateDraft(first, 'en')).get('rules.panels[1].key')).toEqual(['Key "main" is used twice (the audience vote has it)']);
   });
 
   it('refuses a second audience panel, a judge seated on it, and a contest of votes only', () => {

@@ -45,6 +45,8 @@ interface Setup {
   /** award level names, highest first */
   levels?: string[];
   awardsShown?: number;
+  /** presenter → audience votes counted */
+  votes?: Record<string, number>;
 }
 
 const PRESENTERS = ['p1', 'p2', 'p3', 'p4'];
@@ -96,7 +98,7 @@ function snapshot(setup: Setup = {}): HostSnapshot {
       clock: { runningSince: setup.running ? 1000 : null, elapsedMs: 0, limitMs: 480_000 },
       reopened: setup.reopened?.[key] ?? [],
       revealCount: setup.phases?.[key] === 'revealed' ? 1 : 0,
-      votes: 0,
+      votes: setup.votes?.[key] ?? 0,
       correctionPending: setup.pending?.includes(key) ?? false,
     })),
     sheets,
@@ -162,7 +164,7 @@ function allowedNow(setup: Setup, board: Board): HostSnapshot['allowed'] {
       }),
     ),
   };
-  return allowedHostActions(contest, state, inForce);
+  return allowedHostActions(contest, state, inForce, (presenter) => setup.votes?.[presenter] ?? 0);
 }
 
 const step = (setup: Setup, selected: string | null = null) => {
@@ -304,10 +306,13 @@ describe('secondary actions', () => {
     expect(secondary({ phases: { p1: 'scoring' }, current: 'p1' }).skip).toBeNull();
   });
 
-  it('undo is offered for presenting, scoring and skipped turns, blocked once a sheet is in', () => {
-    expect(secondary({ phases: { p1: 'presenting' }, current: 'p1' }).undo).toEqual({ presenter: 'p1', from: 'presenting', blocked: false });
-    expect(secondary({ phases: { p1: 'scoring' }, current: 'p1', sheets: { p1: ['m1'] } }).undo).toEqual({ presenter: 'p1', from: 'scoring', blocked: true });
-    expect(secondary({ phases: { p1: 'revealed', p2: 'skipped' }, current: 'p1' }, 'p2').undo).toEqual({ presenter: 'p2', from: 'skipped', blocked: false });
+  it('undo is offered for presenting, scoring and skipped turns, blocked once a sheet or an audience vote is in', () => {
+    expect(secondary({ phases: { p1: 'presenting' }, current: 'p1' }).undo).toEqual({ presenter: 'p1', from: 'presenting', blocked: null });
+    expect(secondary({ phases: { p1: 'scoring' }, current: 'p1', sheets: { p1: ['m1'] } }).undo).toEqual({ presenter: 'p1', from: 'scoring', blocked: 'sheets' });
+    // the server refuses to undo a turn the audience voted on (its votes are stored for good): the snapshot does not list it
+    expect(secondary({ phases: { p1: 'scoring' }, current: 'p1', votes: { p1: 3 } }).undo).toEqual({ presenter: 'p1', from: 'scoring', blocked: 'votes' });
+    expect(secondary({ phases: { p1: 'scoring' }, current: 'p1', votes: { p2: 3 } }).undo).toEqual({ presenter: 'p1', from: 'scoring', blocked: null });
+    expect(secondary({ phases: { p1: 'revealed', p2: 'skipped' }, current: 'p1' }, 'p2').undo).toEqual({ presenter: 'p2', from: 'skipped', blocked: null });
     expect(secondary({ phases: { p1: 'closed' }, current: 'p1' }).undo).toBeNull();
   });
 

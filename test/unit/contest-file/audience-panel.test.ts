@@ -60,6 +60,11 @@ describe('a contest file with an audience panel', () => {
     ['a vote between steps', (d) => (d.audienceVotes[1].value = 7.5), /audienceVotes\[1\]\.value: voter vb, presenter p01: the vote 7\.5 is not a whole step of 1/],
     ['a vote for an unknown presenter', (d) => (d.audienceVotes[2].presenter = 'p99'), /audienceVotes\[2\]\.presenter: no presenter with key "p99"/],
     ['two votes of one voter for one presenter', (d) => (d.audienceVotes[1].voter = 'va'), /audienceVotes\[1\]: a second vote by voter va for presenter p01/],
+    [
+      'a contest whose only panel is the audience',
+      (d) => ((d.rules.panels = [{ ...PUBLIC, weight: 1 }]), (d.judges = []), (d.scores = []), (d.rules.tieBreak = [])),
+      /^rules\.panels: the only panel is the audience panel public; a contest needs at least one judges' panel besides the audience vote$/,
+    ],
     ['votes without an audience panel', (d) => ((d.rules.panels = d.rules.panels.slice(0, 2)), (d.rules.panels[0].weight = 0.7)), /audienceVotes: the file has audience votes but its rules have no audience panel/],
   ];
   it.each(refusals)('refuses %s, naming the field', (_, change, message) => {

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { ContestDefinition, Sheet, Vote } from '../../../server/domain/contest.ts';
 import { Exact } from '../../../server/domain/exact.ts';
-import { computeResults, type PresenterResult } from '../../../server/domain/scoring.ts';
+import { computeResults, trimmedVotes, type PresenterResult } from '../../../server/domain/scoring.ts';
 
 /**
  * The audience panel (大众评审) of DESIGN.md "Audience": t = floor(n × trimPercent / 100) votes
@@ -137,6 +137,32 @@ describe('the audience panel score', () => {
           expect(audienceOf(b!).votes).toEqual(audienceOf(a!).votes);
         },
       ),
+    );
+  });
+});
+
+describe('which votes the trim drops (the workbook marks each one)', () => {
+  it('marks t lowest and t highest; of equal votes at a boundary the first given goes as lowest, the last as highest', () => {
+    // 10 votes at 20 %: 2 from each end; two 3s straddle the low boundary, two 9s the high one
+    const values = [9, 3, 5, 3, 1, 9, 7, 6, 10, 4].map(x);
+    expect(trimmedVotes(values, 20)).toEqual([null, 'lowest', null, null, 'lowest', 'highest', null, null, 'highest', null]);
+    expect(trimmedVotes(values, 0).every((d) => d === null)).toBe(true);
+    expect(trimmedVotes([x(5)], 25)).toEqual([null]);
+  });
+
+  it('drops exactly what the panel score leaves out, whatever the order', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 1, max: 10 }), { minLength: 1, maxLength: 60 }), fc.integer({ min: 0, max: 25 }), (raw, trim) => {
+        const values = raw.map(x);
+        const drops = trimmedVotes(values, trim);
+        const kept = values.filter((_, i) => drops[i] === null);
+        const t = Math.floor((values.length * trim) / 100);
+        expect(drops.filter((d) => d === 'lowest')).toHaveLength(t);
+        expect(drops.filter((d) => d === 'highest')).toHaveLength(t);
+        const score = audienceOf(computeResults(contest(trim), judged('p1', 50, 30), votesFor('p1', raw))[0]!).score!;
+        // mean of the kept votes ÷ 10 × 100
+        expect(score.eq(kept.reduce((a, b) => a.add(b), Exact.ZERO).div(Exact.of(kept.length)).mul(x(10)))).toBe(true);
+      }),
     );
   });
 });

@@ -4,9 +4,10 @@ import { join } from 'node:path';
 import ExcelJS from 'exceljs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readContestFile } from '../../../server/contest-file/contest-file.ts';
+import { Exact } from '../../../server/domain/exact.ts';
 import type { ResultsTable } from '../../../server/contracts/reports.ts';
 import type { ResultReport } from '../../../server/domain/results-report.ts';
-import { resultsTable } from '../../../server/domain/results-table.ts';
+import { audienceVoteList, resultsTable } from '../../../server/domain/results-table.ts';
 import { resultsWorkbook } from '../../../server/reports/results-workbook.ts';
 import { recountFile } from '../../helpers/contest-driver.ts';
 
@@ -39,6 +40,12 @@ function withAudience() {
   return { ...file, audienceVotes };
 }
 
+async function readBack(bytes: Buffer): Promise<ExcelJS.Workbook> {
+  const workbook = new ExcelJS.Workbook();
+  await workbook.xlsx.load(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
+  return workbook;
+}
+
 const placesOf = (text: string) => (text.includes('.') ? text.length - text.indexOf('.') - 1 : 0);
 
 describe('the results workbook with an audience vote', () => {
@@ -46,6 +53,11 @@ describe('the results workbook with an audience vote', () => {
   let table: ResultsTable;
   let summary: ExcelJS.Worksheet;
   let notes: ExcelJS.Worksheet;
+  let votesSheet: ExcelJS.Worksheet;
+  let sheetNames: string[];
+  let withoutAudience: string[];
+  let exported: Array<{ presenter: string; voter: string; value: number }>;
+  let names: Map<string, string>;
 
   beforeAll(async () => {
     const text = JSON.stringify(withAudience());
@@ -56,11 +68,41 @@ describe('the results workbook with an audience vote', () => {
     const { definition, sheets, votes } = readContestFile(text);
     const stored = sheets.map((s) => ({ ...s, enteredBy: 'import' as const, supersedesId: null }));
     table = resultsTable(definition, stored, new Date('2026-12-06T12:00:00Z'), [], votes);
-    const workbook = new ExcelJS.Workbook();
-    const bytes = await resultsWorkbook(table, definition.rules);
-    await workbook.xlsx.load(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
+    exported = votes.map((v) => ({ presenter: v.presenter, voter: v.voter, value: v.value.toNumber() }));
+    names = new Map(definition.presenters.map((p) => [p.key, p.name]));
+    const workbook = await readBack(await resultsWorkbook(table, definition.rules, audienceVoteList(definition, votes)));
     summary = workbook.getWorksheet('成绩汇总')!;
+    votesSheet = workbook.getWorksheet('大众评审投票')!;
     notes = workbook.getWorksheet('说明')!;
+    sheetNames = workbook.worksheets.map((w) => w.name);
+
+    const plain = readContestFile(JSON.stringify(DEMO));
+    const without = resultsTable(plain.definition, plain.sheets.map((s) => ({ ...s, enteredBy: 'import' as const, supersedesId: null })), new Date('2026-12-06T12:00:00Z'));
+    withoutAudience = (await readBack(await resultsWorkbook(without, plain.definition.rules, audienceVoteList(plain.definition, [])))).worksheets.map((w) => w.name);
+  });
+
+  it('lists every counted vote in 大众评审投票 as the export carries it, lowest first, the trimmed ones marked and struck through', () => {
+    expect(sheetNames).toEqual(['成绩汇总', '评分明细', '大众评审投票', '说明']);
+    expect(withoutAudience).toEqual(['成绩汇总', '评分明细', '说明']);
+    expect((votesSheet.getRow(2).values as unknown[]).slice(1)).toEqual(['出场顺序', '单位', '姓名', '投票人编号', '票值（1–10）', '去掉']);
+    const rows = Array.from({ length: exported.length }, (_, i) => votesSheet.getRow(3 + i));
+    expect(rows.map((r) => `${r.getCell(3).value} ${r.getCell(4).value} ${r.getCell(5).value}`).sort()).toEqual(exported.map((v) => `${names.get(v.presenter)} ${v.voter} ${v.value}`).sort());
+    expect(votesSheet.getCell(3 + exported.length, 4).value).toBeNull(); // nothing more than the votes
+    for (const recounted of report) {
+      const own = rows.filter((r) => r.getCell(3).value === recounted.name);
+      const count = recounted.panels[2]!.votes!;
+      expect(own.map((r) => r.getCell(6).value ?? 'kept'), recounted.presenter).toEqual([
+        ...Array(count.trimmed.low).fill('去掉最低'),
+        ...Array(count.kept).fill('kept'),
+        ...Array(count.trimmed.high).fill('去掉最高'),
+      ]);
+      expect(own.every((r) => (r.getCell(5).font?.strike === true) === (r.getCell(6).value !== null)), recounted.presenter).toBe(true);
+      // the kept votes' mean ÷ 10 × 100 is the audience score the recount prints
+      const kept = own.filter((r) => r.getCell(6).value === null).map((r) => Exact.parse(String(r.getCell(5).value)));
+      const mean = kept.length === 0 ? Exact.ZERO : kept.reduce((a, b) => a.add(b), Exact.ZERO).div(Exact.of(kept.length)).mul(Exact.of(10));
+      expect(mean.toFixed(2), recounted.presenter).toBe(recounted.panels[2]!.score);
+    }
+    expect(String(votesSheet.getCell(4 + exported.length, 1).value)).toMatch(/^注：共 \d+ 票，每部手机对每位选手只计截止前的最后一票；投票人编号与导出的比赛文件/);
   });
 
   it('counts the votes in the results table as the recount does', () => {

@@ -10,7 +10,7 @@ const zh = {
   tooLong: '太长了（最多 {n} 个字）',
   keyPattern: '只能用英文字母、数字、- 和 _（不能有空格或汉字）',
   keyReserved: '“{key}”是保留字，请换一个',
-  keyDuplicate: '代码“{key}”重复了（第 {first} 行已用）',
+  keyDuplicate: '代码“{key}”重复了（{first}已用）',
   notDecimal: '请填写数字，如 18.5',
   notWhole: '请填写整数，如 3',
   positive: '必须大于 0',
@@ -54,7 +54,7 @@ const en: Record<ValidateKey, string> = {
   tooLong: 'Too long (at most {n} characters)',
   keyPattern: 'Letters, digits, - and _ only (no spaces)',
   keyReserved: '"{key}" is a reserved word; choose another',
-  keyDuplicate: 'Key "{key}" is used twice (row {first} has it)',
+  keyDuplicate: 'Key "{key}" is used twice ({first} has it)',
   notDecimal: 'Enter a number, e.g. 18.5',
   notWhole: 'Enter a whole number, e.g. 3',
   positive: 'Must be above 0',
@@ -106,6 +106,7 @@ const PLACES = {
     presenters: '选手',
     judges: '评委',
     row: '第 {n} 行',
+    audience: '大众评审',
     key: '代码',
     name: '名称',
     max: '满分',
@@ -136,6 +137,7 @@ const PLACES = {
     presenters: 'Presenters',
     judges: 'Judges',
     row: 'row {n}',
+    audience: 'the audience vote',
     key: 'key',
     name: 'name',
     max: 'max',
@@ -157,8 +159,23 @@ const PLACES = {
   },
 } as const;
 
-/** "rules.criteria[1].max" → "评分项 第 2 行 · 满分" */
-export function describePath(path: string, lang: Lang = 'zh'): string {
+/** What describePath needs of the draft: which panels are the audience vote (they are not rows of the panels' table). */
+export type PanelKinds = ReadonlyArray<{ kind: 'judges' | 'audience' }>;
+
+/**
+ * Row `index` of a list, as the editor shows it: "第 3 行". A panel is named by its row in the
+ * judges' panels' table (the audience panel has its own block below it, and rows are counted
+ * without it), the audience panel as "大众评审".
+ */
+export function rowName(list: string, index: number, lang: Lang = 'zh', panels: PanelKinds = []): string {
+  const words = PLACES[lang];
+  if (list === 'panels' && panels[index]?.kind === 'audience') return words.audience;
+  const row = list === 'panels' ? index - panels.slice(0, index).filter((p) => p.kind === 'audience').length : index;
+  return words.row.replace('{n}', String(row + 1));
+}
+
+/** "rules.criteria[1].max" → "评分项 第 2 行 · 满分"; "rules.panels[2].scale.max" of the audience panel → "大众评审 · 投票分值 最高" */
+export function describePath(path: string, lang: Lang = 'zh', panels: PanelKinds = []): string {
   const words: Record<string, string> = PLACES[lang];
   const parts: string[] = [];
   let previous = '';
@@ -169,8 +186,12 @@ export function describePath(path: string, lang: Lang = 'zh'): string {
     // a vote scale's max is its highest vote, not a criterion's full marks (满分)
     const word = previous === 'scale' && name === 'max' ? 'scaleMax' : name!;
     previous = name!;
-    parts.push(words[word] ?? name!);
-    if (index !== undefined) parts.push(words.row!.replace('{n}', String(Number(index) + 1)));
+    if (index === undefined) parts.push(words[word] ?? name!);
+    else {
+      const row = rowName(name!, Number(index), lang, panels);
+      parts.push(...(row === words.audience ? [row] : [words[word] ?? name!, row]), '·');
+    }
   }
-  return parts.join(lang === 'zh' ? ' ' : ' ').replace(/ (第 \d+ 行|row \d+) /, ' $1 · ');
+  if (parts.at(-1) === '·') parts.pop();
+  return parts.join(' ');
 }

@@ -3,7 +3,7 @@ import { KEY_CHARS, RESERVED } from '../../../../server/schemas/key-pattern.ts';
 import type { Lang } from '../../lib/lang.ts';
 import { Exact, HUNDRED, parseDecimal, parseWhole, significantDigits } from '../../lib/decimal.ts';
 import { fromContestFile, timeLimitSeconds, type ContestDraft } from './draft.ts';
-import { VALIDATE_MESSAGES, type ValidateKey } from './validate-messages.ts';
+import { rowName, VALIDATE_MESSAGES, type ValidateKey } from './validate-messages.ts';
 
 /**
  * Everything the server would refuse in a contest file (server/contest-file/contest-file.ts), and
@@ -37,12 +37,13 @@ export function validateDraft(draft: ContestDraft, lang: Lang = 'zh'): Problem[]
 
   const keys = (path: string, list: ReadonlyArray<{ key: string }>) => {
     const first = new Map<string, number>();
+    const listName = path.replace(/^rules\./, '');
     list.forEach((item, i) => {
       const at = `${path}[${i}].key`;
       if (item.key === '') add(at, 'required');
       else if (!KEY_CHARS_ONLY.test(item.key)) add(at, 'keyPattern');
       else if (RESERVED.includes(item.key)) add(at, 'keyReserved', { key: item.key });
-      else if (first.has(item.key)) add(at, 'keyDuplicate', { key: item.key, first: first.get(item.key)! + 1 });
+      else if (first.has(item.key)) add(at, 'keyDuplicate', { key: item.key, first: rowName(listName, first.get(item.key)!, lang, draft.panels) });
       else first.set(item.key, i);
     });
   };

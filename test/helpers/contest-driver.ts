@@ -72,7 +72,9 @@ export async function submit(judge: { socket: ClientSocket }, presenter: string,
   return ack<SheetReceipt>(judge.socket, 'sheet:submit', { presenter, items, submissionId: id });
 }
 
-export async function waitFor(condition: () => boolean, timeoutMs = 5000): Promise<void> {
+// 15 s: a deadline for "it happens", not a speed check; under a loaded CI machine (three test files
+// on two cores, servers and browsers among them) 5 s timed out on things that then happened
+export async function waitFor(condition: () => boolean, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
     if (Date.now() > deadline) throw new Error('timed out waiting for a condition');

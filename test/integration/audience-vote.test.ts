@@ -235,7 +235,7 @@ describeEachDatabase('the audience vote', (ctx) => {
         await hostDo(host, 'turn:reveal', { presenter });
       }
       const final = host.snapshot().version;
-      await waitFor(() => displayFrames.at(-1)!.version === final && phones[0]!.latest().version === final, 10_000);
+      await waitFor(() => displayFrames.at(-1)!.version === final && phones[0]!.latest().version === final, 20_000);
 
       const file = await exported(server.url, run.id);
       expect(file.audienceVotes).toHaveLength(900);

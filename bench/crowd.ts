@@ -6,7 +6,7 @@
  * One server's phones are closed before the other's open: the harness holds one crowd at a time.
  */
 import { randomBytes } from 'node:crypto';
-import { closeAll, connectAll, figures, runBurst, type BurstResult, type Client, type Figures, type ServerMetrics } from './harness.ts';
+import { closeAll, connectAll, figures, runBurst, startChild, type BurstResult, type Client, type Figures, type ServerMetrics } from './harness.ts';
 import type { Target, TargetName, Venue } from './targets.ts';
 
 const JUDGES = 30;
@@ -25,7 +25,12 @@ export interface CrowdStep {
   missed: number;
   /** the harness's own CPU during the burst, % of one core: near 100 it is the harness that is measured */
   harnessCpuPercent: number;
+  /** the event-loop delay p99 of a process doing nothing, during the same burst: the machine's floor, ms */
+  floorLoopP99Ms: number;
 }
+
+/** a process doing nothing, whose event-loop delay is the machine's floor (bench/idle-process.ts) */
+export const startIdleProcess = (): Promise<Pick<Target, 'metrics' | 'stop'>> => startChild('bench/idle-process.ts', {});
 
 export interface CrowdSeat {
   target: Target;
@@ -67,6 +72,7 @@ export async function crowdBurst(seat: CrowdSeat, phones: Client[], processes: A
 export const tenths = (ms: number): number => Math.round(ms * 10) / 10;
 
 export async function crowd(targets: Target[], steps: number[], log: (line: string) => void): Promise<Record<TargetName, CrowdStep[]>> {
+  const idle = await startIdleProcess();
   const seated = await Promise.all(
     targets.map(async (target) => {
       const venue = await target.venue(JUDGES, steps.length + 1);
@@ -81,7 +87,7 @@ export async function crowd(targets: Target[], steps: number[], log: (line: stri
         let phones: Client[] = [];
         try {
           phones = await connectAll(s.target.url, Array(audience).fill(s.venue.audience), true);
-          const { burst, before, during, harnessCpuPercent } = await crowdBurst(s, phones, [s.target]);
+          const { burst, before, during, harnessCpuPercent } = await crowdBurst(s, phones, [s.target, idle]);
           const rss = before[0]!.rss;
           const step: CrowdStep = {
             audience,
@@ -94,9 +100,10 @@ export async function crowd(targets: Target[], steps: number[], log: (line: stri
             failed: burst.failed,
             missed: burst.missed,
             harnessCpuPercent,
+            floorLoopP99Ms: tenths(during[1]!.loopP99Ms),
           };
           results[s.target.name].push(step);
-          log(`  ${audience} audience, ${s.target.name}: ${step.rssPerConnectionKb ?? '—'} KB RSS per phone, event-loop delay p99 ${step.loopP99Ms} ms, update p99 ${step.audienceUpdate.p99.toFixed(1)} ms, harness CPU ${harnessCpuPercent} %`);
+          log(`  ${audience} audience, ${s.target.name}: ${step.rssPerConnectionKb ?? '—'} KB RSS per phone, event-loop delay p99 ${step.loopP99Ms} ms (an idle process: ${step.floorLoopP99Ms}), update p99 ${step.audienceUpdate.p99.toFixed(1)} ms, harness CPU ${harnessCpuPercent} %`);
         } finally {
           closeAll(phones);
           await new Promise((r) => setTimeout(r, 2000));
@@ -108,6 +115,7 @@ export async function crowd(targets: Target[], steps: number[], log: (line: stri
       closeAll(s.judges);
       s.venue.close();
     }
+    await idle.stop();
   }
   return results;
 }

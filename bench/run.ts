@@ -127,9 +127,9 @@ if (climb) {
   console.log(`sustained, 20 contests × 20 judges: highest sheets/s with ack p99 < ${ACK_P99_LIMIT_MS} ms and none failed (steps ${rates.join(', ')}): baseline ${baseline}, Leitai ${leitai}, ratio ${baseline ? ratio(leitai, baseline) : '—'}`);
 }
 if (crowdSteps) {
-  console.log(`crowd, one contest, 30 judges in 1 s: per step, baseline | Leitai: KB RSS per phone, event-loop delay p99/max ms, ack p99 ms, audience update p50/p99 ms`);
+  console.log(`crowd, one contest, 30 judges in 1 s: per step, baseline | Leitai: KB RSS per phone, event-loop delay p99/max ms (an idle process's p99: the machine), ack p99 ms, audience update p50/p99 ms`);
   const side = (s?: CrowdStep) =>
-    s ? `${pad(s.rssPerConnectionKb ?? '—', 6)} ${pad(s.loopP99Ms, 7)}/${pad(s.loopMaxMs, 7)} ${pad(s.ack.p99.toFixed(1), 8)} ${pad(s.audienceUpdate.p50.toFixed(1), 8)}/${pad(s.audienceUpdate.p99.toFixed(1), 8)}${s.failed || s.missed ? ` (${s.failed} sheets failed, ${s.missed} updates missed)` : ''}` : '(none)';
+    s ? `${pad(s.rssPerConnectionKb ?? '—', 6)} ${pad(s.loopP99Ms, 7)}/${pad(s.loopMaxMs, 7)} (${pad(s.floorLoopP99Ms, 5)}) ${pad(s.ack.p99.toFixed(1), 8)} ${pad(s.audienceUpdate.p50.toFixed(1), 8)}/${pad(s.audienceUpdate.p99.toFixed(1), 8)}${s.failed || s.missed ? ` (${s.failed} sheets failed, ${s.missed} updates missed)` : ''}` : '(none)';
   for (const [i, size] of crowdSizes.entries()) console.log(`  ${pad(size, 6)} phones   ${side(crowdSteps.baseline[i])}   |   ${side(crowdSteps.leitai[i])}`);
   const top = crowdSteps.leitai.at(-1);
   if (top) {
@@ -141,11 +141,11 @@ if (crowdSteps) {
   }
 }
 if (two) {
-  console.log(`two processes, one contest, 30 judges in 1 s on the first: n phones, ack p99, audience update p50/p99/max ms, event-loop delay p99 per process, harness CPU %`);
+  console.log(`two processes, one contest, 30 judges in 1 s on the first: n phones, ack p99, audience update p50/p99/max ms, event-loop delay p99 per process (an idle process's: the machine), harness CPU %`);
   for (const step of two) {
     const name = arrangementOf(step);
     const missing = step.failed || step.missed ? ` (${step.failed} sheets failed, ${step.missed} updates missed)` : '';
-    console.log(`  ${name.padEnd(26)} n=${pad(step.phones, 6)} ${pad(step.ack.p99.toFixed(1), 8)}   ${cell(step.audienceUpdate)}   ${step.loopP99Ms.map((l) => pad(l, 6)).join(' /')}   ${pad(step.harnessCpuPercent, 3)} %${missing}`);
+    console.log(`  ${name.padEnd(26)} n=${pad(step.phones, 6)} ${pad(step.ack.p99.toFixed(1), 8)}   ${cell(step.audienceUpdate)}   ${step.loopP99Ms.map((l) => pad(l, 6)).join(' /')} (${pad(step.floorLoopP99Ms, 5)})   ${pad(step.harnessCpuPercent, 3)} %${missing}`);
   }
   for (const n of twoSizes) {
     const of = (a: string) => two!.find((s) => s.perProcess === n && s.arrangement === a)?.audienceUpdate.p99;

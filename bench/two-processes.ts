@@ -8,7 +8,7 @@
  * phones' on one process.
  */
 import { closeAll, connectAll, figures, newHistogram, type Client, type Figures } from './harness.ts';
-import { crowdBurst, tenths, type CrowdSeat } from './crowd.ts';
+import { crowdBurst, startIdleProcess, tenths, type CrowdSeat } from './crowd.ts';
 import type { Peer, Target } from './targets.ts';
 
 const JUDGES = 30;
@@ -30,11 +30,14 @@ export interface TwoProcessesStep {
   failed: number;
   missed: number;
   harnessCpuPercent: number;
+  /** the event-loop delay p99 of a process doing nothing, during the same bursts (the worst round): the machine's floor, ms */
+  floorLoopP99Ms: number;
 }
 
 export async function twoProcesses(baseline: Target, leitai: Target, sizes: number[], rounds: number, log: (line: string) => void): Promise<TwoProcessesStep[]> {
   if (!leitai.peer) throw new Error('two processes need Leitai on Postgres');
   const second: Peer = await leitai.peer();
+  const idle = await startIdleProcess();
   const seat = async (target: Target): Promise<CrowdSeat> => {
     const venue = await target.venue(JUDGES, sizes.length * rounds * 2 + 1);
     return { target, venue, judges: await connectAll(target.url, venue.judges.map((j) => j.auth), false) };
@@ -49,18 +52,20 @@ export async function twoProcesses(baseline: Target, leitai: Target, sizes: numb
     let failed = 0;
     let missed = 0;
     let cpu = 0;
+    let floor = 0;
     for (let round = 0; round < rounds; round++) {
-      const { burst, during, harnessCpuPercent } = await crowdBurst(s, phones, processes);
+      const { burst, during, harnessCpuPercent } = await crowdBurst(s, phones, [...processes, idle]);
       ack.add(burst.ack);
       update.add(burst.audience);
-      during.forEach((m, i) => (loops[i] = Math.max(loops[i]!, tenths(m.loopP99Ms))));
+      processes.forEach((_, i) => (loops[i] = Math.max(loops[i]!, tenths(during[i]!.loopP99Ms))));
+      floor = Math.max(floor, tenths(during.at(-1)!.loopP99Ms));
       failed += burst.failed;
       missed += burst.missed;
       cpu = Math.max(cpu, harnessCpuPercent);
     }
-    const step: TwoProcessesStep = { perProcess, arrangement, phones: phones.length, ack: figures(ack), audienceUpdate: figures(update), loopP99Ms: loops, failed, missed, harnessCpuPercent: cpu };
+    const step: TwoProcessesStep = { perProcess, arrangement, phones: phones.length, ack: figures(ack), audienceUpdate: figures(update), loopP99Ms: loops, failed, missed, harnessCpuPercent: cpu, floorLoopP99Ms: floor };
     steps.push(step);
-    log(`  ${arrangementOf(step)}: update p99 ${step.audienceUpdate.p99.toFixed(1)} ms, ack p99 ${step.ack.p99.toFixed(1)} ms, event-loop delay p99 ${loops.join(' / ')} ms, harness CPU ${cpu} %`);
+    log(`  ${arrangementOf(step)}: update p99 ${step.audienceUpdate.p99.toFixed(1)} ms, ack p99 ${step.ack.p99.toFixed(1)} ms, event-loop delay p99 ${loops.join(' / ')} ms (an idle process: ${floor}), harness CPU ${cpu} %`);
   };
   const settle = () => new Promise((r) => setTimeout(r, 2000));
   try {
@@ -89,6 +94,7 @@ export async function twoProcesses(baseline: Target, leitai: Target, sizes: numb
       s.venue.close();
     }
     await second.stop();
+    await idle.stop();
   }
   return steps;
 }

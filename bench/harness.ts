@@ -83,7 +83,10 @@ function connectOne(url: string, auth: Record<string, unknown>, record: boolean)
   }
   return new Promise((resolve, reject) => {
     socket.once('connect', () => resolve(client));
-    socket.once('connect_error', (error) => reject(new Error(`connect ${JSON.stringify(auth)}: ${error.message}`)));
+    socket.once('connect_error', (error) => {
+      socket.disconnect();
+      reject(new Error(`connect ${JSON.stringify(auth)}: ${error.message}`));
+    });
   });
 }
 
@@ -95,7 +98,11 @@ export async function connectAll(url: string, auths: Array<Record<string, unknow
     Array.from({ length: Math.min(parallel, auths.length) }, async () => {
       while (next < auths.length) {
         const i = next++;
-        clients[i] = await connectOne(url, auths[i]!, record);
+        clients[i] = await connectOne(url, auths[i]!, record).catch(async (error: Error) => {
+          // a loaded server may answer a handshake db_unavailable (its pool busy): a phone tries again, once
+          await new Promise((r) => setTimeout(r, 1000));
+          return connectOne(url, auths[i]!, record).catch(() => Promise.reject(error));
+        });
       }
     }),
   );

@@ -8,7 +8,7 @@
  *   npm run bench -- --db=postgres     on Postgres (BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/postgres;
  *                                      the harness creates and drops leitai_bench_* databases there)
  *   npm run bench -- --cpu-prof        also write Leitai's CPU profile to bench/results/
- *   npm run bench -- --only=burst      only the venue bursts (or --only=sustained, --only=crowd)
+ *   npm run bench -- --only=burst      only the venue bursts (or --only=sustained, --only=crowd, --only=two)
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -18,6 +18,7 @@ import { startTarget, type DatabaseChoice, type Target } from './targets.ts';
 import { ACK_P99_LIMIT_MS, highestPassing, sustained, type SustainedStep } from './sustained.ts';
 import { venueBurst, type BurstConfig } from './venue-burst.ts';
 import { crowd, type CrowdStep } from './crowd.ts';
+import { arrangementOf, twoProcesses, type TwoProcessesStep } from './two-processes.ts';
 
 const args = new Set(process.argv.slice(2));
 const quick = args.has('--quick');
@@ -27,7 +28,7 @@ const leitaiNodeArgs = args.has('--cpu-prof') ? ['--cpu-prof', `--cpu-prof-dir=$
 
 const only = [...args].find((a) => a.startsWith('--only='))?.slice('--only='.length) ?? null;
 const rounds = quick ? 3 : 5;
-const configs: BurstConfig[] = only === 'sustained' || only === 'crowd' ? [] : [
+const configs: BurstConfig[] = only !== null && only !== 'burst' ? [] : [
   { judges: 30, displays: 5, audience: 0, rounds },
   { judges: 200, displays: 5, audience: 0, rounds },
   ...(quick
@@ -59,6 +60,10 @@ let climb: Record<'baseline' | 'leitai', SustainedStep[]> | null = null;
 let crowdSteps: Record<'baseline' | 'leitai', CrowdStep[]> | null = null;
 // audience phones on one process, step by step; --quick only with --only=crowd, and smaller
 const crowdSizes = quick ? [500, 1000] : [1000, 2500, 5000, 10000];
+// two processes: N phones per process (N on one, then 2N on two); --quick only with --only=two, and smaller
+const twoSizes = quick ? [500] : [1000, 2500, 5000];
+const twoRounds = quick ? 2 : 3;
+let two: TwoProcessesStep[] | null = null;
 // sheets a second over 20 contests × 20 judges; the sustained climb is left out of --quick
 const rates = [5, 10, 20, 40, 80, 160, 320, 640, 1280];
 const targets: Target[] = [];
@@ -89,6 +94,14 @@ try {
     log(`crowd: one contest, 30 judges, audience ${crowdSizes.join(', ')}`);
     crowdSteps = await crowd(targets, crowdSizes, log);
   }
+  if (only === 'two' || (!quick && only === null)) {
+    if (database.kind === 'pglite') {
+      notes.push('two processes: not run on PGlite (its data folder is locked by the one process using it); run with --db=postgres');
+    } else {
+      log(`two processes: one contest, 30 judges on the first; per process ${twoSizes.join(', ')} phones, ${twoRounds} bursts each`);
+      two = await twoProcesses(targets[0]!, targets[1]!, twoSizes, twoRounds, log);
+    }
+  }
 } finally {
   for (const target of targets.reverse()) await target.stop();
 }
@@ -114,9 +127,9 @@ if (climb) {
   console.log(`sustained, 20 contests × 20 judges: highest sheets/s with ack p99 < ${ACK_P99_LIMIT_MS} ms and none failed (steps ${rates.join(', ')}): baseline ${baseline}, Leitai ${leitai}, ratio ${baseline ? ratio(leitai, baseline) : '—'}`);
 }
 if (crowdSteps) {
-  console.log(`crowd, one contest, 30 judges in 1 s: per step, baseline | Leitai: KB RSS per phone, event-loop delay p99/max ms, ack p99 ms, audience update p50/p99 ms`);
+  console.log(`crowd, one contest, 30 judges in 1 s: per step, baseline | Leitai: KB RSS per phone, event-loop delay p99/max ms (an idle process's p99: the machine), ack p99 ms, audience update p50/p99 ms`);
   const side = (s?: CrowdStep) =>
-    s ? `${pad(s.rssPerConnectionKb ?? '—', 6)} ${pad(s.loopP99Ms, 7)}/${pad(s.loopMaxMs, 7)} ${pad(s.ack.p99.toFixed(1), 8)} ${pad(s.audienceUpdate.p50.toFixed(1), 8)}/${pad(s.audienceUpdate.p99.toFixed(1), 8)}${s.failed || s.missed ? ` (${s.failed} sheets failed, ${s.missed} updates missed)` : ''}` : '(none)';
+    s ? `${pad(s.rssPerConnectionKb ?? '—', 6)} ${pad(s.loopP99Ms, 7)}/${pad(s.loopMaxMs, 7)} (${pad(s.floorLoopP99Ms, 5)}) ${pad(s.ack.p99.toFixed(1), 8)} ${pad(s.audienceUpdate.p50.toFixed(1), 8)}/${pad(s.audienceUpdate.p99.toFixed(1), 8)}${s.failed || s.missed ? ` (${s.failed} sheets failed, ${s.missed} updates missed)` : ''}` : '(none)';
   for (const [i, size] of crowdSizes.entries()) console.log(`  ${pad(size, 6)} phones   ${side(crowdSteps.baseline[i])}   |   ${side(crowdSteps.leitai[i])}`);
   const top = crowdSteps.leitai.at(-1);
   if (top) {
@@ -125,6 +138,21 @@ if (crowdSteps) {
       top.rssPerConnectionKb !== null && top.rssPerConnectionKb >= 60 ? `${top.rssPerConnectionKb} KB per phone (target < 60)` : null,
     ].filter((m) => m !== null);
     console.log(`crowd target at ${top.audience} phones (event-loop delay p99 < 50 ms, < 60 KB RSS per phone): ${misses.length ? `missed: ${misses.join('; ')}` : 'met'}`);
+  }
+}
+if (two) {
+  console.log(`two processes, one contest, 30 judges in 1 s on the first: n phones, ack p99, audience update p50/p99/max ms, event-loop delay p99 per process (an idle process's: the machine), harness CPU %`);
+  for (const step of two) {
+    const name = arrangementOf(step);
+    const missing = step.failed || step.missed ? ` (${step.failed} sheets failed, ${step.missed} updates missed)` : '';
+    console.log(`  ${name.padEnd(26)} n=${pad(step.phones, 6)} ${pad(step.ack.p99.toFixed(1), 8)}   ${cell(step.audienceUpdate)}   ${step.loopP99Ms.map((l) => pad(l, 6)).join(' /')} (${pad(step.floorLoopP99Ms, 5)})   ${pad(step.harnessCpuPercent, 3)} %${missing}`);
+  }
+  for (const n of twoSizes) {
+    const of = (a: string) => two!.find((s) => s.perProcess === n && s.arrangement === a)?.audienceUpdate.p99;
+    const [base, one, both] = [of('baseline, N on one'), of('Leitai, N on one'), of('Leitai, 2N on two')];
+    if (one === undefined || both === undefined) continue;
+    const twoOverOne = ratio(both, one);
+    console.log(`two processes target at ${n} per process (${2 * n} phones on two at the update p99 of ${n} on one): ${twoOverOne !== null && twoOverOne <= 1.1 ? 'met' : 'missed'}, p99 ${both.toFixed(1)} / ${one.toFixed(1)} ms = ${twoOverOne ?? '—'}× (Leitai ${n} on one ÷ baseline ${n} on one: ${base === undefined ? '—' : ratio(one, base)})`);
   }
 }
 for (const note of notes) console.log(`note: ${note}`);
@@ -142,6 +170,7 @@ writeFileSync(
       machine: { cpus: cpus().length, node: process.version, loadavgBefore: loadBefore, loadavgAfter: loadavg() },
       rows,
       crowd: crowdSteps && { sizes: crowdSizes, steps: crowdSteps },
+      twoProcesses: two && { perProcess: twoSizes, rounds: twoRounds, steps: two },
       sustained: climb && { rates, ackP99LimitMs: ACK_P99_LIMIT_MS, highest: { baseline: highestPassing(climb.baseline), leitai: highestPassing(climb.leitai) }, steps: climb },
       notes,
     },

@@ -32,8 +32,17 @@ export interface Target {
   items: Record<string, string>;
   /** the server process's RSS and event-loop delay since the last call (bench/loop-monitor.ts) */
   metrics(): Promise<ServerMetrics>;
+  /**
+   * Leitai on Postgres: one more process on the same database, joined to this one through the
+   * cluster (server/realtime/cluster.ts) as docs/deploy.md runs them; null where there is none
+   * (the baseline keeps nothing to share, PGlite's folder takes one process)
+   */
+  peer: (() => Promise<Peer>) | null;
   stop(): Promise<void>;
 }
+
+/** another process serving the same database as a target */
+export type Peer = Pick<Target, 'url' | 'metrics' | 'stop'>;
 
 const ADMIN_TOKEN = `bench-admin-${randomBytes(9).toString('base64url')}`;
 const ITEMS = { content: '50', delivery: '30.5' };
@@ -66,12 +75,28 @@ async function freshDatabase(choice: DatabaseChoice, name: TargetName): Promise<
 export async function startTarget(name: TargetName, database: DatabaseChoice, nodeArgs: string[] = []): Promise<Target> {
   const db = await freshDatabase(database, name);
   const script = name === 'leitai' ? 'server/main.ts' : 'bench/baseline-server.ts';
-  const child = await startChild(script, { ...db.env, ADMIN_TOKEN, LOAD_DEMO: 'false' }, nodeArgs);
+  const env = { ...db.env, ADMIN_TOKEN, LOAD_DEMO: 'false' };
+  const child = await startChild(script, env, nodeArgs);
+  const peers: ChildServer[] = [];
   const stop = async () => {
+    for (const p of peers) await p.stop();
     await child.stop();
     await db.drop();
   };
-  return { name, url: child.url, items: ITEMS, metrics: () => child.metrics(), venue: name === 'leitai' ? (j, t) => leitaiVenue(child, j, t) : async (j) => baselineVenue(j), stop };
+  const peer = async (): Promise<Peer> => {
+    const started = await startChild(script, env, nodeArgs);
+    peers.push(started);
+    return { url: started.url, metrics: () => started.metrics(), stop: () => started.stop() };
+  };
+  return {
+    name,
+    url: child.url,
+    items: ITEMS,
+    metrics: () => child.metrics(),
+    venue: name === 'leitai' ? (j, t) => leitaiVenue(child, j, t) : async (j) => baselineVenue(j),
+    peer: name === 'leitai' && database.kind === 'postgres' ? peer : null,
+    stop,
+  };
 }
 
 function baselineVenue(judges: number): Venue {

@@ -7,12 +7,16 @@ import type { LiveContests } from '../services/live-contests.service.ts';
 import type { LeitaiSocket } from './handshake.ts';
 import { AudiencePacer } from './audience-pacer.ts';
 import { JudgePresences } from './presence.ts';
-import { AUDIENCE_SHARDS, rooms } from './rooms.ts';
+import { inTurns } from './in-turns.ts';
+import { rooms } from './rooms.ts';
 
 type Io = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 
 /** at most this many sends a second to a contest's audience room */
 const AUDIENCE_SENDS_PER_SECOND = 4;
+
+/** phones written per emit of an audience send (one encoding each; the clock is read between them) */
+const AUDIENCE_CHUNK = 64;
 
 /** what was last sent to a contest's rooms, as keys of what they show (projections.ts: shownKey, JudgeProjections.viewKey) */
 interface Sent {
@@ -29,8 +33,8 @@ interface Sent {
  * snapshot is built once per change, and a room is sent nothing when what it shows did not change:
  * another judge's sheet changes a judge's snapshot only in `version` (and `serverNow`), which the
  * pages need no message for (docs/protocol.md §4). The audience (any number of phones in the hall)
- * gets one emit to its room per send, which Socket.IO encodes once for all of them, paced to a few
- * a second with the latest state always last; after the first, a send is a patch of what changed
+ * gets one emit per 64 phones of its room, each encoded once by Socket.IO, paced to a few a second
+ * with the latest state always last; after the first, a send is a patch of what changed
  * since the previous one (server/domain/audience-patch.ts).
  */
 export class Broadcaster {
@@ -41,10 +45,6 @@ export class Broadcaster {
   readonly #presence: JudgePresences;
   readonly #audience: AudiencePacer;
   readonly #sent = new Map<string, Sent>();
-  /** per contest, the audience send under way */
-  readonly #audienceSends = new Map<string, Promise<void>>();
-  /** per contest, the audience send waiting for the one under way */
-  readonly #audienceWaiting = new Map<string, Promise<void>>();
 
   constructor(io: Io, live: LiveContests, presence: JudgePresences = new JudgePresences()) {
     this.#io = io;
@@ -151,42 +151,33 @@ export class Broadcaster {
   }
 
   /**
-   * One send to the hall, a slice of the audience room per turn of the event loop: writing one
-   * snapshot to 10,000 sockets in one go held the loop for a second on the bench's crowd (judges'
-   * acks waited behind it). Sends of a contest run one after the other, so every phone gets them in
-   * order, and at most one waits behind the one under way: on a slow machine the sends to a big hall
-   * take longer than the pacer's interval, and would otherwise pile up behind each other.
+   * One send to the hall: the phones of the audience room are written a chunk at a time, and the
+   * event loop turns whenever a turn's budget is spent (in-turns.ts): writing one snapshot to
+   * 10,000 sockets in one go held the loop for a second on the bench's crowd, and in 32 fixed
+   * slices up to ~200 ms a slice on a loaded machine (judges' acks waited behind it). The pacer
+   * runs a contest's sends one after the other, so every phone gets them in order. Each chunk is
+   * one emit to its phones' own rooms, which Socket.IO encodes once for the chunk (and frames once:
+   * the WebSocket frame is pre-built) where writing to each socket would encode per phone.
    */
-  #sendAudience(contestId: string): Promise<void> {
-    // a send already waiting behind the one under way reads the state when it starts: it will carry this change too
-    const waiting = this.#audienceWaiting.get(contestId);
-    if (waiting) return waiting;
-    const previous = this.#audienceSends.get(contestId) ?? Promise.resolve();
-    const sending = previous.then(async () => {
-      this.#audienceWaiting.delete(contestId);
-      if (!this.#hasAudience(contestId)) return;
-      const view = await this.#live.view(contestId);
-      const audience = audienceSnapshot(displaySnapshot(view));
-      const sent = this.#sentTo(contestId);
-      const shown = shownKey(audience);
-      if (shown === sent.audience) return;
-      // the change only, from the snapshot last sent: a phone holding it rebuilds this one (a
-      // phone that does not asks for the whole, docs/protocol.md §3)
-      const last = sent.audienceSnapshot;
-      sent.audience = shown;
-      sent.audienceSnapshot = audience;
-      const patch = last && audiencePatch(last, audience);
-      for (let shard = 0; shard < AUDIENCE_SHARDS; shard++) {
-        if (shard > 0) await new Promise((resolve) => setImmediate(resolve));
-        const slice = this.#io.local.to(rooms.audienceShard(contestId, shard));
-        if (patch) slice.emit('state:patch', patch);
-        else slice.emit('state:snapshot', audience);
-      }
-    });
-    this.#audienceWaiting.set(contestId, sending);
-    const settled = sending.catch(() => undefined);
-    this.#audienceSends.set(contestId, settled);
-    void settled.then(() => this.#audienceSends.get(contestId) === settled && this.#audienceSends.delete(contestId));
-    return sending;
+  async #sendAudience(contestId: string): Promise<void> {
+    if (!this.#hasAudience(contestId)) return;
+    const view = await this.#live.view(contestId);
+    const audience = audienceSnapshot(displaySnapshot(view));
+    const sent = this.#sentTo(contestId);
+    const shown = shownKey(audience);
+    if (shown === sent.audience) return;
+    // the change only, from the snapshot last sent: a phone holding it rebuilds this one (a
+    // phone that does not asks for the whole, docs/protocol.md §3)
+    const last = sent.audienceSnapshot;
+    sent.audience = shown;
+    sent.audienceSnapshot = audience;
+    const patch = last && audiencePatch(last, audience);
+    // the phones in the room now: one joining during the send is given the snapshot just recorded (#audienceJoin)
+    const phones = [...(this.#io.sockets.adapter.rooms.get(rooms.audience(contestId)) ?? [])];
+    await inTurns(phones, (chunk) => {
+      const to = this.#io.local.to(chunk);
+      if (patch) to.emit('state:patch', patch);
+      else to.emit('state:snapshot', audience);
+    }, { chunk: AUDIENCE_CHUNK });
   }
 }

@@ -14,7 +14,7 @@ import { joinCluster, type ClusterOptions } from './cluster.ts';
 import { JudgePresences } from './presence.ts';
 import { registerContestEvents } from './contest.socket.ts';
 import { handshakeAuth, type LeitaiSocket } from './handshake.ts';
-import { audienceShardOf, rooms } from './rooms.ts';
+import { rooms } from './rooms.ts';
 
 export interface RealtimeDeps {
   db: Kysely<Database>;
@@ -90,11 +90,10 @@ export function attachSocketServer(app: FastifyInstance, { db, live, votes, conn
     // engine.io types its session id as private; it is the `sid` of every request of the session
     connections.live(socket.conn, (socket.conn as unknown as { id: string }).id);
     registerContestEvents(socket, { live, votes, voteLimits, snapshotFor: (s) => broadcaster.snapshotFor(s), closeIfRevoked, log: app.log });
-    // a judge also joins its seat's room, a phone of the audience its slice of the audience room
-    const own = role === 'judge' ? rooms.judge(contestId, judgeKey!) : role === 'audience' ? rooms.audienceShard(contestId, audienceShardOf(socket.id)) : null;
-    const seat = role === 'judge' ? own : null;
+    // a judge also joins its seat's room
+    const seat = role === 'judge' ? rooms.judge(contestId, judgeKey!) : null;
     const room = { host: rooms.hosts, display: rooms.displays, audience: rooms.audience, judge: rooms.judges }[role](contestId);
-    await socket.join(own ? [own, room] : [room]);
+    await socket.join(seat ? [seat, room] : [room]);
     // Joined first, checked second: a revocation from now on finds this socket in its room, and one
     // that committed while the handshake was reading the grant is seen here.
     if ((await closeIfRevoked(socket)) || socket.disconnected) return;

@@ -297,7 +297,8 @@ describe.skipIf(!postgres)('two server processes on one Postgres (needs TEST_DAT
     const acked = new Map<string, SheetReceipt>();
     /** phones whose sheet was on its way when its process died, and went again through the other */
     const resent = new Set<string>();
-    const sendOnce = (url: string, token: string, sheet: object): Promise<{ ok: boolean; error?: { code: string } } & SheetReceipt> =>
+    /** `gate`: connected, the phone waits for it before sending (the phones sending as A dies) */
+    const sendOnce = (url: string, token: string, sheet: object, gate?: { ready(): void; go: Promise<void> }): Promise<{ ok: boolean; error?: { code: string } } & SheetReceipt> =>
       new Promise((resolve, reject) => {
         const socket: ClientSocket = connectSocket(url, { auth: { token }, transports: ['websocket'], reconnection: false, forceNew: true });
         sockets.push(socket);
@@ -307,19 +308,31 @@ describe.skipIf(!postgres)('two server processes on one Postgres (needs TEST_DAT
         };
         socket.once('connect_error', fail);
         socket.once('disconnect', fail);
-        socket.once('state:snapshot', () => {
+        const send = () =>
           (socket.timeout(10_000).emitWithAck as (e: string, p: unknown) => Promise<{ ok: boolean; error?: { code: string } } & SheetReceipt>)('sheet:submit', sheet).then((answer) => {
             socket.off('disconnect', fail);
             socket.disconnect();
             resolve(answer);
           }, fail);
+        socket.once('state:snapshot', () => {
+          if (!gate) return void send();
+          gate.ready();
+          void gate.go.then(send);
         });
       });
-    const phones = contest.judges.map(async (judge, i) => {
+    // The last six phones connect to A and send their sheets all at once, the moment A is killed:
+    // those are certainly on their way (A cannot commit and answer in between), whatever the
+    // machine's load did to the timing of the others.
+    const LAST = 6;
+    let connectedToA = 0;
+    let allConnected: () => void = () => undefined;
+    const lastConnected = new Promise<void>((resolve) => (allConnected = resolve));
+    let fire: () => void = () => undefined;
+    const gate = { ready: () => ++connectedToA === LAST && allConnected(), go: new Promise<void>((resolve) => (fire = resolve)) };
+    const sendFrom = async (judge: CreatedContest['judges'][number], urls: string[], first?: typeof gate): Promise<void> => {
       const sheet = { presenter: 'p1', items: itemsFor('p1', judge.key), submissionId: submissionId() };
-      const urls = i % 2 === 0 ? [a.url, b.url] : [b.url, a.url];
       for (let attempt = 0; ; attempt++) {
-        const answer = await sendOnce(urls[attempt % 2]!, tokenOf(judge.url), sheet).catch(() => null);
+        const answer = await sendOnce(urls[attempt % 2]!, tokenOf(judge.url), sheet, attempt === 0 ? first : undefined).catch(() => null);
         if (answer === null) {
           resent.add(judge.key);
           await new Promise((r) => setTimeout(r, 100));
@@ -329,10 +342,15 @@ describe.skipIf(!postgres)('two server processes on one Postgres (needs TEST_DAT
         acked.set(judge.key, answer);
         return;
       }
-    });
+    };
+    const early = contest.judges.slice(0, -LAST).map((judge, i) => sendFrom(judge, i % 2 === 0 ? [a.url, b.url] : [b.url, a.url]));
+    const last = contest.judges.slice(-LAST).map((judge) => sendFrom(judge, [a.url, b.url], gate));
     await waitFor(() => acked.size >= 4);
+    await lastConnected;
+    fire();
+    await gate.go; // the six sheets are written to their sockets (the gate's callbacks ran first)
     expect(a.child.kill('SIGKILL')).toBe(true);
-    await Promise.all(phones);
+    await Promise.all([...early, ...last]);
 
     expect([...acked.keys()].sort()).toEqual(contest.judges.map((j) => j.key).sort());
     expect(resent.size, 'phones cut off in the middle of their send').toBeGreaterThan(0);

@@ -38,18 +38,36 @@ async function voterSecret(url: string, code: string, kept?: string): Promise<{ 
 /** A phone on the audience page; `via` how it presents its voter id: the cookie (default), local storage only, or none at all. */
 export async function openVoter(url: string, code: string, via: 'cookie' | 'storage' | 'none' = 'cookie'): Promise<Voter> {
   const { secret, cookie } = via === 'none' ? { secret: '', cookie: '' } : await voterSecret(url, code);
-  const socket: ClientSocket = connectSocket(url, {
-    auth: { watch: code, protocol: PROTOCOL_VERSION, ...(via === 'storage' ? { voter: secret } : {}) },
-    ...(via === 'cookie' ? { extraHeaders: { cookie } } : {}),
-    transports: ['websocket'],
-    reconnection: false,
-    forceNew: true,
-  });
-  const follower = followAudience(socket);
-  await new Promise<void>((resolve, reject) => {
-    socket.once('connect_error', reject);
-    socket.once('state:snapshot', () => resolve());
-  });
+  // A page whose connection the server closed before its handshake (the connection guard closes
+  // the oldest of more than 64 waiting connections from one address: this process is one address
+  // for hundreds of phones) tries again, as the watch page does; so does this phone, twice.
+  for (let attempt = 1; ; attempt++) {
+    const socket: ClientSocket = connectSocket(url, {
+      auth: { watch: code, protocol: PROTOCOL_VERSION, ...(via === 'storage' ? { voter: secret } : {}) },
+      ...(via === 'cookie' ? { extraHeaders: { cookie } } : {}),
+      transports: ['websocket'],
+      reconnection: false,
+      forceNew: true,
+    });
+    const follower = followAudience(socket);
+    const joined = await new Promise<Error | null>((resolve) => {
+      socket.once('connect_error', (error) => resolve(error));
+      socket.once('state:snapshot', () => resolve(null));
+    });
+    if (joined && attempt < 3 && !joined.message.startsWith('unauthorized')) {
+      socket.close();
+      await new Promise((r) => setTimeout(r, 200 * attempt));
+      continue;
+    }
+    if (joined) {
+      socket.close();
+      throw joined;
+    }
+    return voter(socket, secret, follower);
+  }
+}
+
+function voter(socket: ClientSocket, secret: string, follower: ReturnType<typeof followAudience>): Voter {
   return {
     socket,
     secret,

@@ -5,6 +5,7 @@
  * passes a second.
  */
 import { randomBytes } from 'node:crypto';
+import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { closeAll, connectAll, figures, newHistogram, type Client, type Figures } from './harness.ts';
 import type { Target, TargetName, Venue } from './targets.ts';
@@ -22,6 +23,12 @@ export interface SustainedStep {
   failed: number;
   /** why sheets failed: error code (or timeout, or no_turn when the host could not open one) → count */
   failures: Record<string, number>;
+  /**
+   * CPU used during the step, in cores (CPU seconds ÷ wall seconds): this harness process, the
+   * server process, its database's backends (Postgres only; a backend that closed during the step is
+   * not counted). Which one nears a whole core, or the machine's two, says what limits the climb.
+   */
+  cpu: { harness: number; server: number; database: number | null };
 }
 
 interface Running {
@@ -63,6 +70,7 @@ async function step(target: Target, contests: Running[], rate: number, seconds: 
     ack.recordValue(Math.max(1, Math.round((lastAck - due) * 1000)));
   };
   const t0 = performance.now() + 50;
+  const cpuBefore = { harness: process.cpuUsage(), ...(await target.cpuMs()) };
   await Promise.all(
     contests.map(async (contest, c) => {
       let turn: Array<Promise<void>> = [];
@@ -83,7 +91,15 @@ async function step(target: Target, contests: Running[], rate: number, seconds: 
       await Promise.all(turn);
     }),
   );
-  return { rate, achieved: Math.round(acked / ((lastAck - t0) / 1000)), ack: figures(ack), failed, failures };
+  const wallMs = performance.now() - t0;
+  const cpuAfter = { harness: process.cpuUsage(cpuBefore.harness), ...(await target.cpuMs()) };
+  const cores = (ms: number) => Math.round((ms / wallMs) * 100) / 100;
+  const cpu = {
+    harness: cores((cpuAfter.harness.user + cpuAfter.harness.system) / 1000),
+    server: cores(cpuAfter.server - cpuBefore.server),
+    database: cpuAfter.database === null || cpuBefore.database === null ? null : cores(cpuAfter.database - cpuBefore.database),
+  };
+  return { rate, achieved: Math.round(acked / ((lastAck - t0) / 1000)), ack: figures(ack), failed, failures, cpu };
 }
 
 const passes = (s: SustainedStep) => s.failed === 0 && s.ack.p99 < ACK_P99_LIMIT_MS;
@@ -111,7 +127,7 @@ export async function sustained(targets: Target[], rates: number[], seconds: num
         if (done.length > 0 && hopeless(done.at(-1)!)) continue;
         const result = await step(target, running.get(target)!, rate, seconds);
         done.push(result);
-        log(`  ${rate} sheets/s ${target.name}: achieved ${result.achieved}/s, ack p50 ${result.ack.p50} p99 ${result.ack.p99} ms${result.failed ? `, failed: ${JSON.stringify(result.failures)}` : ''}`);
+        log(`  ${rate} sheets/s ${target.name}: achieved ${result.achieved}/s, ack p50 ${result.ack.p50} p99 ${result.ack.p99} ms, cores: harness ${result.cpu.harness} server ${result.cpu.server}${result.cpu.database === null ? '' : ` database ${result.cpu.database}`}, load ${loadavg()[0]!.toFixed(1)}${result.failed ? `, failed: ${JSON.stringify(result.failures)}` : ''}`);
       }
     }
   } finally {

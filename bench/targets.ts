@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { buildPgliteTemplate, copyPgliteTemplate } from '../test/helpers/pglite-template.ts';
-import { closeAll, connectAll, startChild, type ChildServer, type Client, type ServerMetrics } from './harness.ts';
+import { closeAll, connectAll, cpuMsOf, startChild, type ChildServer, type Client, type ServerMetrics } from './harness.ts';
 
 export type TargetName = 'baseline' | 'leitai';
 
@@ -32,26 +32,36 @@ export interface Target {
   items: Record<string, string>;
   /** the server process's RSS and event-loop delay since the last call (bench/loop-monitor.ts) */
   metrics(): Promise<ServerMetrics>;
+  /** CPU ms used so far by the server process and (on Postgres) by its database's backends now connected (null on PGlite, which runs inside the server) */
+  cpuMs(): Promise<{ server: number; database: number | null }>;
   stop(): Promise<void>;
 }
 
 const ADMIN_TOKEN = `bench-admin-${randomBytes(9).toString('base64url')}`;
 const ITEMS = { content: '50', delivery: '30.5' };
 
-async function freshDatabase(choice: DatabaseChoice, name: TargetName): Promise<{ env: Record<string, string>; drop(): Promise<void> }> {
+interface FreshDatabase {
+  env: Record<string, string>;
+  /** the pids of its Postgres backends now (none on PGlite) */
+  backends(): Promise<number[]>;
+  drop(): Promise<void>;
+}
+
+async function freshDatabase(choice: DatabaseChoice, name: TargetName): Promise<FreshDatabase> {
   if (choice.kind === 'pglite') {
     buildPgliteTemplate();
     const dir = mkdtempSync(join(tmpdir(), `leitai-bench-${name}-`));
     // both start from the same migrated folder: no initdb, and the same data files underneath
     copyPgliteTemplate(dir);
-    return { env: { DATA_DIR: dir }, drop: async () => rmSync(dir, { recursive: true, force: true }) };
+    return { env: { DATA_DIR: dir }, backends: async () => [], drop: async () => rmSync(dir, { recursive: true, force: true }) };
   }
-  const database = `leitai_bench_${name}`;
-  const admin = async (statement: string) => {
+  // the process id in the name: two benches on one Postgres (several worktrees on one machine) must not drop each other's database
+  const database = `leitai_bench_${name}_${process.pid}`;
+  const admin = async (statement: string, values: unknown[] = []) => {
     const client = new pg.Client({ connectionString: choice.url });
     await client.connect();
     try {
-      await client.query(statement);
+      return (await client.query(statement, values)).rows as Array<Record<string, unknown>>;
     } finally {
       await client.end();
     }
@@ -60,7 +70,11 @@ async function freshDatabase(choice: DatabaseChoice, name: TargetName): Promise<
   await admin(`create database ${database}`);
   const url = new URL(choice.url);
   url.pathname = `/${database}`;
-  return { env: { DATABASE_URL: url.toString() }, drop: () => admin(`drop database if exists ${database} with (force)`) };
+  return {
+    env: { DATABASE_URL: url.toString() },
+    backends: async () => (await admin('select pid from pg_stat_activity where datname = $1', [database])).map((r) => Number(r.pid)),
+    drop: async () => void (await admin(`drop database if exists ${database} with (force)`)),
+  };
 }
 
 export async function startTarget(name: TargetName, database: DatabaseChoice, nodeArgs: string[] = []): Promise<Target> {
@@ -71,7 +85,11 @@ export async function startTarget(name: TargetName, database: DatabaseChoice, no
     await child.stop();
     await db.drop();
   };
-  return { name, url: child.url, items: ITEMS, metrics: () => child.metrics(), venue: name === 'leitai' ? (j, t) => leitaiVenue(child, j, t) : async (j) => baselineVenue(j), stop };
+  const cpuMs = async () => ({
+    server: cpuMsOf(child.pid),
+    database: database.kind === 'pglite' ? null : (await db.backends()).reduce((sum, pid) => sum + cpuMsOf(pid), 0),
+  });
+  return { name, url: child.url, items: ITEMS, metrics: () => child.metrics(), cpuMs, venue: name === 'leitai' ? (j, t) => leitaiVenue(child, j, t) : async (j) => baselineVenue(j), stop };
 }
 
 function baselineVenue(judges: number): Venue {

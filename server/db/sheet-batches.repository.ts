@@ -1,15 +1,16 @@
-import { sql, type Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { LiveState } from '../domain/live.ts';
 import type { SheetToStore, StoredSheet } from '../domain/sheets.ts';
 import { auditRow, type AuditRecord } from './audit.repository.ts';
-import type { Database } from './database.ts';
+import type { Database, ScoreSheetRow } from './database.ts';
 import { liveStateColumns } from './live-state.repository.ts';
 import { sheetRow, storedSheet } from './score-sheets.repository.ts';
 
 /**
- * A batch of judges' sheets for one contest (group commit, services/live-contests.service.ts) in
- * two statements, whatever its size: one locks the live state and the judges' links, one stores
- * the sheets, the new live state and the audit rows. The caller owns the transaction.
+ * A batch of judges' sheets for one contest (group commit, services/live-contests.service.ts),
+ * whatever its size, in one autocommitted statement (storeSheetsIfCurrent) or, when that finds the
+ * contest moved or a link revoked, in a transaction of two (lockForSheets, then storeSheets), where
+ * the caller owns the transaction.
  */
 
 export interface SheetBatchLock {
@@ -47,7 +48,71 @@ export async function storeSheets(trx: Transaction<Database>, contestId: string,
     .values(sheets.map((s) => sheetRow(contestId, s.submissionId, s.sheet)))
     .returningAll()
     .execute();
-  // matched by submission id (unique in a contest), not by the order RETURNING happens to use
+  return inOrderGiven(rows, sheets);
+}
+
+/** matched by submission id (unique in a contest), not by the order RETURNING happens to use */
+function inOrderGiven(rows: readonly ScoreSheetRow[], sheets: readonly SheetToInsert[]): StoredSheet[] {
   const bySubmission = new Map(rows.map((row) => [row.submission_id, storedSheet(row)]));
   return sheets.map((s) => bySubmission.get(s.submissionId)!);
+}
+
+/**
+ * The whole batch in one statement, committed by itself: one round trip where BEGIN, the two
+ * statements above and COMMIT take four (on a loaded machine each round trip waits for a core,
+ * twice). It locks the live state's row and stores the sheets, the new live state and the audit
+ * rows only if the stored version is `expected` and every link in `tokenHashes` is in force (each
+ * share-locked, as lockForSheets does); otherwise it stores nothing and answers null, and the
+ * caller finds out which in a transaction. The commit is the database's own: with
+ * synchronous_commit on, the statement returns once it is on disk.
+ */
+export async function storeSheetsIfCurrent(
+  db: Kysely<Database>,
+  contestId: string,
+  expected: number,
+  tokenHashes: readonly string[],
+  state: LiveState,
+  sheets: readonly SheetToInsert[],
+  audit: readonly AuditRecord[],
+): Promise<StoredSheet[] | null> {
+  const grants = db.selectFrom('access_tokens').select('token_hash').where('token_hash', 'in', tokenHashes).where('revoked_at', 'is', null).forShare();
+  const inForce = tokenHashes.length === 0 ? sql`true` : sql`cardinality(array(${grants})) = ${tokenHashes.length}`;
+  const live = liveStateColumns(state);
+  // the rows as one JSON parameter each, typed by their table (jsonb_populate_recordset): a jsonb
+  // column's value is the JSON itself, not its text
+  const sheetRows = sheets.map((s) => {
+    const row = sheetRow(contestId, s.submissionId, s.sheet);
+    return { ...row, items: JSON.parse(row.items) as unknown };
+  });
+  const auditRows = audit.map((r) => {
+    const row = auditRow(r);
+    return { ...row, detail: JSON.parse(row.detail ?? '{}') as unknown };
+  });
+  // `current` is empty unless the version and the links are as expected; every write waits on it.
+  // FOR UPDATE waits for a transaction holding the row (another server process's) and then checks
+  // the version it committed.
+  const { rows } = await sql<ScoreSheetRow>`
+    with current as (
+      select contest_id from contest_live
+      where contest_id = ${contestId} and version = ${expected} and ${inForce}
+      for update
+    ),
+    saved_state as (
+      update contest_live set version = ${live.version}, state = ${live.state}, updated_at = ${live.updated_at}
+      where contest_id in (select contest_id from current)
+    ),
+    audited as (
+      insert into audit_log (contest_id, actor_role, actor_key, action, presenter_key, judge_key, detail)
+      select a.contest_id, a.actor_role, a.actor_key, a.action, a.presenter_key, a.judge_key, a.detail
+      from jsonb_populate_recordset(null::audit_log, ${JSON.stringify(auditRows)}::jsonb) with ordinality as a
+      where exists (select from current)
+      order by a.ordinality
+    )
+    insert into score_sheets (contest_id, presenter_key, judge_key, submission_id, items, total, supersedes_id, entered_by, reason)
+    select s.contest_id, s.presenter_key, s.judge_key, s.submission_id, s.items, s.total, s.supersedes_id, s.entered_by, s.reason
+    from jsonb_populate_recordset(null::score_sheets, ${JSON.stringify(sheetRows)}::jsonb) with ordinality as s
+    where exists (select from current)
+    order by s.ordinality
+    returning *`.execute(db);
+  return rows.length === 0 ? null : inOrderGiven(rows, sheets);
 }

@@ -10,7 +10,8 @@ import { sheetRow, storedSheet } from './score-sheets.repository.ts';
  * A batch of judges' sheets for one contest (group commit, services/live-contests.service.ts),
  * whatever its size, in one autocommitted statement (storeSheetsIfCurrent) or, when that finds the
  * contest moved or a link revoked, in a transaction of two (lockForSheets, then storeSheets), where
- * the caller owns the transaction.
+ * the caller owns the transaction. A host's step that changes only the live state is one
+ * autocommitted statement too (saveStateIfCurrent).
  */
 
 export interface SheetBatchLock {
@@ -58,13 +59,48 @@ function inOrderGiven(rows: readonly ScoreSheetRow[], sheets: readonly SheetToIn
 }
 
 /**
- * The whole batch in one statement, committed by itself: one round trip where BEGIN, the two
- * statements above and COMMIT take four (on a loaded machine each round trip waits for a core,
- * twice). It locks the live state's row and stores the sheets, the new live state and the audit
- * rows only if the stored version is `expected` and every link in `tokenHashes` is in force (each
- * share-locked, as lockForSheets does); otherwise it stores nothing and answers null, and the
- * caller finds out which in a transaction. The commit is the database's own: with
- * synchronous_commit on, the statement returns once it is on disk.
+ * The CTEs of a write committed by itself in one statement (one round trip where BEGIN, the
+ * statements and COMMIT take several; on a loaded machine each round trip waits for a core,
+ * twice): `current` locks the live state's row, and is empty unless the stored version is
+ * `expected` and every link in `tokenHashes` is in force (each share-locked, as lockForSheets
+ * does); the new live state and the audit rows are written only if it is not. FOR UPDATE waits for
+ * a transaction holding the row (another server process's) and then checks the version it
+ * committed. The commit is the database's own: with synchronous_commit on, the statement returns
+ * once it is on disk.
+ */
+function ifCurrent(db: Kysely<Database>, contestId: string, expected: number, tokenHashes: readonly string[], state: LiveState, audit: readonly AuditRecord[]) {
+  const grants = db.selectFrom('access_tokens').select('token_hash').where('token_hash', 'in', tokenHashes).where('revoked_at', 'is', null).forShare();
+  const inForce = tokenHashes.length === 0 ? sql`true` : sql`cardinality(array(${grants})) = ${tokenHashes.length}`;
+  const live = liveStateColumns(state);
+  // the rows as one JSON parameter, typed by their table (jsonb_populate_recordset): a jsonb
+  // column's value is the JSON itself, not its text
+  const auditRows = audit.map((r) => {
+    const row = auditRow(r);
+    return { ...row, detail: JSON.parse(row.detail ?? '{}') as unknown };
+  });
+  return sql`with current as (
+      select contest_id from contest_live
+      where contest_id = ${contestId} and version = ${expected} and ${inForce}
+      for update
+    ),
+    saved_state as (
+      update contest_live set version = ${live.version}, state = ${live.state}, updated_at = ${live.updated_at}
+      where contest_id in (select contest_id from current)
+      returning version
+    ),
+    audited as (
+      insert into audit_log (contest_id, actor_role, actor_key, action, presenter_key, judge_key, detail)
+      select a.contest_id, a.actor_role, a.actor_key, a.action, a.presenter_key, a.judge_key, a.detail
+      from jsonb_populate_recordset(null::audit_log, ${JSON.stringify(auditRows)}::jsonb) with ordinality as a
+      where exists (select from current)
+      order by a.ordinality
+    )`;
+}
+
+/**
+ * The whole batch in one statement, committed by itself (ifCurrent): the sheets, the new live
+ * state and the audit rows, or, when the contest moved or a link was revoked, nothing, and null:
+ * the caller then finds out which in a transaction (lockForSheets).
  */
 export async function storeSheetsIfCurrent(
   db: Kysely<Database>,
@@ -75,39 +111,12 @@ export async function storeSheetsIfCurrent(
   sheets: readonly SheetToInsert[],
   audit: readonly AuditRecord[],
 ): Promise<StoredSheet[] | null> {
-  const grants = db.selectFrom('access_tokens').select('token_hash').where('token_hash', 'in', tokenHashes).where('revoked_at', 'is', null).forShare();
-  const inForce = tokenHashes.length === 0 ? sql`true` : sql`cardinality(array(${grants})) = ${tokenHashes.length}`;
-  const live = liveStateColumns(state);
-  // the rows as one JSON parameter each, typed by their table (jsonb_populate_recordset): a jsonb
-  // column's value is the JSON itself, not its text
   const sheetRows = sheets.map((s) => {
     const row = sheetRow(contestId, s.submissionId, s.sheet);
     return { ...row, items: JSON.parse(row.items) as unknown };
   });
-  const auditRows = audit.map((r) => {
-    const row = auditRow(r);
-    return { ...row, detail: JSON.parse(row.detail ?? '{}') as unknown };
-  });
-  // `current` is empty unless the version and the links are as expected; every write waits on it.
-  // FOR UPDATE waits for a transaction holding the row (another server process's) and then checks
-  // the version it committed.
   const { rows } = await sql<ScoreSheetRow>`
-    with current as (
-      select contest_id from contest_live
-      where contest_id = ${contestId} and version = ${expected} and ${inForce}
-      for update
-    ),
-    saved_state as (
-      update contest_live set version = ${live.version}, state = ${live.state}, updated_at = ${live.updated_at}
-      where contest_id in (select contest_id from current)
-    ),
-    audited as (
-      insert into audit_log (contest_id, actor_role, actor_key, action, presenter_key, judge_key, detail)
-      select a.contest_id, a.actor_role, a.actor_key, a.action, a.presenter_key, a.judge_key, a.detail
-      from jsonb_populate_recordset(null::audit_log, ${JSON.stringify(auditRows)}::jsonb) with ordinality as a
-      where exists (select from current)
-      order by a.ordinality
-    )
+    ${ifCurrent(db, contestId, expected, tokenHashes, state, audit)}
     insert into score_sheets (contest_id, presenter_key, judge_key, submission_id, items, total, supersedes_id, entered_by, reason)
     select s.contest_id, s.presenter_key, s.judge_key, s.submission_id, s.items, s.total, s.supersedes_id, s.entered_by, s.reason
     from jsonb_populate_recordset(null::score_sheets, ${JSON.stringify(sheetRows)}::jsonb) with ordinality as s
@@ -115,4 +124,16 @@ export async function storeSheetsIfCurrent(
     order by s.ordinality
     returning *`.execute(db);
   return rows.length === 0 ? null : inOrderGiven(rows, sheets);
+}
+
+/**
+ * A command that changes only the live state and writes audit rows (a host's step), in one
+ * statement committed by itself (ifCurrent). False when it stored nothing (the contest moved, or
+ * the link was revoked): the caller then finds out which in a transaction.
+ */
+export async function saveStateIfCurrent(db: Kysely<Database>, contestId: string, expected: number, tokenHashes: readonly string[], state: LiveState, audit: readonly AuditRecord[]): Promise<boolean> {
+  const { rows } = await sql<{ saved: number }>`
+    ${ifCurrent(db, contestId, expected, tokenHashes, state, audit)}
+    select count(*)::int as saved from saved_state`.execute(db);
+  return rows[0]!.saved === 1;
 }

@@ -7,7 +7,7 @@ import { LINK_REVOKED } from '../auth/link-revocations.ts';
 import { grantInForce } from '../db/access-tokens.repository.ts';
 import { findLiveState, findLiveVersion, insertLiveState, lockLiveState, saveLiveState } from '../db/live-state.repository.ts';
 import { findContestSheets, findSheetBySubmission, insertSheet } from '../db/score-sheets.repository.ts';
-import { lockForSheets, storeSheets, storeSheetsIfCurrent } from '../db/sheet-batches.repository.ts';
+import { lockForSheets, saveStateIfCurrent, storeSheets, storeSheetsIfCurrent } from '../db/sheet-batches.repository.ts';
 import { audiencePanel, withAbsentJudge, type ContestDefinition } from '../domain/contest.ts';
 import type { Exact } from '../domain/exact.ts';
 import { initialLiveState, type LiveState } from '../domain/live.ts';
@@ -535,21 +535,31 @@ export class LiveContests {
 
     let stored: StoredSheet | null = null;
     let countedAtClose: StoredVote[] = [];
+    const records = auditRecords(contestId, actor, decision.audit, options.submissionId);
     try {
-      await this.#db.transaction().execute(async (trx) => {
-        const version = await lockLiveState(trx, contestId);
-        if (version !== live.state.version) throw new MemoryBehind();
-        // the link may have been revoked since the socket's last check, by this process or another
-        if (options.linkTokenHash !== undefined && !(await grantInForce(trx, options.linkTokenHash))) throw new AppError('unauthorized', LINK_REVOKED);
-        if (decision.sheet) {
-          stored = await insertSheet(trx, contestId, options.submissionId!, decision.sheet);
-        }
-        if (decision.absence) await insertAbsence(trx, contestId, decision.absence.presenter, decision.absence.judge);
-        await saveLiveState(trx, contestId, decision.state);
-        const atClose = await votesAtClose(trx, contestId, live.contest, auditRecords(contestId, actor, decision.audit, options.submissionId));
-        for (const record of atClose.records) await appendAudit(trx, record);
-        countedAtClose = atClose.counted;
-      });
+      // A step that changes only the live state (most of the host's) is one autocommitted
+      // statement; it stores nothing if the contest moved or the link was revoked meanwhile, and
+      // the transaction below then finds out which.
+      const alone =
+        !decision.sheet &&
+        !decision.absence &&
+        !closesVote(live.contest, records) &&
+        (await saveStateIfCurrent(this.#db, contestId, live.state.version, options.linkTokenHash === undefined ? [] : [options.linkTokenHash], decision.state, records));
+      if (!alone)
+        await this.#db.transaction().execute(async (trx) => {
+          const version = await lockLiveState(trx, contestId);
+          if (version !== live.state.version) throw new MemoryBehind();
+          // the link may have been revoked since the socket's last check, by this process or another
+          if (options.linkTokenHash !== undefined && !(await grantInForce(trx, options.linkTokenHash))) throw new AppError('unauthorized', LINK_REVOKED);
+          if (decision.sheet) {
+            stored = await insertSheet(trx, contestId, options.submissionId!, decision.sheet);
+          }
+          if (decision.absence) await insertAbsence(trx, contestId, decision.absence.presenter, decision.absence.judge);
+          await saveLiveState(trx, contestId, decision.state);
+          const atClose = await votesAtClose(trx, contestId, live.contest, records);
+          for (const record of atClose.records) await appendAudit(trx, record);
+          countedAtClose = atClose.counted;
+        });
     } catch (error) {
       // a refusal decided inside the transaction rolled it back: nothing is unknown
       if (error instanceof MemoryBehind || isAppError(error)) throw error;

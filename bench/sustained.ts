@@ -29,6 +29,8 @@ export interface SustainedStep {
    * not counted). Which one nears a whole core, or the machine's two, says what limits the climb.
    */
   cpu: { harness: number; server: number; database: number | null };
+  /** the host's opening of the next turn (its sheets all acked → turn:start → turn:open-scoring, each seen in the host's snapshot), ms */
+  turnChange: Figures;
 }
 
 interface Running {
@@ -58,6 +60,7 @@ async function step(target: Target, contests: Running[], rate: number, seconds: 
   };
   let acked = 0;
   let lastAck = 0;
+  const turnChange = newHistogram();
   const send = async (judge: Client, presenter: string, due: number) => {
     const payload = { presenter, items: target.items, submissionId: randomBytes(12).toString('base64url') };
     const answer = (await judge.socket
@@ -79,8 +82,10 @@ async function step(target: Target, contests: Running[], rate: number, seconds: 
           await Promise.all(turn);
           turn = [];
           // a turn left open by a failed sheet blocks the next one: the rest of this step fails
+          const asked = performance.now();
           contest.presenter = await contest.venue.nextTurn().catch(() => null);
           if (contest.presenter === null) return fail('no_turn', count - k);
+          turnChange.recordValue(Math.max(1, Math.round((performance.now() - asked) * 1000)));
         }
         const due = t0 + ((k + c / CONTESTS) / perContest) * 1000;
         const wait = Math.ceil(due - performance.now());
@@ -99,7 +104,7 @@ async function step(target: Target, contests: Running[], rate: number, seconds: 
     server: cores(cpuAfter.server - cpuBefore.server),
     database: cpuAfter.database === null || cpuBefore.database === null ? null : cores(cpuAfter.database - cpuBefore.database),
   };
-  return { rate, achieved: Math.round(acked / ((lastAck - t0) / 1000)), ack: figures(ack), failed, failures, cpu };
+  return { rate, achieved: Math.round(acked / ((lastAck - t0) / 1000)), ack: figures(ack), failed, failures, cpu, turnChange: figures(turnChange) };
 }
 
 const passes = (s: SustainedStep) => s.failed === 0 && s.ack.p99 < ACK_P99_LIMIT_MS;
@@ -127,7 +132,7 @@ export async function sustained(targets: Target[], rates: number[], seconds: num
         if (done.length > 0 && hopeless(done.at(-1)!)) continue;
         const result = await step(target, running.get(target)!, rate, seconds);
         done.push(result);
-        log(`  ${rate} sheets/s ${target.name}: achieved ${result.achieved}/s, ack p50 ${result.ack.p50} p99 ${result.ack.p99} ms, cores: harness ${result.cpu.harness} server ${result.cpu.server}${result.cpu.database === null ? '' : ` database ${result.cpu.database}`}, load ${loadavg()[0]!.toFixed(1)}${result.failed ? `, failed: ${JSON.stringify(result.failures)}` : ''}`);
+        log(`  ${rate} sheets/s ${target.name}: achieved ${result.achieved}/s, ack p50 ${result.ack.p50} p99 ${result.ack.p99} ms, cores: harness ${result.cpu.harness} server ${result.cpu.server}${result.cpu.database === null ? '' : ` database ${result.cpu.database}`}, turn changes ${result.turnChange.n}, p50 ${result.turnChange.p50} max ${result.turnChange.max} ms, load ${loadavg()[0]!.toFixed(1)}${result.failed ? `, failed: ${JSON.stringify(result.failures)}` : ''}`);
       }
     }
   } finally {

@@ -135,11 +135,24 @@ async function leitaiVenue(server: ChildServer, judges: number, turns: number): 
   const contest = (await response.json()) as { hostUrl: string; displayUrl: string; watchUrl: string; judges: Array<{ url: string }> };
   const [host] = (await connectAll(server.url, [{ token: tokenOf(contest.hostUrl), protocol: 1 }], false)) as [Client];
   let snapshot = { version: -1, turnsVersion: -1 };
+  const waiting = new Set<() => void>();
   host.socket.on('state:snapshot', (s: typeof snapshot) => {
     if (s.version >= snapshot.version) snapshot = s;
+    for (const check of waiting) check();
   });
+  // as the console does: acts the moment its snapshot shows what it waits for (no polling delay in the figures)
+  const seen = (done: () => boolean) =>
+    new Promise<void>((resolve) => {
+      const check = () => {
+        if (!done()) return;
+        waiting.delete(check);
+        resolve();
+      };
+      waiting.add(check);
+      check();
+    });
   const hostDo = async (event: string, presenter: string): Promise<void> => {
-    while (snapshot.version < 0) await new Promise((r) => setTimeout(r, 10));
+    await seen(() => snapshot.version >= 0);
     const answer = (await host.socket
       .timeout(30_000)
       .emitWithAck(event, { presenter, turnsVersion: snapshot.turnsVersion })
@@ -153,7 +166,7 @@ async function leitaiVenue(server: ChildServer, judges: number, turns: number): 
       return hostDo(event, presenter);
     }
     if (!answer.ok) throw new Error(`${event} refused: ${answer.error?.code}`);
-    while (snapshot.version < answer.version) await new Promise((r) => setTimeout(r, 10));
+    await seen(() => snapshot.version >= answer.version);
   };
   let turn = 0;
   return {

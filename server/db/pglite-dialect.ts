@@ -226,7 +226,8 @@ class PGliteConnection implements DatabaseConnection {
     // (PGlite reports affectedRows 0 for SELECT and DDL, where Kysely expects undefined).
     const changes = result.command === 'INSERT' || result.command === 'UPDATE' || result.command === 'DELETE' || result.command === 'MERGE';
     // a statement outside a transaction commits by itself; anything but a read may have written
-    if (!this.inTransaction && result.command !== 'SELECT') await this.flushHandingOn();
+    // (and a SELECT may write in its WITH: `with x as (update …) select …`)
+    if (!this.inTransaction && (result.command !== 'SELECT' || /^\s*with\b/i.test(compiledQuery.sql))) await this.flushHandingOn();
     return {
       rows: result.rows,
       numAffectedRows: changes ? BigInt(result.affectedRows ?? result.rowCount ?? 0) : undefined,

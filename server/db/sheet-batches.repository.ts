@@ -63,15 +63,16 @@ function inOrderGiven(rows: readonly ScoreSheetRow[], sheets: readonly SheetToIn
  * statements and COMMIT take several; on a loaded machine each round trip waits for a core,
  * twice): `current` locks the live state's row, and is empty unless the stored version is
  * `expected` and every link in `tokenHashes` is in force (each share-locked, as lockForSheets
- * does); the new live state and the audit rows are written only if it is not. FOR UPDATE waits for
+ * does); the audit rows (and, with savedState, the new live state) are written only if it is not.
+ * The statement's own verb is a write (INSERT, UPDATE), never SELECT: the PGlite driver flushes
+ * after an autocommitted statement that may have written. FOR UPDATE waits for
  * a transaction holding the row (another server process's) and then checks the version it
  * committed. The commit is the database's own: with synchronous_commit on, the statement returns
  * once it is on disk.
  */
-function ifCurrent(db: Kysely<Database>, contestId: string, expected: number, tokenHashes: readonly string[], state: LiveState, audit: readonly AuditRecord[]) {
+function ifCurrent(db: Kysely<Database>, contestId: string, expected: number, tokenHashes: readonly string[], audit: readonly AuditRecord[]) {
   const grants = db.selectFrom('access_tokens').select('token_hash').where('token_hash', 'in', tokenHashes).where('revoked_at', 'is', null).forShare();
   const inForce = tokenHashes.length === 0 ? sql`true` : sql`cardinality(array(${grants})) = ${tokenHashes.length}`;
-  const live = liveStateColumns(state);
   // the rows as one JSON parameter, typed by their table (jsonb_populate_recordset): a jsonb
   // column's value is the JSON itself, not its text
   const auditRows = audit.map((r) => {
@@ -83,11 +84,6 @@ function ifCurrent(db: Kysely<Database>, contestId: string, expected: number, to
       where contest_id = ${contestId} and version = ${expected} and ${inForce}
       for update
     ),
-    saved_state as (
-      update contest_live set version = ${live.version}, state = ${live.state}, updated_at = ${live.updated_at}
-      where contest_id in (select contest_id from current)
-      returning version
-    ),
     audited as (
       insert into audit_log (contest_id, actor_role, actor_key, action, presenter_key, judge_key, detail)
       select a.contest_id, a.actor_role, a.actor_key, a.action, a.presenter_key, a.judge_key, a.detail
@@ -95,6 +91,13 @@ function ifCurrent(db: Kysely<Database>, contestId: string, expected: number, to
       where exists (select from current)
       order by a.ordinality
     )`;
+}
+
+/** the live state's new row, written only if `current` (ifCurrent) is not empty */
+function savedState(contestId: string, state: LiveState) {
+  const live = liveStateColumns(state);
+  return sql`update contest_live set version = ${live.version}, state = ${live.state}, updated_at = ${live.updated_at}
+    where contest_id in (select contest_id from current)`;
 }
 
 /**
@@ -116,7 +119,8 @@ export async function storeSheetsIfCurrent(
     return { ...row, items: JSON.parse(row.items) as unknown };
   });
   const { rows } = await sql<ScoreSheetRow>`
-    ${ifCurrent(db, contestId, expected, tokenHashes, state, audit)}
+    ${ifCurrent(db, contestId, expected, tokenHashes, audit)},
+    saved_state as (${savedState(contestId, state)})
     insert into score_sheets (contest_id, presenter_key, judge_key, submission_id, items, total, supersedes_id, entered_by, reason)
     select s.contest_id, s.presenter_key, s.judge_key, s.submission_id, s.items, s.total, s.supersedes_id, s.entered_by, s.reason
     from jsonb_populate_recordset(null::score_sheets, ${JSON.stringify(sheetRows)}::jsonb) with ordinality as s
@@ -132,8 +136,9 @@ export async function storeSheetsIfCurrent(
  * the link was revoked): the caller then finds out which in a transaction.
  */
 export async function saveStateIfCurrent(db: Kysely<Database>, contestId: string, expected: number, tokenHashes: readonly string[], state: LiveState, audit: readonly AuditRecord[]): Promise<boolean> {
-  const { rows } = await sql<{ saved: number }>`
-    ${ifCurrent(db, contestId, expected, tokenHashes, state, audit)}
-    select count(*)::int as saved from saved_state`.execute(db);
-  return rows[0]!.saved === 1;
+  const { rows } = await sql<{ version: number }>`
+    ${ifCurrent(db, contestId, expected, tokenHashes, audit)}
+    ${savedState(contestId, state)}
+    returning version`.execute(db);
+  return rows.length === 1;
 }

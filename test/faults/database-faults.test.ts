@@ -35,7 +35,7 @@ const TIMEOUT_MS = 2000;
  */
 const SHEET_INSERT = /^\s*(with .*\)\s+)?insert into "?score_sheets\b/s;
 /** a host's step that changes only the live state: one statement that commits by itself, so its reply is the COMMIT's */
-const HOST_STEP = /^\s*with current as .*from saved_state$/s;
+const HOST_STEP = /^\s*with current as .*\bupdate contest_live\b.*returning version$/s;
 
 describe.runIf(databaseKinds().includes('postgres'))('when Postgres falters [postgres]', () => {
   let database: { url: string; drop(): Promise<void> };

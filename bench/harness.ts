@@ -3,6 +3,7 @@
  * an open-loop burst timed on one monotonic clock (performance.now) into HDR histograms.
  */
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import * as hdr from 'hdr-histogram-js';
 import { io, type Socket } from 'socket.io-client';
@@ -20,6 +21,7 @@ export interface ServerMetrics {
 
 export interface ChildServer {
   url: string;
+  pid: number;
   /** what the process printed so far (stdout and stderr) */
   output(): string;
   /** its RSS now and its event-loop delay since the last call */
@@ -49,6 +51,7 @@ export async function startChild(script: string, env: Record<string, string>, no
   }
   return {
     url: `http://127.0.0.1:${port}`,
+    pid: child.pid!,
     output: () => out,
     async metrics() {
       const from = out.length;
@@ -66,6 +69,20 @@ export async function startChild(script: string, env: Record<string, string>, no
       await exited;
     },
   };
+}
+
+/**
+ * CPU time (user + system, ms) a process has used so far, from /proc (Linux); 0 when it is gone or
+ * unreadable. What the climb reports of the server and of the database's backends.
+ */
+export function cpuMsOf(pid: number): number {
+  try {
+    // fields after the command's closing parenthesis: utime and stime are the 12th and 13th, in clock ticks (100 a second)
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return 0;
+  }
 }
 
 /** A connection and the (version, arrival) of every snapshot or patch it received. */

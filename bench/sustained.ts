@@ -5,6 +5,7 @@
  * passes a second.
  */
 import { randomBytes } from 'node:crypto';
+import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { closeAll, connectAll, figures, newHistogram, type Client, type Figures } from './harness.ts';
 import type { Target, TargetName, Venue } from './targets.ts';
@@ -22,6 +23,14 @@ export interface SustainedStep {
   failed: number;
   /** why sheets failed: error code (or timeout, or no_turn when the host could not open one) → count */
   failures: Record<string, number>;
+  /**
+   * CPU used during the step, in cores (CPU seconds ÷ wall seconds): this harness process, the
+   * server process, its database's backends (Postgres only; a backend that closed during the step is
+   * not counted). Which one nears a whole core, or the machine's two, says what limits the climb.
+   */
+  cpu: { harness: number; server: number; database: number | null };
+  /** the host's opening of the next turn (its sheets all acked → turn:start → turn:open-scoring, each seen in the host's snapshot), ms */
+  turnChange: Figures;
 }
 
 interface Running {
@@ -51,6 +60,7 @@ async function step(target: Target, contests: Running[], rate: number, seconds: 
   };
   let acked = 0;
   let lastAck = 0;
+  const turnChange = newHistogram();
   const send = async (judge: Client, presenter: string, due: number) => {
     const payload = { presenter, items: target.items, submissionId: randomBytes(12).toString('base64url') };
     const answer = (await judge.socket
@@ -63,6 +73,7 @@ async function step(target: Target, contests: Running[], rate: number, seconds: 
     ack.recordValue(Math.max(1, Math.round((lastAck - due) * 1000)));
   };
   const t0 = performance.now() + 50;
+  const cpuBefore = { harness: process.cpuUsage(), ...(await target.cpuMs()) };
   await Promise.all(
     contests.map(async (contest, c) => {
       let turn: Array<Promise<void>> = [];
@@ -71,8 +82,10 @@ async function step(target: Target, contests: Running[], rate: number, seconds: 
           await Promise.all(turn);
           turn = [];
           // a turn left open by a failed sheet blocks the next one: the rest of this step fails
+          const asked = performance.now();
           contest.presenter = await contest.venue.nextTurn().catch(() => null);
           if (contest.presenter === null) return fail('no_turn', count - k);
+          turnChange.recordValue(Math.max(1, Math.round((performance.now() - asked) * 1000)));
         }
         const due = t0 + ((k + c / CONTESTS) / perContest) * 1000;
         const wait = Math.ceil(due - performance.now());
@@ -83,7 +96,15 @@ async function step(target: Target, contests: Running[], rate: number, seconds: 
       await Promise.all(turn);
     }),
   );
-  return { rate, achieved: Math.round(acked / ((lastAck - t0) / 1000)), ack: figures(ack), failed, failures };
+  const wallMs = performance.now() - t0;
+  const cpuAfter = { harness: process.cpuUsage(cpuBefore.harness), ...(await target.cpuMs()) };
+  const cores = (ms: number) => Math.round((ms / wallMs) * 100) / 100;
+  const cpu = {
+    harness: cores((cpuAfter.harness.user + cpuAfter.harness.system) / 1000),
+    server: cores(cpuAfter.server - cpuBefore.server),
+    database: cpuAfter.database === null || cpuBefore.database === null ? null : cores(cpuAfter.database - cpuBefore.database),
+  };
+  return { rate, achieved: Math.round(acked / ((lastAck - t0) / 1000)), ack: figures(ack), failed, failures, cpu, turnChange: figures(turnChange) };
 }
 
 const passes = (s: SustainedStep) => s.failed === 0 && s.ack.p99 < ACK_P99_LIMIT_MS;
@@ -111,7 +132,7 @@ export async function sustained(targets: Target[], rates: number[], seconds: num
         if (done.length > 0 && hopeless(done.at(-1)!)) continue;
         const result = await step(target, running.get(target)!, rate, seconds);
         done.push(result);
-        log(`  ${rate} sheets/s ${target.name}: achieved ${result.achieved}/s, ack p50 ${result.ack.p50} p99 ${result.ack.p99} ms${result.failed ? `, failed: ${JSON.stringify(result.failures)}` : ''}`);
+        log(`  ${rate} sheets/s ${target.name}: achieved ${result.achieved}/s, ack p50 ${result.ack.p50} p99 ${result.ack.p99} ms, cores: harness ${result.cpu.harness} server ${result.cpu.server}${result.cpu.database === null ? '' : ` database ${result.cpu.database}`}, turn changes ${result.turnChange.n}, p50 ${result.turnChange.p50} max ${result.turnChange.max} ms, load ${loadavg()[0]!.toFixed(1)}${result.failed ? `, failed: ${JSON.stringify(result.failures)}` : ''}`);
       }
     }
   } finally {

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { buildPgliteTemplate, copyPgliteTemplate } from '../test/helpers/pglite-template.ts';
-import { closeAll, connectAll, startChild, type ChildServer, type Client, type ServerMetrics } from './harness.ts';
+import { closeAll, connectAll, cpuMsOf, startChild, type ChildServer, type Client, type ServerMetrics } from './harness.ts';
 
 export type TargetName = 'baseline' | 'leitai';
 
@@ -38,6 +38,8 @@ export interface Target {
    * (the baseline keeps nothing to share, PGlite's folder takes one process)
    */
   peer: (() => Promise<Peer>) | null;
+  /** CPU ms used so far by the server process and (on Postgres) by its database's backends now connected (null on PGlite, which runs inside the server) */
+  cpuMs(): Promise<{ server: number; database: number | null }>;
   stop(): Promise<void>;
 }
 
@@ -47,20 +49,28 @@ export type Peer = Pick<Target, 'url' | 'metrics' | 'stop'>;
 const ADMIN_TOKEN = `bench-admin-${randomBytes(9).toString('base64url')}`;
 const ITEMS = { content: '50', delivery: '30.5' };
 
-async function freshDatabase(choice: DatabaseChoice, name: TargetName): Promise<{ env: Record<string, string>; drop(): Promise<void> }> {
+interface FreshDatabase {
+  env: Record<string, string>;
+  /** the pids of its Postgres backends now (none on PGlite) */
+  backends(): Promise<number[]>;
+  drop(): Promise<void>;
+}
+
+async function freshDatabase(choice: DatabaseChoice, name: TargetName): Promise<FreshDatabase> {
   if (choice.kind === 'pglite') {
     buildPgliteTemplate();
     const dir = mkdtempSync(join(tmpdir(), `leitai-bench-${name}-`));
     // both start from the same migrated folder: no initdb, and the same data files underneath
     copyPgliteTemplate(dir);
-    return { env: { DATA_DIR: dir }, drop: async () => rmSync(dir, { recursive: true, force: true }) };
+    return { env: { DATA_DIR: dir }, backends: async () => [], drop: async () => rmSync(dir, { recursive: true, force: true }) };
   }
-  const database = `leitai_bench_${name}`;
-  const admin = async (statement: string) => {
+  // the process id in the name: two benches on one Postgres (several worktrees on one machine) must not drop each other's database
+  const database = `leitai_bench_${name}_${process.pid}`;
+  const admin = async (statement: string, values: unknown[] = []) => {
     const client = new pg.Client({ connectionString: choice.url });
     await client.connect();
     try {
-      await client.query(statement);
+      return (await client.query(statement, values)).rows as Array<Record<string, unknown>>;
     } finally {
       await client.end();
     }
@@ -69,7 +79,11 @@ async function freshDatabase(choice: DatabaseChoice, name: TargetName): Promise<
   await admin(`create database ${database}`);
   const url = new URL(choice.url);
   url.pathname = `/${database}`;
-  return { env: { DATABASE_URL: url.toString() }, drop: () => admin(`drop database if exists ${database} with (force)`) };
+  return {
+    env: { DATABASE_URL: url.toString() },
+    backends: async () => (await admin('select pid from pg_stat_activity where datname = $1', [database])).map((r) => Number(r.pid)),
+    drop: async () => void (await admin(`drop database if exists ${database} with (force)`)),
+  };
 }
 
 export async function startTarget(name: TargetName, database: DatabaseChoice, nodeArgs: string[] = []): Promise<Target> {
@@ -88,11 +102,16 @@ export async function startTarget(name: TargetName, database: DatabaseChoice, no
     peers.push(started);
     return { url: started.url, metrics: () => started.metrics(), stop: () => started.stop() };
   };
+  const cpuMs = async () => ({
+    server: cpuMsOf(child.pid),
+    database: database.kind === 'pglite' ? null : (await db.backends()).reduce((sum, pid) => sum + cpuMsOf(pid), 0),
+  });
   return {
     name,
     url: child.url,
     items: ITEMS,
     metrics: () => child.metrics(),
+    cpuMs,
     venue: name === 'leitai' ? (j, t) => leitaiVenue(child, j, t) : async (j) => baselineVenue(j),
     peer: name === 'leitai' && database.kind === 'postgres' ? peer : null,
     stop,
@@ -142,11 +161,24 @@ async function leitaiVenue(server: ChildServer, judges: number, turns: number): 
   const contest = (await response.json()) as { hostUrl: string; displayUrl: string; watchUrl: string; judges: Array<{ url: string }> };
   const [host] = (await connectAll(server.url, [{ token: tokenOf(contest.hostUrl), protocol: 1 }], false)) as [Client];
   let snapshot = { version: -1, turnsVersion: -1 };
+  const waiting = new Set<() => void>();
   host.socket.on('state:snapshot', (s: typeof snapshot) => {
     if (s.version >= snapshot.version) snapshot = s;
+    for (const check of waiting) check();
   });
+  // as the console does: acts the moment its snapshot shows what it waits for (no polling delay in the figures)
+  const seen = (done: () => boolean) =>
+    new Promise<void>((resolve) => {
+      const check = () => {
+        if (!done()) return;
+        waiting.delete(check);
+        resolve();
+      };
+      waiting.add(check);
+      check();
+    });
   const hostDo = async (event: string, presenter: string): Promise<void> => {
-    while (snapshot.version < 0) await new Promise((r) => setTimeout(r, 10));
+    await seen(() => snapshot.version >= 0);
     const answer = (await host.socket
       .timeout(30_000)
       .emitWithAck(event, { presenter, turnsVersion: snapshot.turnsVersion })
@@ -160,7 +192,7 @@ async function leitaiVenue(server: ChildServer, judges: number, turns: number): 
       return hostDo(event, presenter);
     }
     if (!answer.ok) throw new Error(`${event} refused: ${answer.error?.code}`);
-    while (snapshot.version < answer.version) await new Promise((r) => setTimeout(r, 10));
+    await seen(() => snapshot.version >= answer.version);
   };
   let turn = 0;
   return {

@@ -158,6 +158,8 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
   let afterCommit: (() => Promise<void>) | undefined;
   if (dataDir !== undefined && options.durable !== false) {
     const sync = new DataDirSync(dataDir);
+    // from here on a flush fsyncs the files PGlite wrote; this first one walks the folder for what came before
+    sync.followWrites(pglite.Module);
     sync.flush();
     afterCommit = () => sync.flushSoon();
   }

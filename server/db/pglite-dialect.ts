@@ -45,8 +45,9 @@ export interface PGliteDialectConfig {
    * Called after every commit (and every write outside a transaction); the caller's promise
    * resolves only after it (after the promise it returns, if any): connection.ts flushes the data
    * folder to disk here, which is what lets "acknowledged" mean "survives a power cut". When it
-   * returns a promise (a flush shared by the commits made while it waits), a transaction hands the
-   * connection on before waiting for it, so other transactions can commit into the same flush.
+   * returns a promise (a flush shared by the commits made while it waits), a transaction, or a
+   * statement that committed by itself, hands the connection on before waiting for it, so other
+   * writes can commit into the same flush.
    */
   afterCommit?: () => void | Promise<void>;
 }
@@ -115,8 +116,8 @@ class PGliteDriver implements Driver {
       this.#mutex.unlock();
       throw new Error('PGlite driver has been destroyed');
     }
-    // one object per holder: a holder that handed the lock on early (commitTransaction) is told apart
-    return new PGliteConnection(this.#config.pglite, this.#config.afterCommit ?? (() => undefined));
+    // one object per holder: a holder that handed the lock on early (after a commit, before its flush) is told apart
+    return new PGliteConnection(this.#config.pglite, this.#config.afterCommit ?? (() => undefined), this.#mutex);
   }
 
   async releaseConnection(connection: DatabaseConnection): Promise<void> {
@@ -141,13 +142,7 @@ class PGliteDriver implements Driver {
     c.inTransaction = false;
     const result = await c.raw('commit');
     if (result.command === 'ROLLBACK') throw new AbortedTransactionError();
-    const flushed = c.afterCommit();
-    if (flushed) {
-      // committed: the next transaction may run (and commit into the same flush) while this one waits for it
-      c.handedOn = true;
-      this.#mutex.unlock();
-      await flushed;
-    }
+    await c.flushHandingOn();
   }
 
   async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
@@ -187,27 +182,52 @@ function quoteIdent(name: string): string {
 
 class PGliteConnection implements DatabaseConnection {
   readonly #pglite: PGlite;
-  readonly afterCommit: () => void | Promise<void>;
+  readonly #afterCommit: () => void | Promise<void>;
+  readonly #mutex: Mutex;
   inTransaction = false;
-  /** the lock was handed on after the commit, before the flush: releasing this connection releases nothing */
+  /** the lock was handed on after a commit, before the flush: releasing this connection releases nothing */
   handedOn = false;
 
-  constructor(pglite: PGlite, afterCommit: () => void | Promise<void>) {
+  constructor(pglite: PGlite, afterCommit: () => void | Promise<void>, mutex: Mutex) {
     this.#pglite = pglite;
-    this.afterCommit = afterCommit;
+    this.#afterCommit = afterCommit;
+    this.#mutex = mutex;
   }
 
-  raw(text: string): Promise<Results> {
+  /**
+   * After a commit: waits for the flush (afterCommit). When that is a promise (a flush shared by
+   * the commits made while it waits), the lock is handed on first, so that other writes can commit
+   * into the same flush: a transaction's COMMIT and an autocommitted write alike.
+   */
+  async flushHandingOn(): Promise<void> {
+    const flushed = this.#afterCommit();
+    if (!flushed) return;
+    this.handedOn = true;
+    this.#mutex.unlock();
+    await flushed;
+  }
+
+  /** a holder that handed the lock on and runs another statement (Kysely's db.connection()) takes it again first */
+  async #own(): Promise<void> {
+    if (!this.handedOn) return;
+    await this.#mutex.lock();
+    this.handedOn = false;
+  }
+
+  async raw(text: string): Promise<Results> {
+    await this.#own();
     return this.#pglite.query(text);
   }
 
   async executeQuery<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
+    await this.#own();
     const result = await this.#pglite.query<R>(compiledQuery.sql, [...compiledQuery.parameters]);
     // Same rule as Kysely's PostgresDriver: an affected-row count only for data-changing commands
     // (PGlite reports affectedRows 0 for SELECT and DDL, where Kysely expects undefined).
     const changes = result.command === 'INSERT' || result.command === 'UPDATE' || result.command === 'DELETE' || result.command === 'MERGE';
     // a statement outside a transaction commits by itself; anything but a read may have written
-    if (!this.inTransaction && result.command !== 'SELECT') await this.afterCommit();
+    // (and a SELECT may write in its WITH: `with x as (update …) select …`)
+    if (!this.inTransaction && (result.command !== 'SELECT' || /^\s*with\b/i.test(compiledQuery.sql))) await this.flushHandingOn();
     return {
       rows: result.rows,
       numAffectedRows: changes ? BigInt(result.affectedRows ?? result.rowCount ?? 0) : undefined,

@@ -1,15 +1,17 @@
-import { sql, type Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { LiveState } from '../domain/live.ts';
 import type { SheetToStore, StoredSheet } from '../domain/sheets.ts';
 import { auditRow, type AuditRecord } from './audit.repository.ts';
-import type { Database } from './database.ts';
+import type { Database, ScoreSheetRow } from './database.ts';
 import { liveStateColumns } from './live-state.repository.ts';
 import { sheetRow, storedSheet } from './score-sheets.repository.ts';
 
 /**
- * A batch of judges' sheets for one contest (group commit, services/live-contests.service.ts) in
- * two statements, whatever its size: one locks the live state and the judges' links, one stores
- * the sheets, the new live state and the audit rows. The caller owns the transaction.
+ * A batch of judges' sheets for one contest (group commit, services/live-contests.service.ts),
+ * whatever its size, in one autocommitted statement (storeSheetsIfCurrent) or, when that finds the
+ * contest moved or a link revoked, in a transaction of two (lockForSheets, then storeSheets), where
+ * the caller owns the transaction. A host's step that changes only the live state is one
+ * autocommitted statement too (saveStateIfCurrent).
  */
 
 export interface SheetBatchLock {
@@ -47,7 +49,96 @@ export async function storeSheets(trx: Transaction<Database>, contestId: string,
     .values(sheets.map((s) => sheetRow(contestId, s.submissionId, s.sheet)))
     .returningAll()
     .execute();
-  // matched by submission id (unique in a contest), not by the order RETURNING happens to use
+  return inOrderGiven(rows, sheets);
+}
+
+/** matched by submission id (unique in a contest), not by the order RETURNING happens to use */
+function inOrderGiven(rows: readonly ScoreSheetRow[], sheets: readonly SheetToInsert[]): StoredSheet[] {
   const bySubmission = new Map(rows.map((row) => [row.submission_id, storedSheet(row)]));
   return sheets.map((s) => bySubmission.get(s.submissionId)!);
+}
+
+/**
+ * The CTEs of a write committed by itself in one statement (one round trip where BEGIN, the
+ * statements and COMMIT take several; on a loaded machine each round trip waits for a core,
+ * twice): `current` locks the live state's row, and is empty unless the stored version is
+ * `expected` and every link in `tokenHashes` is in force (each share-locked, as lockForSheets
+ * does); the audit rows (and, with savedState, the new live state) are written only if it is not.
+ * The statement's own verb is a write (INSERT, UPDATE), never SELECT: the PGlite driver flushes
+ * after an autocommitted statement that may have written. FOR UPDATE waits for
+ * a transaction holding the row (another server process's) and then checks the version it
+ * committed. The commit is the database's own: with synchronous_commit on, the statement returns
+ * once it is on disk.
+ */
+function ifCurrent(db: Kysely<Database>, contestId: string, expected: number, tokenHashes: readonly string[], audit: readonly AuditRecord[]) {
+  const grants = db.selectFrom('access_tokens').select('token_hash').where('token_hash', 'in', tokenHashes).where('revoked_at', 'is', null).forShare();
+  const inForce = tokenHashes.length === 0 ? sql`true` : sql`cardinality(array(${grants})) = ${tokenHashes.length}`;
+  // the rows as one JSON parameter, typed by their table (jsonb_populate_recordset): a jsonb
+  // column's value is the JSON itself, not its text
+  const auditRows = audit.map((r) => {
+    const row = auditRow(r);
+    return { ...row, detail: JSON.parse(row.detail ?? '{}') as unknown };
+  });
+  return sql`with current as (
+      select contest_id from contest_live
+      where contest_id = ${contestId} and version = ${expected} and ${inForce}
+      for update
+    ),
+    audited as (
+      insert into audit_log (contest_id, actor_role, actor_key, action, presenter_key, judge_key, detail)
+      select a.contest_id, a.actor_role, a.actor_key, a.action, a.presenter_key, a.judge_key, a.detail
+      from jsonb_populate_recordset(null::audit_log, ${JSON.stringify(auditRows)}::jsonb) with ordinality as a
+      where exists (select from current)
+      order by a.ordinality
+    )`;
+}
+
+/** the live state's new row, written only if `current` (ifCurrent) is not empty */
+function savedState(contestId: string, state: LiveState) {
+  const live = liveStateColumns(state);
+  return sql`update contest_live set version = ${live.version}, state = ${live.state}, updated_at = ${live.updated_at}
+    where contest_id in (select contest_id from current)`;
+}
+
+/**
+ * The whole batch in one statement, committed by itself (ifCurrent): the sheets, the new live
+ * state and the audit rows, or, when the contest moved or a link was revoked, nothing, and null:
+ * the caller then finds out which in a transaction (lockForSheets).
+ */
+export async function storeSheetsIfCurrent(
+  db: Kysely<Database>,
+  contestId: string,
+  expected: number,
+  tokenHashes: readonly string[],
+  state: LiveState,
+  sheets: readonly SheetToInsert[],
+  audit: readonly AuditRecord[],
+): Promise<StoredSheet[] | null> {
+  const sheetRows = sheets.map((s) => {
+    const row = sheetRow(contestId, s.submissionId, s.sheet);
+    return { ...row, items: JSON.parse(row.items) as unknown };
+  });
+  const { rows } = await sql<ScoreSheetRow>`
+    ${ifCurrent(db, contestId, expected, tokenHashes, audit)},
+    saved_state as (${savedState(contestId, state)})
+    insert into score_sheets (contest_id, presenter_key, judge_key, submission_id, items, total, supersedes_id, entered_by, reason)
+    select s.contest_id, s.presenter_key, s.judge_key, s.submission_id, s.items, s.total, s.supersedes_id, s.entered_by, s.reason
+    from jsonb_populate_recordset(null::score_sheets, ${JSON.stringify(sheetRows)}::jsonb) with ordinality as s
+    where exists (select from current)
+    order by s.ordinality
+    returning *`.execute(db);
+  return rows.length === 0 ? null : inOrderGiven(rows, sheets);
+}
+
+/**
+ * A command that changes only the live state and writes audit rows (a host's step), in one
+ * statement committed by itself (ifCurrent). False when it stored nothing (the contest moved, or
+ * the link was revoked): the caller then finds out which in a transaction.
+ */
+export async function saveStateIfCurrent(db: Kysely<Database>, contestId: string, expected: number, tokenHashes: readonly string[], state: LiveState, audit: readonly AuditRecord[]): Promise<boolean> {
+  const { rows } = await sql<{ version: number }>`
+    ${ifCurrent(db, contestId, expected, tokenHashes, audit)}
+    ${savedState(contestId, state)}
+    returning version`.execute(db);
+  return rows.length === 1;
 }

@@ -8,7 +8,7 @@ import { LINK_REVOKED } from '../auth/link-revocations.ts';
 import { grantInForce } from '../db/access-tokens.repository.ts';
 import { findLiveState, findLiveVersion, insertLiveState, lockLiveState, saveLiveState } from '../db/live-state.repository.ts';
 import { findContestSheets, findSheetBySubmission, insertSheet } from '../db/score-sheets.repository.ts';
-import { lockForSheets, storeSheets } from '../db/sheet-batches.repository.ts';
+import { lockForSheets, saveStateIfCurrent, storeSheets, storeSheetsIfCurrent } from '../db/sheet-batches.repository.ts';
 import { audiencePanel, withAbsentJudge, type ContestDefinition } from '../domain/contest.ts';
 import type { Exact } from '../domain/exact.ts';
 import { initialLiveState, type LiveState } from '../domain/live.ts';
@@ -156,8 +156,7 @@ function auditRecords(contestId: string, actor: Actor, events: readonly AuditEve
  * stored truth. Read under the live-state row's lock: no vote of a closed turn commits after it.
  */
 async function votesAtClose(trx: Transaction<Database>, contestId: string, contest: ContestDefinition, records: AuditRecord[]): Promise<{ records: AuditRecord[]; counted: StoredVote[] }> {
-  const closing = (r: AuditRecord) => r.presenterKey !== null && VOTE_COUNTED_AT.includes(r.action);
-  if (!audiencePanel(contest.rules) || !records.some(closing)) return { records, counted: [] };
+  if (!closesVote(contest, records)) return { records, counted: [] };
   return {
     records: await Promise.all(records.map(async (r) => (closing(r) ? { ...r, detail: { ...r.detail, votes: await voteCounts(trx, contestId, r.presenterKey!) } } : r))),
     // at the close only: after it no vote of the turn is stored, and a process that reveals later has
@@ -165,6 +164,10 @@ async function votesAtClose(trx: Transaction<Database>, contestId: string, conte
     counted: records.some((r) => r.action === 'turn:close') ? await findCountedVotes(trx, contestId) : [],
   };
 }
+
+const closing = (r: AuditRecord) => r.presenterKey !== null && VOTE_COUNTED_AT.includes(r.action);
+/** whether a command's audit records close or reveal an audience vote: what it stores must then be read with the votes, under the lock */
+const closesVote = (contest: ContestDefinition, records: readonly AuditRecord[]) => audiencePanel(contest.rules) !== null && records.some(closing);
 
 const sameItems = (a: Record<string, Exact>, b: Record<string, Exact>) =>
   Object.keys(a).length === Object.keys(b).length && Object.entries(a).every(([k, v]) => b[k] !== undefined && b[k].eq(v));
@@ -516,26 +519,38 @@ export class LiveContests {
 
     let stored: StoredSheet[] = [];
     let countedAtClose: StoredVote[] = [];
+    const hashesOf = (accepted: readonly number[]) => [...new Set(accepted.flatMap((i) => batch[i]!.options.linkTokenHash ?? []))];
+    const toStore = (d: typeof decided) => ({
+      sheets: d.accepted.map((i, k) => ({ submissionId: batch[i]!.options.submissionId, sheet: d.sheets[k]! })),
+      audit: d.accepted.flatMap((i, k) => auditRecords(contestId, batch[i]!.actor, d.audit[k]!, batch[i]!.options.submissionId)),
+    });
     try {
-      await this.#db.transaction().execute(async (trx) => {
-        const hashes = [...new Set(decided.accepted.flatMap((i) => batch[i]!.options.linkTokenHash ?? []))];
-        const lock = await lockForSheets(trx, contestId, hashes);
-        if (lock.version !== live.state.version) throw new MemoryBehind();
-        // a link may have been revoked since its socket's last check, by this process or another:
-        // its sheet is refused, and the others are decided again without it
-        const revoked = decided.accepted.filter((i) => batch[i]!.options.linkTokenHash !== undefined && !lock.granted.has(batch[i]!.options.linkTokenHash!));
-        if (revoked.length > 0) {
-          for (const i of revoked) outcomes[i] = { ok: false, error: new AppError('unauthorized', LINK_REVOKED) };
-          decided = this.#decideBatch(live, batch, decided.accepted.filter((i) => !revoked.includes(i)), now);
-          for (const { index, refusal } of decided.refused) outcomes[index] = { ok: false, error: new AppError(refusal.code, refusal.message) };
-          if (decided.accepted.length === 0) return;
-        }
-        const sheets = decided.accepted.map((i, k) => ({ submissionId: batch[i]!.options.submissionId, sheet: decided.sheets[k]! }));
-        const atClose = await votesAtClose(trx, contestId, live.contest, decided.accepted.flatMap((i, k) => auditRecords(contestId, batch[i]!.actor, decided.audit[k]!, batch[i]!.options.submissionId)));
-        const audit = atClose.records;
-        countedAtClose = atClose.counted;
-        stored = await storeSheets(trx, contestId, decided.state, sheets, audit);
-      });
+      // One autocommitted statement when nothing needs reading under the lock first (the audience
+      // vote's counts at a turn's close do): it stores nothing if the contest moved or a link was
+      // revoked meanwhile, and the transaction below then finds out which.
+      const first = toStore(decided);
+      const alone = closesVote(live.contest, first.audit)
+        ? null
+        : await storeSheetsIfCurrent(this.#db, contestId, live.state.version, hashesOf(decided.accepted), decided.state, first.sheets, first.audit);
+      if (alone) stored = alone;
+      else
+        await this.#db.transaction().execute(async (trx) => {
+          const lock = await lockForSheets(trx, contestId, hashesOf(decided.accepted));
+          if (lock.version !== live.state.version) throw new MemoryBehind();
+          // a link may have been revoked since its socket's last check, by this process or another:
+          // its sheet is refused, and the others are decided again without it
+          const revoked = decided.accepted.filter((i) => batch[i]!.options.linkTokenHash !== undefined && !lock.granted.has(batch[i]!.options.linkTokenHash!));
+          if (revoked.length > 0) {
+            for (const i of revoked) outcomes[i] = { ok: false, error: new AppError('unauthorized', LINK_REVOKED) };
+            decided = this.#decideBatch(live, batch, decided.accepted.filter((i) => !revoked.includes(i)), now);
+            for (const { index, refusal } of decided.refused) outcomes[index] = { ok: false, error: new AppError(refusal.code, refusal.message) };
+            if (decided.accepted.length === 0) return;
+          }
+          const { sheets, audit } = toStore(decided);
+          const atClose = await votesAtClose(trx, contestId, live.contest, audit);
+          countedAtClose = atClose.counted;
+          stored = await storeSheets(trx, contestId, decided.state, sheets, atClose.records);
+        });
     } catch (error) {
       // a refusal decided inside the transaction rolled it back: nothing is unknown
       if (error instanceof MemoryBehind || isAppError(error)) throw error;
@@ -610,23 +625,35 @@ export class LiveContests {
 
     let stored: StoredSheet | null = null;
     let countedAtClose: StoredVote[] = [];
+    const records = auditRecords(contestId, actor, decision.audit, options.submissionId);
     try {
-      await this.#db.transaction().execute(async (trx) => {
-        const version = await lockLiveState(trx, contestId);
-        if (version !== live.state.version) throw new MemoryBehind();
-        // the link may have been revoked since the socket's last check, by this process or another
-        if (options.linkTokenHash !== undefined && !(await grantInForce(trx, options.linkTokenHash))) throw new AppError('unauthorized', LINK_REVOKED);
-        // votes another server process took, not read here yet: counted under the lock, which a vote statement waits for
-        if (command.type === 'turn:reset' && audiencePanel(live.contest.rules) && (await voteCounts(trx, contestId, command.presenter)).cast > 0) throw votedOn(command.presenter);
-        if (decision.sheet) {
-          stored = await insertSheet(trx, contestId, options.submissionId!, decision.sheet);
-        }
-        if (decision.absence) await insertAbsence(trx, contestId, decision.absence.presenter, decision.absence.judge);
-        await saveLiveState(trx, contestId, decision.state);
-        const atClose = await votesAtClose(trx, contestId, live.contest, auditRecords(contestId, actor, decision.audit, options.submissionId));
-        for (const record of atClose.records) await appendAudit(trx, record);
-        countedAtClose = atClose.counted;
-      });
+      const undoesVotedTurn = command.type === 'turn:reset' && audiencePanel(live.contest.rules) !== null;
+      // A step that changes only the live state (most of the host's) is one autocommitted
+      // statement; it stores nothing if the contest moved or the link was revoked meanwhile, and
+      // the transaction below then finds out which.
+      const alone =
+        !decision.sheet &&
+        !decision.absence &&
+        !closesVote(live.contest, records) &&
+        !undoesVotedTurn &&
+        (await saveStateIfCurrent(this.#db, contestId, live.state.version, options.linkTokenHash === undefined ? [] : [options.linkTokenHash], decision.state, records));
+      if (!alone)
+        await this.#db.transaction().execute(async (trx) => {
+          const version = await lockLiveState(trx, contestId);
+          if (version !== live.state.version) throw new MemoryBehind();
+          // the link may have been revoked since the socket's last check, by this process or another
+          if (options.linkTokenHash !== undefined && !(await grantInForce(trx, options.linkTokenHash))) throw new AppError('unauthorized', LINK_REVOKED);
+          // votes another server process took, not read here yet: counted under the lock, which a vote statement waits for
+          if (undoesVotedTurn && (await voteCounts(trx, contestId, command.presenter)).cast > 0) throw votedOn(command.presenter);
+          if (decision.sheet) {
+            stored = await insertSheet(trx, contestId, options.submissionId!, decision.sheet);
+          }
+          if (decision.absence) await insertAbsence(trx, contestId, decision.absence.presenter, decision.absence.judge);
+          await saveLiveState(trx, contestId, decision.state);
+          const atClose = await votesAtClose(trx, contestId, live.contest, records);
+          for (const record of atClose.records) await appendAudit(trx, record);
+          countedAtClose = atClose.counted;
+        });
     } catch (error) {
       // a refusal decided inside the transaction rolled it back: nothing is unknown
       if (error instanceof MemoryBehind || isAppError(error)) throw error;

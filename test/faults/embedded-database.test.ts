@@ -54,7 +54,7 @@ const strace = (() => {
 })();
 
 describe.runIf(strace || process.env.CI)('an acknowledged sheet on the embedded database', () => {
-  it('is flushed to disk (fsync of the WAL segment) before the acknowledgement', async () => {
+  it('is flushed to disk (fsync of the WAL segment) before the acknowledgement, as is a host\'s step', async () => {
     const folder = mkdtempSync(join(tmpdir(), 'leitai-fsync-'));
     const trace = join(folder, 'strace.log');
     const server = await startServer(
@@ -73,13 +73,16 @@ describe.runIf(strace || process.env.CI)('an acknowledged sheet on the embedded 
         return { socket, latest: () => latest! };
       };
       const host = await connect(tokenOf(contest.hostUrl));
+      const walFlushes = () => readFileSync(trace, 'utf8').split('\n').filter((line) => /(fsync|fdatasync)\(\d+<[^>]*\/pg_wal\/[0-9A-F]{24}>\)\s+= 0/.test(line)).length;
       for (const event of ['turn:start', 'turn:open-scoring']) {
+        const flushed = walFlushes();
         const result = await ack(host.socket, event, { presenter: 'p1', turnsVersion: host.latest().turnsVersion });
         expect(result.ok).toBe(true);
+        // a host's step too is on disk before its acknowledgement
+        expect(walFlushes(), event).toBeGreaterThan(flushed);
         await waitFor(() => host.latest().version === (result as { version: number }).version);
       }
       const judge = await connect(tokenOf(contest.judges[0]!.url));
-      const walFlushes = () => readFileSync(trace, 'utf8').split('\n').filter((line) => /(fsync|fdatasync)\(\d+<[^>]*\/pg_wal\/[0-9A-F]{24}>\)\s+= 0/.test(line)).length;
       const before = walFlushes();
       const receipt = await ack(judge.socket, 'sheet:submit', { presenter: 'p1', items: { content: '50', delivery: '30' }, submissionId: submissionId() });
       expect(receipt.ok).toBe(true);

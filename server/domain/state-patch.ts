@@ -113,7 +113,12 @@ export type PatchStep<S extends Snapshot> = { kind: 'apply'; snapshot: S } | { k
 export function applyPatch<S extends Snapshot>(held: S | null, patch: StatePatch): PatchStep<S> {
   if (held && held.rev !== null && held.rev === patch.from) {
     let next: Json = held;
-    for (const change of patch.changes) next = applyChange(next, change);
+    try {
+      for (const change of patch.changes) next = applyChange(next, change);
+    } catch {
+      // a patch that does not fit what is held (never from this server): the whole state instead
+      return { kind: 'resync' };
+    }
     const counters = { version: patch.version, serverNow: patch.serverNow, rev: patch.rev, ...(patch.votes === undefined ? {} : { votes: patch.votes }) };
     return { kind: 'apply', snapshot: { ...(next as S), ...counters } };
   }

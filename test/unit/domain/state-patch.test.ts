@@ -210,6 +210,8 @@ describe('what a page does with a patch', () => {
     expect(applyPatch(null, later)).toEqual({ kind: 'resync' });
     // a snapshot made for one page alone is named by no patch
     expect(applyPatch({ ...after, rev: null }, later)).toEqual({ kind: 'resync' });
+    // nor is a patch that does not fit what is held applied
+    expect(applyPatch(sent(after, 'r2'), { ...later, changes: [{ path: ['board', 'progress'], at: 5, remove: 1, insert: [] }] })).toEqual({ kind: 'resync' });
   });
 
   it('the host console’s change at the same version (a judge’s phone connected) is newer, not ignored', () => {

@@ -7,6 +7,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import type { HostSnapshot } from '../server/contracts/snapshots.ts';
+import { PROTOCOL_VERSION } from '../server/contracts/vocabulary.ts';
+import { applyPatch } from '../server/domain/state-patch.ts';
 import { buildPgliteTemplate, copyPgliteTemplate } from '../test/helpers/pglite-template.ts';
 import { closeAll, connectAll, cpuMsOf, startChild, type ChildServer, type Client, type ServerMetrics } from './harness.ts';
 
@@ -159,11 +162,18 @@ async function leitaiVenue(server: ChildServer, judges: number, turns: number): 
   });
   if (response.status !== 201) throw new Error(`POST /api/contests answered ${response.status}: ${await response.text()}`);
   const contest = (await response.json()) as { hostUrl: string; displayUrl: string; watchUrl: string; judges: Array<{ url: string }> };
-  const [host] = (await connectAll(server.url, [{ token: tokenOf(contest.hostUrl), protocol: 1 }], false)) as [Client];
-  let snapshot = { version: -1, turnsVersion: -1 };
+  const [host] = (await connectAll(server.url, [{ token: tokenOf(contest.hostUrl), protocol: PROTOCOL_VERSION }], false)) as [Client];
+  let snapshot: Pick<HostSnapshot, 'version' | 'turnsVersion'> = { version: -1, turnsVersion: -1 };
+  let held: HostSnapshot | null = null;
   const waiting = new Set<() => void>();
-  host.socket.on('state:snapshot', (s: typeof snapshot) => {
-    if (s.version >= snapshot.version) snapshot = s;
+  host.socket.on('state:snapshot', (s: HostSnapshot) => {
+    if (s.version >= snapshot.version) snapshot = held = s;
+    for (const check of waiting) check();
+  });
+  // after the first snapshot the console gets patches (docs/protocol.md §4); this one never misses one
+  host.socket.on('state:patch', (patch) => {
+    const step = applyPatch(held, patch);
+    if (step.kind === 'apply') snapshot = held = step.snapshot;
     for (const check of waiting) check();
   });
   // as the console does: acts the moment its snapshot shows what it waits for (no polling delay in the figures)
@@ -196,9 +206,9 @@ async function leitaiVenue(server: ChildServer, judges: number, turns: number): 
   };
   let turn = 0;
   return {
-    judges: contest.judges.map((j) => ({ auth: { token: tokenOf(j.url), protocol: 1 } })),
-    display: { token: tokenOf(contest.displayUrl), protocol: 1 },
-    audience: { watch: new URL(contest.watchUrl).pathname.split('/').at(-1)!, protocol: 1 },
+    judges: contest.judges.map((j) => ({ auth: { token: tokenOf(j.url), protocol: PROTOCOL_VERSION } })),
+    display: { token: tokenOf(contest.displayUrl), protocol: PROTOCOL_VERSION },
+    audience: { watch: new URL(contest.watchUrl).pathname.split('/').at(-1)!, protocol: PROTOCOL_VERSION },
     async nextTurn() {
       const presenter = `p${turn++}`;
       await hostDo('turn:start', presenter);

@@ -150,6 +150,12 @@ export interface Board {
 interface SnapshotBase {
   protocol: number;
   version: number;
+  /**
+   * the name of this state as the server sent it to the client's room: the next `state:patch`
+   * to that room has it as `from`. null: a snapshot made for this client alone, which no patch
+   * is made from (the page asks `contest:sync` at the next patch that is newer).
+   */
+  rev: string | null;
   /** server epoch ms when the snapshot was made: clients correct their clock with it */
   serverNow: number;
   contest: ContestInfo;
@@ -193,18 +199,28 @@ export interface AudienceSnapshot extends SnapshotBase, VoteCounter {
 }
 
 /**
- * `state:patch`, to the audience only: the change from the audience snapshot the server last sent
- * (`from`, its version and vote counter) to its next one. `set` holds the top-level fields whose
- * JSON changed, whole; the others are as in `from`. A phone holding exactly `from` applies it
- * (server/domain/audience-patch.ts: applyPatch); one holding anything else ignores it when it is
- * not newer, else asks `contest:sync` (docs/protocol.md §3).
+ * One change of a `StatePatch`, at `path` (field names from the snapshot's top; a path never goes
+ * into a list). `set`: the value there is replaced by this one, whole. Otherwise the value there is
+ * a list: at index `at`, `remove` entries are taken out and the entries of `insert` put in their
+ * place (Array.prototype.splice).
  */
-export interface AudiencePatch {
-  from: { version: number; votes: number };
+export type PatchChange = { path: string[]; set: unknown } | { path: string[]; at: number; remove: number; insert: unknown[] };
+
+/**
+ * `state:patch`, to every role: the change from the snapshot the server last sent this client's
+ * room (named `from`, its `rev`) to the next one (named `rev`). A page holding the snapshot named
+ * `from` makes the next one with `changes`, then takes `version`, `votes` (only for the roles whose
+ * snapshots carry it), `serverNow` and `rev` from the patch (server/domain/state-patch.ts:
+ * applyPatch); one holding anything else ignores it when it is older, else asks `contest:sync`
+ * (docs/protocol.md §4).
+ */
+export interface StatePatch {
+  from: string;
+  rev: string;
   version: number;
-  votes: number;
+  votes?: number;
   serverNow: number;
-  set: Partial<Omit<AudienceSnapshot, 'version' | 'votes' | 'serverNow'>>;
+  changes: PatchChange[];
 }
 
 export interface JudgePresenter extends PresenterInfo {

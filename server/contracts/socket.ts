@@ -1,6 +1,6 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { Key, Reason } from '../schemas/common.schema.ts';
-import type { AudiencePatch, HostJudge, SheetReceipt, Snapshot, VoteReceipt } from './snapshots.ts';
+import type { HostJudge, SheetReceipt, Snapshot, StatePatch, VoteReceipt } from './snapshots.ts';
 import { PROTOCOL_VERSION, SCREENS, type AckErrorCode, type Role } from './vocabulary.ts';
 
 /**
@@ -13,7 +13,8 @@ import { PROTOCOL_VERSION, SCREENS, type AckErrorCode, type Role } from './vocab
  *   acknowledgement callback answered with an AckResult;
  * - numbers that are scores travel as decimal strings ("18.5", "87.30"), never as floats;
  * - after any (re)connect the server sends `state:snapshot`, the whole state as this client's role
- *   may see it, with a `version`; clients keep the highest version and never merge.
+ *   may see it, with a `version`; after that, `state:patch`, the change from the snapshot it holds
+ *   (snapshots.ts StatePatch); clients keep the highest version.
  */
 
 // ---------------------------------------------------------------- payload schemas (client → server)
@@ -109,8 +110,8 @@ export interface ClientToServerEvents {
 
 export interface ServerToClientEvents {
   'state:snapshot': (snapshot: Snapshot) => void;
-  /** to the audience only: what changed since the last audience snapshot sent (snapshots.ts AudiencePatch) */
-  'state:patch': (patch: AudiencePatch) => void;
+  /** what changed since the snapshot last sent to this client's room (snapshots.ts StatePatch) */
+  'state:patch': (patch: StatePatch) => void;
   /** a judge's link was opened on another device, which now holds the seat; this one is disconnected */
   'session:replaced': () => void;
 }

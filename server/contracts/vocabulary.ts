@@ -5,7 +5,7 @@
  */
 
 /** Sent by a client in its handshake (`auth.protocol`) and by the server in every snapshot. Bump it when a change would break an older client. */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 /** Who a connection is: the host console, one judge's phone, the projector (each by its link's token), or a watcher in the hall (by the contest's public watch code). */
 export type Role = 'host' | 'judge' | 'display' | 'audience';

@@ -57,7 +57,7 @@ function base(view: LiveView) {
     kind: p.kind,
     audience: audienceInfo(p),
   }));
-  return { protocol: PROTOCOL_VERSION, version: view.state.version, serverNow: view.now, contest: info, criteria, panels };
+  return { protocol: PROTOCOL_VERSION, version: view.state.version, rev: null, serverNow: view.now, contest: info, criteria, panels };
 }
 
 function presenterInfos(contest: ContestDefinition): PresenterInfo[] {
@@ -169,12 +169,6 @@ export function displaySnapshot(view: LiveView): DisplaySnapshot {
 export function audienceSnapshot(display: DisplaySnapshot): AudienceSnapshot {
   const { role: _role, watch: _watch, entryCode, ...shown } = display;
   return { ...shown, role: 'audience', entryCodeRequired: entryCode !== null };
-}
-
-/** What a display or audience snapshot shows: equal keys, equal snapshots but for `version` and `serverNow` (the clock is in the board). */
-export function shownKey(snapshot: DisplaySnapshot | AudienceSnapshot): string {
-  const { version: _version, serverNow: _serverNow, ...shown } = snapshot;
-  return JSON.stringify(shown);
 }
 
 export function judgeSnapshot(view: LiveView, judgeKey: string): JudgeSnapshot {

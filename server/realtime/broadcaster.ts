@@ -1,7 +1,8 @@
-import type { Server } from 'socket.io';
-import { audienceSnapshot, displaySnapshot, hostSnapshot, judgeSnapshot, JudgeProjections, shownKey } from '../domain/projections.ts';
-import { audiencePatch } from '../domain/audience-patch.ts';
-import type { AudienceSnapshot, Snapshot } from '../contracts/snapshots.ts';
+import { randomBytes } from 'node:crypto';
+import type { BroadcastOperator, Server } from 'socket.io';
+import { audienceSnapshot, displaySnapshot, hostSnapshot, JudgeProjections } from '../domain/projections.ts';
+import { compareStates, statePatch } from '../domain/state-patch.ts';
+import type { AudienceSnapshot, DisplaySnapshot, HostSnapshot, JudgeSnapshot, Snapshot } from '../contracts/snapshots.ts';
 import type { ClientToServerEvents, InterServerEvents, ServerToClientEvents, SocketData } from '../contracts/socket.ts';
 import type { LiveContests } from '../services/live-contests.service.ts';
 import type { LeitaiSocket } from './handshake.ts';
@@ -11,6 +12,7 @@ import { inTurns } from './in-turns.ts';
 import { rooms } from './rooms.ts';
 
 type Io = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
+type Room = BroadcastOperator<ServerToClientEvents, SocketData>;
 
 /** at most this many sends a second to a contest's audience room */
 const AUDIENCE_SENDS_PER_SECOND = 4;
@@ -18,24 +20,31 @@ const AUDIENCE_SENDS_PER_SECOND = 4;
 /** phones written per emit of an audience send (one encoding each; the clock is read between them) */
 const AUDIENCE_CHUNK = 64;
 
-/** what was last sent to a contest's rooms, as keys of what they show (projections.ts: shownKey, JudgeProjections.viewKey) */
+/** names this process's snapshots (`rev`): another process's names never equal them */
+const PROCESS_NAME = randomBytes(6).toString('base64url');
+
+/**
+ * The snapshot each of a contest's rooms was last sent (named by its `rev`): every page in the room
+ * holds it, or a patch to a newer one is on its way. null: the room was empty at the last change.
+ */
 interface Sent {
-  display: string | null;
-  audience: string | null;
-  /** the audience snapshot last sent (its key is `audience`): the next send is a patch from it; null: the next is whole */
-  audienceSnapshot: AudienceSnapshot | null;
-  judges: Map<string, string>;
+  host: HostSnapshot | null;
+  display: DisplaySnapshot | null;
+  audience: AudienceSnapshot | null;
+  /** per judge, with the key of what the judge sees (JudgeProjections.viewKey) */
+  judges: Map<string, { viewKey: string; snapshot: JudgeSnapshot }>;
 }
 
 /**
- * Sends every client of a contest its role's snapshot after a committed change. Changes that come
- * in a burst (22 judges submitting at once) are coalesced into one broadcast per tick. Each role's
- * snapshot is built once per change, and a room is sent nothing when what it shows did not change:
- * another judge's sheet changes a judge's snapshot only in `version` (and `serverNow`), which the
- * pages need no message for (docs/protocol.md §4). The audience (any number of phones in the hall)
- * gets one emit per 64 phones of its room, each encoded once by Socket.IO, paced to a few a second
- * with the latest state always last; after the first, a send is a patch of what changed
- * since the previous one (server/domain/audience-patch.ts).
+ * Sends every client of a contest what changed for its role after a committed change. Changes that
+ * come in a burst (22 judges submitting at once) are coalesced into one broadcast per tick. Each
+ * role's snapshot is built once per change and compared with the one its room was last sent: the
+ * room gets a `state:patch` of what changed (server/domain/state-patch.ts), so one new sheet costs
+ * the host console one sheet and its result, not every sheet of the contest; nothing when only
+ * `version` moved (another judge's sheet, for a judge). The audience (any number of phones in the
+ * hall) gets one emit per 64 phones of its room, each encoded once by Socket.IO and written a few
+ * milliseconds of the event loop at a time, paced to a few a second with the latest state always
+ * last.
  */
 export class Broadcaster {
   readonly #io: Io;
@@ -45,6 +54,7 @@ export class Broadcaster {
   readonly #presence: JudgePresences;
   readonly #audience: AudiencePacer;
   readonly #sent = new Map<string, Sent>();
+  #revs = 0;
 
   constructor(io: Io, live: LiveContests, presence: JudgePresences = new JudgePresences()) {
     this.#io = io;
@@ -68,12 +78,28 @@ export class Broadcaster {
     this.#presence.moved(socket.data.contestId, socket.data.judgeKey!);
   }
 
+  /**
+   * The snapshot a socket joining or asking `contest:sync` is given: the one its room was last
+   * sent, so that it holds the next patch's `from`. When the room's is out of date, the room is
+   * sent the change first (a patch, to the others in it), which the next broadcast then need not
+   * send. The audience's send is paced instead (#audienceJoin).
+   */
   async snapshotFor(socket: LeitaiSocket): Promise<Snapshot> {
-    const view = await this.#live.view(socket.data.contestId);
-    if (socket.data.role === 'host') return hostSnapshot(view, this.#presence.of(socket.data.contestId));
-    if (socket.data.role === 'judge') return judgeSnapshot(view, socket.data.judgeKey!);
-    if (socket.data.role === 'audience') return this.#audienceJoin(socket.data.contestId, audienceSnapshot(displaySnapshot(view)));
-    return displaySnapshot(view);
+    const { contestId, role, judgeKey } = socket.data;
+    const view = await this.#live.view(contestId);
+    const sent = this.#sentTo(contestId);
+    const others = (room: string): Room => this.#io.local.to(room).except(socket.id);
+    // the room's snapshot with this moment's clock (every patch sets `serverNow` anyway)
+    const now = <S extends Snapshot>(held: S): S => ({ ...held, serverNow: view.now });
+    if (role === 'host') return now((sent.host = this.#advance(others(rooms.hosts(contestId)), sent.host, hostSnapshot(view, this.#presence.of(contestId)))));
+    if (role === 'display') return now((sent.display = this.#advance(others(rooms.displays(contestId)), sent.display, displaySnapshot(view))));
+    if (role === 'judge') {
+      const judges = new JudgeProjections(view);
+      const snapshot = this.#advance(others(rooms.judge(contestId, judgeKey!)), sent.judges.get(judgeKey!)?.snapshot ?? null, judges.snapshot(judgeKey!));
+      sent.judges.set(judgeKey!, { viewKey: judges.viewKey(judgeKey!), snapshot });
+      return now(snapshot);
+    }
+    return this.#audienceJoin(contestId, audienceSnapshot(displaySnapshot(view)));
   }
 
   /**
@@ -92,62 +118,86 @@ export class Broadcaster {
 
   #sentTo(contestId: string): Sent {
     let sent = this.#sent.get(contestId);
-    if (!sent) this.#sent.set(contestId, (sent = { display: null, audience: null, audienceSnapshot: null, judges: new Map() }));
+    if (!sent) this.#sent.set(contestId, (sent = { host: null, display: null, audience: null, judges: new Map() }));
     return sent;
+  }
+
+  #rev(): string {
+    return `${PROCESS_NAME}.${++this.#revs}`;
+  }
+
+  /**
+   * Sends `room` the change from `last` (what it holds) to `next`, whole when it holds nothing
+   * known; returns what the room holds now. Nothing is sent when `next` shows nothing new, nor when
+   * it was built from an older state than `last` (a join's view, overtaken by a broadcast).
+   */
+  #advance<S extends Snapshot>(room: Room, last: S | null, next: S): S {
+    if (last && compareStates(next, last) < 0) return last;
+    const rev = this.#rev();
+    if (!last) {
+      const held = { ...next, rev };
+      room.emit('state:snapshot', held);
+      return held;
+    }
+    // the host console is sent every version (docs/protocol.md §4)
+    const patch = statePatch(last, next, rev, next.role === 'host');
+    if (!patch) return last;
+    room.emit('state:patch', patch);
+    return { ...next, rev };
+  }
+
+  #has(room: string): boolean {
+    return (this.#io.sockets.adapter.rooms.get(room)?.size ?? 0) > 0;
   }
 
   /**
    * Emits go to this process's own sockets only (`io.local`): with several processes on one
-   * Postgres each sends its own pages their snapshots (server/realtime/cluster.ts).
+   * Postgres each sends its own pages their changes (server/realtime/cluster.ts). A room nobody is
+   * in is sent nothing and forgets what it held: the next page to join gets a whole snapshot.
    */
   async #send(contestId: string, scope: 'all' | 'host' | 'votes'): Promise<void> {
     const view = await this.#live.view(contestId);
-    const presence = this.#presence.of(contestId);
-    if (scope === 'host') {
-      this.#io.local.to(rooms.hosts(contestId)).emit('state:snapshot', hostSnapshot(view, presence));
-      return;
-    }
-    const display = displaySnapshot(view);
-    this.#io.local.to(rooms.hosts(contestId)).emit('state:snapshot', hostSnapshot(view, presence, display.board));
     const sent = this.#sentTo(contestId);
-    const shown = shownKey(display);
-    if (shown !== sent.display) {
-      sent.display = shown;
-      this.#io.local.to(rooms.displays(contestId)).emit('state:snapshot', display);
+    let display: DisplaySnapshot | null = null;
+    const shown = (): DisplaySnapshot => (display ??= displaySnapshot(view));
+    const hosts = rooms.hosts(contestId);
+    sent.host = this.#has(hosts) ? this.#advance(this.#io.local.to(hosts), sent.host, hostSnapshot(view, this.#presence.of(contestId), shown().board)) : null;
+    if (scope === 'host') return;
+    const displays = rooms.displays(contestId);
+    sent.display = this.#has(displays) ? this.#advance(this.#io.local.to(displays), sent.display, shown()) : null;
+    if (scope === 'all') {
+      const judges = new JudgeProjections(view);
+      for (const judge of view.contest.judges) {
+        const room = rooms.judge(contestId, judge.key);
+        const last = sent.judges.get(judge.key);
+        if (!this.#has(room)) {
+          sent.judges.delete(judge.key);
+          continue;
+        }
+        const viewKey = judges.viewKey(judge.key);
+        if (last?.viewKey === viewKey) continue;
+        sent.judges.set(judge.key, { viewKey, snapshot: this.#advance(this.#io.local.to(room), last?.snapshot ?? null, judges.snapshot(judge.key)) });
+      }
     }
-    if (scope === 'votes') return this.#audienceChanged(contestId);
-    const judges = new JudgeProjections(view);
-    for (const judge of view.contest.judges) {
-      const key = judges.viewKey(judge.key);
-      if (sent.judges.get(judge.key) === key) continue;
-      sent.judges.set(judge.key, key);
-      this.#io.local.to(rooms.judge(contestId, judge.key)).emit('state:snapshot', judges.snapshot(judge.key));
-    }
-    this.#audienceChanged(contestId);
-  }
-
-  #audienceChanged(contestId: string): void {
-    if (this.#hasAudience(contestId)) return this.#audience.changed(contestId);
-    this.#audience.forget(contestId);
+    if (this.#has(rooms.audience(contestId))) return this.#audience.changed(contestId);
     // nobody holds it any more: the next hall gets a whole snapshot first
-    const sent = this.#sent.get(contestId);
-    if (sent) sent.audience = sent.audienceSnapshot = null;
+    this.#audience.forget(contestId);
+    sent.audience = null;
   }
 
   /**
    * A phone joining or asking `contest:sync` is given the audience snapshot last sent when it shows
    * the same (only the version moved, on a change the projector does not show): it then holds
    * exactly the next patch's `from` and applies it, where a snapshot of the newer version would
-   * make every phone that joined since the last send ask again (docs/protocol.md §3).
+   * make every phone that joined since the last send ask again (docs/protocol.md §4). The first
+   * phone of an empty hall is given one the next send is made from.
    */
   #audienceJoin(contestId: string, current: AudienceSnapshot): AudienceSnapshot {
-    const sent = this.#sent.get(contestId);
-    if (!sent?.audienceSnapshot || sent.audience !== shownKey(current)) return current;
-    return { ...sent.audienceSnapshot, serverNow: current.serverNow };
-  }
-
-  #hasAudience(contestId: string): boolean {
-    return (this.#io.sockets.adapter.rooms.get(rooms.audience(contestId))?.size ?? 0) > 0;
+    const sent = this.#sentTo(contestId);
+    const last = sent.audience;
+    if (!last) return (sent.audience = { ...current, rev: this.#rev() });
+    if (compareStates(current, last) < 0 || !statePatch(last, current, last.rev!)) return { ...last, serverNow: current.serverNow };
+    return current;
   }
 
   /**
@@ -160,24 +210,24 @@ export class Broadcaster {
    * the WebSocket frame is pre-built) where writing to each socket would encode per phone.
    */
   async #sendAudience(contestId: string): Promise<void> {
-    if (!this.#hasAudience(contestId)) return;
+    if (!this.#has(rooms.audience(contestId))) return;
     const view = await this.#live.view(contestId);
     const audience = audienceSnapshot(displaySnapshot(view));
     const sent = this.#sentTo(contestId);
-    const shown = shownKey(audience);
-    if (shown === sent.audience) return;
+    const last = sent.audience;
+    if (last && compareStates(audience, last) < 0) return;
     // the change only, from the snapshot last sent: a phone holding it rebuilds this one (a
-    // phone that does not asks for the whole, docs/protocol.md §3)
-    const last = sent.audienceSnapshot;
-    sent.audience = shown;
-    sent.audienceSnapshot = audience;
-    const patch = last && audiencePatch(last, audience);
+    // phone that does not asks for the whole, docs/protocol.md §4)
+    const rev = this.#rev();
+    const patch = last && statePatch(last, audience, rev);
+    if (last && !patch) return;
+    const held = (sent.audience = { ...audience, rev });
     // the phones in the room now: one joining during the send is given the snapshot just recorded (#audienceJoin)
     const phones = [...(this.#io.sockets.adapter.rooms.get(rooms.audience(contestId)) ?? [])];
     await inTurns(phones, (chunk) => {
       const to = this.#io.local.to(chunk);
       if (patch) to.emit('state:patch', patch);
-      else to.emit('state:snapshot', audience);
+      else to.emit('state:snapshot', held);
     }, { chunk: AUDIENCE_CHUNK });
   }
 }

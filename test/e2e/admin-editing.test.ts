@@ -11,6 +11,8 @@ import { startServer, type ServerProcess } from '../helpers/server-process.ts';
 import { adminPage, launchBrowser } from './browser.ts';
 import { capture } from './capture.ts';
 import { expectFitsEverySize } from './layout.ts';
+import type { ClientSocket } from '../helpers/app.ts';
+import { follow } from '../helpers/snapshot-follower.ts';
 
 /**
  * An organiser edits a contest while the rest of the world moves on: lots drawn from another
@@ -160,7 +162,7 @@ describe.sequential('an organiser’s unsaved work is never lost or saved over n
     const host: Socket = io(server.url, { auth: { token: new URL(links.hostUrl).hash.replace('#token=', '') }, transports: ['websocket'] });
     try {
       let snapshot: HostSnapshot | null = null;
-      host.on('state:snapshot', (s) => (snapshot = s as HostSnapshot));
+      follow<HostSnapshot>(host as ClientSocket).onFrame((s) => (snapshot = s));
       await eventually(() => snapshot !== null).toBe(true);
       const first = snapshot!.presenters[0]!.key;
       const answer = (await host.emitWithAck('turn:start', { presenter: first, turnsVersion: snapshot!.turnsVersion })) as AckResult;

@@ -19,6 +19,8 @@ import type { AckResult } from '../../server/contracts/socket.ts';
 import { startServer, type ServerProcess } from '../helpers/server-process.ts';
 import { launchBrowser, SCREENSHOTS } from './browser.ts';
 import { capture } from './capture.ts';
+import type { ClientSocket } from '../helpers/app.ts';
+import { follow } from '../helpers/snapshot-follower.ts';
 
 /**
  * An organiser prepares the 2023 望城区 final from an empty server through the admin pages alone:
@@ -304,7 +306,7 @@ describe.sequential('an organiser prepares, runs and files the demo contest thro
     };
     const host = connect(links.hostUrl);
     let snapshot: HostSnapshot | null = null;
-    host.on('state:snapshot', (s) => (snapshot = s as HostSnapshot));
+    follow<HostSnapshot>(host as ClientSocket).onFrame((s) => (snapshot = s));
     const judges = new Map(links.judges.map((j) => [j.key, connect(j.url)]));
     await eventually(() => snapshot !== null).toBe(true);
     const hostDo = async (event: string, presenter: string) => {
@@ -381,7 +383,7 @@ describe.sequential('an organiser prepares, runs and files the demo contest thro
     const host = connect(links.hostUrl);
     const judge = connect(links.judges.find((j) => j.key === 'm1')!.url);
     let snapshot: HostSnapshot | null = null;
-    host.on('state:snapshot', (s) => (snapshot = s as HostSnapshot));
+    follow<HostSnapshot>(host as ClientSocket).onFrame((s) => (snapshot = s));
     const hostDo = async (event: string, payload: Record<string, unknown>) => {
       const answer = (await host.emitWithAck(event, { ...payload, turnsVersion: snapshot!.turnsVersion })) as AckResult<{ version: number }>;
       expect(answer, event).toMatchObject({ ok: true });

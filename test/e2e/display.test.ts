@@ -14,6 +14,7 @@ import { startServer, type ServerProcess } from '../helpers/server-process.ts';
 import { demoLinks, launchBrowser, screenshot, type DemoLinks } from './browser.ts';
 import { expectAccessible } from './accessibility.ts';
 import { expectFitsEverySize, midWordBreaks, PROJECTOR_SIZES } from './layout.ts';
+import { follow } from '../helpers/snapshot-follower.ts';
 
 /**
  * The projector in a full hall, through the real page in Chromium at 1920 × 1080, against a real
@@ -46,9 +47,8 @@ class Client<S extends Snapshot> {
   constructor(url: string, link: string) {
     const token = new URLSearchParams(new URL(link).hash.slice(1)).get('token');
     this.socket = io(url, { auth: { token, protocol: PROTOCOL_VERSION }, transports: ['websocket'], forceNew: true, reconnectionDelayMax: 500 });
-    this.socket.on('state:snapshot', (snapshot) => {
-      if (this.snapshot && snapshot.version < this.snapshot.version) return;
-      this.snapshot = snapshot as S;
+    follow<S>(this.socket).onFrame((snapshot) => {
+      this.snapshot = snapshot;
       for (const listener of this.#listeners) listener();
     });
   }

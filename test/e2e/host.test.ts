@@ -11,6 +11,7 @@ import { startServer, type ServerProcess } from '../helpers/server-process.ts';
 import { TEST_ADMIN_TOKEN } from '../helpers/app.ts';
 import { expectAccessible } from './accessibility.ts';
 import { demoLinks, launchBrowser, screenshot, type DemoLinks } from './browser.ts';
+import { PROTOCOL_VERSION } from '../../server/contracts/vocabulary.ts';
 
 /**
  * The host console (/host#token=…) in real Chromium at 1366 × 768, against a real server with the
@@ -85,7 +86,7 @@ const panelCounts = (p: Page = page) => p.getByTestId('panel-count').allInnerTex
 
 function connectJudge(key: string): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const socket = io(server.url, { auth: { token: tokenOf(links.judges[key]!), protocol: 1 }, transports: ['websocket'] });
+    const socket = io(server.url, { auth: { token: tokenOf(links.judges[key]!), protocol: PROTOCOL_VERSION }, transports: ['websocket'] });
     socket.once('state:snapshot', () => resolve(socket));
     socket.once('connect_error', reject);
   });
@@ -519,7 +520,7 @@ describe('host console', () => {
     expect(await rowPhase('p05')).toBe('waiting');
 
     // everyone after 4号 does not appear too (a script of the host's commands, to keep the test short)
-    const script = io(server.url, { auth: { token: tokenOf(links.host), protocol: 1 }, transports: ['websocket'] });
+    const script = io(server.url, { auth: { token: tokenOf(links.host), protocol: PROTOCOL_VERSION }, transports: ['websocket'] });
     try {
       for (let position = 5; position <= 22; position++) {
         const sync = (await script.timeout(8000).emitWithAck('contest:sync', {})) as AckResult<{ snapshot: HostSnapshot }>;
@@ -566,13 +567,14 @@ describe('host console', () => {
   }, 90_000);
 
   test('a console that missed the latest state is refused, and then shows the current state by itself', async () => {
-    // this console's connection loses every snapshot after the first, as when a frame is lost
+    // this console's connection loses every update after the first snapshot, as when a frame is lost
     let snapshots = 0;
     const late = await openConsole(links.host, (p) =>
       p.routeWebSocket(/\/socket\.io\//, (ws) => {
         const upstream = ws.connectToServer();
         ws.onMessage((message) => upstream.send(message));
         upstream.onMessage((message) => {
+          if (typeof message === 'string' && message.startsWith('42["state:patch"')) return;
           if (typeof message === 'string' && message.startsWith('42["state:snapshot"') && snapshots++ > 0) return;
           ws.send(message);
         });

@@ -7,6 +7,7 @@ import { tokenOf } from '../helpers/contest-driver.ts';
 import { expectAccessible } from './accessibility.ts';
 import { launchBrowser, phonePage, screenshot, startDemoServer, type DemoServer } from './browser.ts';
 import { midWordBreaks } from './layout.ts';
+import { PROTOCOL_VERSION } from '../../server/contracts/vocabulary.ts';
 
 /**
  * The judge's phone page, through real Chromium at 360 × 740 against a real server with the demo
@@ -17,7 +18,7 @@ import { midWordBreaks } from './layout.ts';
 class HostClient {
   readonly socket: Socket;
   constructor(url: string, link: string) {
-    this.socket = io(url, { auth: { token: tokenOf(link), protocol: 1 }, transports: ['websocket'] });
+    this.socket = io(url, { auth: { token: tokenOf(link), protocol: PROTOCOL_VERSION }, transports: ['websocket'] });
   }
   async snapshot(): Promise<HostSnapshot> {
     const answer = (await this.socket.timeout(5000).emitWithAck('contest:sync', {})) as AckResult<{ snapshot: HostSnapshot }>;
@@ -532,7 +533,7 @@ describe('the judge page', () => {
     expect(stored).toHaveLength(1);
     expect(stored[0]).toMatchObject({ total: '83', enteredBy: 'judge' });
     // The stored sheet is the one with the phone's submissionId: sending it again stores nothing new.
-    const replay = io(demo.server.url, { auth: { token: tokenOf(demo.links.judges.m4!), protocol: 1 }, transports: ['websocket'] });
+    const replay = io(demo.server.url, { auth: { token: tokenOf(demo.links.judges.m4!), protocol: PROTOCOL_VERSION }, transports: ['websocket'] });
     try {
       const again = (await replay.timeout(5000).emitWithAck('sheet:submit', { presenter: 'p01', items: kept!.items, submissionId: kept!.submissionId })) as AckResult<SheetReceipt>;
       expect(again).toMatchObject({ ok: true, duplicate: true, sheetId: stored[0]!.id, total: '83' });

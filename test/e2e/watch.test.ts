@@ -12,6 +12,7 @@ import { createContestOverApi } from '../helpers/contest-driver.ts';
 import { withAudiencePanel } from '../helpers/voters.ts';
 import { launchBrowser, phonePage, screenshot, startDemoServer, type DemoServer } from './browser.ts';
 import { midWordBreaks } from './layout.ts';
+import { follow } from '../helpers/snapshot-follower.ts';
 
 /**
  * Scan to watch: the projector shows the audience page's QR; a phone (360 × 740) decodes it from
@@ -25,11 +26,8 @@ type Animating = { playState: string; effect: { getTiming(): { iterations: numbe
 function connect<S extends Snapshot>(url: string, link: string): { socket: Sock; latest: () => S | null } {
   const token = new URLSearchParams(new URL(link).hash.slice(1)).get('token');
   const socket: Sock = io(url, { auth: { token, protocol: PROTOCOL_VERSION }, transports: ['websocket'], forceNew: true });
-  let latest: S | null = null;
-  socket.on('state:snapshot', (s) => {
-    if (!latest || s.version >= latest.version) latest = s as S;
-  });
-  return { socket, latest: () => latest };
+  const page = follow<S>(socket);
+  return { socket, latest: () => page.frames.at(-1) ?? null };
 }
 
 async function until<T>(read: () => T | null | undefined | false, timeoutMs = 10_000): Promise<T> {

@@ -3,6 +3,7 @@ import type { DisplaySnapshot, HostSnapshot, JudgeSnapshot, SheetReceipt, Snapsh
 import { startTestServer, type ClientSocket, type RunningTestServer } from '../helpers/app.ts';
 import { ack, createContestOverApi, hostDo, itemsFor, submissionId, tokenOf, waitFor, type CreatedContest } from '../helpers/contest-driver.ts';
 import { describeEachDatabase } from '../helpers/databases.ts';
+import { follow } from '../helpers/snapshot-follower.ts';
 import { io as connectSocket } from 'socket.io-client';
 
 /** Clients misbehaving the way real ones do: all dropping at once, sending the same sheet twice at once. */
@@ -27,9 +28,8 @@ describeEachDatabase('clients under stress', (ctx) => {
     // by one phone at a time (a reconnecting m1 would take it back and cut that phone's answer off)
     const clients = [contest.hostUrl, contest.displayUrl, ...contest.judges.slice(1).map((j) => j.url)].map((url) => {
       const socket: ClientSocket = connectSocket(server.url, { auth: { token: tokenOf(url) }, transports: ['websocket'], forceNew: true, reconnectionDelay: 50, reconnectionDelayMax: 200 });
-      let latest: Snapshot | null = null;
-      socket.on('state:snapshot', (s) => (latest = s));
-      return { socket, latest: () => latest };
+      const page = follow<Snapshot>(socket);
+      return { socket, latest: () => page.frames.at(-1) ?? null };
     });
     /** what a snapshot shows, less its version and clock: a judge is sent nothing for another judge's sheet (protocol §4) */
     const shown = (s: Snapshot | null) => {

@@ -8,6 +8,7 @@ import type { HostSnapshot } from '../../server/contracts/snapshots.ts';
 import { TEST_ADMIN_TOKEN, type ClientSocket } from '../helpers/app.ts';
 import { ack, createContestOverApi, submissionId, tokenOf, waitFor } from '../helpers/contest-driver.ts';
 import { startServer, type ServerProcess } from '../helpers/server-process.ts';
+import { follow } from '../helpers/snapshot-follower.ts';
 
 /**
  * The embedded database (PGlite) is one process's: a second server on the same folder must be
@@ -67,10 +68,9 @@ describe.runIf(strace || process.env.CI)('an acknowledged sheet on the embedded 
       const contest = await createContestOverApi(server.url);
       const connect = async (token: string) => {
         const socket: ClientSocket = connectSocket(server.url, { auth: { token }, transports: ['websocket'], reconnection: false, forceNew: true });
-        let latest: HostSnapshot | null = null;
-        socket.on('state:snapshot', (s) => (latest = s as HostSnapshot));
-        await waitFor(() => latest !== null, 15_000);
-        return { socket, latest: () => latest! };
+        const page = follow<HostSnapshot>(socket);
+        await waitFor(() => page.frames.length > 0, 15_000);
+        return { socket, latest: () => page.latest() };
       };
       const host = await connect(tokenOf(contest.hostUrl));
       const walFlushes = () => readFileSync(trace, 'utf8').split('\n').filter((line) => /(fsync|fdatasync)\(\d+<[^>]*\/pg_wal\/[0-9A-F]{24}>\)\s+= 0/.test(line)).length;

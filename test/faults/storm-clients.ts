@@ -1,6 +1,7 @@
 import { io as connectSocket } from 'socket.io-client';
 import type { HostSnapshot, JudgeSnapshot } from '../../server/contracts/snapshots.ts';
 import type { AckResult } from '../../server/contracts/socket.ts';
+import { applyPatch } from '../../server/domain/state-patch.ts';
 import type { ClientSocket } from '../helpers/app.ts';
 
 /**
@@ -101,6 +102,8 @@ export class StormJudge {
   readonly problems: string[] = [];
   retries = 0;
   readonly #socket: ClientSocket;
+  /** the snapshot this phone shows: a patch is made from it */
+  #held: JudgeSnapshot | null = null;
   readonly #rand: Rand;
   readonly #items: (presenter: string) => Record<string, string>;
   readonly #scheduled = new Set<string>();
@@ -122,6 +125,12 @@ export class StormJudge {
       for (const presenter of this.sent.keys()) void this.#send(presenter);
     });
     this.#socket.on('state:snapshot', (s) => this.#onSnapshot(s as JudgeSnapshot));
+    // a patch is made from the snapshot this phone holds; after a gap, it asks for the whole
+    this.#socket.on('state:patch', (patch) => {
+      const step = applyPatch(this.#held, patch);
+      if (step.kind === 'apply') this.#onSnapshot(step.snapshot);
+      else if (step.kind === 'resync') void request(this.#socket, 'contest:sync', {}).then((answer) => answer?.ok && this.#onSnapshot((answer as unknown as { snapshot: JudgeSnapshot }).snapshot));
+    });
     this.#socket.on('session:replaced', () => this.problems.push(`${key}: told its session was replaced`));
   }
 
@@ -150,6 +159,7 @@ export class StormJudge {
   }
 
   #onSnapshot(snapshot: JudgeSnapshot): void {
+    if (!this.#held || snapshot.version >= this.#held.version) this.#held = snapshot;
     for (const p of snapshot.presenters) {
       if (!p.canSubmit) continue;
       const acked = this.acked.get(p.key);
@@ -230,6 +240,11 @@ export class StormHost {
     this.#rand = rand;
     this.#socket = resilientSocket(url, token);
     this.#socket.on('state:snapshot', (s) => this.#accept(s as HostSnapshot));
+    this.#socket.on('state:patch', (patch) => {
+      const step = applyPatch(this.#latest, patch);
+      if (step.kind === 'apply') this.#accept(step.snapshot);
+      else if (step.kind === 'resync') void this.#sync();
+    });
     this.#socket.on('disconnect', () => (this.#fresh = false));
   }
 

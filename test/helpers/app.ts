@@ -5,6 +5,7 @@ import type { DatabaseHandle } from '../../server/db/connection.ts';
 import type { Snapshot } from '../../server/contracts/snapshots.ts';
 import type { ClientToServerEvents, ServerToClientEvents } from '../../server/contracts/socket.ts';
 import { ensureServerSecrets, type ServerSecrets } from '../../server/startup.ts';
+import { follow } from './snapshot-follower.ts';
 
 export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789';
 
@@ -30,8 +31,8 @@ export type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
 export interface RunningTestServer extends TestApp {
   url: string;
-  /** a socket.io-client connection with this token, resolved once connected and its first snapshot is in */
-  connect<S extends Snapshot = Snapshot>(token: string): Promise<{ socket: ClientSocket; snapshot: () => S; next: () => Promise<S> }>;
+  /** a socket.io-client connection with this token, resolved once connected and its first snapshot is in; `snapshot()` is what the page shows, patches applied */
+  connect<S extends Snapshot = Snapshot>(token: string): Promise<{ socket: ClientSocket; snapshot: () => S; next: () => Promise<S>; onFrame: (listener: (s: S) => void) => () => void }>;
   close(): Promise<void>;
 }
 
@@ -48,13 +49,13 @@ export async function startTestServer(handle: DatabaseHandle, options: { now?: (
     async connect<S extends Snapshot>(token: string) {
       const socket: ClientSocket = connectSocket(url, { auth: { token }, transports: ['websocket'], reconnection: false, forceNew: true });
       sockets.push(socket);
-      let latest: S | null = null;
+      // what the page would show: whole snapshots and the ones rebuilt from patches
+      const page = follow<S>(socket);
       let waiters: Array<(s: S) => void> = [];
-      socket.on('state:snapshot', (s) => {
-        latest = s as S;
+      page.onFrame((s) => {
         const w = waiters;
         waiters = [];
-        for (const resolve of w) resolve(latest);
+        for (const resolve of w) resolve(s);
       });
       await new Promise<void>((resolve, reject) => {
         socket.once('connect_error', reject);
@@ -62,8 +63,9 @@ export async function startTestServer(handle: DatabaseHandle, options: { now?: (
       });
       return {
         socket,
-        snapshot: () => latest!,
+        snapshot: () => page.latest(),
         next: () => new Promise<S>((resolve) => waiters.push(resolve)),
+        onFrame: page.onFrame,
       };
     },
     async close() {

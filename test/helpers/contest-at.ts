@@ -14,7 +14,7 @@ import { ack, createContestOverApi, tokenOf, waitFor, type CreatedContest } from
  * its own commands therefore costs the next one a fresh contest, never a wrong one.
  */
 
-export type Conn<S> = { socket: ClientSocket; snapshot: () => S; next: () => Promise<S> };
+export type Conn<S> = { socket: ClientSocket; snapshot: () => S; next: () => Promise<S>; onFrame: (listener: (s: S) => void) => () => void };
 
 export interface LiveRun {
   server: RunningTestServer;
@@ -67,13 +67,13 @@ async function freshRun(server: RunningTestServer): Promise<LiveRun> {
   const host = await server.connect<HostSnapshot>(tokenOf(contest.hostUrl));
   const display = await server.connect<DisplaySnapshot>(tokenOf(contest.displayUrl));
   const displayFrames = [display.snapshot()];
-  display.socket.on('state:snapshot', (s) => displayFrames.push(s as DisplaySnapshot));
+  display.onFrame((s) => displayFrames.push(s));
   const judges: LiveRun['judges'] = {};
   const judgeFrames: LiveRun['judgeFrames'] = {};
   for (const j of contest.judges) {
     const judge = await server.connect<JudgeSnapshot>(tokenOf(j.url));
     const frames = [judge.snapshot()];
-    judge.socket.on('state:snapshot', (s) => frames.push(s as JudgeSnapshot));
+    judge.onFrame((s) => frames.push(s));
     judges[j.key] = judge;
     judgeFrames[j.key] = frames;
   }

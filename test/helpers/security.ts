@@ -7,6 +7,7 @@ import type { Snapshot } from '../../server/contracts/snapshots.ts';
 import type { AckErrorCode } from '../../server/contracts/vocabulary.ts';
 import { EVENT_LIMITS } from '../../server/realtime/event-budget.ts';
 import type { ClientSocket } from './app.ts';
+import { follow } from './snapshot-follower.ts';
 
 /**
  * Plumbing for the security tests (test/security/): HTTP requests with full control over the
@@ -210,8 +211,7 @@ export async function connectAs<S extends Snapshot = Snapshot>(url: string, toke
     forceNew: true,
     ...(from ? { localAddress: from } : {}),
   } as Parameters<typeof connectSocket>[1]);
-  let latest: S | null = null;
-  socket.on('state:snapshot', (s) => (latest = s as S));
+  const page = follow<S>(socket);
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('no first snapshot within 10 s')), 10_000);
     socket.once('connect_error', (error) => {
@@ -223,7 +223,7 @@ export async function connectAs<S extends Snapshot = Snapshot>(url: string, toke
       resolve();
     });
   });
-  return { socket, snapshot: () => latest! };
+  return { socket, snapshot: () => page.latest() };
 }
 
 /**

@@ -3,7 +3,7 @@ import { io as connectSocket } from 'socket.io-client';
 import type { AudienceSnapshot, VoteReceipt } from '../../server/contracts/snapshots.ts';
 import { PROTOCOL_VERSION } from '../../server/contracts/vocabulary.ts';
 import type { ClientSocket } from './app.ts';
-import { followAudience } from './audience-follower.ts';
+import { follow } from './snapshot-follower.ts';
 import { ack, type Ack } from './contest-driver.ts';
 
 /**
@@ -17,7 +17,7 @@ export interface Voter {
   socket: ClientSocket;
   /** the secret the server handed out (the cookie's value) */
   secret: string;
-  /** what the phone showed (whole snapshots and ones rebuilt from patches, test/helpers/audience-follower.ts) */
+  /** what the phone showed (whole snapshots and ones rebuilt from patches, test/helpers/snapshot-follower.ts) */
   frames: AudienceSnapshot[];
   latest(): AudienceSnapshot;
   /** casts a vote; `voteId` defaults to a fresh one */
@@ -49,7 +49,7 @@ export async function openVoter(url: string, code: string, via: 'cookie' | 'stor
       reconnection: false,
       forceNew: true,
     });
-    const follower = followAudience(socket);
+    const follower = follow<AudienceSnapshot>(socket);
     const joined = await new Promise<Error | null>((resolve) => {
       socket.once('connect_error', (error) => resolve(error));
       socket.once('state:snapshot', () => resolve(null));
@@ -67,7 +67,7 @@ export async function openVoter(url: string, code: string, via: 'cookie' | 'stor
   }
 }
 
-function voter(socket: ClientSocket, secret: string, follower: ReturnType<typeof followAudience>): Voter {
+function voter(socket: ClientSocket, secret: string, follower: ReturnType<typeof follow<AudienceSnapshot>>): Voter {
   return {
     socket,
     secret,

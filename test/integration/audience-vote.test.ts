@@ -42,7 +42,7 @@ describeEachDatabase('the audience vote', (ctx) => {
     const host = await server.connect<HostSnapshot>(tokenOf(run.hostUrl));
     const judge = await server.connect<JudgeSnapshot>(tokenOf(run.judges[0]!.url));
     const judgeFrames: JudgeSnapshot[] = [];
-    judge.socket.on('state:snapshot', (s) => judgeFrames.push(s as JudgeSnapshot));
+    judge.onFrame((s) => judgeFrames.push(s));
     const phone = await openVoter(server.url, codeOf(run.watchUrl));
     const storageOnly = await openVoter(server.url, codeOf(run.watchUrl), 'storage');
     const noId = await openVoter(server.url, codeOf(run.watchUrl), 'none');
@@ -200,7 +200,7 @@ describeEachDatabase('the audience vote', (ctx) => {
     const host = await server.connect<HostSnapshot>(tokenOf(run.hostUrl));
     const display = await server.connect<DisplaySnapshot>(tokenOf(run.displayUrl));
     const displayFrames: DisplaySnapshot[] = [display.snapshot()];
-    display.socket.on('state:snapshot', (f) => displayFrames.push(f as DisplaySnapshot));
+    display.onFrame((f) => displayFrames.push(f));
     const judges = await Promise.all(run.judges.map(async (j) => ({ key: j.key, conn: await server.connect<JudgeSnapshot>(tokenOf(j.url)) })));
     const phones: Voter[] = [];
     for (let i = 0; i < 300; i += 50) phones.push(...(await Promise.all(Array.from({ length: 50 }, (_, k) => openVoter(server.url, code, (i + k) % 4 === 0 ? 'storage' : 'cookie')))));

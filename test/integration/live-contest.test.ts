@@ -436,8 +436,7 @@ describeEachDatabase('refusals over Socket.IO, one of each code', (ctx) => {
     const { host } = run;
     const m1 = run.judges.m1!;
     const seen: HostSnapshot[] = [];
-    const record = (s: unknown) => seen.push(s as HostSnapshot);
-    host.socket.on('state:snapshot', record);
+    const stop = host.onFrame((s) => seen.push(s));
     const first = await submit(m1, 'p1', { content: '50', delivery: '30' }, id);
     const again = await submit(m1, 'p1', { content: '50', delivery: '30' }, id);
     expect(first).toMatchObject({ ok: true, duplicate: false, total: '80' });
@@ -449,7 +448,7 @@ describeEachDatabase('refusals over Socket.IO, one of each code', (ctx) => {
     // the receipt's version says which snapshots include the sheet: those with at least that version
     const { sheetId, version } = first as SheetReceipt;
     await waitFor(() => host.snapshot().version >= version);
-    host.socket.off('state:snapshot', record);
+    stop();
     expect(seen.length).toBeGreaterThan(0);
     for (const snapshot of [...seen, host.snapshot()]) expect(snapshot.sheets.some((s) => s.id === sheetId)).toBe(snapshot.version >= version);
   });

@@ -1,10 +1,10 @@
 import { io as connectSocket } from 'socket.io-client';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { LinksAnswer, WatchAnswer } from '../../server/contracts/admin-api.ts';
-import type { AudiencePatch, AudienceSnapshot, DisplaySnapshot, HostSnapshot, JudgeSnapshot } from '../../server/contracts/snapshots.ts';
+import type { StatePatch, AudienceSnapshot, DisplaySnapshot, HostSnapshot, JudgeSnapshot } from '../../server/contracts/snapshots.ts';
 import { PROTOCOL_VERSION } from '../../server/contracts/vocabulary.ts';
 import { startTestServer, type ClientSocket, type RunningTestServer } from '../helpers/app.ts';
-import { followAudience, type AudienceFollower } from '../helpers/audience-follower.ts';
+import { follow, type SnapshotFollower } from '../helpers/snapshot-follower.ts';
 import { ack, adminFetch, createContestOverApi, hostDo, itemsFor, SMALL_CONTEST, submit, tokenOf, waitFor, type CreatedContest } from '../helpers/contest-driver.ts';
 import { describeEachDatabase } from '../helpers/databases.ts';
 import { openVoter, withAudiencePanel } from '../helpers/voters.ts';
@@ -15,14 +15,14 @@ import { openVoter, withAudiencePanel } from '../helpers/voters.ts';
  * anything the projector did not show at the same version.
  */
 
-interface Watcher extends AudienceFollower {
+interface Watcher extends SnapshotFollower<AudienceSnapshot> {
   socket: ClientSocket;
 }
 
-/** a phone on the audience page (test/helpers/audience-follower.ts), once its first snapshot is in; `drop` loses the patches it says */
-function openWatcher(url: string, code: string, drop?: (patch: AudiencePatch, index: number) => boolean): Promise<Watcher> {
+/** a phone on the audience page (test/helpers/snapshot-follower.ts), once its first snapshot is in; `drop` loses the patches it says */
+function openWatcher(url: string, code: string, drop?: (patch: StatePatch, index: number) => boolean): Promise<Watcher> {
   const socket: ClientSocket = connectSocket(url, { auth: { watch: code, protocol: PROTOCOL_VERSION }, transports: ['websocket'], reconnection: false, forceNew: true });
-  const follower = followAudience(socket, drop);
+  const follower = follow<AudienceSnapshot>(socket, drop);
   return new Promise((resolve, reject) => {
     socket.once('connect_error', (error) => {
       socket.disconnect();
@@ -38,9 +38,9 @@ async function links(url: string, id: string): Promise<LinksAnswer> {
   return (await (await adminFetch(url, `/api/contests/${id}/links`)).json()) as LinksAnswer;
 }
 
-/** what the display's frame shows, as an audience frame would carry it */
-function asAudience(display: DisplaySnapshot): Omit<AudienceSnapshot, 'serverNow'> {
-  const { role: _role, watch: _watch, entryCode, serverNow: _now, ...shown } = display;
+/** what the display's frame shows, as an audience frame would carry it (each room's snapshots have their own names, `rev`) */
+function asAudience(display: DisplaySnapshot): Omit<AudienceSnapshot, 'serverNow' | 'rev'> {
+  const { role: _role, watch: _watch, entryCode, serverNow: _now, rev: _rev, ...shown } = display;
   return { ...shown, role: 'audience', entryCodeRequired: entryCode !== null };
 }
 
@@ -144,7 +144,7 @@ describeEachDatabase('the audience socket', (ctx) => {
     const host = await server.connect<HostSnapshot>(tokenOf(run.hostUrl));
     const display = await server.connect<DisplaySnapshot>(tokenOf(run.displayUrl));
     const displayFrames: DisplaySnapshot[] = [display.snapshot()];
-    display.socket.on('state:snapshot', (s) => displayFrames.push(s as DisplaySnapshot));
+    display.onFrame((s) => displayFrames.push(s));
     const watcher = await openWatcher(server.url, codeOf(run.watchUrl));
     const phones = await Promise.all(Array.from({ length: 5 }, () => openVoter(server.url, codeOf(run.watchUrl))));
     const judges: Record<string, { socket: ClientSocket; snapshot: () => JudgeSnapshot }> = {};
@@ -177,15 +177,19 @@ describeEachDatabase('the audience socket', (ctx) => {
         const shown = shownAt(frame.version, frame.votes);
         expect(shown, `the display had no frame at or before version ${frame.version} with ${frame.votes} votes`).toBeDefined();
         // the version itself may be newer: a change the projector shows nothing of moves it without a display frame
-        const { serverNow: _now, version: _version, ...audience } = frame;
+        const { serverNow: _now, version: _version, rev: _rev, ...audience } = frame;
         const { version: _shownVersion, ...expected } = asAudience(shown!);
         expect(audience).toEqual(expected);
       }
       // and every patch, the ones a phone would have ignored included, carried only what the display showed
       expect(watcher.patches.length).toBeGreaterThan(0);
       for (const patch of watcher.patches) {
-        const shown = asAudience(shownAt(patch.version, patch.votes)!) as Record<string, unknown>;
-        for (const [field, value] of Object.entries(patch.set)) expect(value, `${field} at version ${patch.version}`).toEqual(shown[field]);
+        const shown = asAudience(shownAt(patch.version, patch.votes!)!) as Record<string, unknown>;
+        for (const change of patch.changes) {
+          const there = change.path.reduce<unknown>((v, field) => (v as Record<string, unknown>)[field], shown);
+          if ('set' in change) expect(change.set, `${change.path.join('.')} at version ${patch.version}`).toEqual(there);
+          else expect(change.insert).toEqual((there as unknown[]).slice(change.at, change.at + change.insert.length));
+        }
       }
       // versions never go backwards, and the reveal, the ranking and the awards all reached the hall
       const order = watcher.frames.map((f) => f.version * 1e6 + f.votes);
@@ -257,10 +261,10 @@ describeEachDatabase('the audience socket', (ctx) => {
       const rebuilt = watcher.latest();
       expect(rebuilt.version).toBe(patch.version);
       // the progress count moved on the board; the presenters, panels and criteria were not sent again
-      expect(Object.keys(patch.set)).toEqual(['board']);
+      expect([...new Set(patch.changes.map((c) => c.path[0]))]).toEqual(['board']);
       expect(JSON.stringify(patch).length).toBeLessThan(JSON.stringify(rebuilt).length / 2);
       await waitFor(() => display.snapshot().version >= rebuilt.version);
-      const { serverNow: _now, ...shown } = rebuilt;
+      const { serverNow: _now, rev: _rev, ...shown } = rebuilt;
       expect(shown).toEqual(asAudience(display.snapshot()));
       expect(watcher.resyncs()).toBe(0);
     } finally {
@@ -292,7 +296,7 @@ describeEachDatabase('the audience socket', (ctx) => {
       expect(flaky.patches.length).toBeGreaterThan(2);
       expect(flaky.resyncs()).toBeGreaterThanOrEqual(1);
       expect(steady.resyncs()).toBe(0);
-      const { serverNow: _now, ...shown } = flaky.latest();
+      const { serverNow: _now, rev: _rev, ...shown } = flaky.latest();
       expect(shown).toEqual(asAudience(display.snapshot()));
       expect(flaky.latest().board.reveal?.presenter).toBe('p1');
       // it never showed an older state, before or after the gap

@@ -3,9 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { io as connectSocket } from 'socket.io-client';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { HostSnapshot } from '../../server/contracts/snapshots.ts';
 import { TEST_ADMIN_TOKEN, type ClientSocket } from '../helpers/app.ts';
 import { ack, createContestOverApi, submissionId, tokenOf, waitFor } from '../helpers/contest-driver.ts';
 import { startServer, type ServerProcess } from '../helpers/server-process.ts';
+import { follow } from '../helpers/snapshot-follower.ts';
 
 /**
  * The server's output when it is not a terminal (a log: docker, systemd), every line of it (the
@@ -35,7 +37,7 @@ describe('the server log', () => {
     };
     const host = join(tokenOf(contest.hostUrl));
     let version = -1;
-    host.on('state:snapshot', (s) => (version = (s as { turnsVersion: number }).turnsVersion));
+    follow<HostSnapshot>(host).onFrame((s) => (version = s.turnsVersion));
     await waitFor(() => version >= 0);
     await ack(host, 'turn:start', { presenter: 'p1', turnsVersion: version });
     await waitFor(() => version === 1);

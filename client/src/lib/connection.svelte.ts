@@ -1,13 +1,13 @@
 import { io, type Socket } from 'socket.io-client';
-import type { AudiencePatch, Snapshot } from '../../../server/contracts/snapshots.ts';
-import { applyPatch } from '../../../server/domain/audience-patch.ts';
+import type { Snapshot, StatePatch } from '../../../server/contracts/snapshots.ts';
+import { applyPatch, compareStates } from '../../../server/domain/state-patch.ts';
 import type { AckResult, ClientToServerEvents, CommandEvent, Payload, ServerToClientEvents } from '../../../server/contracts/socket.ts';
 import { PROTOCOL_VERSION } from '../../../server/contracts/vocabulary.ts';
 
 /**
  * The one owner of the socket. Holds the latest snapshot the server sent for this client's role
- * (never merged: a snapshot replaces the previous one when its version is higher; the audience's
- * `state:patch` makes a new one from exactly the snapshot it was built against), the connection
+ * (a snapshot replaces the previous one unless it is older; a `state:patch` makes a new one from
+ * exactly the snapshot it was made from, else the page asks for the whole again), the connection
  * status, and the offset between this device's clock and the server's (for the talk clock).
  */
 
@@ -23,12 +23,6 @@ function reloadForNewVersion(): boolean {
   location.reload();
   return true;
 }
-
-/** `votes`: the audience vote counter of the display's, host's and audience's snapshots */
-const votesOf = (s: Snapshot): number => ('votes' in s ? s.votes : 0);
-
-/** a snapshot older than the one shown: (version, votes) compared in that order */
-const isOlder = (a: Snapshot, b: Snapshot): boolean => a.version < b.version || (a.version === b.version && votesOf(a) < votesOf(b));
 
 type Ack<E extends CommandEvent> = Parameters<ClientToServerEvents[E]>[1];
 type AckValue<E extends CommandEvent> = Parameters<Ack<E>>[0];
@@ -103,16 +97,15 @@ export class Connection<S extends Snapshot> {
     // After a reconnect the server's first snapshot may carry the same version as ours; take it
     // anyway (it is the server's current truth). Only an older one is ignored: a lower version, or
     // at the same version fewer audience votes (votes do not move the version, docs/protocol.md).
-    if (this.snapshot && isOlder(snapshot, this.snapshot)) return;
+    if (this.snapshot && compareStates(snapshot, this.snapshot) < 0) return;
     this.clockOffsetMs = snapshot.serverNow - Date.now();
     this.snapshot = snapshot;
   }
 
-  /** the audience's update: applied over exactly the snapshot it was built from, else a resync on a gap */
-  #patch(patch: AudiencePatch): void {
-    const held: Snapshot | null = this.snapshot;
-    const step = applyPatch(held?.role === 'audience' ? held : null, patch);
-    if (step.kind === 'apply') this.#accept(step.snapshot as S);
+  /** an update: applied over exactly the snapshot it was made from, else a resync on a gap */
+  #patch(patch: StatePatch): void {
+    const step = applyPatch<S>(this.snapshot, patch);
+    if (step.kind === 'apply') this.#accept(step.snapshot);
     // what is shown stays until the answer: never an older state, and never a patch over the wrong one
     else if (step.kind === 'resync' && !this.#resyncing) {
       this.#resyncing = true;

@@ -54,7 +54,8 @@ describe('which view the projector shows', () => {
     ...changes,
   });
   const snapshot = (changes: Partial<Board>): DisplaySnapshot => ({
-    protocol: 1,
+    protocol: 2,
+    rev: null,
     version: 1,
     serverNow: 0,
     role: 'display',

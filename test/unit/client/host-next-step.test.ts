@@ -78,7 +78,8 @@ function snapshot(setup: Setup = {}): HostSnapshot {
     ...setup.board,
   };
   return {
-    protocol: 1,
+    protocol: 2,
+    rev: null,
     role: 'host',
     version: 1,
     votes: 0,

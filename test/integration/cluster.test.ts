@@ -43,7 +43,8 @@ const VOTER_CAP = 12;
 const codeOf = (watchUrl: string): string => new URL(watchUrl).pathname.replace(/^\/watch\//, '');
 
 /** What the console shows of the contest, apart from the moment (serverNow) and which process's phones are connected (presence). */
-const consoleView = (s: HostSnapshot) => ({ ...s, serverNow: 0, judges: s.judges.map(({ key, name, panel }) => ({ key, name, panel })) });
+// `rev` names what a room was sent (protocol §4): a fresh load has none
+const consoleView = (s: HostSnapshot) => ({ ...s, serverNow: 0, rev: null, judges: s.judges.map(({ key, name, panel }) => ({ key, name, panel })) });
 
 describe.skipIf(!postgres)('two server processes on one Postgres (needs TEST_DATABASE_URL: PGlite is one process only)', () => {
   let database: { url: string; drop(): Promise<void> };

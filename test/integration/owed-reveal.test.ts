@@ -82,7 +82,8 @@ describeEachDatabase('a correction not revealed again (issue 9, A1)', (ctx) => {
     expect(await refusal('awards:reveal-next')).toBe('correction_pending');
     expect(await refusal('screen:show', { screen: 'ranking' })).toBe('correction_pending');
     const sync = await ack<{ snapshot: DisplaySnapshot }>(display.socket, 'contest:sync', {});
-    expect(sync.ok && [sync.snapshot.version, sync.snapshot.board.screen, sync.snapshot.board.awards]).toEqual([host.snapshot().version, 'turn', []]);
+    // the projector's room was last sent `before` (what it shows has not changed since; protocol §4): the answer is that one
+    expect(sync.ok && [sync.snapshot.version, sync.snapshot.board.screen, sync.snapshot.board.awards]).toEqual([before.version, 'turn', []]);
     expect(sync.ok && sync.snapshot.board).toEqual(before.board);
     expect(display.snapshot().version).toBe(before.version);
 

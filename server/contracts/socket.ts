@@ -146,6 +146,8 @@ export interface SocketData {
   voter?: string | null;
   /** the client's address (behind TRUST_PROXY, the first of X-Forwarded-For): votes are rate-limited per address */
   address?: string;
+  /** an audience socket was given its first snapshot: from then on the hall's paced sends include it (broadcaster.ts) */
+  greeted?: boolean;
 }
 
 /**

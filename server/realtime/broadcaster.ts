@@ -99,7 +99,20 @@ export class Broadcaster {
       sent.judges.set(judgeKey!, { viewKey: judges.viewKey(judgeKey!), snapshot });
       return now(snapshot);
     }
+    socket.data.greeted = true;
     return this.#audienceJoin(contestId, audienceSnapshot(displaySnapshot(view)));
+  }
+
+  /**
+   * An audience phone's first snapshot, decided and written in one turn of the event loop, the
+   * phone counted in the hall's sends only from then on: the phone is in the hall's room from its
+   * handshake, and a paced send between that and its first snapshot would reach it as a patch from
+   * a snapshot it does not hold yet (it would ask for the whole state again).
+   */
+  async greetAudience(socket: LeitaiSocket): Promise<void> {
+    const view = await this.#live.view(socket.data.contestId);
+    socket.emit('state:snapshot', this.#audienceJoin(socket.data.contestId, audienceSnapshot(displaySnapshot(view))));
+    socket.data.greeted = true;
   }
 
   /**
@@ -186,18 +199,20 @@ export class Broadcaster {
   }
 
   /**
-   * A phone joining or asking `contest:sync` is given the audience snapshot last sent when it shows
-   * the same (only the version moved, on a change the projector does not show): it then holds
-   * exactly the next patch's `from` and applies it, where a snapshot of the newer version would
-   * make every phone that joined since the last send ask again (docs/protocol.md §4). The first
-   * phone of an empty hall is given one the next send is made from.
+   * A phone joining or asking `contest:sync` is given the audience snapshot last sent to the hall,
+   * even when the state has moved since (a paced send is then due, and carries the change): it
+   * holds exactly that send's `from` and applies it. A snapshot of the newer state, made for the
+   * phone alone, would make it ask again at every send while votes keep coming in faster than the
+   * sends (a hall of phones reconnecting on bad Wi-Fi during a vote would each fetch a whole
+   * snapshot four times a second). What the phone is given is at most one paced interval old, and a
+   * page never goes back (it keeps the newest it holds). The first phone of an empty hall is given
+   * one the next send is made from.
    */
   #audienceJoin(contestId: string, current: AudienceSnapshot): AudienceSnapshot {
     const sent = this.#sentTo(contestId);
     const last = sent.audience;
     if (!last) return (sent.audience = { ...current, rev: this.#rev() });
-    if (compareStates(current, last) < 0 || !statePatch(last, current, last.rev!)) return { ...last, serverNow: current.serverNow };
-    return current;
+    return { ...last, serverNow: current.serverNow };
   }
 
   /**
@@ -222,8 +237,10 @@ export class Broadcaster {
     const patch = last && statePatch(last, audience, rev);
     if (last && !patch) return;
     const held = (sent.audience = { ...audience, rev });
-    // the phones in the room now: one joining during the send is given the snapshot just recorded (#audienceJoin)
-    const phones = [...(this.#io.sockets.adapter.rooms.get(rooms.audience(contestId)) ?? [])];
+    // the phones in the room now that hold a snapshot: one joining during the send, or not given
+    // its first snapshot yet, is given the one just recorded (#audienceJoin, greetAudience)
+    const sockets = this.#io.sockets.sockets;
+    const phones = [...(this.#io.sockets.adapter.rooms.get(rooms.audience(contestId)) ?? [])].filter((id) => sockets.get(id)?.data.greeted);
     await inTurns(phones, (chunk) => {
       const to = this.#io.local.to(chunk);
       if (patch) to.emit('state:patch', patch);

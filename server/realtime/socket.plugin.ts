@@ -114,7 +114,8 @@ export function attachSocketServer(app: FastifyInstance, { db, live, votes, conn
       });
     }
     try {
-      socket.emit('state:snapshot', await broadcaster.snapshotFor(socket));
+      if (role === 'audience') await broadcaster.greetAudience(socket);
+      else socket.emit('state:snapshot', await broadcaster.snapshotFor(socket));
     } catch (error) {
       // The database may be down: the client keeps what it shows, marked stale, and asks again.
       app.log.warn({ err: error, contest: contestId }, 'could not send the first snapshot');

@@ -206,9 +206,12 @@ export class AudienceVotes {
       for (const p of batch) p.reject(asStoringError(error, NOT_SAVED));
       return;
     }
-    // Committed: the tally in memory moves on, then the phones are answered.
-    if (live) for (const v of stored) live.votes.add(v);
-    const rows = live?.votes.rows ?? 0;
+    // Committed: the tally in memory moves on, then the phones are answered. The contest held now,
+    // not the one read before the insert: a whole reload meanwhile (an admin edit) replaced that
+    // copy, and may or may not have read these rows (the tally counts a row once either way).
+    const current = await this.#live.get(contestId).catch(() => null);
+    if (current) for (const v of stored) current.votes.add(v);
+    const rows = current?.votes.rows ?? 0;
     const byVoteId = new Map<string, { v: InsertedVote; duplicate: boolean }>();
     for (const v of stored) byVoteId.set(v.voteId, { v, duplicate: false });
     for (const v of earlier) byVoteId.set(v.voteId, { v, duplicate: true });

@@ -20,6 +20,8 @@ export interface Voter {
   /** what the phone showed (whole snapshots and ones rebuilt from patches, test/helpers/snapshot-follower.ts) */
   frames: AudienceSnapshot[];
   latest(): AudienceSnapshot;
+  /** how often a gap in the patches made the phone ask contest:sync */
+  resyncs(): number;
   /** casts a vote; `voteId` defaults to a fresh one */
   vote(presenter: string, value: number | string, voteId?: string, entryCode?: string): Promise<Ack<VoteReceipt>>;
 }
@@ -73,6 +75,7 @@ function voter(socket: ClientSocket, secret: string, follower: ReturnType<typeof
     secret,
     frames: follower.frames,
     latest: follower.latest,
+    resyncs: follower.resyncs,
     vote: (presenter, value, id = voteId(), entryCode) => ack<VoteReceipt>(socket, 'vote:cast', { presenter, value, voteId: id, ...(entryCode === undefined ? {} : { entryCode }) }),
   };
 }

@@ -194,6 +194,33 @@ describeEachDatabase('the audience vote', (ctx) => {
     }
   });
 
+  it('phones that join or reconnect while votes keep coming in follow the hall’s paced updates without asking for the whole state again', async () => {
+    const run = await createContestOverApi(server.url, withAudiencePanel(SMALL_CONTEST));
+    const code = codeOf(run.watchUrl);
+    const host = await server.connect<HostSnapshot>(tokenOf(run.hostUrl));
+    const voters = await Promise.all(Array.from({ length: 12 }, () => openVoter(server.url, code)));
+    const late: Voter[] = [];
+    try {
+      await hostDo(host, 'turn:start', { presenter: 'p1' });
+      await hostDo(host, 'turn:open-scoring', { presenter: 'p1' });
+      // votes arrive faster than the hall's 4 updates a second, while phones join one after another
+      for (let round = 0; round < 24; round++) {
+        await Promise.all(voters.slice(0, 4).map((v, i) => v.vote('p1', ((round + i) % 10) + 1)));
+        if (round % 3 === 1) late.push(await openVoter(server.url, code));
+        await new Promise((r) => setTimeout(r, 40));
+      }
+      await Promise.all(voters.slice(4).map((v) => v.vote('p1', 7)));
+      await waitFor(() => host.snapshot().turns.find((t) => t.presenter === 'p1')!.votes === 12);
+      await waitFor(() => late.every((phone) => phone.latest().board.votes?.count === 12));
+      // each joined between two updates and was given the last one sent: it applied every patch after it
+      expect(late.map((phone) => phone.resyncs())).toEqual(late.map(() => 0));
+      expect(late.every((phone) => phone.frames.length > 1)).toBe(true);
+    } finally {
+      for (const phone of [...voters, ...late]) phone.socket.close();
+      host.socket.close();
+    }
+  });
+
   it('300 phones and the 22-judge demo in one contest: the projector’s and the phones’ numbers are the recount of the export', async () => {
     const run = await createContestOverApi(server.url, withAudiencePanel(DEMO));
     const code = codeOf(run.watchUrl);

@@ -59,6 +59,16 @@ export class VoteTally {
   }
 
   /**
+   * Adds what was read of the database while other processes store votes: the votes (each row
+   * counted once, whoever read it first) and how many rows it held. Returns how many votes were new.
+   */
+  addRead(read: { votes: readonly StoredVote[]; rows: number }): number {
+    const added = read.votes.filter((vote) => this.add(vote)).length;
+    this.seenRows(read.rows);
+    return added;
+  }
+
+  /**
    * Takes over what an older tally of the same contest knew and this one (read from the database
    * since) may not: votes stored after this one's read. A vote this one has a later row for was
    * replaced, and is among this one's rows already: it is left out, so no row counts twice.

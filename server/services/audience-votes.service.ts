@@ -108,8 +108,7 @@ export class AudienceVotes {
     try {
       const read = await findVotesOf(this.#db, contestId, open);
       const before = live.votes.rows;
-      const added = read.votes.filter((vote) => live.votes.add(vote)).length;
-      live.votes.seenRows(read.rows);
+      const added = live.votes.addRead(read);
       if (added > 0 || live.votes.rows > before) this.#notify(contestId, 'elsewhere');
     } catch {
       // the database is not answering: the next news, or the next change of the contest, reads again

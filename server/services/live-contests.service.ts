@@ -305,10 +305,7 @@ export class LiveContests {
     live.state = changes.state;
     addSheets(live, changes.sheets);
     live.contest = withAbsences(live.contest, changes.absences);
-    if (votes) {
-      for (const vote of votes.votes) live.votes.add(vote);
-      live.votes.seenRows(votes.rows);
-    }
+    if (votes) live.votes.addRead(votes);
     this.#catchUps.changes++;
     this.#catchUps.changeQueries += votes ? 2 : 1;
     return live;

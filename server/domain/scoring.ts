@@ -1,4 +1,4 @@
-import { expectsJudge, inRunningOrder, type AudiencePanel, type ContestDefinition, type Criterion, type JudgePanel, type Rules, type Sheet, type Vote } from './contest.ts';
+import { expectsJudge, inRunningOrder, type AudiencePanel, type ContestDefinition, type Criterion, type JudgePanel, type Presenter, type Rules, type Sheet, type Vote } from './contest.ts';
 import { Exact, sum } from './exact.ts';
 
 /**
@@ -86,7 +86,7 @@ function trimPanel(panel: JudgePanel, totals: ReadonlyArray<{ judge: string; tot
   return scores;
 }
 
-function panelResult(rules: Rules, panel: JudgePanel, judges: readonly string[], sheetsByJudge: Map<string, Sheet>): PanelResult {
+function panelResult(rules: Rules, panel: JudgePanel, judges: readonly string[], sheetsByJudge: ReadonlyMap<string, Sheet>): PanelResult {
   const submitted = judges.flatMap((judge) => {
     const sheet = sheetsByJudge.get(judge);
     return sheet ? [{ judge, total: sheetTotal(sheet.items) }] : [];
@@ -166,21 +166,39 @@ export function computeResults(contest: ContestDefinition, sheets: readonly Shee
     byVoter.set(vote.voter, vote.value);
   }
 
-  const running = inRunningOrder(contest.presenters);
-  const results = running.map((presenter): PresenterResult => {
-    const byJudge = sheetsByPresenter.get(presenter.key) ?? new Map<string, Sheet>();
-    const panels = rules.panels.map((panel) => {
-      if (panel.kind === 'audience') return audienceResult(rules, panel, [...(votesByPresenter.get(presenter.key)?.values() ?? [])]);
-      const judges = contest.judges.filter((j) => j.panel === panel.key && expectsJudge(presenter, j.key)).map((j) => j.key);
-      return panelResult(rules, panel, judges, byJudge);
-    });
-    const complete = panels.every((p) => p.scores.length === p.expected);
-    const final = panels.every((p) => p.score !== null)
-      ? rules.panels.reduce((acc, panel, i) => acc.add(panel.weight.mul(panels[i]!.score!)), Exact.ZERO)
-      : null;
-    return { presenter: presenter.key, complete, panels, final, rounded: final?.toFixed(rules.decimals) ?? null, rank: null, award: null };
-  });
+  const results = inRunningOrder(contest.presenters).map((presenter) =>
+    presenterResult(contest, presenter, sheetsByPresenter.get(presenter.key) ?? NO_SHEETS, [...(votesByPresenter.get(presenter.key)?.values() ?? [])]),
+  );
+  return ranked(rules, results);
+}
 
+const NO_SHEETS: ReadonlyMap<string, Sheet> = new Map();
+
+/**
+ * One presenter's result before the ranking (rank and award null): each panel's trimmed scores and
+ * the weighted final. It depends on that presenter's sheets and votes only, so a caller that keeps
+ * it for sheets that did not change (the host console's live results) recomputes one presenter per
+ * sheet, not all of them.
+ */
+export function presenterResult(contest: ContestDefinition, presenter: Presenter, byJudge: ReadonlyMap<string, Sheet>, votes: readonly Exact[]): PresenterResult {
+  const { rules } = contest;
+  const panels = rules.panels.map((panel) => {
+    if (panel.kind === 'audience') return audienceResult(rules, panel, votes);
+    const judges = contest.judges.filter((j) => j.panel === panel.key && expectsJudge(presenter, j.key)).map((j) => j.key);
+    return panelResult(rules, panel, judges, byJudge);
+  });
+  const complete = panels.every((p) => p.scores.length === p.expected);
+  const final = panels.every((p) => p.score !== null)
+    ? rules.panels.reduce((acc, panel, i) => acc.add(panel.weight.mul(panels[i]!.score!)), Exact.ZERO)
+    : null;
+  return { presenter: presenter.key, complete, panels, final, rounded: final?.toFixed(rules.decimals) ?? null, rank: null, award: null };
+}
+
+/**
+ * The ranking and the awards over presenters' results in running order: the ranked ones first,
+ * best first, then the others in running order. `results` are given ranks and awards in place.
+ */
+export function ranked(rules: Rules, results: PresenterResult[]): PresenterResult[] {
   const rankable = results.filter((r) => r.complete && r.final !== null);
   const others = results.filter((r) => !(r.complete && r.final !== null));
   const key = (r: PresenterResult): Exact[] => [
@@ -195,13 +213,13 @@ export function computeResults(contest: ContestDefinition, sheets: readonly Shee
     return 0;
   };
   // Array.prototype.sort is stable, so equal presenters keep running order.
-  const ranked = rankable.map((r) => ({ r, k: key(r) })).sort((a, b) => compareKeys(a.k, b.k));
-  ranked.forEach((entry, i) => {
-    const previous = ranked[i - 1];
+  const order = rankable.map((r) => ({ r, k: key(r) })).sort((a, b) => compareKeys(a.k, b.k));
+  order.forEach((entry, i) => {
+    const previous = order[i - 1];
     entry.r.rank = previous && compareKeys(previous.k, entry.k) === 0 ? previous.r.rank : i + 1;
   });
-  assignAwards(rules, ranked.map((e) => e.r));
-  return [...ranked.map((e) => e.r), ...others];
+  assignAwards(rules, order.map((e) => e.r));
+  return [...order.map((e) => e.r), ...others];
 }
 
 /**

@@ -55,7 +55,11 @@ function listChange(path: string[], a: Json[], b: Json[]): PatchChange | null {
 function diff(path: string[], a: Json, b: Json, out: PatchChange[]): void {
   if (a === b) return;
   if (isObject(a) && isObject(b) && sameKeys(a, b)) {
-    for (const key of Object.keys(b)) if (path.length > 0 || !HEADER.has(key)) diff([...path, key], a[key], b[key], out);
+    for (const key of Object.keys(b)) {
+      // most of a snapshot is the objects the last one held (projections.ts): no path made for them
+      if (a[key] === b[key] || (path.length === 0 && HEADER.has(key))) continue;
+      diff([...path, key], a[key], b[key], out);
+    }
     return;
   }
   if (Array.isArray(a) && Array.isArray(b)) {

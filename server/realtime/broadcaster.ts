@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { BroadcastOperator, Server } from 'socket.io';
-import { audienceSnapshot, displaySnapshot, hostSnapshot, JudgeProjections } from '../domain/projections.ts';
+import { audienceSnapshot, displaySnapshot, hostSnapshot, JudgeProjections, type LiveView } from '../domain/projections.ts';
 import { compareStates, statePatch } from '../domain/state-patch.ts';
 import type { AudienceSnapshot, DisplaySnapshot, HostSnapshot, JudgeSnapshot, Snapshot } from '../contracts/snapshots.ts';
 import type { ClientToServerEvents, InterServerEvents, ServerToClientEvents, SocketData } from '../contracts/socket.ts';
@@ -31,8 +31,8 @@ interface Sent {
   host: HostSnapshot | null;
   display: DisplaySnapshot | null;
   audience: AudienceSnapshot | null;
-  /** per judge, with the key of what the judge sees (JudgeProjections.viewKey) */
-  judges: Map<string, { viewKey: string; snapshot: JudgeSnapshot }>;
+  /** per judge, with the state it was made from */
+  judges: Map<string, { snapshot: JudgeSnapshot; view: LiveView }>;
 }
 
 /**
@@ -94,9 +94,10 @@ export class Broadcaster {
     if (role === 'host') return now((sent.host = this.#advance(others(rooms.hosts(contestId)), sent.host, hostSnapshot(view, this.#presence.of(contestId)))));
     if (role === 'display') return now((sent.display = this.#advance(others(rooms.displays(contestId)), sent.display, displaySnapshot(view))));
     if (role === 'judge') {
-      const judges = new JudgeProjections(view);
-      const snapshot = this.#advance(others(rooms.judge(contestId, judgeKey!)), sent.judges.get(judgeKey!)?.snapshot ?? null, judges.snapshot(judgeKey!));
-      sent.judges.set(judgeKey!, { viewKey: judges.viewKey(judgeKey!), snapshot });
+      const last = sent.judges.get(judgeKey!);
+      const snapshot = this.#advance(others(rooms.judge(contestId, judgeKey!)), last?.snapshot ?? null, new JudgeProjections(view).snapshot(judgeKey!));
+      // the state the judge's snapshot shows: a view older than the room's leaves it as it was
+      sent.judges.set(judgeKey!, { snapshot, view: last && last.snapshot.version > view.state.version ? last.view : view });
       return now(snapshot);
     }
     socket.data.greeted = true;
@@ -182,14 +183,15 @@ export class Broadcaster {
       const judges = new JudgeProjections(view);
       for (const judge of view.contest.judges) {
         const room = rooms.judge(contestId, judge.key);
-        const last = sent.judges.get(judge.key);
         if (!this.#has(room)) {
           sent.judges.delete(judge.key);
           continue;
         }
-        const viewKey = judges.viewKey(judge.key);
-        if (last?.viewKey === viewKey) continue;
-        sent.judges.set(judge.key, { viewKey, snapshot: this.#advance(this.#io.local.to(room), last?.snapshot ?? null, judges.snapshot(judge.key)) });
+        // nothing is built or sent when the judge sees nothing new (another judge's sheet), nor
+        // from a view older than what the judge holds (a snapshot made for a join meanwhile)
+        const last = sent.judges.get(judge.key);
+        if (last && (last.snapshot.version > view.state.version || judges.unchanged(last.view, judge.key))) continue;
+        sent.judges.set(judge.key, { snapshot: this.#advance(this.#io.local.to(room), last?.snapshot ?? null, judges.snapshot(judge.key)), view });
       }
     }
     if (this.#has(rooms.audience(contestId))) return this.#audience.changed(contestId);

@@ -19,6 +19,8 @@ import { securityHeaders } from './http/security-headers.ts';
 import { attachSocketServer } from './realtime/socket.plugin.ts';
 import { openFileLimit } from './open-file-limit.ts';
 import { LiveContests } from './services/live-contests.service.ts';
+import { WatchCodeCache } from './auth/watch-code-cache.ts';
+import { findContestByWatchCode } from './db/watch-codes.repository.ts';
 import { AudienceVotes } from './services/audience-votes.service.ts';
 import { watchRoutes } from './http/watch.routes.ts';
 import type { ServerSecrets } from './startup.ts';
@@ -99,10 +101,12 @@ export async function buildApp({ config, db, secrets, now, lanAddress: lanAddres
 
   const live = new LiveContests(db.db, now, config.databaseTimeoutMs);
   const votes = new AudienceVotes(db.db, live, config.audienceVoterCap);
+  const watchCodes = new WatchCodeCache((code) => findContestByWatchCode(db.db, code));
   const { io, judgeLinkRevoked: disconnectJudge, watchCodeRevoked: disconnectWatchers } = attachSocketServer(app, {
     db: db.db,
     live,
     votes,
+    watchCodes,
     connections,
     trustProxy: config.trustProxy,
     cluster: config.cluster && config.databaseUrl !== null ? { databaseUrl: config.databaseUrl, timeoutMs: config.databaseTimeoutMs } : null,
@@ -124,7 +128,7 @@ export async function buildApp({ config, db, secrets, now, lanAddress: lanAddres
   });
   await app.register(resultsRoutes, { db, admin });
   await app.register(importRoutes, { db, live, admin, linkSecret: secrets.linkSecret, disconnectJudge });
-  await app.register(watchRoutes, { db: db.db });
+  await app.register(watchRoutes, { watchCodes });
   await app.register(clientRoutes);
   return { app, io: io as unknown as Server, live };
 }

@@ -125,6 +125,8 @@ export interface InterServerEvents {
   'contest:changed': (contestId: string, version: number | null) => void;
   /** the sending process stored audience votes of the contest (a few times a second at most): the others read the counts */
   'contest:votes': (contestId: string) => void;
+  /** the sending process reissued the contest's watch code: the others forget the old one and close the phones watching with it */
+  'watch:revoked': (contestId: string) => void;
   /**
    * the judges' phones connected to the sending process, per contest (sent on each change and every
    * few seconds: a process that stops sending is gone), so every host console sees them all

@@ -39,11 +39,15 @@ export interface ClusterOptions {
   presence: JudgePresences;
   /** the host consoles of a contest are to be sent a new snapshot (another process's phones came or went) */
   hostsChanged: (contestId: string) => void;
+  /** another process reissued this contest's watch code: the old one must stop opening it here too */
+  watchCodeRevoked: (contestId: string) => void;
   warn: (detail: object, message: string) => void;
   info: (message: string) => void;
 }
 
 export interface Cluster {
+  /** tells the other processes that this contest's watch code was reissued (and that committed) */
+  watchCodeRevoked(contestId: string): void;
   close(): Promise<void>;
 }
 
@@ -73,7 +77,7 @@ const catchUpsText = ({ changes, changeQueries, whole }: CatchUps) =>
  * stored versions are compared with memory, and when the adapter opens its LISTEN connection again
  * every contest held is reloaded (an admin edit changes no version).
  */
-export function joinCluster(io: Io, live: LiveContests, { db, databaseUrl, timeoutMs, votes, presence, hostsChanged, warn, info }: ClusterOptions): Cluster {
+export function joinCluster(io: Io, live: LiveContests, { db, databaseUrl, timeoutMs, votes, presence, hostsChanged, watchCodeRevoked, warn, info }: ClusterOptions): Cluster {
   const pool = new pg.Pool({
     connectionString: databaseUrl,
     max: CLUSTER_POOL_SIZE,
@@ -154,6 +158,12 @@ export function joinCluster(io: Io, live: LiveContests, { db, databaseUrl, timeo
     if (typeof contestId === 'string') votes.changedElsewhere(contestId);
   });
 
+  // ---- a reissued watch code: each process forgets the old one and closes its phones watching with it
+  // (auth/watch-code-cache.ts; when this news is lost, its time-out is the bound)
+  io.on('watch:revoked', (contestId: unknown) => {
+    if (typeof contestId === 'string') watchCodeRevoked(contestId);
+  });
+
   // ---- judges' phones: on each change here (per tick), and every PRESENCE_REPORT_MS all of them
   const processId = randomBytes(8).toString('hex');
   const presenceChanged = new Set<string>();
@@ -212,6 +222,9 @@ export function joinCluster(io: Io, live: LiveContests, { db, databaseUrl, timeo
   catchUpsTimer.unref();
 
   return {
+    watchCodeRevoked(contestId) {
+      io.serverSideEmit('watch:revoked', contestId);
+    },
     async close() {
       clearInterval(gapTimer);
       clearInterval(presenceTimer);

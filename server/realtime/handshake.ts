@@ -2,12 +2,12 @@ import type { Kysely } from 'kysely';
 import type { Socket } from 'socket.io';
 import { hashToken } from '../auth/tokens.ts';
 import { findAccessGrant } from '../db/access-tokens.repository.ts';
-import { findContestByWatchCode } from '../db/watch-codes.repository.ts';
 import { WATCH_CODE_PATTERN } from '../services/watch.service.ts';
 import { voterIdOf } from '../services/audience-votes.service.ts';
 import { voterSecretOf } from '../http/voter-cookie.ts';
 import type { FailedAttempts } from '../auth/failed-attempts.ts';
 import type { LinkRevocations } from '../auth/link-revocations.ts';
+import type { WatchCodeCache } from '../auth/watch-code-cache.ts';
 import type { Database } from '../db/database.ts';
 import { PROTOCOL_VERSION } from '../contracts/vocabulary.ts';
 import { type ClientToServerEvents, HANDSHAKE_ERRORS, type InterServerEvents, type ServerToClientEvents, type SocketData } from '../contracts/socket.ts';
@@ -17,6 +17,8 @@ export type LeitaiSocket = Socket<ClientToServerEvents, ServerToClientEvents, In
 export interface HandshakeDeps {
   db: Kysely<Database>;
   revocations: LinkRevocations;
+  /** the contest each audience code opens, read from the database only when not known */
+  watchCodes: WatchCodeCache;
   /** wrong tokens, counted per client address */
   failures: FailedAttempts;
   /** behind a reverse proxy: the client's address is the first of X-Forwarded-For, as for HTTP requests */
@@ -37,7 +39,7 @@ function clientAddress(socket: LeitaiSocket, trustProxy: boolean): string {
  * unknown or revoked token, or an unknown code, is refused before any event can be sent, and
  * counted against the address: codes are short, guessing them must get nowhere.
  */
-export function handshakeAuth({ db, revocations, failures, trustProxy, log }: HandshakeDeps) {
+export function handshakeAuth({ db, revocations, watchCodes, failures, trustProxy, log }: HandshakeDeps) {
   return async (socket: LeitaiSocket, next: (error?: Error) => void): Promise<void> => {
     const token: unknown = socket.handshake.auth?.token;
     const watch: unknown = socket.handshake.auth?.watch;
@@ -55,8 +57,9 @@ export function handshakeAuth({ db, revocations, failures, trustProxy, log }: Ha
       }
       if (token === undefined && watch !== undefined) {
         const code = typeof watch === 'string' ? watch.toLowerCase() : '';
+        // before the look-up, as for a token: a reissue from now on is caught when the socket joins
         const grantCheckedAt = revocations.mark();
-        const contestId = WATCH_CODE_PATTERN.test(code) ? await findContestByWatchCode(db, code) : null;
+        const contestId = WATCH_CODE_PATTERN.test(code) ? await watchCodes.contestOf(code) : null;
         if (contestId === null) {
           await failures.fail(address);
           log(`refused a socket handshake from ${address}: unknown watch code`);

@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import { Server } from 'socket.io';
 import { FailedAttempts } from '../auth/failed-attempts.ts';
 import { LinkRevocations } from '../auth/link-revocations.ts';
+import type { WatchCodeCache } from '../auth/watch-code-cache.ts';
 import type { Database } from '../db/database.ts';
 import type { ConnectionGuard } from '../http/connection-guard.ts';
 import type { ClientToServerEvents, InterServerEvents, ServerToClientEvents, SocketData } from '../contracts/socket.ts';
@@ -20,6 +21,8 @@ export interface RealtimeDeps {
   db: Kysely<Database>;
   live: LiveContests;
   votes: AudienceVotes;
+  /** the contest each audience code opens (also asked by the audience's voter-id route) */
+  watchCodes: WatchCodeCache;
   /** told of each authenticated connection, whose WebSocket is then never closed as waiting */
   connections: Pick<ConnectionGuard, 'live'>;
   /** behind a reverse proxy (TRUST_PROXY) */
@@ -41,7 +44,7 @@ export interface SocketServer {
   watchCodeRevoked(contestId: string): void;
 }
 
-export function attachSocketServer(app: FastifyInstance, { db, live, votes, connections, trustProxy, cluster }: RealtimeDeps): SocketServer {
+export function attachSocketServer(app: FastifyInstance, { db, live, votes, watchCodes, connections, trustProxy, cluster }: RealtimeDeps): SocketServer {
   const io = new Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>(app.server, {
     serveClient: false,
     // the largest legitimate message is a sheet of a few hundred bytes
@@ -53,6 +56,13 @@ export function attachSocketServer(app: FastifyInstance, { db, live, votes, conn
   });
   const presence = new JudgePresences();
   const broadcaster = new Broadcaster(io, live, presence);
+  const revocations = new LinkRevocations(db);
+  /** a watch code was reissued and that committed: its phones here are closed, and its old code opens nothing here from now on */
+  const forgetWatchCode = (contestId: string) => {
+    watchCodes.revoked(contestId);
+    revocations.revoked(contestId);
+    io.local.in(rooms.audience(contestId)).disconnectSockets(true);
+  };
   const peers = cluster
     ? joinCluster(io, live, {
         ...cluster,
@@ -60,6 +70,7 @@ export function attachSocketServer(app: FastifyInstance, { db, live, votes, conn
         votes,
         presence,
         hostsChanged: (contestId) => broadcaster.schedule(contestId, 'host'),
+        watchCodeRevoked: forgetWatchCode,
         warn: (detail, message) => app.log.warn(detail, message),
         info: (message) => app.log.info(message),
       })
@@ -68,12 +79,11 @@ export function attachSocketServer(app: FastifyInstance, { db, live, votes, conn
   // vote counts go to the projector, the host and the audience, never to the judges
   votes.onChange((contestId) => broadcaster.schedule(contestId, 'votes'));
   const voteLimits = new VoteLimits();
-  const revocations = new LinkRevocations(db);
   /** judge room → the socket holding that judge's seat in this process */
   const seated = new Map<string, LeitaiSocket>();
 
   // 20 wrong tokens a minute from one address, then that address waits out the minute
-  io.use(handshakeAuth({ db, revocations, failures: new FailedAttempts(20, 60), trustProxy, log: (message) => app.log.warn(message) }));
+  io.use(handshakeAuth({ db, revocations, watchCodes, failures: new FailedAttempts(20, 60), trustProxy, log: (message) => app.log.warn(message) }));
   io.on('connection', (socket: LeitaiSocket) => void connect(socket));
 
   /** Closes the socket when its link was revoked since its grant was read (a database that does not answer counts as revoked: the phone reconnects). */
@@ -138,8 +148,8 @@ export function attachSocketServer(app: FastifyInstance, { db, live, votes, conn
       io.in(rooms.judge(contestId, judgeKey)).disconnectSockets(true);
     },
     watchCodeRevoked(contestId) {
-      revocations.revoked(contestId);
-      io.in(rooms.audience(contestId)).disconnectSockets(true);
+      forgetWatchCode(contestId);
+      peers?.watchCodeRevoked(contestId);
     },
   };
 }

@@ -2,6 +2,8 @@ import pg from 'pg';
 import { io as connectSocket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AudienceSnapshot, DisplaySnapshot, HostSnapshot, SheetReceipt } from '../../server/contracts/snapshots.ts';
+import type { WatchAnswer } from '../../server/contracts/admin-api.ts';
+import { PROTOCOL_VERSION } from '../../server/contracts/vocabulary.ts';
 import { hostSnapshot } from '../../server/domain/projections.ts';
 import { LiveContests } from '../../server/services/live-contests.service.ts';
 import { openVoter, withAudiencePanel, type Voter } from '../helpers/voters.ts';
@@ -285,6 +287,27 @@ describe.skipIf(!postgres)('two server processes on one Postgres (needs TEST_DAT
       expect(await storedCounts(contest.id)).toMatchObject({ voters: VOTER_CAP, votes: VOTER_CAP + 1 });
     }
   }, 120_000);
+
+  it('the watch code reissued on A: B closes its phones watching with the old code and refuses that code at once, not when its cached copy runs out', async () => {
+    const contest = await createContestOverApi(a.url);
+    const oldCode = codeOf(contest.watchUrl);
+    // a phone on B: B now holds the old code in memory
+    const watching = await openVoter(b.url, oldCode);
+    sockets.push(watching.socket);
+    const closed = new Promise<string>((resolve) => watching.socket.once('disconnect', resolve));
+    const answer = (await (await adminFetch(a.url, `/api/contests/${contest.id}/watch/reissue`, { method: 'POST' })).json()) as WatchAnswer;
+    expect(await closed).toBe('io server disconnect');
+    const handshake = (code: string) =>
+      new Promise<string>((resolve) => {
+        const socket: ClientSocket = connectSocket(b.url, { auth: { watch: code, protocol: PROTOCOL_VERSION }, transports: ['websocket'], reconnection: false, forceNew: true });
+        socket.once('connect_error', (error) => resolve(error.message));
+        socket.once('state:snapshot', () => resolve('joined'));
+        sockets.push(socket);
+      });
+    expect(await handshake(oldCode)).toMatch(/^unauthorized/);
+    expect((await fetch(`${b.url}/api/watch/${oldCode}/voter`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status).toBe(404);
+    expect(await handshake(codeOf(answer.watchUrl))).toBe('joined');
+  });
 
   it('process A is killed in the middle of a burst of sheets: its phones go on with B and every sheet is stored exactly once', async () => {
     const contest: CreatedContest = await createContestOverApi(a.url, BIG_CONTEST);

@@ -1,3 +1,4 @@
+import type { KyselyPlugin, PluginTransformQueryArgs, PluginTransformResultArgs, QueryResult, RootOperationNode, UnknownRow } from 'kysely';
 import { io as connectSocket } from 'socket.io-client';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { LinksAnswer, WatchAnswer } from '../../server/contracts/admin-api.ts';
@@ -44,11 +45,25 @@ function asAudience(display: DisplaySnapshot): Omit<AudienceSnapshot, 'serverNow
   return { ...shown, role: 'audience', entryCodeRequired: entryCode !== null };
 }
 
+/** counts the server's reads of the watch_codes table: what the phones of a hall cost the database */
+class WatchCodeReads implements KyselyPlugin {
+  count = 0;
+  transformQuery({ node }: PluginTransformQueryArgs): RootOperationNode {
+    // the look-up by code (where code = …), not the projector's settings (by contest)
+    if (node.kind === 'SelectQueryNode' && (JSON.stringify(node.from) ?? '').includes('"watch_codes"') && (JSON.stringify(node.where) ?? '').includes('"code"')) this.count++;
+    return node;
+  }
+  async transformResult({ result }: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
+    return result;
+  }
+}
+
 describeEachDatabase('the audience socket', (ctx) => {
   let server: RunningTestServer;
   let contest: CreatedContest;
+  const reads = new WatchCodeReads();
   beforeAll(async () => {
-    server = await startTestServer(ctx.handle);
+    server = await startTestServer({ ...ctx.handle, db: ctx.handle.db.withPlugin(reads) });
     contest = (await createContestOverApi(server.url))
   });
   afterAll(() => server.close());
@@ -117,6 +132,16 @@ describeEachDatabase('the audience socket', (ctx) => {
     }
   });
 
+  it('a hall of phones arriving at once (voter id, then the socket) costs one read of the code, not two per phone', async () => {
+    const hall = await createContestOverApi(server.url);
+    const before = reads.count;
+    const phones = await Promise.all(Array.from({ length: 40 }, () => openVoter(server.url, codeOf(hall.watchUrl))));
+    for (const phone of phones) phone.socket.disconnect();
+    // a second read only if the machine took longer than the cache keeps a code (10 s)
+    expect(reads.count - before).toBeGreaterThanOrEqual(1);
+    expect(reads.count - before).toBeLessThanOrEqual(2);
+  });
+
   it('reissuing the code disconnects the old code’s watchers at once, refuses the old code, and is audited', async () => {
     const oldCode = codeOf(contest.watchUrl);
     const watcher = await openWatcher(server.url, oldCode);
@@ -129,6 +154,8 @@ describeEachDatabase('the audience socket', (ctx) => {
     expect(newCode).not.toBe(oldCode);
     expect(await closed).toBe('io server disconnect');
     await expect(openWatcher(server.url, oldCode)).rejects.toThrow(/^unauthorized/);
+    // and the page at the old address gets no voter id (it says the code was replaced)
+    expect((await fetch(`${server.url}/api/watch/${oldCode}/voter`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status).toBe(404);
     const fresh = await openWatcher(server.url, newCode);
     fresh.socket.disconnect();
     await waitFor(() => display.snapshot().watch?.code === newCode);

@@ -40,6 +40,16 @@ export function watchCodeFromLocation(): string | null {
 /** what a page joins with: a link's token, or (the audience) the contest's public watch code, with the phone's voter secret when it has one */
 export type Credential = string | { watch: string; voter?: string | null };
 
+/** how long after a (re)connect the page waits for the server's own first snapshot before asking for it */
+const FIRST_SNAPSHOT_WAIT_MS = 5000;
+
+/** the wait before the next contest:sync after one went unanswered or was refused: 1 s, 2 s, 4 s, then 5 s, each ±25 % so that a hall of phones does not ask in step */
+function syncBackoffMs(attempt: number): number {
+  return Math.min(5000, 1000 * 2 ** attempt) * (0.75 + Math.random() * 0.5);
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
 export class Connection<S extends Snapshot> {
   status = $state<ConnectionStatus>('connecting');
   snapshot = $state.raw<S | null>(null);
@@ -51,7 +61,9 @@ export class Connection<S extends Snapshot> {
   stale = $derived(this.status !== 'online' || this.snapshot === null || !this.#fresh);
 
   readonly #socket: Socket<ServerToClientEvents, ClientToServerEvents>;
-  /** a contest:sync asked for by a patch's gap is under way: the patches meanwhile wait for its answer */
+  /** this page needs a snapshot it has not got (a patch's gap, a refused command, a connect without one) */
+  #syncOwed = false;
+  /** the one loop asking contest:sync until #syncOwed is settled is running: patches meanwhile wait for its answer */
   #resyncing = false;
 
   constructor(credential: Credential) {
@@ -60,6 +72,8 @@ export class Connection<S extends Snapshot> {
     this.#socket.on('connect', () => {
       this.#fresh = false;
       this.status = 'online';
+      // the server sends a snapshot by itself, unless it could not make one (the database was down)
+      this.#resync(FIRST_SNAPSHOT_WAIT_MS);
     });
     this.#socket.on('disconnect', (reason) => {
       if (this.status === 'replaced') return;
@@ -94,6 +108,7 @@ export class Connection<S extends Snapshot> {
 
   #accept(snapshot: S): void {
     this.#fresh = true;
+    this.#syncOwed = false;
     // After a reconnect the server's first snapshot may carry the same version as ours; take it
     // anyway (it is the server's current truth). Only an older one is ignored: a lower version, or
     // at the same version fewer audience votes (votes do not move the version, docs/protocol.md).
@@ -106,10 +121,10 @@ export class Connection<S extends Snapshot> {
   #patch(patch: StatePatch): void {
     const step = applyPatch<S>(this.snapshot, patch);
     if (step.kind === 'apply') this.#accept(step.snapshot);
-    // what is shown stays until the answer: never an older state, and never a patch over the wrong one
-    else if (step.kind === 'resync' && !this.#resyncing) {
-      this.#resyncing = true;
-      void this.#resync().finally(() => (this.#resyncing = false));
+    // what is shown stays until the answer, marked stale: never an older state, and never a patch over the wrong one
+    else if (step.kind === 'resync') {
+      this.#fresh = false;
+      this.#resync(0);
     }
   }
 
@@ -127,13 +142,31 @@ export class Connection<S extends Snapshot> {
    */
   async send<E extends CommandEvent>(event: E, payload: Payload<E>, timeoutMs = 8000): Promise<AckValue<E> | { ok: false; error: { code: 'timeout'; message: string } }> {
     const answer = await this.#emit(event, payload, timeoutMs);
-    if (!answer.ok && event !== 'contest:sync') void this.#resync();
+    if (!answer.ok && event !== 'contest:sync') this.#resync(0);
     return answer;
   }
 
-  async #resync(): Promise<void> {
-    const answer = await this.#emit('contest:sync', {}, 8000);
-    if (answer.ok) this.#accept(answer.snapshot as S);
+  /**
+   * Owes the page a snapshot and, unless the one loop is already running, asks contest:sync after
+   * `firstWaitMs`, again with a growing wait while it goes unanswered or refused, until a snapshot
+   * arrives (its answer or any other). A disconnect ends the loop: the next connect starts it again.
+   */
+  #resync(firstWaitMs: number): void {
+    this.#syncOwed = true;
+    if (this.#resyncing) return;
+    this.#resyncing = true;
+    void this.#syncUntilAnswered(firstWaitMs).finally(() => (this.#resyncing = false));
+  }
+
+  async #syncUntilAnswered(firstWaitMs: number): Promise<void> {
+    let wait = firstWaitMs;
+    for (let attempt = 0; ; attempt++) {
+      if (wait > 0) await sleep(wait);
+      if (!this.#syncOwed || !this.#socket.connected || this.status !== 'online') return;
+      const answer = await this.#emit('contest:sync', {}, 8000);
+      if (answer.ok) return this.#accept(answer.snapshot as S);
+      wait = syncBackoffMs(attempt);
+    }
   }
 
   #emit<E extends CommandEvent>(event: E, payload: Payload<E>, timeoutMs: number): Promise<AckValue<E> | { ok: false; error: { code: 'timeout'; message: string } }> {

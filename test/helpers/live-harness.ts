@@ -7,7 +7,7 @@ import type { Actor, Decision, LiveCommand } from '../../server/domain/live/comm
 import { decide } from '../../server/domain/live/decide.ts';
 import type { LiveView } from '../../server/domain/projections.ts';
 import { sheetTotal } from '../../server/domain/scoring.ts';
-import { byPresenterAndJudge, sheetsInForce, type SheetsInForce, type StoredSheet } from '../../server/domain/sheets.ts';
+import { withSheetInForce, type SheetsInForce, type StoredSheet } from '../../server/domain/sheets.ts';
 
 /**
  * A live contest in memory, driven through the domain's own state machine (domain/live/decide.ts)
@@ -47,8 +47,10 @@ export class LiveHarness {
     if (decision.absence) this.contest = withAbsentJudge(this.contest, decision.absence.presenter, decision.absence.judge);
     if (decision.sheet) {
       const id = String(this.sheetsById.size + 1);
-      this.sheetsById.set(id, { ...decision.sheet, id, total: sheetTotal(decision.sheet.items), submissionId: `sub-${id}`, createdAt: this.now });
-      this.sheets = byPresenterAndJudge(sheetsInForce(this.sheetsById.values()));
+      const stored = { ...decision.sheet, id, total: sheetTotal(decision.sheet.items), submissionId: `sub-${id}`, createdAt: this.now };
+      this.sheetsById.set(id, stored);
+      // as the service does: the maps of other presenters stay the same objects (the projections reuse what they computed from them)
+      this.sheets = withSheetInForce(this.sheets, stored);
     }
     return decision;
   }

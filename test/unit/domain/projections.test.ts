@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { Reveal } from '../../../server/contracts/snapshots.ts';
-import { displaySnapshot, hostSnapshot, judgeSnapshot } from '../../../server/domain/projections.ts';
+import fc from 'fast-check';
+import { isDeepStrictEqual as equal } from 'node:util';
+import { displaySnapshot, hostSnapshot, JudgeProjections, judgeSnapshot } from '../../../server/domain/projections.ts';
+import { computeResults } from '../../../server/domain/scoring.ts';
+import { anyCommand, JUDGES as RANDOM_JUDGES, viewsThrough } from '../../helpers/random-contest.ts';
 import { HOST, LiveHarness } from '../../helpers/live-harness.ts';
 
 /**
@@ -263,5 +267,66 @@ describe('the host', () => {
     expect(host.board.reveal).toBeNull();
     expect(host.judges.find((j) => j.key === 'm1')).toMatchObject({ connected: true, seatMoves: 1 });
     expect(host.judges.find((j) => j.key === 'm2')).toMatchObject({ connected: false, lastSeenAt: null, seatMoves: 0, seatMovedAt: null });
+  });
+});
+
+/**
+ * The projections reuse what an earlier change computed (projections.ts): the broadcaster skips a
+ * judge whose view did not change, and the host's results and the board keep each presenter's
+ * result for the sheets it was computed from. A wrong skip would leave a judge's phone behind, and
+ * a wrong reuse a wrong number on the console or the projector: both are checked here against the
+ * whole computation, over random contests (fast-check).
+ */
+describe('what an earlier change computed, reused', () => {
+  const without = <S extends { version: number; serverNow: number }>(s: S) => ({ ...s, version: 0, serverNow: 0 });
+
+  it('a judge found to see nothing new would be sent exactly the snapshot they hold', () => {
+    let skipped = 0;
+    let rebuilt = 0;
+    fc.assert(
+      fc.property(fc.array(anyCommand, { minLength: 2, maxLength: 40 }), fc.nat(), fc.nat(), (commands, x, y) => {
+        const views = viewsThrough(commands);
+        const [a, b] = [views[Math.min(x, y) % views.length]!, views[Math.max(x, y) % views.length]!];
+        const later = new JudgeProjections(b);
+        for (const judge of RANDOM_JUDGES) {
+          const same = equal(without(judgeSnapshot(a, judge)), without(later.snapshot(judge)));
+          if (later.unchanged(a, judge)) {
+            skipped++;
+            expect(same, `${judge} skipped but their snapshot changed`).toBe(true);
+          } else rebuilt++;
+        }
+      }),
+      { numRuns: 80 },
+    );
+    // both ways were taken: the property above was not checked on one kind alone
+    expect(skipped).toBeGreaterThan(50);
+    expect(rebuilt).toBeGreaterThan(50);
+  });
+
+  it('the host’s live results and the projector’s ranking are what computing every sheet afresh gives', () => {
+    fc.assert(
+      fc.property(fc.array(anyCommand, { minLength: 2, maxLength: 40 }), (commands) => {
+        for (const view of viewsThrough(commands)) {
+          const inForce = [...view.inForce.values()].flatMap((byJudge) => [...byJudge.values()]);
+          const afresh = computeResults(view.contest, inForce, view.votes?.counted() ?? []);
+          const host = hostSnapshot(view, new Map());
+          expect(host.results).toEqual(
+            afresh.map((r) => ({
+              presenter: r.presenter,
+              rank: r.rank,
+              final: r.rounded,
+              award: r.award,
+              complete: r.complete,
+              panels: r.panels.map((p) => ({ panel: p.panel, score: p.rounded, submitted: p.scores.length, expected: p.expected })),
+            })),
+          );
+          const revealed = view.contest.presenters.filter((p) => view.state.turns[p.key]!.revealed);
+          const shown = revealed.flatMap((p) => Object.values(view.state.turns[p.key]!.revealed!.sheetIds).map((id) => view.sheetsById.get(id)!));
+          const onBoard = computeResults(view.contest, shown).filter((r) => revealed.some((p) => p.key === r.presenter));
+          expect(host.board.ranking.map((r) => [r.presenter, r.rank, r.final])).toEqual(onBoard.map((r) => [r.presenter, r.rank, r.rounded]));
+        }
+      }),
+      { numRuns: 60 },
+    );
   });
 });

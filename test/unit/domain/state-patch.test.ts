@@ -9,6 +9,7 @@ import type { LiveCommand } from '../../../server/domain/live/commands.ts';
 import { audienceSnapshot, displaySnapshot, hostSnapshot, judgeSnapshot, type JudgePresence } from '../../../server/domain/projections.ts';
 import { applyPatch, statePatch } from '../../../server/domain/state-patch.ts';
 import { LiveHarness } from '../../helpers/live-harness.ts';
+import { anyCommand, JUDGES, viewsThrough } from '../../helpers/random-contest.ts';
 
 /**
  * `state:patch` (server/domain/state-patch.ts): the broadcaster sends each room what changed since
@@ -16,41 +17,12 @@ import { LiveHarness } from '../../helpers/live-harness.ts';
  * exactly that one, ignores what is older, and asks for the whole state on a gap.
  */
 
-const PRESENTERS = ['p1', 'p2', 'p3', 'p4', 'p5'];
-const JUDGES = ['m1', 'm2', 'm3', 'm4', 'e1', 'e2', 'e3'];
-const SCREENS = ['title', 'turn', 'ranking', 'awards'] as const;
-
-/** a command a host or a judge might send at any moment; many are refused, which moves nothing */
-const command: fc.Arbitrary<LiveCommand> = fc.oneof(
-  { weight: 8, arbitrary: fc.record({ type: fc.constant('sheet:submit' as const), presenter: fc.constantFrom(...PRESENTERS), judge: fc.constantFrom(...JUDGES), content: fc.constantFrom('40', '50', '55.5', '60'), delivery: fc.constantFrom('20', '30', '39.5') }) },
-  { weight: 6, arbitrary: fc.record({ type: fc.constantFrom('turn:start', 'turn:open-scoring', 'turn:close', 'turn:reveal', 'turn:skip', 'turn:reset'), presenter: fc.constantFrom(...PRESENTERS) }) },
-  { weight: 2, arbitrary: fc.record({ type: fc.constantFrom('sheet:reopen', 'judge:excuse'), presenter: fc.constantFrom(...PRESENTERS), judge: fc.constantFrom(...JUDGES), reason: fc.constant('写错了') }) },
-  { weight: 2, arbitrary: fc.record({ type: fc.constant('screen:show' as const), screen: fc.constantFrom(...SCREENS) }) },
-  { weight: 1, arbitrary: fc.record({ type: fc.constantFrom('clock:pause', 'clock:resume', 'awards:reveal-next') }) },
-) as fc.Arbitrary<LiveCommand>;
-
 /** the contest through `commands` (the refused ones change nothing), every role's snapshot after each */
 function contestThrough(commands: LiveCommand[], presences: Array<Map<string, JudgePresence>>): Snapshot[][] {
-  const h = new LiveHarness();
-  // a contest played properly first, so the random commands find every phase
-  for (const p of ['p1', 'p2']) {
-    h.do({ type: 'turn:start', presenter: p });
-    h.do({ type: 'turn:open-scoring', presenter: p });
-    for (const j of JUDGES) h.submit(p, j, p === 'p1' ? '50' : '55', j.startsWith('e') ? '30' : '35.5');
-    h.try({ type: 'turn:close', presenter: p });
-    h.do({ type: 'turn:reveal', presenter: p });
-  }
-  const states: Snapshot[][] = [];
-  commands.forEach((c, i) => {
-    h.now += 1000;
-    const actor = c.type === 'sheet:submit' ? { role: 'judge' as const, judge: c.judge } : undefined;
-    if (c.type === 'sheet:submit') h.submit(c.presenter, c.judge, (c as unknown as { content: string }).content, (c as unknown as { delivery: string }).delivery, actor);
-    else h.try(c);
-    const view = h.view();
+  return viewsThrough(commands).map((view, i) => {
     const display = displaySnapshot(view);
-    states.push([hostSnapshot(view, presences[i % presences.length]!), display, audienceSnapshot(display), ...JUDGES.map((j) => judgeSnapshot(view, j))]);
+    return [hostSnapshot(view, presences[i % presences.length]!), display, audienceSnapshot(display), ...JUDGES.map((j) => judgeSnapshot(view, j))];
   });
-  return states;
 }
 
 const presence = fc.array(fc.record({ judge: fc.constantFrom(...JUDGES), connected: fc.boolean(), at: fc.nat(10_000) }), { maxLength: 4 }).map(
@@ -72,7 +44,7 @@ describe('a patch between two snapshots of a real contest', () => {
   it('applied to the first gives exactly the second, for every role and any two states, as docs/protocol.md writes it too (fast-check)', () => {
     const documented = applyPatchAsDocumented();
     fc.assert(
-      fc.property(fc.array(command, { minLength: 2, maxLength: 40 }), fc.array(presence, { minLength: 1, maxLength: 3 }), fc.nat(), fc.nat(), (commands, presences, x, y) => {
+      fc.property(fc.array(anyCommand, { minLength: 2, maxLength: 40 }), fc.array(presence, { minLength: 1, maxLength: 3 }), fc.nat(), fc.nat(), (commands, presences, x, y) => {
         const states = contestThrough(commands, presences);
         const a = states[x % states.length]!;
         const b = states[y % states.length]!;

@@ -424,16 +424,19 @@ function hostTurn(view: LiveView, presenter: string, votes: number): HostTurn {
 }
 
 /** a judge as the host sees them, the same object while their phone's presence is */
-const hostJudgeRows = perDefinition(() => new Map<string, { key: string; row: HostJudge }>());
+const hostJudgeRows = perDefinition(() => new Map<string, { presence: JudgePresence; row: HostJudge }>());
 function hostJudge(contest: ContestDefinition, judge: Judge, presence: JudgePresence): HostJudge {
   const kept = hostJudgeRows(contest);
-  const key = `${presence.connected} ${presence.lastSeenAt} ${presence.seatMoves} ${presence.seatMovedAt}`;
   const last = kept.get(judge.key);
-  if (last?.key === key) return last.row;
+  // the presence object itself while no phone came or went (realtime/presence.ts keeps it), else its fields
+  if (last && (last.presence === presence || samePresence(last.presence, presence))) return last.row;
   const row = { key: judge.key, name: judge.name, panel: judge.panel, connected: presence.connected, lastSeenAt: presence.lastSeenAt, seatMoves: presence.seatMoves, seatMovedAt: presence.seatMovedAt };
-  kept.set(judge.key, { key, row });
+  kept.set(judge.key, { presence, row });
   return row;
 }
+
+const samePresence = (a: JudgePresence, b: JudgePresence): boolean =>
+  a.connected === b.connected && a.lastSeenAt === b.lastSeenAt && a.seatMoves === b.seatMoves && a.seatMovedAt === b.seatMovedAt;
 
 const hostPresenters = perDefinition((contest) => presenterInfos(contest).map((info, i) => ({ ...info, recused: contest.presenters[i]!.recused, absent: contest.presenters[i]!.absent })));
 

@@ -31,6 +31,8 @@ export class JudgePresences {
   /** contest → process → its latest report */
   readonly #remote = new Map<string, Map<string, Report>>();
   readonly #now: () => number;
+  /** contest → what of() last answered, until a phone or a report changes it (the host's snapshot asks at every change) */
+  readonly #merged = new Map<string, ReadonlyMap<string, JudgePresence>>();
   #onLocalChange: (contestId: string) => void = () => undefined;
 
   constructor(now: () => number = Date.now) {
@@ -40,6 +42,11 @@ export class JudgePresences {
   /** told when a phone of this process comes, goes or takes a seat (the cluster reports it) */
   onLocalChange(listener: (contestId: string) => void): void {
     this.#onLocalChange = listener;
+  }
+
+  #changed(contestId: string): void {
+    this.#merged.delete(contestId);
+    this.#onLocalChange(contestId);
   }
 
   #seat(contestId: string, judgeKey: string): Seat {
@@ -54,14 +61,14 @@ export class JudgePresences {
     const seat = this.#seat(contestId, judgeKey);
     seat.sockets.add(socketId);
     seat.lastSeenAt = this.#now();
-    this.#onLocalChange(contestId);
+    this.#changed(contestId);
   }
 
   disconnected(contestId: string, judgeKey: string, socketId: string): void {
     const seat = this.#seat(contestId, judgeKey);
     if (!seat.sockets.delete(socketId)) return;
     seat.lastSeenAt = this.#now();
-    this.#onLocalChange(contestId);
+    this.#changed(contestId);
   }
 
   /** the judge's link was opened on another device while one held the seat */
@@ -69,7 +76,7 @@ export class JudgePresences {
     const seat = this.#seat(contestId, judgeKey);
     seat.seatMoves++;
     seat.seatMovedAt = this.#now();
-    this.#onLocalChange(contestId);
+    this.#changed(contestId);
   }
 
   /** judge key → presence of the phones connected to this process */
@@ -91,6 +98,7 @@ export class JudgePresences {
     if (!byProcess) this.#remote.set(contestId, (byProcess = new Map()));
     const before = byProcess.get(processId);
     byProcess.set(processId, { judges, at: this.#now() });
+    this.#merged.delete(contestId);
     return !before || before.at === null || JSON.stringify(before.judges) !== JSON.stringify(judges);
   }
 
@@ -106,6 +114,7 @@ export class JudgePresences {
         const gone = report.at;
         report.judges = Object.fromEntries(Object.entries(report.judges).map(([judge, p]) => [judge, { ...p, connected: false, lastSeenAt: p.connected ? gone : p.lastSeenAt }]));
         report.at = null;
+        this.#merged.delete(contestId);
         changed.push(contestId);
       }
     }
@@ -114,6 +123,8 @@ export class JudgePresences {
 
   /** judge key → presence over every process, for the host's snapshot */
   of(contestId: string): ReadonlyMap<string, JudgePresence> {
+    const known = this.#merged.get(contestId);
+    if (known) return known;
     const merged = new Map(Object.entries(this.local(contestId)));
     for (const report of this.#remote.get(contestId)?.values() ?? []) {
       for (const [judge, p] of Object.entries(report.judges)) {
@@ -126,6 +137,7 @@ export class JudgePresences {
         );
       }
     }
+    this.#merged.set(contestId, merged);
     return merged;
   }
 }

@@ -56,6 +56,8 @@ export interface LiveContest {
   state: LiveState;
   /** every stored sheet, superseded ones too, in the order stored */
   sheetsById: Map<string, StoredSheet>;
+  /** the highest id in sheetsById (0n: none), kept as sheets are added: a catch-up reads the sheets stored after it */
+  lastSheetId: bigint;
   inForce: SheetsInForce;
   bySubmission: Map<string, StoredSheet>;
   /** the audience page's code and whether the projector shows its QR (null: a contest without a code) */
@@ -82,12 +84,8 @@ export type CommandResult = { version: number } | SheetReceipt;
  */
 export type ChangeOrigin = 'command' | 'definition' | 'reload' | 'elsewhere';
 
-/** the highest id of the sheets held, '0' for none (ids are bigints as text) */
-function lastSheetId(live: LiveContest): string {
-  let last = 0n;
-  for (const id of live.sheetsById.keys()) if (BigInt(id) > last) last = BigInt(id);
-  return String(last);
-}
+/** the highest of the sheets' ids (bigints as text), 0n for none */
+const highestId = (sheets: readonly StoredSheet[]): bigint => sheets.reduce((last, s) => (BigInt(s.id) > last ? BigInt(s.id) : last), 0n);
 
 /**
  * The presenters whose audience votes may have changed between two states of the contest: votes
@@ -113,6 +111,8 @@ function addSheets(live: LiveContest, sheets: readonly StoredSheet[]): void {
     live.bySubmission.set(sheet.submissionId, sheet);
     live.inForce = withSheetInForce(live.inForce, sheet);
   }
+  const last = highestId(sheets);
+  if (last > live.lastSheetId) live.lastSheetId = last;
 }
 
 type JudgeSheet = { actor: Extract<Actor, { role: 'judge' }>; command: Extract<LiveCommand, { type: 'sheet:submit' }>; options: CommandOptions & { submissionId: string } };
@@ -293,7 +293,7 @@ export class LiveContests {
     let changes: LiveChanges | null;
     let votes: Awaited<ReturnType<typeof findVotesOf>> | null = null;
     try {
-      changes = await findLiveChanges(this.#db, live.id, lastSheetId(live));
+      changes = await findLiveChanges(this.#db, live.id, String(live.lastSheetId));
       const moved = changes && audiencePanel(live.contest.rules) ? votesMoved(live.state, changes.state) : [];
       if (moved.length > 0) votes = await findVotesOf(this.#db, live.id, moved);
     } catch (error) {
@@ -381,6 +381,7 @@ export class LiveContests {
         contest,
         state,
         sheetsById: new Map(sheets.map((s) => [s.id, s])),
+        lastSheetId: highestId(sheets),
         inForce: byPresenterAndJudge(sheetsInForce(sheets)),
         bySubmission: new Map(sheets.map((s) => [s.submissionId, s])),
         watch,

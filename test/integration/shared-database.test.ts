@@ -52,6 +52,21 @@ function statementCounter(): KyselyPlugin & { count: number } {
   };
 }
 
+/** Records the ids of the sheets each catch-up by changes read (the statement that reads the live state with the absences). */
+function changesReader(): KyselyPlugin & { reads: string[][] } {
+  return {
+    reads: [],
+    transformQuery(args) {
+      return args.node;
+    },
+    async transformResult(args) {
+      const row = args.result.rows[0] as { sheets?: Array<{ id: string }>; absences?: unknown } | undefined;
+      if (row?.sheets && row.absences) this.reads.push(row.sheets.map((s) => s.id));
+      return args.result;
+    },
+  };
+}
+
 describeEachDatabase('two processes’ live contests on one database', (ctx) => {
   const setUp = async () => {
     const db = ctx.db;
@@ -107,6 +122,32 @@ describeEachDatabase('two processes’ live contests on one database', (ctx) => 
     await a.execute(id, HOST, { type: 'turn:start', presenter: 'p1' }, { turnsVersion: 0 });
     await a.exclusive(id, async () => 'renamed');
     expect(told).toEqual(['command', 'definition']);
+  });
+
+  it('catches up by reading exactly the sheets it has not seen: none it loaded, stored itself or read before', async () => {
+    const db = ctx.db;
+    const id = await createContest(db, 'link-secret-for-tests', readContestFile(FILE), 'system');
+    const reader = changesReader();
+    const [a, b] = [new LiveContests(db), new LiveContests(db.withPlugin(reader))];
+    const hostOn = async (on: LiveContests, command: Parameters<LiveContests['execute']>[2]) => on.execute(id, HOST, command, { turnsVersion: (await on.view(id)).state.turnsVersion });
+    const sheetOn = async (on: LiveContests, judge: string) =>
+      ((await on.execute(id, { role: 'judge', judge }, { type: 'sheet:submit', presenter: 'p1', judge, items }, { submissionId: `sheet-${judge}-p1-0000` })) as { sheetId: string }).sheetId;
+
+    await hostOn(a, { type: 'turn:start', presenter: 'p1' });
+    await hostOn(a, { type: 'turn:open-scoring', presenter: 'p1' });
+    await sheetOn(a, 'm1');
+    await b.get(id); // B loads m1's sheet
+    await sheetOn(b, 'm2'); // a judge's sheet stored by B (a batch)
+    await b.execute(id, HOST, { type: 'sheet:submit', presenter: 'p1', judge: 'm3', items }, { submissionId: 'paper-m3-p1-0000' }); // a paper sheet stored by B (代录)
+    const onA = [await sheetOn(a, 'm4'), await sheetOn(a, 'e1')];
+    b.changedElsewhere(id, (await a.view(id)).state.version);
+    await expect.poll(async () => (await b.view(id)).state.version).toBe((await a.view(id)).state.version);
+    // then A stores one more, and B, deciding a host step on its copy, finds the stored version moved and catches up
+    const later = await sheetOn(a, 'e2');
+    await hostOn(b, { type: 'turn:close', presenter: 'p1' });
+
+    expect(reader.reads).toEqual([onA, [later]]);
+    expect(shown(await b.view(id))).toEqual(shown(await new LiveContests(db).view(id)));
   });
 
   /** a contest with an audience vote held by A and B, p1's turn opened on A (B has not heard of it) */

@@ -205,9 +205,10 @@ export class LiveContests {
   /**
    * contests whose copy in memory may be behind the database: 'changes' when another process
    * committed (the rows it added are read), 'whole' when unsure why (the database faltered around
-   * a commit, a command passed its deadline): the contest is loaded again from scratch
+   * a commit, a command passed its deadline): the contest is loaded again from scratch. Each
+   * marking puts a new mark, so a catch-up clears only the one it read for (see #markBehind).
    */
-  readonly #behind = new Map<string, 'changes' | 'whole'>();
+  readonly #behind = new Map<string, { how: 'changes' | 'whole' }>();
   /** how contests were brought up to date from the database, and with how many queries (the cluster logs it) */
   readonly #catchUps = { changes: 0, changeQueries: 0, whole: 0 };
   readonly #listeners: Array<(contestId: string, origin: ChangeOrigin) => void> = [];
@@ -249,14 +250,23 @@ export class LiveContests {
    * reload succeeds the old copy stays, so pages can still be shown what was last known.
    */
   async #current(contestId: string, run: Run): Promise<LiveContest> {
-    const how = this.#behind.get(contestId);
-    if (!how) return this.get(contestId);
-    const held = how === 'changes' ? await this.#loaded.get(contestId)?.catch(() => undefined) : undefined;
-    // a run past its deadline no longer owns the queue: the commands after it may be further on
-    const live = held ? await this.#readChanges(held, run) : await this.#reload(contestId, run);
-    this.#behind.delete(contestId);
-    this.#notify(contestId, 'reload');
-    return live;
+    let mark = this.#behind.get(contestId);
+    if (!mark) return this.get(contestId);
+    for (;;) {
+      const held = mark.how === 'changes' ? await this.#loaded.get(contestId)?.catch(() => undefined) : undefined;
+      // a run past its deadline no longer owns the queue: the commands after it may be further on
+      const live = held ? await this.#readChanges(held, run) : await this.#reload(contestId, run);
+      const now = this.#behind.get(contestId);
+      if (now && now !== mark) {
+        // marked again while it read (a run past its deadline failed meanwhile): what the new mark
+        // is for may have landed after the read, so the command is not decided on this copy yet
+        mark = now;
+        continue;
+      }
+      this.#behind.delete(contestId);
+      this.#notify(contestId, 'reload');
+      return live;
+    }
   }
 
   /**
@@ -266,8 +276,9 @@ export class LiveContests {
    */
   #markBehind(contestId: string, how: 'changes' | 'whole' = 'whole'): void {
     const marked = this.#behind.get(contestId);
-    if (marked === 'whole' || marked === how) return;
-    this.#behind.set(contestId, how);
+    // a new mark even when the contest is marked already: a catch-up reading now may have read
+    // before the change this mark is for, and then leaves it for the next one
+    this.#behind.set(contestId, { how: marked?.how === 'whole' ? 'whole' : how });
     if (!marked) this.#catchUp(contestId, 200);
   }
 
@@ -353,9 +364,11 @@ export class LiveContests {
       // not held any more (an edit here dropped it), or already there (a command here reloaded it)
       if (!held || (newest !== null && held.state.version >= newest)) return;
       // a command's news: what it added; an edit's (no version): the whole contest
-      if (newest === null || this.#behind.get(contestId) === 'whole') await this.#reload(contestId, run);
+      const mark = this.#behind.get(contestId);
+      if (newest === null || mark?.how === 'whole') await this.#reload(contestId, run);
       else await this.#readChanges(held, run);
-      this.#behind.delete(contestId);
+      // a mark made while it read stays, for the next command or the background catch-up
+      if (this.#behind.get(contestId) === mark) this.#behind.delete(contestId);
       this.#notify(contestId, 'elsewhere');
     }).catch(() => this.#markBehind(contestId));
   }

@@ -200,7 +200,8 @@ describeEachDatabase('two processes’ live contests on one database', (ctx) => 
     const db = ctx.db;
     const id = await createContest(db, 'link-secret-for-tests', readContestFile(FILE), 'system');
     const hold = holdingChanges(db);
-    const [a, b] = [new LiveContests(db), new LiveContests(hold.db, Date.now, 1_500)];
+    // B's deadline is short, as the edit is left running past it; its other commands take milliseconds
+    const [a, b] = [new LiveContests(db), new LiveContests(hold.db, Date.now, 2_500)];
     await Promise.all([a.get(id), b.get(id)]);
     const hostOn = async (on: LiveContests, command: Parameters<LiveContests['execute']>[2]) => on.execute(id, HOST, command, { turnsVersion: (await a.view(id)).state.turnsVersion });
     const sheetOn = (on: LiveContests, judge: string) => on.execute(id, { role: 'judge', judge }, { type: 'sheet:submit', presenter: 'p1', judge, items }, { submissionId: `sheet-${judge}-p1-0000` });

@@ -56,6 +56,8 @@ export interface LiveContest {
   state: LiveState;
   /** every stored sheet, superseded ones too, in the order stored */
   sheetsById: Map<string, StoredSheet>;
+  /** the highest id in sheetsById (0n: none), kept as sheets are added: a catch-up reads the sheets stored after it */
+  lastSheetId: bigint;
   inForce: SheetsInForce;
   bySubmission: Map<string, StoredSheet>;
   /** the audience page's code and whether the projector shows its QR (null: a contest without a code) */
@@ -82,12 +84,8 @@ export type CommandResult = { version: number } | SheetReceipt;
  */
 export type ChangeOrigin = 'command' | 'definition' | 'reload' | 'elsewhere';
 
-/** the highest id of the sheets held, '0' for none (ids are bigints as text) */
-function lastSheetId(live: LiveContest): string {
-  let last = 0n;
-  for (const id of live.sheetsById.keys()) if (BigInt(id) > last) last = BigInt(id);
-  return String(last);
-}
+/** the highest of the sheets' ids (bigints as text), 0n for none */
+const highestId = (sheets: readonly StoredSheet[]): bigint => sheets.reduce((last, s) => (BigInt(s.id) > last ? BigInt(s.id) : last), 0n);
 
 /**
  * The presenters whose audience votes may have changed between two states of the contest: votes
@@ -113,6 +111,8 @@ function addSheets(live: LiveContest, sheets: readonly StoredSheet[]): void {
     live.bySubmission.set(sheet.submissionId, sheet);
     live.inForce = withSheetInForce(live.inForce, sheet);
   }
+  const last = highestId(sheets);
+  if (last > live.lastSheetId) live.lastSheetId = last;
 }
 
 type JudgeSheet = { actor: Extract<Actor, { role: 'judge' }>; command: Extract<LiveCommand, { type: 'sheet:submit' }>; options: CommandOptions & { submissionId: string } };
@@ -205,9 +205,10 @@ export class LiveContests {
   /**
    * contests whose copy in memory may be behind the database: 'changes' when another process
    * committed (the rows it added are read), 'whole' when unsure why (the database faltered around
-   * a commit, a command passed its deadline): the contest is loaded again from scratch
+   * a commit, a command passed its deadline): the contest is loaded again from scratch. Each
+   * marking puts a new mark, so a catch-up clears only the one it read for (see #markBehind).
    */
-  readonly #behind = new Map<string, 'changes' | 'whole'>();
+  readonly #behind = new Map<string, { how: 'changes' | 'whole' }>();
   /** how contests were brought up to date from the database, and with how many queries (the cluster logs it) */
   readonly #catchUps = { changes: 0, changeQueries: 0, whole: 0 };
   readonly #listeners: Array<(contestId: string, origin: ChangeOrigin) => void> = [];
@@ -249,14 +250,23 @@ export class LiveContests {
    * reload succeeds the old copy stays, so pages can still be shown what was last known.
    */
   async #current(contestId: string, run: Run): Promise<LiveContest> {
-    const how = this.#behind.get(contestId);
-    if (!how) return this.get(contestId);
-    const held = how === 'changes' ? await this.#loaded.get(contestId)?.catch(() => undefined) : undefined;
-    // a run past its deadline no longer owns the queue: the commands after it may be further on
-    const live = held ? await this.#readChanges(held, run) : await this.#reload(contestId, run);
-    this.#behind.delete(contestId);
-    this.#notify(contestId, 'reload');
-    return live;
+    let mark = this.#behind.get(contestId);
+    if (!mark) return this.get(contestId);
+    for (;;) {
+      const held = mark.how === 'changes' ? await this.#loaded.get(contestId)?.catch(() => undefined) : undefined;
+      // a run past its deadline no longer owns the queue: the commands after it may be further on
+      const live = held ? await this.#readChanges(held, run) : await this.#reload(contestId, run);
+      const now = this.#behind.get(contestId);
+      if (now && now !== mark) {
+        // marked again while it read (a run past its deadline failed meanwhile): what the new mark
+        // is for may have landed after the read, so the command is not decided on this copy yet
+        mark = now;
+        continue;
+      }
+      this.#behind.delete(contestId);
+      this.#notify(contestId, 'reload');
+      return live;
+    }
   }
 
   /**
@@ -266,8 +276,9 @@ export class LiveContests {
    */
   #markBehind(contestId: string, how: 'changes' | 'whole' = 'whole'): void {
     const marked = this.#behind.get(contestId);
-    if (marked === 'whole' || marked === how) return;
-    this.#behind.set(contestId, how);
+    // a new mark even when the contest is marked already: a catch-up reading now may have read
+    // before the change this mark is for, and then leaves it for the next one
+    this.#behind.set(contestId, { how: marked?.how === 'whole' ? 'whole' : how });
     if (!marked) this.#catchUp(contestId, 200);
   }
 
@@ -293,7 +304,7 @@ export class LiveContests {
     let changes: LiveChanges | null;
     let votes: Awaited<ReturnType<typeof findVotesOf>> | null = null;
     try {
-      changes = await findLiveChanges(this.#db, live.id, lastSheetId(live));
+      changes = await findLiveChanges(this.#db, live.id, String(live.lastSheetId));
       const moved = changes && audiencePanel(live.contest.rules) ? votesMoved(live.state, changes.state) : [];
       if (moved.length > 0) votes = await findVotesOf(this.#db, live.id, moved);
     } catch (error) {
@@ -353,9 +364,11 @@ export class LiveContests {
       // not held any more (an edit here dropped it), or already there (a command here reloaded it)
       if (!held || (newest !== null && held.state.version >= newest)) return;
       // a command's news: what it added; an edit's (no version): the whole contest
-      if (newest === null || this.#behind.get(contestId) === 'whole') await this.#reload(contestId, run);
+      const mark = this.#behind.get(contestId);
+      if (newest === null || mark?.how === 'whole') await this.#reload(contestId, run);
       else await this.#readChanges(held, run);
-      this.#behind.delete(contestId);
+      // a mark made while it read stays, for the next command or the background catch-up
+      if (this.#behind.get(contestId) === mark) this.#behind.delete(contestId);
       this.#notify(contestId, 'elsewhere');
     }).catch(() => this.#markBehind(contestId));
   }
@@ -381,6 +394,7 @@ export class LiveContests {
         contest,
         state,
         sheetsById: new Map(sheets.map((s) => [s.id, s])),
+        lastSheetId: highestId(sheets),
         inForce: byPresenterAndJudge(sheetsInForce(sheets)),
         bySubmission: new Map(sheets.map((s) => [s.submissionId, s])),
         watch,

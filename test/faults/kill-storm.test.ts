@@ -17,17 +17,17 @@ import { sleep, stream, StormHost, StormJudge, type AckedSheet, type SentSheet }
  * The promise "an acknowledged sheet is never lost and never counted twice, whatever fails",
  * under a storm of SIGKILLs: the demo-sized contest (22 presenters, 7 main + 15 evaluation judges,
  * two recusals) is run by a host console and 22 judge phones that retry like the real judge page,
- * while the server process is SIGKILLed KILLS times at random moments spread over the contest and
+ * while the server process is SIGKILLed KILLS times, at moments of every kind spread over the contest, and
  * started again on the same database (same port: the clients reconnect by themselves). Afterwards
  * the database itself is read: every acknowledged sheet is there exactly once, nothing else is,
  * every total is the sum of its items, the audit log and the turns agree, and the results equal a
  * run without faults. The seed is in the test's name; on success one summary line per kind.
  *
  * KILL_STORM_SEED=<n> replays a schedule (kill moments, judges' delays, host pacing, items);
- * KILL_STORM_KILLS=<n> changes how many kills (default 20).
+ * KILL_STORM_KILLS=<n> changes how many kills (default 10).
  */
 
-const KILLS = Number(process.env.KILL_STORM_KILLS ?? 20);
+const KILLS = Number(process.env.KILL_STORM_KILLS ?? 10);
 const SEED = process.env.KILL_STORM_SEED ? Number(process.env.KILL_STORM_SEED) : randomInt(2 ** 31);
 
 interface ContestFile {
@@ -158,31 +158,77 @@ for (const kind of databaseKinds()) {
         () => undefined,
       );
       // Kills are spread over the whole contest by its progress: the live version moves on once per
-      // committed change (each sheet, each host step), so kill k comes at a random version in the
-      // k-th of KILLS equal slices, plus a random 0–300 ms, wherever the server is by then (in a
-      // transaction, between commit and ack, broadcasting, or still taking the reconnections).
+      // committed change (each sheet, each host step), so kill k comes in the k-th of KILLS equal
+      // slices. Each aims at one kind of moment, in turn (aims below): once its slice has begun, it
+      // waits (until the slice ends, at most) for the clients to be at that moment, then comes within
+      // a random few ms, wherever the server is by then (receiving, in a transaction, between commit
+      // and ack, broadcasting). Most of a contest's commits are sheets (482 of 548): 20 kills at
+      // random versions mostly hit scoring, and some runs missed a short moment altogether (a turn
+      // presenting or closed, a host command on its way); aimed, fewer kills reach every kind.
       const finalVersion = expectedPairs.length + 3 * DEMO.presenters.length;
       const lastTarget = finalVersion - 30; // leave the last turn to be hit, not raced
       const killer = stream(SEED, 'killer');
+      const phaseOnStage = () => host.latest?.turns.find((t) => t.presenter === host.latest?.board.current)?.phase ?? 'before the first turn';
+      const clientsUp = () => [host, ...judges].filter((c) => c.connected).length;
+      // Every other kill aims at the sheets, the promise's own moment: while a turn's sheets are being
+      // stored (the host sees some, others are still unanswered), killed up to 40 ms later, so that
+      // some are received, some in a transaction, some stored and not yet acknowledged; or at once
+      // when the host has been sent a sheet its judge has no answer for yet (its ack on its way).
+      const storing = () => {
+        const current = host.latest?.board.current;
+        return judges.filter((j) => j.inFlight > 0).length >= 2 && (host.latest?.sheets.some((s) => s.presenter === current) ?? false);
+      };
+      const sheetsInFlight = { moment: 'sheets in flight', now: storing, withinMs: 40 };
+      const ackOnItsWay = {
+        moment: 'stored, not acknowledged',
+        now: () => {
+          const stored = new Set(host.latest?.sheets.map((s) => `${s.presenter}/${s.judge}`));
+          return judges.some((j) => j.unanswered().some((s) => stored.has(`${s.presenter}/${s.judge}`)));
+        },
+        withinMs: 0,
+      };
+      const aims: Array<{ moment: string; now: () => boolean; afterRestart?: true; withinMs?: number }> = [
+        sheetsInFlight,
+        { moment: 'presenting', now: () => phaseOnStage() === 'presenting' },
+        ackOnItsWay,
+        // a start or an open scoring (the reveal comes with the closed turn, below)
+        { moment: 'a host command in flight', now: () => host.commanding && phaseOnStage() !== 'closed', withinMs: 0 },
+        sheetsInFlight,
+        { moment: 'closed', now: () => phaseOnStage() === 'closed' },
+        ackOnItsWay,
+        // right after a restart: some clients are back (re-sending what was not answered), others not yet
+        { moment: 'reconnecting', now: () => clientsUp() > 0 && clientsUp() <= judges.length, afterRestart: true },
+        sheetsInFlight,
+        { moment: 'revealed', now: () => phaseOnStage() === 'revealed' },
+      ];
       let kills = 0;
-      let killsWithSheetsInFlight = 0;
       let downMs = 0;
-      /** the phase of the turn on stage at each kill (as the host last saw it) */
-      const killedIn = new Map<string, number>();
+      /** each kill's moment as the clients saw it (the phase on stage, and what was under way), and the sheets sent and not answered then */
+      const killedAt: Array<{ moment: string; unanswered: string[] }> = [];
+      let aimsHit = 0;
       while (kills < KILLS && !done) {
-        const target = Math.floor(((kills + killer()) * lastTarget) / KILLS);
-        while (!done && (host.latest?.version ?? 0) < target) await Promise.race([sleep(10), contestEnded]);
-        await Promise.race([sleep(Math.floor(killer() * 300)), contestEnded]);
+        const aim = aims[kills % aims.length]!;
+        const [sliceStart, sliceEnd] = [kills, kills + 1].map((k) => Math.floor((k * lastTarget) / KILLS));
+        const version = () => host.latest?.version ?? 0;
+        const restartedAt = Date.now();
+        if (!aim.afterRestart) while (!done && version() < sliceStart!) await Promise.race([sleep(10), contestEnded]);
+        const until = aim.afterRestart ? () => Date.now() - restartedAt > 3000 : () => version() >= sliceEnd!;
+        while (!done && !aim.now() && !until()) await Promise.race([sleep(2), contestEnded]);
+        await Promise.race([sleep(Math.floor(killer() * (aim.withinMs ?? 20))), contestEnded]);
         if (done) break;
-        if (judges.some((j) => j.inFlight > 0)) killsWithSheetsInFlight++;
-        const onStage = host.latest?.turns.find((t) => t.presenter === host.latest?.board.current);
-        const phase = onStage ? onStage.phase : 'before the first turn';
-        killedIn.set(phase, (killedIn.get(phase) ?? 0) + 1);
-        const killedAt = Date.now();
+        if (aim.now()) aimsHit++;
+        const moment = [
+          phaseOnStage(),
+          judges.some((j) => j.inFlight > 0) && 'sheets in flight',
+          host.commanding && 'a host command in flight',
+          clientsUp() <= judges.length && 'reconnecting',
+        ].filter(Boolean).join(' + ');
+        killedAt.push({ moment, unanswered: judges.flatMap((j) => j.unanswered().map((s) => s.submissionId)) });
+        const stoppedAt = Date.now();
         await server.stop('SIGKILL');
         kills++;
         server = await startServer(env);
-        downMs += Date.now() - killedAt;
+        downMs += Date.now() - stoppedAt;
       }
       await contestRun;
       const contestMs = Date.now() - contestStarted;
@@ -277,9 +323,17 @@ for (const kind of databaseKinds()) {
       const retries = judges.reduce((n, j) => n + j.retries, 0);
       const duplicates = acked.filter((a) => a.duplicate).length;
       const refusals = Object.entries(host.stats.refusals).map(([code, n]) => `${code} ${n}`).join(', ') || 'none';
-      const phases = [...killedIn].map(([phase, n]) => `${phase} ${n}`).join(', ');
+      // a sheet unanswered at a kill and answered as a duplicate later was stored before the kill and
+      // its acknowledgement lost: counted at the last kill it was unanswered at
+      const lostAcks = new Set(acked.filter((a) => a.duplicate).map((a) => a.submissionId));
+      for (const kill of [...killedAt].reverse()) {
+        const stored = kill.unanswered.filter((id) => lostAcks.delete(id));
+        if (stored.length > 0) kill.moment += ' + stored, not acknowledged';
+      }
+      const moments = new Map<string, number>();
+      for (const { moment } of killedAt) moments.set(moment, (moments.get(moment) ?? 0) + 1);
       console.log(
-        `kill-storm [${kind}] seed ${SEED}: ${kills} kills (${killsWithSheetsInFlight} with sheets in flight; on stage: ${phases}), ${rows.length} sheets, ` +
+        `kill-storm [${kind}] seed ${SEED}: ${kills} kills, ${aimsHit} at the moment aimed at; ${moments.size} kinds of moment: ${[...moments].map(([m, n]) => `${m} ${n}`).join(', ')}; ${rows.length} sheets, ` +
           `${retries} re-sends, ${duplicates} acked as duplicate, host ${host.stats.commands} commands (${host.stats.unanswered} unanswered, ${host.stats.resent} sent again; refusals: ${refusals}); ` +
           `first start ${(firstStartMs / 1000).toFixed(1)} s, contest ${(contestMs / 1000).toFixed(1)} s (down ${(downMs / 1000).toFixed(1)} s), total ${((Date.now() - started) / 1000).toFixed(1)} s`,
       );

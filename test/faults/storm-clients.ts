@@ -139,6 +139,15 @@ export class StormJudge {
     return this.#inFlight.size;
   }
 
+  get connected(): boolean {
+    return this.#socket.connected;
+  }
+
+  /** the sheets emitted and not answered yet */
+  unanswered(): SentSheet[] {
+    return [...this.#inFlight].map((presenter) => this.sent.get(presenter)!);
+  }
+
   /** presenters whose sheet is made and not yet acknowledged */
   unacknowledged(): string[] {
     return [...this.sent.keys()].filter((p) => !this.acked.has(p));
@@ -235,6 +244,8 @@ export class StormHost {
   #maxVersion = -1;
   #waiters: Array<() => void> = [];
   #closed = false;
+  /** a command is sent and not answered yet */
+  #commanding = false;
 
   constructor(url: string, token: string, rand: Rand) {
     this.#rand = rand;
@@ -250,6 +261,15 @@ export class StormHost {
 
   get latest(): HostSnapshot | null {
     return this.#latest;
+  }
+
+  get connected(): boolean {
+    return this.#socket.connected;
+  }
+
+  /** a command (start, open scoring, reveal) is sent and not answered yet */
+  get commanding(): boolean {
+    return this.#commanding;
   }
 
   close(): void {
@@ -351,7 +371,8 @@ export class StormHost {
       }
 
       this.stats.commands++;
-      const answer = await request(this.#socket, event, { presenter, turnsVersion });
+      this.#commanding = true;
+      const answer = await request(this.#socket, event, { presenter, turnsVersion }).finally(() => (this.#commanding = false));
       if (answer === null) {
         this.stats.unanswered++;
         unanswered = { event, presenter, turnsVersion };

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { expect, it } from 'vitest';
 import { readContestFile } from '../../server/contest-file/contest-file.ts';
 import { Exact } from '../../server/domain/exact.ts';
-import type { KyselyPlugin } from 'kysely';
+import type { Kysely, KyselyPlugin } from 'kysely';
+import type { Database } from '../../server/db/database.ts';
 import { displaySnapshot, hostSnapshot, judgeSnapshot, type LiveView } from '../../server/domain/projections.ts';
 import type { Actor } from '../../server/domain/live/commands.ts';
 import { AudienceVotes } from '../../server/services/audience-votes.service.ts';
@@ -48,6 +49,60 @@ function statementCounter(): KyselyPlugin & { count: number } {
     },
     async transformResult(args) {
       return args.result;
+    },
+  };
+}
+
+/** Records the ids of the sheets each catch-up by changes read (the statement that reads the live state with the absences). */
+function changesReader(): KyselyPlugin & { reads: string[][] } {
+  return {
+    reads: [],
+    transformQuery(args) {
+      return args.node;
+    },
+    async transformResult(args) {
+      const row = args.result.rows[0] as { sheets?: Array<{ id: string }>; absences?: unknown } | undefined;
+      if (row?.sheets && row.absences) this.reads.push(row.sheets.map((s) => s.id));
+      return args.result;
+    },
+  };
+}
+
+/**
+ * The database for B, whose next catch-up by changes can be held once its statement has read (its
+ * snapshot taken, its connection given back: PGlite has only one), until released.
+ */
+function holdingChanges(db: Kysely<Database>): { db: Kysely<Database>; hold(): { reached: Promise<void>; release: () => void } } {
+  let held: { reached: () => void; released: Promise<void> } | null = null;
+  const bound = <T extends object>(target: T, key: string | symbol) => {
+    const value = Reflect.get(target, key, target) as unknown;
+    return typeof value === 'function' ? value.bind(target) : value;
+  };
+  const executor = db.getExecutor();
+  const holdingExecutor = new Proxy(executor, {
+    get: (target, key) =>
+      key !== 'executeQuery'
+        ? bound(target, key)
+        : async (...args: Parameters<typeof executor.executeQuery>) => {
+            const result = await target.executeQuery(...args);
+            const row = result.rows[0] as { sheets?: unknown; absences?: unknown } | undefined;
+            if (held && row?.sheets && row.absences) {
+              const { reached, released } = held;
+              held = null;
+              reached();
+              await released;
+            }
+            return result;
+          },
+  });
+  return {
+    // findLiveChanges is a raw statement: it runs on the executor the database hands out
+    db: new Proxy(db, { get: (target, key) => (key === 'getExecutor' ? () => holdingExecutor : bound(target, key)) }),
+    hold() {
+      let release!: () => void;
+      const released = new Promise<void>((r) => (release = r));
+      const reached = new Promise<void>((r) => (held = { reached: r, released }));
+      return { reached, release };
     },
   };
 }
@@ -107,6 +162,102 @@ describeEachDatabase('two processes’ live contests on one database', (ctx) => 
     await a.execute(id, HOST, { type: 'turn:start', presenter: 'p1' }, { turnsVersion: 0 });
     await a.exclusive(id, async () => 'renamed');
     expect(told).toEqual(['command', 'definition']);
+  });
+
+  it('catches up by reading exactly the sheets it has not seen: none it loaded, stored itself or read before', async () => {
+    const db = ctx.db;
+    const id = await createContest(db, 'link-secret-for-tests', readContestFile(FILE), 'system');
+    const reader = changesReader();
+    const [a, b] = [new LiveContests(db), new LiveContests(db.withPlugin(reader))];
+    const hostOn = async (on: LiveContests, command: Parameters<LiveContests['execute']>[2]) => on.execute(id, HOST, command, { turnsVersion: (await on.view(id)).state.turnsVersion });
+    const sheetOn = async (on: LiveContests, judge: string) =>
+      ((await on.execute(id, { role: 'judge', judge }, { type: 'sheet:submit', presenter: 'p1', judge, items }, { submissionId: `sheet-${judge}-p1-0000` })) as { sheetId: string }).sheetId;
+
+    await hostOn(a, { type: 'turn:start', presenter: 'p1' });
+    await hostOn(a, { type: 'turn:open-scoring', presenter: 'p1' });
+    await sheetOn(a, 'm1');
+    await b.get(id); // B loads m1's sheet
+    await sheetOn(b, 'm2'); // a judge's sheet stored by B (a batch)
+    await b.execute(id, HOST, { type: 'sheet:submit', presenter: 'p1', judge: 'm3', items }, { submissionId: 'paper-m3-p1-0000' }); // a paper sheet stored by B (代录)
+    const onA = [await sheetOn(a, 'm4'), await sheetOn(a, 'e1')];
+    b.changedElsewhere(id, (await a.view(id)).state.version);
+    await expect.poll(async () => (await b.view(id)).state.version).toBe((await a.view(id)).state.version);
+    // then A stores one more, and B, deciding a host step on its copy, finds the stored version moved and catches up
+    const later = await sheetOn(a, 'e2');
+    await hostOn(b, { type: 'turn:close', presenter: 'p1' });
+
+    expect(reader.reads).toEqual([onA, [later]]);
+    expect(shown(await b.view(id))).toEqual(shown(await new LiveContests(db).view(id)));
+  });
+
+  /**
+   * B holds the contest; an edit on B outlives its deadline (the caller is answered, B's queue moves
+   * on) and is let commit later, its connection then failing, as when the reply to a COMMIT is lost:
+   * B cannot know whether it landed, and marks the contest to be loaded whole. A moves the contest
+   * on meanwhile.
+   */
+  const editLeftRunning = async () => {
+    const db = ctx.db;
+    const id = await createContest(db, 'link-secret-for-tests', readContestFile(FILE), 'system');
+    const hold = holdingChanges(db);
+    // B's deadline is short, as the edit is left running past it; its other commands take milliseconds
+    const [a, b] = [new LiveContests(db), new LiveContests(hold.db, Date.now, 2_500)];
+    await Promise.all([a.get(id), b.get(id)]);
+    const hostOn = async (on: LiveContests, command: Parameters<LiveContests['execute']>[2]) => on.execute(id, HOST, command, { turnsVersion: (await a.view(id)).state.turnsVersion });
+    const sheetOn = (on: LiveContests, judge: string) => on.execute(id, { role: 'judge', judge }, { type: 'sheet:submit', presenter: 'p1', judge, items }, { submissionId: `sheet-${judge}-p1-0000` });
+
+    let commit!: () => void;
+    const mayCommit = new Promise<void>((r) => (commit = r));
+    let failed!: () => void;
+    const failing = new Promise<void>((r) => (failed = r));
+    const edit = b.exclusive(id, async () => {
+      await mayCommit;
+      try {
+        await db.updateTable('contests').set({ title: '改过的标题' }).where('id', '=', id).execute();
+        throw new Error('Connection terminated unexpectedly');
+      } finally {
+        failed();
+      }
+    });
+    await expect(edit).rejects.toMatchObject({ code: 'db_unavailable' });
+    await hostOn(a, { type: 'turn:start', presenter: 'p1' });
+    // B reloads for its next command (the edit past its deadline marked it): the edit has not landed yet
+    await hostOn(b, { type: 'turn:open-scoring', presenter: 'p1' });
+    expect((await b.view(id)).contest.title).toBe('街道党建擂台赛（测试）');
+    await sheetOn(a, 'm1'); // A finds the stored version moved and catches up itself
+    /** the edit lands and fails now, while B's catch-up by changes is held after its read */
+    const landsDuringRead = async (held: { reached: Promise<void>; release: () => void }) => {
+      await held.reached;
+      commit();
+      await failing;
+      await new Promise((r) => setImmediate(r));
+      held.release();
+    };
+    return { id, a, b, hold, sheetOn, landsDuringRead };
+  };
+
+  it('news of another process read while an edit past its deadline lands: the next command is decided on the contest loaded whole', async () => {
+    const { id, a, b, hold, sheetOn, landsDuringRead } = await editLeftRunning();
+    const held = hold.hold();
+    b.changedElsewhere(id, (await a.view(id)).state.version);
+    const next = sheetOn(b, 'm2'); // queued behind the catch-up
+    await landsDuringRead(held);
+    await expect(next).resolves.toMatchObject({ judge: 'm2', duplicate: false });
+    expect((await b.view(id)).contest.title).toBe('改过的标题');
+    expect(b.catchUps()).toMatchObject({ changes: 1, whole: 2 });
+  });
+
+  it('a command that finds the stored version moved catches up, and loads whole when an edit past its deadline lands while it reads', async () => {
+    const { id, a, b, hold, sheetOn, landsDuringRead } = await editLeftRunning();
+    await sheetOn(a, 'm3');
+    const held = hold.hold();
+    // decided on B's copy, which has neither m1's nor m3's sheet: the stored version moved, B reads the changes
+    const next = sheetOn(b, 'm2');
+    await landsDuringRead(held);
+    await expect(next).resolves.toMatchObject({ judge: 'm2', duplicate: false });
+    expect((await b.view(id)).contest.title).toBe('改过的标题');
+    expect(b.catchUps()).toMatchObject({ changes: 1, whole: 2 });
+    expect((await b.view(id)).inForce.get('p1')?.size).toBe(3);
   });
 
   /** a contest with an audience vote held by A and B, p1's turn opened on A (B has not heard of it) */

@@ -212,6 +212,12 @@ async function leitaiVenue(server: ChildServer, judges: number, turns: number): 
     display: { token: tokenOf(contest.displayUrl), protocol: PROTOCOL_VERSION },
     audience: { watch: new URL(contest.watchUrl).pathname.split('/').at(-1)!, protocol: PROTOCOL_VERSION },
     async nextTurn() {
+      // as the console: the next turn is offered once the update that the last sheet closed this
+      // one has arrived (sending before it is refused stale_version, a round trip the console
+      // never makes)
+      const previous = `p${turn - 1}`;
+      // (a turn a failed sheet left open is never closed: after a while the start is sent anyway, and refused)
+      await Promise.race([seen(() => held === null || held.turns.find((t) => t.presenter === previous)?.phase !== 'scoring'), new Promise((r) => setTimeout(r, 5000))]);
       const presenter = `p${turn++}`;
       await hostDo('turn:start', presenter);
       await hostDo('turn:open-scoring', presenter);

@@ -298,16 +298,37 @@ export type JudgePresence = Pick<HostJudge, 'connected' | 'lastSeenAt' | 'seatMo
 
 const NOT_SEEN: JudgePresence = { connected: false, lastSeenAt: null, seatMoves: 0, seatMovedAt: null };
 
-/** a stored sheet as the host sees it, made once per sheet and definition: a host snapshot after each change lists every sheet in force */
-const hostSheets = perDefinition(() => new WeakMap<StoredSheet, HostSheet>());
+/** a stored sheet as the host sees it, made once per sheet and definition */
+const hostSheetRows = perDefinition(() => new WeakMap<StoredSheet, HostSheet>());
 function hostSheet(contest: ContestDefinition, s: StoredSheet): HostSheet {
-  const sheets = hostSheets(contest);
-  let row = sheets.get(s);
+  const rows = hostSheetRows(contest);
+  let row = rows.get(s);
   if (!row) {
     row = { id: s.id, presenter: s.presenter, judge: s.judge, items: itemsText(contest, s), total: s.total.toString(), at: s.createdAt, enteredBy: s.enteredBy, corrected: isCorrection(s) };
-    sheets.set(s, row);
+    rows.set(s, row);
   }
   return row;
+}
+
+/** a presenter's sheets in force as the host lists them, made once per map of sheets (replaced when one of them changes) */
+const hostSheetLists = perDefinition(() => new WeakMap<ReadonlyMap<string, StoredSheet>, HostSheet[]>());
+
+/**
+ * Every sheet in force, presenter by presenter: the host's snapshot after each change lists them
+ * all (4,400 at a final of 200 judges × 22 presenters), so only the presenter whose sheets changed
+ * is listed again.
+ */
+function hostSheets(view: LiveView): HostSheet[] {
+  const lists = hostSheetLists(view.contest);
+  const all: HostSheet[] = [];
+  for (const p of view.contest.presenters) {
+    const sheets = view.inForce.get(p.key);
+    if (!sheets) continue;
+    let list = lists.get(sheets);
+    if (!list) lists.set(sheets, (list = [...sheets.values()].map((s) => hostSheet(view.contest, s))));
+    for (const row of list) all.push(row);
+  }
+  return all;
 }
 
 /**
@@ -448,7 +469,6 @@ const hostPresenters = perDefinition((contest) => presenterInfos(contest).map((i
  */
 export function hostSnapshot(view: LiveView, presence: ReadonlyMap<string, JudgePresence>, shownBoard: Board = board(view)): HostSnapshot {
   const { contest, state } = view;
-  const inForce = contest.presenters.flatMap((p) => [...(view.inForce.get(p.key)?.values() ?? [])]);
   const votes = view.votes ?? NO_VOTES;
   return {
     ...base(view),
@@ -459,7 +479,7 @@ export function hostSnapshot(view: LiveView, presence: ReadonlyMap<string, Judge
     presenters: hostPresenters(contest),
     judges: contest.judges.map((j) => hostJudge(contest, j, presence.get(j.key) ?? NOT_SEEN)),
     turns: contest.presenters.map((p) => hostTurn(view, p.key, votes.countFor(p.key))),
-    sheets: inForce.map((s) => hostSheet(contest, s)),
+    sheets: hostSheets(view),
     results: liveResults(view, votes).map(hostResult),
     board: shownBoard,
     awardLevels: contest.rules.awards.map((a) => a.name),

@@ -303,13 +303,17 @@ describe('what an earlier change computed, reused', () => {
     expect(rebuilt).toBeGreaterThan(50);
   });
 
-  it('the host’s live results and the projector’s ranking are what computing every sheet afresh gives', () => {
+  it('the host’s list of sheets, its live results and the projector’s ranking are what computing every sheet afresh gives', () => {
     fc.assert(
       fc.property(fc.array(anyCommand, { minLength: 2, maxLength: 40 }), (commands) => {
         for (const view of viewsThrough(commands)) {
           const inForce = [...view.inForce.values()].flatMap((byJudge) => [...byJudge.values()]);
           const afresh = computeResults(view.contest, inForce, view.votes?.counted() ?? []);
           const host = hostSnapshot(view, new Map());
+          // every sheet in force, presenter by presenter, each as it is now
+          expect(host.sheets.map((row) => [row.id, row.total])).toEqual(
+            view.contest.presenters.flatMap((p) => [...(view.inForce.get(p.key)?.values() ?? [])].map((sheet) => [sheet.id, sheet.total.toString()])),
+          );
           expect(host.results).toEqual(
             afresh.map((r) => ({
               presenter: r.presenter,

@@ -130,7 +130,10 @@ export const submitSheet: CommandHandler<'sheet:submit'> = {
     if (phase !== turn.phase) audit.push({ action: 'turn:close', presenter: key, detail: { auto: true } });
     // the host's picture moves when the turn does, when a sheet is replaced, or when a sheet comes in late (closed or revealed turn)
     const turnsMove = phase !== turn.phase || existing !== null || turn.phase !== 'scoring';
-    return accept(nextState(at, { turns: withTurn(at, key, { ...turn, phase, reopened: stillReopened }) }, turnsMove), audit, {
+    // the turns stay the same object when this sheet changes none (most sheets): the projections
+    // then see at once that no judge's view of the turns moved (projections.ts)
+    const turnChanges = phase !== turn.phase || Object.hasOwn(turn.reopened, judge);
+    return accept(nextState(at, turnChanges ? { turns: withTurn(at, key, { ...turn, phase, reopened: stillReopened }) } : {}, turnsMove), audit, {
       presenter: key,
       judge,
       items,

@@ -40,6 +40,9 @@ export function watchCodeFromLocation(): string | null {
 /** what a page joins with: a link's token, or (the audience) the contest's public watch code, with the phone's voter secret when it has one */
 export type Credential = string | { watch: string; voter?: string | null };
 
+/** a page that missed an update says it may be behind only if the resync has not answered by then */
+const STALE_AFTER_GAP_MS = 1500;
+
 /** how long after a (re)connect the page waits for the server's own first snapshot before asking for it */
 const FIRST_SNAPSHOT_WAIT_MS = 5000;
 
@@ -65,6 +68,8 @@ export class Connection<S extends Snapshot> {
   #syncOwed = false;
   /** the one loop asking contest:sync until #syncOwed is settled is running: patches meanwhile wait for its answer */
   #resyncing = false;
+  /** marks the page stale when a resync for a missed update has not been answered in STALE_AFTER_GAP_MS */
+  #staleTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(credential: Credential) {
     const auth = typeof credential === 'string' ? { token: credential } : { watch: credential.watch, ...(credential.voter ? { voter: credential.voter } : {}) };
@@ -106,8 +111,18 @@ export class Connection<S extends Snapshot> {
     });
   }
 
+  #staleIfStillOwed(): void {
+    if (this.#staleTimer !== null) return;
+    this.#staleTimer = setTimeout(() => {
+      this.#staleTimer = null;
+      if (this.#syncOwed) this.#fresh = false;
+    }, STALE_AFTER_GAP_MS);
+  }
+
   #accept(snapshot: S): void {
     this.#fresh = true;
+    if (this.#staleTimer !== null) clearTimeout(this.#staleTimer);
+    this.#staleTimer = null;
     this.#syncOwed = false;
     // After a reconnect the server's first snapshot may carry the same version as ours; take it
     // anyway (it is the server's current truth). Only an older one is ignored: a lower version, or
@@ -121,9 +136,11 @@ export class Connection<S extends Snapshot> {
   #patch(patch: StatePatch): void {
     const step = applyPatch<S>(this.snapshot, patch);
     if (step.kind === 'apply') this.#accept(step.snapshot);
-    // what is shown stays until the answer, marked stale: never an older state, and never a patch over the wrong one
+    // what is shown stays until the answer: never an older state, and never a patch over the wrong
+    // one; marked stale only if the answer is slow (a projector must not flash 正在重新连接 in
+    // front of the hall for a resync that takes a few milliseconds)
     else if (step.kind === 'resync') {
-      this.#fresh = false;
+      this.#staleIfStillOwed();
       this.#resync(0);
     }
   }

@@ -5,6 +5,7 @@ import type { LiveState } from '../domain/live.ts';
 import type { StoredSheet } from '../domain/sheets.ts';
 import type { Database, PanelsTable, ScoreSheetRow } from './database.ts';
 import { storedSheet } from './score-sheets.repository.ts';
+import { liveStateDocument } from './live-state.repository.ts';
 
 /** Contests and their rules, panels, criteria, presenters, judges, recusals and absences. The caller owns the transaction. */
 
@@ -277,7 +278,7 @@ export interface LiveChanges {
 export async function findLiveChanges(db: Db, contestId: string, afterSheetId: string): Promise<LiveChanges | null> {
   const result = await sql<{ state: LiveState | null; sheets: Array<Omit<ScoreSheetRow, 'created_at'> & { created_at: string }>; absences: Array<[string, string]> }>`
     select
-      (select state from contest_live where contest_id = ${contestId}) as state,
+      (select ${liveStateDocument} from contest_live where contest_id = ${contestId}) as state,
       (select coalesce(json_agg(json_build_object(
           'id', s.id::text, 'presenter_key', s.presenter_key, 'judge_key', s.judge_key, 'submission_id', s.submission_id,
           'items', s.items, 'total', s.total::text, 'supersedes_id', s.supersedes_id::text, 'entered_by', s.entered_by,

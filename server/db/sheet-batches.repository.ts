@@ -3,7 +3,7 @@ import type { LiveState } from '../domain/live.ts';
 import type { SheetToStore, StoredSheet } from '../domain/sheets.ts';
 import { auditRow, type AuditRecord } from './audit.repository.ts';
 import type { Database, ScoreSheetRow } from './database.ts';
-import { liveStateColumns } from './live-state.repository.ts';
+import { liveStateWrite } from './live-state.repository.ts';
 import { sheetRow, storedSheet } from './score-sheets.repository.ts';
 
 /**
@@ -40,10 +40,20 @@ export interface SheetToInsert {
   sheet: SheetToStore;
 }
 
-/** One statement: the sheets (returned stored, in the order given), the contest's new live state, the audit rows in the order given. */
-export async function storeSheets(trx: Transaction<Database>, contestId: string, state: LiveState, sheets: readonly SheetToInsert[], audit: readonly AuditRecord[]): Promise<StoredSheet[]> {
+/**
+ * One statement: the sheets (returned stored, in the order given), the contest's new live state
+ * (over `previous`, the one stored), the audit rows in the order given.
+ */
+export async function storeSheets(
+  trx: Transaction<Database>,
+  contestId: string,
+  previous: LiveState,
+  state: LiveState,
+  sheets: readonly SheetToInsert[],
+  audit: readonly AuditRecord[],
+): Promise<StoredSheet[]> {
   const rows = await trx
-    .with('saved_state', (db) => db.updateTable('contest_live').set(liveStateColumns(state)).where('contest_id', '=', contestId).returning('version'))
+    .with('saved_state', (db) => db.updateTable('contest_live').set(liveStateWrite(previous, state)).where('contest_id', '=', contestId).returning('version'))
     .with('audited', (db) => db.insertInto('audit_log').values(audit.map(auditRow)).returning('id'))
     .insertInto('score_sheets')
     .values(sheets.map((s) => sheetRow(contestId, s.submissionId, s.sheet)))
@@ -93,10 +103,11 @@ function ifCurrent(db: Kysely<Database>, contestId: string, expected: number, to
     )`;
 }
 
-/** the live state's new row, written only if `current` (ifCurrent) is not empty */
-function savedState(contestId: string, state: LiveState) {
-  const live = liveStateColumns(state);
-  return sql`update contest_live set version = ${live.version}, state = ${live.state}, updated_at = ${live.updated_at}
+/** the live state's new row over `previous` (the one stored), written only if `current` (ifCurrent) is not empty */
+function savedState(previous: LiveState, state: LiveState) {
+  const live = liveStateWrite(previous, state);
+  const document = live.state === undefined ? sql`` : sql`, state = ${live.state}`;
+  return sql`update contest_live set version = ${live.version}${document}, updated_at = ${live.updated_at}
     where contest_id in (select contest_id from current)`;
 }
 
@@ -108,8 +119,8 @@ function savedState(contestId: string, state: LiveState) {
 export async function storeSheetsIfCurrent(
   db: Kysely<Database>,
   contestId: string,
-  expected: number,
   tokenHashes: readonly string[],
+  previous: LiveState,
   state: LiveState,
   sheets: readonly SheetToInsert[],
   audit: readonly AuditRecord[],
@@ -119,8 +130,8 @@ export async function storeSheetsIfCurrent(
     return { ...row, items: JSON.parse(row.items) as unknown };
   });
   const { rows } = await sql<ScoreSheetRow>`
-    ${ifCurrent(db, contestId, expected, tokenHashes, audit)},
-    saved_state as (${savedState(contestId, state)})
+    ${ifCurrent(db, contestId, previous.version, tokenHashes, audit)},
+    saved_state as (${savedState(previous, state)})
     insert into score_sheets (contest_id, presenter_key, judge_key, submission_id, items, total, supersedes_id, entered_by, reason)
     select s.contest_id, s.presenter_key, s.judge_key, s.submission_id, s.items, s.total, s.supersedes_id, s.entered_by, s.reason
     from jsonb_populate_recordset(null::score_sheets, ${JSON.stringify(sheetRows)}::jsonb) with ordinality as s
@@ -135,10 +146,10 @@ export async function storeSheetsIfCurrent(
  * statement committed by itself (ifCurrent). False when it stored nothing (the contest moved, or
  * the link was revoked): the caller then finds out which in a transaction.
  */
-export async function saveStateIfCurrent(db: Kysely<Database>, contestId: string, expected: number, tokenHashes: readonly string[], state: LiveState, audit: readonly AuditRecord[]): Promise<boolean> {
+export async function saveStateIfCurrent(db: Kysely<Database>, contestId: string, tokenHashes: readonly string[], previous: LiveState, state: LiveState, audit: readonly AuditRecord[]): Promise<boolean> {
   const { rows } = await sql<{ version: number }>`
-    ${ifCurrent(db, contestId, expected, tokenHashes, audit)}
-    ${savedState(contestId, state)}
+    ${ifCurrent(db, contestId, previous.version, tokenHashes, audit)}
+    ${savedState(previous, state)}
     returning version`.execute(db);
   return rows.length === 1;
 }

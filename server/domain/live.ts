@@ -59,6 +59,19 @@ export interface LiveState {
   startedAt?: number;
 }
 
+/**
+ * Whether `next` differs from `previous` in its version alone: every other field is the same value
+ * or the same object (a command that changes no turn leaves `turns` the same object, live/decide.ts).
+ * Most judges' sheets are such changes; the stored state then need not be written again, only its
+ * version (db/live-state.repository.ts). Compared field by field over both states' keys, so a field
+ * added to LiveState later is compared too.
+ */
+export function onlyVersionMoved(previous: LiveState, next: LiveState): boolean {
+  const keys = new Set([...Object.keys(previous), ...Object.keys(next)]) as Set<keyof LiveState>;
+  for (const key of keys) if (key !== 'version' && previous[key] !== next[key]) return false;
+  return true;
+}
+
 export function initialLiveState(contest: ContestDefinition): LiveState {
   return {
     version: 0,

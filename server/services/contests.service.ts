@@ -183,7 +183,7 @@ async function touchLiveState(
   const next: LiveState = rebuildTurns
     ? { ...initialLiveState(definition), version: state.version + 1, turnsVersion: state.turnsVersion + 1, screen: state.screen }
     : { ...state, version: state.version + 1 };
-  await saveLiveState(trx, id, next);
+  await saveLiveState(trx, id, state, next);
 }
 
 /** A contest locked for an edit: its definition and live state as they are now. */

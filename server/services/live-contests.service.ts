@@ -542,7 +542,7 @@ export class LiveContests {
       const first = toStore(decided);
       const alone = closesVote(live.contest, first.audit)
         ? null
-        : await storeSheetsIfCurrent(this.#db, contestId, live.state.version, hashesOf(decided.accepted), decided.state, first.sheets, first.audit);
+        : await storeSheetsIfCurrent(this.#db, contestId, hashesOf(decided.accepted), live.state, decided.state, first.sheets, first.audit);
       if (alone) stored = alone;
       else
         await this.#db.transaction().execute(async (trx) => {
@@ -560,7 +560,7 @@ export class LiveContests {
           const { sheets, audit } = toStore(decided);
           const atClose = await votesAtClose(trx, contestId, live.contest, audit);
           countedAtClose = atClose.counted;
-          stored = await storeSheets(trx, contestId, decided.state, sheets, atClose.records);
+          stored = await storeSheets(trx, contestId, live.state, decided.state, sheets, atClose.records);
         });
     } catch (error) {
       // a refusal decided inside the transaction rolled it back: nothing is unknown
@@ -647,7 +647,7 @@ export class LiveContests {
         !decision.absence &&
         !closesVote(live.contest, records) &&
         !undoesVotedTurn &&
-        (await saveStateIfCurrent(this.#db, contestId, live.state.version, options.linkTokenHash === undefined ? [] : [options.linkTokenHash], decision.state, records));
+        (await saveStateIfCurrent(this.#db, contestId, options.linkTokenHash === undefined ? [] : [options.linkTokenHash], live.state, decision.state, records));
       if (!alone)
         await this.#db.transaction().execute(async (trx) => {
           const version = await lockLiveState(trx, contestId);
@@ -660,7 +660,7 @@ export class LiveContests {
             stored = await insertSheet(trx, contestId, options.submissionId!, decision.sheet);
           }
           if (decision.absence) await insertAbsence(trx, contestId, decision.absence.presenter, decision.absence.judge);
-          await saveLiveState(trx, contestId, decision.state);
+          await saveLiveState(trx, contestId, live.state, decision.state);
           const atClose = await votesAtClose(trx, contestId, live.contest, records);
           for (const record of atClose.records) await appendAudit(trx, record);
           countedAtClose = atClose.counted;

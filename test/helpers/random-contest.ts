@@ -26,6 +26,11 @@ export const anyCommand: fc.Arbitrary<LiveCommand> = fc.oneof(
 
 /** the contest through `commands`: what the projections are given after each (a second later each time) */
 export function viewsThrough(commands: LiveCommand[]): LiveView[] {
+  return playThrough(commands, (h) => h.view());
+}
+
+/** the contest played properly through two turns, then `commands`, each a second after the last: what `visit` makes of the contest after each */
+export function playThrough<T>(commands: LiveCommand[], visit: (h: LiveHarness) => T): T[] {
   const h = new LiveHarness();
   // a contest played properly first, so the random commands find every phase
   for (const p of ['p1', 'p2']) {
@@ -41,6 +46,6 @@ export function viewsThrough(commands: LiveCommand[]): LiveView[] {
       const { presenter, judge, content, delivery } = c as unknown as Submit;
       h.submit(presenter, judge, content, delivery, { role: 'judge', judge });
     } else h.try(c);
-    return h.view();
+    return visit(h);
   });
 }

@@ -1,6 +1,8 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { clockElapsedMs } from '../../../server/domain/live.ts';
+import { clockElapsedMs, onlyVersionMoved, type LiveState } from '../../../server/domain/live.ts';
 import { code, HOST, LiveHarness } from '../../helpers/live-harness.ts';
+import { anyCommand, playThrough } from '../../helpers/random-contest.ts';
 
 /** The turn state machine, command by command, as the host and judges drive it. */
 
@@ -293,5 +295,36 @@ describe('the awards', () => {
     h.do({ type: 'screen:show', screen: 'ranking' });
     h.do({ type: 'screen:show', screen: 'awards' });
     expect([h.state.screen, h.state.awardsShown]).toEqual(['awards', 3]);
+  });
+});
+
+describe('a change that moves only the version (the stored state is then not written again)', () => {
+  it('is what a sheet that leaves its turn open is; the sheet that closes the turn, and every host step, move more', () => {
+    const h = new LiveHarness();
+    const moved = (step: () => unknown) => {
+      const before = h.state;
+      step();
+      return onlyVersionMoved(before, h.state) ? 'version only' : 'more';
+    };
+    expect(moved(() => h.do({ type: 'turn:start', presenter: 'p1' }))).toBe('more');
+    expect(moved(() => h.do({ type: 'turn:open-scoring', presenter: 'p1' }))).toBe('more');
+    expect(['m1', 'm2', 'm3', 'm4', 'e1', 'e2'].map((j) => moved(() => h.submit('p1', j)))).toEqual(Array(6).fill('version only'));
+    expect(moved(() => h.submit('p1', 'e3'))).toBe('more');
+    expect(h.phase('p1')).toBe('closed');
+    expect(moved(() => h.do({ type: 'turn:reveal', presenter: 'p1' }))).toBe('more');
+    expect(moved(() => h.do({ type: 'screen:show', screen: 'ranking' }))).toBe('more');
+  });
+
+  it('is never said of a change that moved anything but the version, whatever a host and the judges send (each state written down as it was made)', () => {
+    const withoutVersion = (state: LiveState) => JSON.stringify({ ...state, version: 0 });
+    fc.assert(
+      fc.property(fc.array(anyCommand, { minLength: 1, maxLength: 40 }), (commands) => {
+        let last: { state: LiveState; text: string } | null = null;
+        for (const step of playThrough(commands, (h) => ({ state: h.state, text: withoutVersion(h.state) }))) {
+          if (last && onlyVersionMoved(last.state, step.state)) expect(step.text).toBe(last.text);
+          last = step;
+        }
+      }),
+    );
   });
 });

@@ -131,7 +131,16 @@ export function joinCluster(io: Io, live: LiveContests, { db, databaseUrl, timeo
   async function publish(): Promise<void> {
     const batch = [...outgoing];
     outgoing.clear();
+    // Alone (the adapter counts the other processes by their heartbeats), nobody needs a command's
+    // news: each is a NOTIFY that Postgres hands back to this process's own LISTEN connection, and
+    // with one process on Postgres (most venues) that was a quarter to a third of the server's CPU
+    // at 160–320 sheets a second (bench, CLUSTER=0 against this). A process that starts announces
+    // itself at once (the adapter's first heartbeat); a change made before this one heard of it is
+    // found by the new one's check for missed news (GAP_CHECK_MS), which reads the changes. A
+    // definition's news is always sent: that check reads states and sheets, not definitions.
+    const alone = (await io.of('/').adapter.serverCount()) <= 1;
     for (const [contestId, kind] of batch) {
+      if (alone && kind === 'state') continue;
       const version = kind === 'definition' ? null : await live.view(contestId).then((v) => v.state.version, () => null);
       io.serverSideEmit('contest:changed', contestId, version);
     }

@@ -85,8 +85,20 @@ export const withTurn = (at: Situation, presenter: string, turn: TurnState): Liv
 
 export const accept = (state: LiveState, audit: AuditEvent[], sheet: SheetToStore | null = null): Accepted => ({ ok: true, state, sheet, audit });
 
-export const presenterOf = (at: Situation, key: string): Presenter | undefined => at.contest.presenters.find((p) => p.key === key);
-export const judgeOf = (at: Situation, key: string): Judge | undefined => at.contest.judges.find((j) => j.key === key);
+/**
+ * People by key, one map per list (a contest's lists are replaced, never changed in place): the
+ * host's console asks every guard of every presenter at each change (allowedHostActions), and a
+ * search of the list per guard made that quadratic in the number of presenters.
+ */
+const byKey = new WeakMap<readonly { key: string }[], Map<string, { key: string }>>();
+function keyed<T extends { key: string }>(list: readonly T[]): Map<string, T> {
+  let map = byKey.get(list);
+  if (!map) byKey.set(list, (map = new Map(list.map((item) => [item.key, item]))));
+  return map as Map<string, T>;
+}
+
+export const presenterOf = (at: Situation, key: string): Presenter | undefined => keyed(at.contest.presenters).get(key);
+export const judgeOf = (at: Situation, key: string): Judge | undefined => keyed(at.contest.judges).get(key);
 
 export const noPresenter = (key: string): Refusal => refuse('not_found', `no presenter "${key}" in this contest`);
 export const noJudge = (key: string): Refusal => refuse('not_found', `no judge "${key}" in this contest`);

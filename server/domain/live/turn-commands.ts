@@ -1,5 +1,6 @@
 import type { TurnPhase } from '../../contracts/vocabulary.ts';
-import { expectedJudges, stopClock, type RevealRecord, type TurnState } from '../live.ts';
+import type { Presenter } from '../contest.ts';
+import { expectedJudges, stopClock, type LiveState, type RevealRecord, type TurnState } from '../live.ts';
 import {
   accept,
   nextState,
@@ -18,8 +19,22 @@ import {
 
 const ON_STAGE: readonly TurnPhase[] = ['presenting', 'scoring'];
 
-/** The presenter on stage (presenting or being scored) other than `except`, if any: the server allows one at a time. */
-const onStage = (at: Situation, except?: string) => at.contest.presenters.find((p) => p.key !== except && ON_STAGE.includes(at.state.turns[p.key]!.phase));
+/** the presenters on stage (at most one, as the guards keep it) for a contest's presenters and turns */
+const onStageOf = new WeakMap<LiveState['turns'], { presenters: readonly Presenter[]; onStage: Presenter[] }>();
+
+/**
+ * The presenter on stage (presenting or being scored) other than `except`, if any: the server
+ * allows one at a time. Found once per turns object (a change that moves no turn keeps it), not
+ * by a search per guard: allowedHostActions asks the start guard of every presenter.
+ */
+function onStage(at: Situation, except?: string): Presenter | undefined {
+  let known = onStageOf.get(at.state.turns);
+  if (!known || known.presenters !== at.contest.presenters) {
+    known = { presenters: at.contest.presenters, onStage: at.contest.presenters.filter((p) => ON_STAGE.includes(at.state.turns[p.key]!.phase)) };
+    onStageOf.set(at.state.turns, known);
+  }
+  return known.onStage.find((p) => p.key !== except);
+}
 
 /** The presenter's turn is in one of these phases (and the presenter exists). */
 function phaseGuard(at: Situation, key: string, doing: string, allowed: readonly TurnPhase[]): Refusal | null {

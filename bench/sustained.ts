@@ -2,7 +2,8 @@
  * Sustained: 20 contests × 20 judges scoring back to back at a rising rate, to find the highest
  * rate of durable sheets (acked after the commit) whose ack p99 stays under 50 ms. At each rate the
  * baseline runs a step, then Leitai; a server stops climbing once a step fails a sheet or its p99
- * passes a second.
+ * passes a second. The contests' turns change one after another (stagger), or with
+ * `--aligned-turns` all at the same moment.
  */
 import { randomBytes } from 'node:crypto';
 import { loadavg } from 'node:os';
@@ -111,8 +112,34 @@ const passes = (s: SustainedStep) => s.failed === 0 && s.ack.p99 < ACK_P99_LIMIT
 /** past the limit the climb goes on a little, so the table shows how fast it degrades */
 const hopeless = (s: SustainedStep) => s.failed > 0 || s.ack.p99 > 20 * ACK_P99_LIMIT_MS;
 
-export async function sustained(targets: Target[], rates: number[], seconds: number, log: (line: string) => void): Promise<Record<TargetName, SustainedStep[]>> {
-  const sheetsNeeded = 1 + rates.reduce((sum, rate) => sum + Math.max(1, Math.round((rate / CONTESTS) * seconds)), 0);
+/**
+ * Puts contest c c sheets into its first turn (contest 0 none), so that from then on the contests
+ * change turn one after another through the time of a turn, as independent contests do. Without
+ * it every contest's turn ends at the same sheet number, and the sheets of the 20 contests are due
+ * within one sheet's interval of each other: all 20 contests change turn at the same moment, every
+ * time (`--aligned-turns` keeps that worst case). Not counted.
+ */
+async function stagger(target: Target, contests: Running[]): Promise<void> {
+  await Promise.all(
+    contests.map(async (contest, c) => {
+      for (let i = 0; i < c % JUDGES; i++) {
+        contest.presenter ??= await contest.venue.nextTurn();
+        const payload = { presenter: contest.presenter, items: target.items, submissionId: randomBytes(12).toString('base64url') };
+        const answer = (await contest.judges[contest.sent % JUDGES]!.socket.timeout(30_000).emitWithAck('sheet:submit', payload)) as { ok: boolean; error?: { code: string } };
+        if (!answer.ok) throw new Error(`staggering the contests: a sheet was refused ${answer.error?.code}`);
+        contest.sent++;
+      }
+    }),
+  );
+}
+
+export interface SustainedOptions {
+  /** every contest changes turn at the same moment (the worst case), rather than one after another (stagger) */
+  alignedTurns: boolean;
+}
+
+export async function sustained(targets: Target[], rates: number[], seconds: number, log: (line: string) => void, { alignedTurns }: SustainedOptions): Promise<Record<TargetName, SustainedStep[]>> {
+  const sheetsNeeded = JUDGES + rates.reduce((sum, rate) => sum + Math.max(1, Math.round((rate / CONTESTS) * seconds)), 0);
   const turnsNeeded = 2 + Math.ceil(sheetsNeeded / JUDGES);
   const running = new Map<Target, Running[]>();
   const steps = new Map<Target, SustainedStep[]>(targets.map((t) => [t, []]));
@@ -124,7 +151,8 @@ export async function sustained(targets: Target[], rates: number[], seconds: num
         contests.push({ venue, judges: await connectAll(target.url, venue.judges.map((j) => j.auth), false), sent: 0, presenter: null });
       }
       running.set(target, contests);
-      await step(target, contests, CONTESTS, 1); // warm-up, one sheet per contest, not counted
+      if (alignedTurns) await step(target, contests, CONTESTS, 1); // warm-up, one sheet per contest, not counted
+      else await stagger(target, contests);
     }
     for (const rate of rates) {
       for (const target of targets) {

@@ -92,7 +92,8 @@ async function freshDatabase(choice: DatabaseChoice, name: TargetName): Promise<
 export async function startTarget(name: TargetName, database: DatabaseChoice, nodeArgs: string[] = []): Promise<Target> {
   const db = await freshDatabase(database, name);
   const script = name === 'leitai' ? 'server/main.ts' : 'bench/baseline-server.ts';
-  const env = { ...db.env, ADMIN_TOKEN, LOAD_DEMO: 'false' };
+  // CLUSTER=0 npm run bench: Leitai without the cluster's adapter, to see what it costs
+  const env = { ...db.env, ADMIN_TOKEN, LOAD_DEMO: 'false', ...(process.env.CLUSTER ? { CLUSTER: process.env.CLUSTER } : {}) };
   const child = await startChild(script, env, nodeArgs);
   const peers: ChildServer[] = [];
   const stop = async () => {

@@ -53,7 +53,7 @@ export async function insertLiveState(db: Db, contestId: string, state: LiveStat
 }
 
 /** the columns that store a new live state, whole */
-export const liveStateColumns = (state: LiveState) => ({ version: state.version, state: JSON.stringify(state), updated_at: new Date() });
+const liveStateColumns = (state: LiveState) => ({ version: state.version, state: JSON.stringify(state), updated_at: new Date() });
 
 /**
  * The columns that move the stored state from `previous` (what is stored) to `next`: the version

@@ -128,9 +128,12 @@ if (climb) {
   const [baseline, leitai] = [highestPassing(climb.baseline), highestPassing(climb.leitai)];
   console.log(`sustained, 20 contests × 20 judges${alignedTurns ? ', every turn change at the same moment' : ''}: highest sheets/s with ack p99 < ${ACK_P99_LIMIT_MS} ms and none failed (steps ${rates.join(', ')}): baseline ${baseline}, Leitai ${leitai}, ratio ${baseline ? ratio(leitai, baseline) : '—'}`);
   // the issue's targets: half the baseline's highest on Postgres; 500 a second on PGlite (its flush before each ack)
-  const wanted = database.kind === 'postgres' ? baseline / 2 : 500;
-  const what = database.kind === 'postgres' ? `half the baseline's ${baseline}` : '500 a second';
-  console.log(`sustained target (${what}, ack p99 < ${ACK_P99_LIMIT_MS} ms): ${leitai >= wanted ? 'met' : `missed: Leitai ${leitai}, ${leitai > 0 ? `${(wanted / leitai).toFixed(1)}× short` : 'no step passed'}`}`);
+  const topPassed = baseline === rates.at(-1);
+  const verdict = (wanted: number, atLeast: boolean): string =>
+    leitai >= wanted ? 'met' : `missed: Leitai ${leitai}, ${leitai > 0 ? `${atLeast ? 'at least ' : ''}${(wanted / leitai).toFixed(1)}× short` : 'no step passed'}`;
+  if (database.kind === 'pglite') console.log(`sustained target (500 a second, ack p99 < ${ACK_P99_LIMIT_MS} ms): ${verdict(500, false)}`);
+  else if (baseline === 0) console.log('sustained target (half the baseline\'s highest): no figure, the baseline passed no step');
+  else console.log(`sustained target (half the baseline's highest, ${topPassed ? `at least ${baseline}: it passed the top step` : baseline}; ack p99 < ${ACK_P99_LIMIT_MS} ms): ${verdict(baseline / 2, topPassed)}`);
 }
 if (crowdSteps) {
   console.log(`crowd, one contest, 30 judges in 1 s: per step, baseline | Leitai: KB RSS per phone, event-loop delay p99/max ms (an idle process's p99: the machine), ack p99 ms, audience update p50/p99 ms`);

@@ -13,6 +13,16 @@ import type { Target, TargetName, Venue } from './targets.ts';
 
 const CONTESTS = 20;
 const JUDGES = 20;
+/**
+ * Presenters a contest has (the district final had 22): the host console's picture of every turn
+ * is rebuilt at every change, so a contest made big enough for the whole climb (over 100
+ * presenters once it went to 5,120 a second) measured a heavier contest than anyone runs. A
+ * contest that has too few turns left for the next step is replaced between steps by a fresh one.
+ */
+const PRESENTERS = 28;
+
+/** the sheets each contest sends in a step at `rate` over all contests */
+const sheetsPerContest = (rate: number, seconds: number): number => Math.max(1, Math.round((rate / CONTESTS) * seconds));
 export const ACK_P99_LIMIT_MS = 50;
 
 export interface SustainedStep {
@@ -51,7 +61,7 @@ interface Running {
  */
 async function step(target: Target, contests: Running[], rate: number, seconds: number): Promise<SustainedStep> {
   const perContest = rate / CONTESTS;
-  const count = Math.max(1, Math.round(perContest * seconds));
+  const count = sheetsPerContest(rate, seconds);
   const ack = newHistogram();
   let failed = 0;
   const failures: Record<string, number> = {};
@@ -112,6 +122,17 @@ const passes = (s: SustainedStep) => s.failed === 0 && s.ack.p99 < ACK_P99_LIMIT
 /** past the limit the climb goes on a little, so the table shows how fast it degrades */
 const hopeless = (s: SustainedStep) => s.failed > 0 || s.ack.p99 > 20 * ACK_P99_LIMIT_MS;
 
+/** Sends `sheets` sheets of the contest's next judges, not timed, opening a turn first when none is open. */
+async function fill(target: Target, contest: Running, sheets: number): Promise<void> {
+  for (let i = 0; i < sheets; i++) {
+    if (contest.sent % JUDGES === 0 || contest.presenter === null) contest.presenter = await contest.venue.nextTurn();
+    const payload = { presenter: contest.presenter, items: target.items, submissionId: randomBytes(12).toString('base64url') };
+    const answer = (await contest.judges[contest.sent % JUDGES]!.socket.timeout(30_000).emitWithAck('sheet:submit', payload)) as { ok: boolean; error?: { code: string } };
+    if (!answer.ok) throw new Error(`a sheet sent outside the steps was refused ${answer.error?.code}`);
+    contest.sent++;
+  }
+}
+
 /**
  * Puts contest c c sheets into its first turn (contest 0 none), so that from then on the contests
  * change turn one after another through the time of a turn, as independent contests do. Without
@@ -120,17 +141,30 @@ const hopeless = (s: SustainedStep) => s.failed > 0 || s.ack.p99 > 20 * ACK_P99_
  * time (`--aligned-turns` keeps that worst case). Not counted.
  */
 async function stagger(target: Target, contests: Running[]): Promise<void> {
-  await Promise.all(
-    contests.map(async (contest, c) => {
-      for (let i = 0; i < c % JUDGES; i++) {
-        contest.presenter ??= await contest.venue.nextTurn();
-        const payload = { presenter: contest.presenter, items: target.items, submissionId: randomBytes(12).toString('base64url') };
-        const answer = (await contest.judges[contest.sent % JUDGES]!.socket.timeout(30_000).emitWithAck('sheet:submit', payload)) as { ok: boolean; error?: { code: string } };
-        if (!answer.ok) throw new Error(`staggering the contests: a sheet was refused ${answer.error?.code}`);
-        contest.sent++;
-      }
-    }),
-  );
+  await Promise.all(contests.map((contest, c) => fill(target, contest, c % JUDGES)));
+}
+
+async function openContest(target: Target, turns: number): Promise<Running> {
+  const venue = await target.venue(JUDGES, turns);
+  return { venue, judges: await connectAll(target.url, venue.judges.map((j) => j.auth), false), sent: 0, presenter: null };
+}
+
+/**
+ * Between steps: a contest with fewer turns left than the step at `rate` opens is replaced by a
+ * fresh one, as far into its first turn as the old one was into its turn (so the stagger stays).
+ */
+async function enoughTurns(target: Target, contests: Running[], rate: number, seconds: number): Promise<void> {
+  const turns = 2 + Math.ceil(sheetsPerContest(rate, seconds) / JUDGES);
+  for (const [c, contest] of contests.entries()) {
+    if (contest.venue.turnsLeft() >= turns) continue;
+    closeAll(contest.judges);
+    contest.venue.close();
+    const fresh = await openContest(target, Math.max(PRESENTERS, turns));
+    const into = contest.sent % JUDGES;
+    fresh.sent = contest.sent - into;
+    await fill(target, fresh, into);
+    contests[c] = fresh;
+  }
 }
 
 export interface SustainedOptions {
@@ -139,17 +173,12 @@ export interface SustainedOptions {
 }
 
 export async function sustained(targets: Target[], rates: number[], seconds: number, log: (line: string) => void, { alignedTurns }: SustainedOptions): Promise<Record<TargetName, SustainedStep[]>> {
-  const sheetsNeeded = JUDGES + rates.reduce((sum, rate) => sum + Math.max(1, Math.round((rate / CONTESTS) * seconds)), 0);
-  const turnsNeeded = 2 + Math.ceil(sheetsNeeded / JUDGES);
   const running = new Map<Target, Running[]>();
   const steps = new Map<Target, SustainedStep[]>(targets.map((t) => [t, []]));
   try {
     for (const target of targets) {
       const contests: Running[] = [];
-      for (let c = 0; c < CONTESTS; c++) {
-        const venue = await target.venue(JUDGES, turnsNeeded);
-        contests.push({ venue, judges: await connectAll(target.url, venue.judges.map((j) => j.auth), false), sent: 0, presenter: null });
-      }
+      for (let c = 0; c < CONTESTS; c++) contests.push(await openContest(target, PRESENTERS));
       running.set(target, contests);
       if (alignedTurns) await step(target, contests, CONTESTS, 1); // warm-up, one sheet per contest, not counted
       else await stagger(target, contests);
@@ -158,6 +187,7 @@ export async function sustained(targets: Target[], rates: number[], seconds: num
       for (const target of targets) {
         const done = steps.get(target)!;
         if (done.length > 0 && hopeless(done.at(-1)!)) continue;
+        await enoughTurns(target, running.get(target)!, rate, seconds);
         const result = await step(target, running.get(target)!, rate, seconds);
         done.push(result);
         log(`  ${rate} sheets/s ${target.name}: achieved ${result.achieved}/s, ack p50 ${result.ack.p50} p99 ${result.ack.p99} ms, cores: harness ${result.cpu.harness} server ${result.cpu.server}${result.cpu.database === null ? '' : ` database ${result.cpu.database}`}, turn changes ${result.turnChange.n}, p50 ${result.turnChange.p50} max ${result.turnChange.max} ms, load ${loadavg()[0]!.toFixed(1)}${result.failed ? `, failed: ${JSON.stringify(result.failures)}` : ''}`);

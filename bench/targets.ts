@@ -24,6 +24,8 @@ export interface Venue {
   audience: Record<string, unknown>;
   /** opens scoring on the next presenter (Leitai; the baseline has no turns) and says which */
   nextTurn(): Promise<string>;
+  /** how many more turns nextTurn can open (Infinity on the baseline) */
+  turnsLeft(): number;
   close(): void;
 }
 
@@ -128,6 +130,7 @@ function baselineVenue(judges: number): Venue {
     display: { token: 'display-token', protocol: 1 },
     audience: { watch: 'bench01', protocol: 1 },
     nextTurn: async () => `p${randomBytes(4).toString('hex')}`,
+    turnsLeft: () => Infinity,
     close: () => {},
   };
 }
@@ -212,6 +215,7 @@ async function leitaiVenue(server: ChildServer, judges: number, turns: number): 
     judges: contest.judges.map((j) => ({ auth: { token: tokenOf(j.url), protocol: PROTOCOL_VERSION } })),
     display: { token: tokenOf(contest.displayUrl), protocol: PROTOCOL_VERSION },
     audience: { watch: new URL(contest.watchUrl).pathname.split('/').at(-1)!, protocol: PROTOCOL_VERSION },
+    turnsLeft: () => turns - turn,
     async nextTurn() {
       // as the console: the next turn is offered once the update that the last sheet closed this
       // one has arrived (sending before it is refused stale_version, a round trip the console

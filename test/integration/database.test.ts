@@ -3,6 +3,7 @@ import { expect, it } from 'vitest';
 import type { Database } from '../../server/db/database.ts';
 import { pendingMigrations } from '../../server/db/migrator.ts';
 import * as absentJudges from '../../migrations/20261205090000_absent_judges.ts';
+import * as liveVersionColumn from '../../migrations/20261207120000_live_version_column.ts';
 import { describeEachDatabase } from '../helpers/databases.ts';
 
 // Every table of the Database interface; the type below fails to compile if one is missing here.
@@ -155,6 +156,18 @@ describeEachDatabase('database', (ctx) => {
     await absentJudges.down(ctx.db);
     expect(await pairs('recusals')).toEqual(['p1/j2', 'p2/j1']);
     await absentJudges.up(ctx.db);
+    expect(await pendingMigrations(ctx.db)).toEqual([]);
+  });
+
+  it('gives every live state document the version in its column on the way down past the version column, for a server that reads it from the document', async () => {
+    await seedContest(ctx.db, 'versions');
+    // as this version stores it after sheets that moved the version alone: the document says 3, the column 7
+    await ctx.db.insertInto('contest_live').values({ contest_id: 'versions', version: 7, state: JSON.stringify({ version: 3, turnsVersion: 2, screen: 'turn', current: 'p1', turns: {}, awardsShown: 0 }) }).execute();
+    const stored = async () => (await sql<{ version: number; document: number }>`select version, (state ->> 'version')::int as document from contest_live where contest_id = 'versions'`.execute(ctx.db)).rows[0];
+    expect(await stored()).toEqual({ version: 7, document: 3 });
+    await liveVersionColumn.down(ctx.db);
+    expect(await stored()).toEqual({ version: 7, document: 7 });
+    await liveVersionColumn.up(ctx.db);
     expect(await pendingMigrations(ctx.db)).toEqual([]);
   });
 

@@ -23,6 +23,13 @@ const PRESENTERS = 28;
 
 /** the sheets each contest sends in a step at `rate` over all contests */
 const sheetsPerContest = (rate: number, seconds: number): number => Math.max(1, Math.round((rate / CONTESTS) * seconds));
+
+/** the contest's next sheet opens a turn: every judge has sent one for the last (or none is open) */
+const turnDue = (contest: Running): boolean => contest.sent % JUDGES === 0 || contest.presenter === null;
+
+/** the next judge of the contest sends a sheet for `presenter`: the answer (ok, or the error) */
+const sendSheet = (target: Target, contest: Running, presenter: string): Promise<{ ok: boolean; error?: { code: string } }> =>
+  contest.judges[contest.sent % JUDGES]!.socket.timeout(30_000).emitWithAck('sheet:submit', { presenter, items: target.items, submissionId: randomBytes(12).toString('base64url') });
 export const ACK_P99_LIMIT_MS = 50;
 
 export interface SustainedStep {
@@ -72,12 +79,8 @@ async function step(target: Target, contests: Running[], rate: number, seconds: 
   let acked = 0;
   let lastAck = 0;
   const turnChange = newHistogram();
-  const send = async (judge: Client, presenter: string, due: number) => {
-    const payload = { presenter, items: target.items, submissionId: randomBytes(12).toString('base64url') };
-    const answer = (await judge.socket
-      .timeout(30_000)
-      .emitWithAck('sheet:submit', payload)
-      .catch(() => ({ ok: false, error: { code: 'timeout' } }))) as { ok: boolean; error?: { code: string } };
+  const send = async (sent: Promise<{ ok: boolean; error?: { code: string } }>, due: number) => {
+    const answer = await sent.catch(() => ({ ok: false, error: { code: 'timeout' } }));
     if (!answer.ok) return fail(answer.error?.code ?? 'refused');
     lastAck = performance.now();
     acked++;
@@ -89,7 +92,7 @@ async function step(target: Target, contests: Running[], rate: number, seconds: 
     contests.map(async (contest, c) => {
       let turn: Array<Promise<void>> = [];
       for (let k = 0; k < count; k++) {
-        if (contest.sent % JUDGES === 0 || contest.presenter === null) {
+        if (turnDue(contest)) {
           await Promise.all(turn);
           turn = [];
           // a turn left open by a failed sheet blocks the next one: the rest of this step fails
@@ -101,7 +104,7 @@ async function step(target: Target, contests: Running[], rate: number, seconds: 
         const due = t0 + ((k + c / CONTESTS) / perContest) * 1000;
         const wait = Math.ceil(due - performance.now());
         if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-        turn.push(send(contest.judges[contest.sent % JUDGES]!, contest.presenter, due));
+        turn.push(send(sendSheet(target, contest, contest.presenter!), due));
         contest.sent++;
       }
       await Promise.all(turn);
@@ -125,9 +128,8 @@ const hopeless = (s: SustainedStep) => s.failed > 0 || s.ack.p99 > 20 * ACK_P99_
 /** Sends `sheets` sheets of the contest's next judges, not timed, opening a turn first when none is open. */
 async function fill(target: Target, contest: Running, sheets: number): Promise<void> {
   for (let i = 0; i < sheets; i++) {
-    if (contest.sent % JUDGES === 0 || contest.presenter === null) contest.presenter = await contest.venue.nextTurn();
-    const payload = { presenter: contest.presenter, items: target.items, submissionId: randomBytes(12).toString('base64url') };
-    const answer = (await contest.judges[contest.sent % JUDGES]!.socket.timeout(30_000).emitWithAck('sheet:submit', payload)) as { ok: boolean; error?: { code: string } };
+    if (turnDue(contest)) contest.presenter = await contest.venue.nextTurn();
+    const answer = await sendSheet(target, contest, contest.presenter!);
     if (!answer.ok) throw new Error(`a sheet sent outside the steps was refused ${answer.error?.code}`);
     contest.sent++;
   }
